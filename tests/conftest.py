@@ -1,0 +1,26 @@
+"""Shared test settings.
+
+Async tests run on anyio's pytest plugin (asyncio backend): mark them with
+`pytestmark = pytest.mark.anyio`. Qt tests use one session-scoped qasync loop (tests/ui).
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+# Qt must never try a real display in tests.
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+def require_in_ci(reason: str) -> None:
+    """Skip on a person's machine; under CI a missing prerequisite is a failure."""
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"required under CI: {reason}")
+    pytest.skip(reason)
