@@ -133,7 +133,8 @@ class HttpServer:
                     host=host,
                     port=port,
                     family=socket.AF_INET6 if ":" in host else socket.AF_INET,
-                    reuse_address=True,
+                    # asyncio's default: SO_REUSEADDR on POSIX only. On Windows it would let
+                    # this bind succeed on a port another program is listening on.
                     backlog=self.limits.max_connections,
                 )
                 self._servers.append(server)
