@@ -227,7 +227,7 @@ class _Connection:
                 self.writer.transport.abort()
                 return
             keep = self.limits.keep_alive and self.conn.our_state is h11.SEND_RESPONSE
-            await self._send(response, keep_alive=keep)
+            await self._send(response, keep_alive=keep, head=request.method == "HEAD")
             if not keep or self.conn.our_state is h11.MUST_CLOSE:
                 return
             try:
@@ -272,7 +272,7 @@ class _Connection:
             elif event is h11.PAUSED:
                 return None
 
-    async def _send(self, response: Response, keep_alive: bool) -> None:
+    async def _send(self, response: Response, keep_alive: bool, head: bool = False) -> None:
         headers = [
             ("content-type", response.content_type),
             ("content-length", str(len(response.body))),
@@ -287,7 +287,9 @@ class _Connection:
             data = self.conn.send(
                 h11.Response(status_code=response.status, headers=headers, reason=reason)
             )
-            if response.body:
+            # h11 frames a HEAD answer with no body; sending one anyway raised and the
+            # client got no answer at all.
+            if response.body and not head:
                 data = (data or b"") + (self.conn.send(h11.Data(data=response.body)) or b"")
             data = (data or b"") + (self.conn.send(h11.EndOfMessage()) or b"")
             self.writer.write(data)
