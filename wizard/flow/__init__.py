@@ -1,0 +1,49 @@
+"""The onboarding flow: UI-free async code that orders the steps, used by the CLI and the wizard."""
+
+from wizard.flow.events import (
+    AuthUrlReady,
+    BrowserLaunched,
+    BrowserReached,
+    BrowserSilent,
+    FlowEvent,
+    GrantCaptured,
+    GrantVerified,
+    IntegrationReady,
+    ListenerStarted,
+)
+from wizard.flow.inputs import (
+    CustomerAccount,
+    IntegrationSpec,
+    ZoomApp,
+    validate_account_id,
+)
+from wizard.flow.onboarding import (
+    GrantRecorder,
+    IntegrationAction,
+    IntegrationOutcome,
+    IntegrationPlan,
+    OnboardingFlow,
+    OnboardingResult,
+)
+
+__all__ = [
+    "AuthUrlReady",
+    "BrowserLaunched",
+    "BrowserReached",
+    "BrowserSilent",
+    "CustomerAccount",
+    "FlowEvent",
+    "GrantCaptured",
+    "GrantRecorder",
+    "GrantVerified",
+    "IntegrationAction",
+    "IntegrationOutcome",
+    "IntegrationPlan",
+    "IntegrationReady",
+    "IntegrationSpec",
+    "ListenerStarted",
+    "OnboardingFlow",
+    "OnboardingResult",
+    "ZoomApp",
+    "validate_account_id",
+]

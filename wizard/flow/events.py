@@ -1,0 +1,72 @@
+"""Progress of a flow, reported to whoever listens (the CLI prints them, the wizard shows them)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from wizard.nylas.models import Integration
+
+if TYPE_CHECKING:
+    from wizard.flow.onboarding import IntegrationAction, OnboardingResult
+
+
+@dataclass(frozen=True)
+class IntegrationReady:
+    integration: Integration
+    action: IntegrationAction
+
+
+@dataclass(frozen=True)
+class AuthUrlReady:
+    url: str
+    expires_at: int
+    auth_request_id: str
+
+
+@dataclass(frozen=True)
+class ListenerStarted:
+    redirect_uri: str
+    port: int
+
+
+@dataclass(frozen=True)
+class BrowserLaunched:
+    """What the opener claimed; only BrowserReached proves a browser really opened."""
+
+    claimed: bool
+
+
+@dataclass(frozen=True)
+class BrowserReached:
+    pass
+
+
+@dataclass(frozen=True)
+class BrowserSilent:
+    """No request reached the listener in time: the browser probably did not open."""
+
+    url: str
+    waited: float
+
+
+@dataclass(frozen=True)
+class GrantCaptured:
+    grant_id: str
+
+
+@dataclass(frozen=True)
+class GrantVerified:
+    result: OnboardingResult
+
+
+FlowEvent = (
+    IntegrationReady
+    | AuthUrlReady
+    | ListenerStarted
+    | BrowserLaunched
+    | BrowserReached
+    | BrowserSilent
+    | GrantCaptured
+    | GrantVerified
+)

@@ -1,0 +1,67 @@
+"""Every error the core can raise, in words a support person can act on (CLI and wizard alike)."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+from pydantic import ValidationError
+
+from wizard.listener.listener import CallbackRefused, ListenerTimeout, PortInUse
+from wizard.listener.redirect_uri import InvalidRedirectUri
+from wizard.nylas.errors import NylasApiError, NylasError, NylasNetworkError
+
+
+class Outcome(enum.IntEnum):
+    """Also the process exit code of the headless commands."""
+
+    OK = 0
+    FAILED = 1
+    BAD_INPUT = 2
+    TIMEOUT = 3
+
+
+@dataclass(frozen=True)
+class Explanation:
+    type: str
+    message: str
+    hint: str
+    outcome: Outcome
+
+    def text(self) -> str:
+        return f"{self.message} {self.hint}".strip()
+
+
+def explain(exc: BaseException) -> Explanation:
+    match exc:
+        case CallbackRefused():
+            return Explanation(
+                "refused", f"Zoom access was not granted: {exc.description}",
+                "Ask the customer to try again and click Allow, or check the Zoom app's "
+                "client id and secret.", Outcome.FAILED)
+        case ListenerTimeout():
+            return Explanation("timeout", str(exc), "Start a new authorization and send the "
+                               "new link.", Outcome.TIMEOUT)
+        case TimeoutError():
+            return Explanation("timeout", "The operation timed out.", "Try again.", Outcome.TIMEOUT)
+        case PortInUse():
+            return Explanation("port_in_use", str(exc), "", Outcome.BAD_INPUT)
+        case InvalidRedirectUri():
+            return Explanation("invalid_redirect_uri", str(exc), "", Outcome.BAD_INPUT)
+        case NylasNetworkError():
+            return Explanation(f"network_{exc.kind}", exc.message, exc.hint, Outcome.FAILED)
+        case NylasApiError():
+            return Explanation(exc.type, str(exc), exc.hint, Outcome.FAILED)
+        case NylasError():
+            return Explanation("protocol", exc.message, exc.hint, Outcome.FAILED)
+        case ValidationError():
+            first = exc.errors()[0]
+            where = ".".join(str(p) for p in first["loc"])
+            return Explanation("invalid_input", f"{where}: {first['msg']}",
+                               "Correct the value and try again.", Outcome.BAD_INPUT)
+        case ValueError():
+            return Explanation("invalid_input", str(exc), "", Outcome.BAD_INPUT)
+        case _:
+            return Explanation("internal", f"Unexpected error: {type(exc).__name__}",
+                               "Copy the diagnostics (zoom-onboard --diagnostics) for an engineer.",
+                               Outcome.FAILED)
