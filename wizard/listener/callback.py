@@ -1,0 +1,101 @@
+"""Reading the query string Nylas appends to the redirect URI.
+
+Success: `success=true&provider=zoom&grant_id=<uuid>` (state may or may not be echoed).
+Failure: any `error` (a `success=false` may stand beside it). Anything else is malformed.
+Reasons never quote the values: the state must not reach a log.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from urllib.parse import parse_qsl
+
+__all__ = ["ErrorCallback", "GrantCallback", "MalformedCallback", "parse_callback"]
+
+# The parameters we read; a repeat of any of them makes the callback ambiguous.
+_KNOWN = ("success", "provider", "grant_id", "state", "error", "error_code", "error_description")
+_GRANT_ID_RE = re.compile(r"[A-Za-z0-9_-]{8,128}")
+_PROVIDER_RE = re.compile(r"[A-Za-z0-9_-]{1,64}")
+_MAX_STATE = 1024
+_MAX_FIELDS = 64
+_MAX_ERROR = 100
+_MAX_DESCRIPTION = 1000
+_CONTROL_RE = re.compile(r"[\x00-\x1f\x7f-\x9f]+")
+
+
+class MalformedCallback(ValueError):
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class GrantCallback:
+    grant_id: str
+    provider: str
+    state: str | None
+
+
+@dataclass(frozen=True)
+class ErrorCallback:
+    error: str
+    error_code: str | None
+    description: str
+    state: str | None
+
+
+def parse_callback(query: str) -> GrantCallback | ErrorCallback:
+    """Parse the raw query string (without `?`); raise MalformedCallback when it is neither."""
+    try:
+        pairs = parse_qsl(
+            query,
+            keep_blank_values=True,
+            encoding="utf-8",
+            errors="strict",
+            max_num_fields=_MAX_FIELDS,
+        )
+    except UnicodeDecodeError:
+        raise MalformedCallback("the query is not valid UTF-8") from None
+    except ValueError:
+        raise MalformedCallback("the query has too many parameters") from None
+
+    params: dict[str, str] = {}
+    for name, value in pairs:
+        if name not in _KNOWN:
+            continue  # Nylas may add parameters; they do not change the meaning
+        if name in params:
+            raise MalformedCallback(f"the parameter {name!r} is repeated")
+        params[name] = value
+
+    state = params.get("state")
+    if state is not None and len(state) > _MAX_STATE:
+        raise MalformedCallback("the state is too long")
+
+    if "error" in params:
+        error = _clean(params["error"], _MAX_ERROR) or "unknown_error"
+        code = _clean(params.get("error_code", ""), _MAX_ERROR) or None
+        description = _clean(params.get("error_description", ""), _MAX_DESCRIPTION)
+        return ErrorCallback(error=error, error_code=code, description=description, state=state)
+
+    success = params.get("success")
+    if success is None:
+        raise MalformedCallback("neither success nor error is present")
+    if success.lower() != "true":
+        raise MalformedCallback("success is not true and no error is given")
+    grant_id = params.get("grant_id")
+    if grant_id is None:
+        raise MalformedCallback("success=true but grant_id is missing")
+    if not _GRANT_ID_RE.fullmatch(grant_id):
+        raise MalformedCallback("grant_id is not an id (8-128 of A-Z a-z 0-9 - _)")
+    provider = params.get("provider")
+    if provider is None:
+        raise MalformedCallback("success=true but provider is missing")
+    if not _PROVIDER_RE.fullmatch(provider):
+        raise MalformedCallback("provider is not a provider name")
+    return GrantCallback(grant_id=grant_id, provider=provider, state=state)
+
+
+def _clean(text: str, limit: int) -> str:
+    # Shown in a page and written to logs: no control characters, bounded size.
+    return _CONTROL_RE.sub(" ", text).strip()[:limit]
