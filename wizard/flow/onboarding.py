@@ -52,6 +52,7 @@ BrowserOpener = Callable[[str], Awaitable[bool]]
 
 # A login link that dies while the customer is on Zoom's consent page may still come back.
 LINK_GRACE_SECONDS = 60.0
+OPENER_GRACE_SECONDS = 2.0
 STATE_BYTES = 32  # 256 bits; the issue asks for at least 128
 
 
@@ -230,6 +231,8 @@ class OnboardingFlow:
         try:
             deadline = min(timeout, max(0.0, auth.expires_at - time.time()) + LINK_GRACE_SECONDS)
             captured = await listener.wait(deadline)
+            # A scripted browser may still be reading the success page: let it finish.
+            await asyncio.wait(helpers[:1], timeout=OPENER_GRACE_SECONDS)
         finally:
             for task in helpers:
                 task.cancel()

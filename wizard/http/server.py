@@ -179,8 +179,9 @@ class HttpServer:
         try:
             await _Connection(reader, writer, self._handler, self.limits).serve()
         except asyncio.CancelledError:
+            # close() cancels us. Ending normally, not as cancelled: on Python 3.11 asyncio's
+            # stream callback calls task.exception() on this task, which would raise and log.
             writer.transport.abort()
-            raise
         except Exception:  # one connection's failure must never reach the others
             log.exception("connection handler failed")
             writer.transport.abort()
