@@ -1,0 +1,1 @@
+"""The command line: `zoom-onboard` and its headless commands."""

@@ -1,0 +1,57 @@
+"""`zoom-onboard sandbox`: the offline imitation of Nylas and Zoom, until Ctrl+C."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import signal
+
+from wizard.flow.explain import Outcome
+from wizard.logs import setup_logging
+from wizard.store.paths import AppPaths
+
+
+def run_sandbox(args: argparse.Namespace) -> int:
+    setup_logging(AppPaths.default().log_file, verbose=args.verbose)
+    try:
+        return asyncio.run(_serve(args.port, args.json))
+    except OSError as exc:
+        print(f"Error: the sandbox could not listen on 127.0.0.1:{args.port} ({exc.strerror}). "
+              "Choose another port with --port, or 0 for any free port.")
+        return int(Outcome.BAD_INPUT)
+
+
+async def _serve(port: int, as_json: bool) -> int:
+    from wizard.sandbox import SandboxServer
+
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError):  # Windows: no handlers
+            loop.add_signal_handler(sig, stop.set)
+    async with SandboxServer(port) as sandbox:
+        demo = sandbox.credentials
+        if as_json:
+            print(json.dumps({
+                "url": sandbox.url,
+                "nylas_client_id": demo.nylas_client_id,
+                "nylas_client_secret": demo.nylas_client_secret,
+                "zoom_client_id": demo.zoom_client_id,
+                "zoom_client_secret": demo.zoom_client_secret,
+            }), flush=True)
+        else:
+            print(
+                f"Offline sandbox (imitates Nylas Connect and Zoom) at {sandbox.url}\n"
+                "Demo credentials (they work only here):\n"
+                f"  NYLAS_CLIENT_ID={demo.nylas_client_id}\n"
+                f"  NYLAS_CLIENT_SECRET={demo.nylas_client_secret}\n"
+                f"  ZOOM_CLIENT_ID={demo.zoom_client_id}\n"
+                f"  ZOOM_CLIENT_SECRET={demo.zoom_client_secret}\n"
+                f"Use it with: zoom-onboard onboard --api-url {sandbox.url} --account-id ACCOUNT\n"
+                "Stop with Ctrl+C.",
+                flush=True,
+            )
+        await stop.wait()
+    return int(Outcome.OK)
