@@ -1,0 +1,51 @@
+"""Starting the wizard: QApplication, the qasync loop, logging, the crash handler."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+
+import qasync
+from PySide6.QtWidgets import QApplication
+
+from wizard import __version__
+from wizard.flow.onboarding import BrowserOpener
+from wizard.logs import setup_logging
+from wizard.store.paths import AppPaths
+from wizard.ui import crash
+from wizard.ui.opener import desktop_browser
+from wizard.ui.session import WizardSession
+from wizard.ui.wizard import OnboardingWizard
+
+
+def create_wizard(opener: BrowserOpener = desktop_browser, *, sandbox: bool = False
+                  ) -> OnboardingWizard:
+    """The window with its session; `sandbox` preselects the offline sandbox."""
+    session = WizardSession(opener)
+    wizard = OnboardingWizard(session)
+    if sandbox:
+        wizard.connection_page.select_region("sandbox")
+    return wizard
+
+
+async def _run(args: argparse.Namespace) -> int:
+    loop = asyncio.get_running_loop()
+    crash.install(loop)
+    wizard = create_wizard(sandbox=args.sandbox)
+    closed = asyncio.Event()
+    wizard.finished.connect(lambda _code: closed.set())
+    wizard.show()
+    await closed.wait()
+    await wizard.session.aclose()
+    return 0
+
+
+def run_app(args: argparse.Namespace) -> int:
+    setup_logging(AppPaths.default().log_file, verbose=args.verbose)
+    app = QApplication.instance() or QApplication(sys.argv)
+    app.setApplicationName("Zoom onboarding")
+    app.setApplicationVersion(__version__)
+    app.setDesktopFileName("zoom-onboard")
+    crash.install()
+    return int(qasync.run(_run(args)))

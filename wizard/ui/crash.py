@@ -1,0 +1,71 @@
+"""The app never dies silently: uncaught exceptions are logged and shown with a redacted,
+copyable report (sys.excepthook for Qt slots, the loop's handler for asyncio tasks)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+import traceback
+from types import TracebackType
+from typing import Any
+
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from wizard.logs import redact
+
+log = logging.getLogger("wizard.crash")
+
+
+def report_text(exc: BaseException) -> str:
+    from wizard.diagnostics import build_report
+
+    trace = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+    return redact(f"{build_report()}\n\nTraceback:\n{trace}")
+
+
+def show_crash(exc: BaseException) -> None:
+    log.error("unexpected error", exc_info=(type(exc), exc, exc.__traceback__))
+    if QApplication.instance() is None:
+        return
+    try:
+        report = report_text(exc)
+    except Exception:  # the report must never be a second crash
+        report = redact("".join(traceback.format_exception(type(exc), exc, exc.__traceback__)))
+    box = QMessageBox(QApplication.activeWindow())
+    box.setIcon(QMessageBox.Icon.Critical)
+    box.setWindowTitle("Zoom onboarding: unexpected error")
+    box.setText(
+        "Something went wrong that the app did not expect. Your work so far is kept (every "
+        "grant is already in the history).\n\nCopy the report and send it to an engineer."
+    )
+    box.setDetailedText(report)
+    copy = box.addButton("Copy report", QMessageBox.ButtonRole.ActionRole)
+    box.addButton(QMessageBox.StandardButton.Close)
+    # open(), never exec(): exec inside a coroutine fails with "Cannot enter into task".
+    copy.clicked.disconnect()
+    copy.clicked.connect(lambda: QGuiApplication.clipboard().setText(report))
+    box.setObjectName("crashDialog")
+    box.open()
+
+
+def _excepthook(kind: type[BaseException], exc: BaseException, tb: TracebackType | None) -> None:
+    if issubclass(kind, KeyboardInterrupt):
+        sys.__excepthook__(kind, exc, tb)
+        return
+    show_crash(exc)
+
+
+def _loop_handler(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+    exc = context.get("exception")
+    if isinstance(exc, Exception):
+        show_crash(exc)
+    else:
+        log.error("event loop: %s", redact(str(context.get("message"))))
+
+
+def install(loop: asyncio.AbstractEventLoop | None = None) -> None:
+    sys.excepthook = _excepthook
+    if loop is not None:
+        loop.set_exception_handler(_loop_handler)

@@ -1,0 +1,194 @@
+"""Page 5: the auth request, the browser, and the wait for the customer's consent."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QPushButton, QWidget
+
+from wizard.flow import (
+    AuthUrlReady,
+    BrowserLaunched,
+    BrowserReached,
+    BrowserSilent,
+    FlowEvent,
+    GrantCaptured,
+    OnboardingResult,
+)
+from wizard.flow.explain import explain
+from wizard.ui.pages.base import BasePage
+from wizard.ui.widgets import CopyButton, StatusLine
+
+WHEN_TO_COPY = (
+    "Use <b>Copy</b> to open the link in a private window, or to send it to the customer, when "
+    "the browser did not open, or when your own Zoom account is signed in there (consent "
+    "given there would connect <i>your</i> Zoom user, not the customer's)."
+)
+
+
+class AuthorizationPage(BasePage):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(
+            "Customer consent",
+            "The customer signs in to Zoom in the browser and clicks Allow. This page moves on "
+            "by itself when Zoom sends the browser back.",
+            parent,
+        )
+        self.status = StatusLine(self)
+        self.body.addWidget(self.status)
+
+        self.url = QLineEdit(self)
+        self.url.setReadOnly(True)
+        self.url.setAccessibleName("Authorization link")
+        self.copy = CopyButton(self.url, "&Copy link", self)
+        self.open_again = QPushButton("&Open again", self)
+        self.open_again.setAutoDefault(False)
+        self.open_again.setAccessibleName("Open the link in the browser again")
+        url_row = QHBoxLayout()
+        url_row.addWidget(self.url, 1)
+        url_row.addWidget(self.copy)
+        url_row.addWidget(self.open_again)
+        self.body.addLayout(url_row)
+        self.when_to_copy = QLabel(WHEN_TO_COPY, self)
+        self.when_to_copy.setWordWrap(True)
+        self.when_to_copy.setTextFormat(Qt.TextFormat.RichText)
+        self.body.addWidget(self.when_to_copy)
+
+        self.countdown = QLabel(self)
+        self.countdown.setAccessibleName("Time left")
+        self.body.addWidget(self.countdown)
+
+        buttons = QHBoxLayout()
+        self.stop = QPushButton("&Stop waiting", self)
+        self.stop.setAutoDefault(False)
+        self.try_again = QPushButton("&Try again", self)
+        self.try_again.setAutoDefault(False)
+        self.try_again.setToolTip("Create a new authorization link and wait again")
+        buttons.addWidget(self.stop)
+        buttons.addWidget(self.try_again)
+        buttons.addStretch(1)
+        self.body.addLayout(buttons)
+        self.body.addStretch(1)
+
+        self._expires_at: float | None = None
+        self._tick = QTimer(self)
+        self._tick.setInterval(1000)
+        self._tick.timeout.connect(self._update_countdown)
+        self.stop.clicked.connect(self.task.cancel)
+        self.try_again.clicked.connect(self.start)
+        self.open_again.clicked.connect(self._open_again)
+        self._result: OnboardingResult | None = None
+        self._connected = False
+        self._opening: asyncio.Future[bool] | None = None
+
+    # -- lifecycle -------------------------------------------------------------------------
+
+    def initializePage(self) -> None:  # noqa: N802
+        super().initializePage()
+        if not self._connected:
+            self.session.flowEvent.connect(self._on_event)
+            self._connected = True
+        self.start()
+
+    def cleanupPage(self) -> None:  # noqa: N802
+        super().cleanupPage()
+        self._tick.stop()
+
+    def start(self) -> None:
+        session, flow = self.session, self.session.flow
+        assert flow is not None and session.account is not None and session.spec is not None
+        self._result = None
+        self.url.clear()
+        self._show_link(False)
+        self._set_waiting(True)
+        self.status.busy("Creating the authorization request...")
+        self.countdown.clear()
+        self.task.start(
+            flow.authorize(session.account, session.spec.redirect_uri,
+                           recorder=session.recorder),
+            self._done, self._failed, self._cancelled,
+        )
+
+    def isComplete(self) -> bool:  # noqa: N802
+        return self._result is not None
+
+    # -- events from the flow --------------------------------------------------------------
+
+    def _on_event(self, event: FlowEvent) -> None:
+        if not self.task.running:
+            return
+        match event:
+            case AuthUrlReady(url, expires_at, _):
+                self.url.setText(url)
+                self.url.setCursorPosition(0)
+                self._show_link(True)
+                self._expires_at = expires_at
+                self._update_countdown()
+                self._tick.start()
+                self.status.busy("Opening the browser...")
+            case BrowserLaunched(claimed) if not claimed:
+                self.status.info("The browser could not be opened. Copy the link and open it "
+                                 "yourself, or send it to the customer.")
+            case BrowserSilent():
+                self.status.info("No browser has reached this computer yet: the browser may "
+                                 "not have opened. Use Copy link or Open again.")
+            case BrowserReached():
+                self.status.busy("The browser is at the sign-in page. Waiting for the customer "
+                                 "to sign in to Zoom and click Allow...")
+            case GrantCaptured(grant_id):
+                self.status.busy(f"Grant {grant_id} received and saved. Verifying it with "
+                                 "Nylas...")
+            case _:
+                pass
+
+    def _open_again(self) -> None:
+        url = self.url.text()
+        if url:
+            # The opener's claim is not awaited: only the listener's first request proves it.
+            self._opening = asyncio.ensure_future(self.session.opener(url))
+
+    # -- outcomes --------------------------------------------------------------------------
+
+    def _done(self, result: OnboardingResult) -> None:
+        self._tick.stop()
+        self._result = result
+        self.session.result = result
+        self.session.grants_this_session.append(result.grant_id)
+        self._set_waiting(False)
+        self.status.ok("Zoom is connected.")
+        self.completeChanged.emit()
+        self.owner().next()
+
+    def _failed(self, exc: BaseException) -> None:
+        self._tick.stop()
+        self._set_waiting(False)
+        self.status.error(explain(exc).text())
+        self.try_again.setFocus()
+
+    def _cancelled(self) -> None:
+        self._tick.stop()
+        self._set_waiting(False)
+        self.status.info("Stopped waiting; the link no longer works on this computer. Use Try "
+                         "again for a new link.")
+
+    # -- helpers ---------------------------------------------------------------------------
+
+    def _set_waiting(self, waiting: bool) -> None:
+        self.stop.setVisible(waiting)
+        self.try_again.setVisible(not waiting)
+        self.open_again.setEnabled(waiting)
+
+    def _show_link(self, shown: bool) -> None:
+        for widget in (self.url, self.copy, self.open_again, self.when_to_copy):
+            widget.setVisible(shown)
+
+    def _update_countdown(self) -> None:
+        if self._expires_at is None:
+            return
+        left = int(self._expires_at - time.time())
+        if left <= 0:
+            self.countdown.setText("The link has expired. Use Try again for a new one.")
+        else:
+            self.countdown.setText(f"The link works for another {left // 60}:{left % 60:02d}.")

@@ -1,0 +1,72 @@
+"""Page 3 (commit page): create, reuse or update the Zoom integration, with Retry on failure."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QHBoxLayout, QProgressBar, QPushButton, QWidget
+
+from wizard.flow import IntegrationOutcome
+from wizard.flow.explain import explain
+from wizard.ui.pages.base import BasePage
+from wizard.ui.widgets import StatusLine
+
+
+class IntegrationPage(BasePage):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(
+            "Zoom integration",
+            "Setting up the Zoom integration on the Nylas application. It is done once per "
+            "Nylas application; every customer account uses it.",
+            parent,
+        )
+        self.setCommitPage(True)
+        self.progress = QProgressBar(self)
+        self.progress.setRange(0, 0)  # busy indicator: the API gives no percentage
+        self.progress.setAccessibleName("Progress")
+        self.progress.setTextVisible(False)
+        self.body.addWidget(self.progress)
+        self.status = StatusLine(self)
+        self.body.addWidget(self.status)
+        row = QHBoxLayout()
+        self.retry = QPushButton("&Retry", self)
+        self.retry.setAutoDefault(False)
+        self.retry.clicked.connect(self.start)
+        row.addWidget(self.retry)
+        row.addStretch(1)
+        self.body.addLayout(row)
+        self.body.addStretch(1)
+
+    def initializePage(self) -> None:  # noqa: N802
+        super().initializePage()
+        self.start()
+
+    def start(self) -> None:
+        flow, spec = self.session.flow, self.session.spec
+        assert flow is not None and spec is not None
+        self.session.integration = None
+        self.retry.setVisible(False)
+        self.progress.setVisible(True)
+        self.status.busy("Working with Nylas...")
+        self.task.start(flow.ensure_integration(spec), self._done, self._failed)
+
+    def _done(self, outcome: IntegrationOutcome) -> None:
+        self.session.integration = outcome
+        self.progress.setVisible(False)
+        integration = outcome.integration
+        verb = {"create": "Created", "reuse": "Reusing",
+                "add_redirect_uri": "Added this computer's redirect URI to"}[outcome.action.value]
+        self.status.ok(
+            f"{verb} the Zoom integration {integration.name!r}"
+            f"{f' (id {integration.id})' if integration.id else ''}.\n"
+            f"Redirect URIs: {', '.join(integration.redirect_uris)}"
+        )
+        self.completeChanged.emit()
+
+    def _failed(self, exc: BaseException) -> None:
+        self.progress.setVisible(False)
+        self.retry.setVisible(True)
+        self.retry.setFocus()
+        self.status.error(explain(exc).text())
+        self.completeChanged.emit()
+
+    def isComplete(self) -> bool:  # noqa: N802
+        return self.session.integration is not None and not self.task.running

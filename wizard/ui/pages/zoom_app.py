@@ -1,0 +1,160 @@
+"""Page 2: the Zoom app's credentials, where Zoom must send users back, and what will happen."""
+
+from __future__ import annotations
+
+from pydantic import SecretStr
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import (
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QSpinBox,
+    QWidget,
+)
+
+from wizard.flow import IntegrationPlan, IntegrationSpec, ZoomApp
+from wizard.flow.explain import explain
+from wizard.flow.inputs import DEFAULT_INTEGRATION_NAME
+from wizard.listener.redirect_uri import LoopbackRedirectUri
+from wizard.nylas.models import DEFAULT_GRANT_LIFETIME
+from wizard.nylas.regions import callback_url
+from wizard.ui.pages.base import BasePage
+from wizard.ui.widgets import CopyButton, SecretLineEdit, StatusLine
+
+DAY = 86_400
+DEFAULT_PORT = 9007
+
+
+class ZoomAppPage(BasePage):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(
+            "Zoom app",
+            "The Zoom app from the Zoom App Marketplace (Basic Information page). Use the "
+            "production pair, or the development pair, never one of each.",
+            parent,
+        )
+        form = QFormLayout()
+        self.zoom_id = QLineEdit(self)
+        self.zoom_id.setAccessibleName("Zoom client id")
+        self.zoom_secret = SecretLineEdit("Zoom client secret", self)
+        self.name = QLineEdit(DEFAULT_INTEGRATION_NAME, self)
+        self.name.setAccessibleName("Integration name")
+        self.lifetime = QSpinBox(self)
+        self.lifetime.setRange(1, 3650)
+        self.lifetime.setValue(DEFAULT_GRANT_LIFETIME // DAY)
+        self.lifetime.setSuffix(" days")
+        self.lifetime.setAccessibleName("Default grant lifetime")
+        form.addRow("Zoom client &id:", self.zoom_id)
+        form.addRow("Zoom client &secret:", self.zoom_secret)
+        form.addRow("Integration &name:", self.name)
+        form.addRow("Default grant &lifetime:", self.lifetime)
+
+        self.callback = QLineEdit(self)
+        self.callback.setReadOnly(True)
+        self.callback.setAccessibleName("Nylas callback URL")
+        callback_row = QHBoxLayout()
+        callback_row.addWidget(self.callback, 1)
+        callback_row.addWidget(CopyButton(self.callback, "C&opy", self))
+        form.addRow("Zoom redirect &URL:", callback_row)
+        hint = QLabel(
+            "Set this as the Zoom app's OAuth redirect URL and add it to its allow list "
+            "(Zoom App Marketplace > your app).", self)
+        hint.setWordWrap(True)
+        form.addRow("", hint)
+
+        self.port = QSpinBox(self)
+        self.port.setRange(1024, 65535)
+        self.port.setValue(DEFAULT_PORT)
+        self.port.setAccessibleName("Loopback port")
+        self.redirect_label = QLabel(self)
+        self.redirect_label.setAccessibleName("Loopback redirect URI")
+        port_row = QHBoxLayout()
+        port_row.addWidget(self.port)
+        port_row.addWidget(self.redirect_label, 1)
+        form.addRow("Loopback &port:", port_row)
+        self.body.addLayout(form)
+
+        self.plan_status = StatusLine(self)
+        self.body.addWidget(self.plan_status)
+        self.status = StatusLine(self)
+        self.body.addWidget(self.status)
+        self.body.addStretch(1)
+
+        self.plan: IntegrationPlan | None = None
+        self._plan_for: str | None = None
+        # Looking up on every keystroke of the port would flood the API: wait for a pause.
+        self._lookup_timer = QTimer(self)
+        self._lookup_timer.setSingleShot(True)
+        self._lookup_timer.setInterval(400)
+        self._lookup_timer.timeout.connect(self.look_up)
+        self.port.valueChanged.connect(self._port_changed)
+        for field in (self.zoom_id, self.zoom_secret, self.name):
+            field.textChanged.connect(lambda _text: self.completeChanged.emit())
+
+    def redirect_uri(self) -> LoopbackRedirectUri:
+        return LoopbackRedirectUri.parse(f"http://localhost:{self.port.value()}/callback")
+
+    def initializePage(self) -> None:  # noqa: N802
+        super().initializePage()
+        sandbox = self.session.sandbox if self.session.in_sandbox else None
+        if sandbox is not None and not self.zoom_id.text():
+            self.zoom_id.setText(sandbox.credentials.zoom_client_id)
+            self.zoom_secret.setText(sandbox.credentials.zoom_client_secret)
+        self.callback.setText(callback_url(self.session.api_url))
+        self._port_changed()
+        self._lookup_timer.stop()
+        self.look_up()
+
+    def _port_changed(self) -> None:
+        self.redirect_label.setText(str(self.redirect_uri()))
+        self.plan = None
+        self.completeChanged.emit()
+        self._lookup_timer.start()
+
+    def look_up(self) -> None:
+        flow = self.session.flow
+        if flow is None:
+            return
+        redirect = self.redirect_uri()
+        self.plan_status.busy("Looking up the Zoom integration on this Nylas application...")
+        self.task.start(flow.plan_integration(redirect),
+                        lambda plan: self._planned(plan, str(redirect)), self._lookup_failed)
+
+    def _planned(self, plan: IntegrationPlan, redirect: str) -> None:
+        self.plan, self._plan_for = plan, redirect
+        self.plan_status.info(plan.action.describe())
+        self.completeChanged.emit()
+
+    def _lookup_failed(self, exc: BaseException) -> None:
+        self.plan = None
+        self.plan_status.error(f"Could not look up the Zoom integration: {explain(exc).text()} "
+                               "Change the port or go Back to retry.")
+        self.completeChanged.emit()
+
+    def isComplete(self) -> bool:  # noqa: N802
+        return (
+            not self.task.running
+            and self.plan is not None
+            and self._plan_for == str(self.redirect_uri())
+            and bool(self.zoom_id.text().strip())
+            and bool(self.zoom_secret.text().strip())
+            and bool(self.name.text().strip())
+        )
+
+    def spec(self) -> IntegrationSpec:
+        return IntegrationSpec(
+            zoom=ZoomApp(self.zoom_id.text().strip(), SecretStr(self.zoom_secret.text().strip())),
+            redirect_uri=self.redirect_uri(),
+            name=self.name.text().strip(),
+            expires_in=self.lifetime.value() * DAY,
+        )
+
+    def validatePage(self) -> bool:  # noqa: N802
+        try:
+            self.session.spec = self.spec()
+        except ValueError as exc:
+            self.status.error(str(exc))
+            return False
+        self.status.clear()
+        return True

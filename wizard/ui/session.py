@@ -1,0 +1,84 @@
+"""What the wizard keeps between pages for one operator session (Qt side only).
+
+Pages ask the session for the flow and write back what the operator chose; the session owns the
+flow's lifetime (and the in-process sandbox's) so that nothing leaks when the window closes.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from pydantic import SecretStr
+from PySide6.QtCore import QObject, Signal
+
+from wizard.flow import (
+    CustomerAccount,
+    FlowEvent,
+    IntegrationOutcome,
+    IntegrationSpec,
+    OnboardingFlow,
+    OnboardingResult,
+)
+from wizard.flow.onboarding import BrowserOpener, GrantRecorder
+from wizard.sandbox import SandboxServer
+
+log = logging.getLogger(__name__)
+
+
+class WizardSession(QObject):
+    flowEvent = Signal(object)  # every FlowEvent of the current flow
+    sandboxChanged = Signal(bool)
+
+    def __init__(self, opener: BrowserOpener, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.opener = opener
+        self.sandbox: SandboxServer | None = None
+        self.flow: OnboardingFlow | None = None
+        self.api_url: str = ""
+        self.region: str = ""
+        self.integration: IntegrationOutcome | None = None
+        self.spec: IntegrationSpec | None = None
+        self.account: CustomerAccount | None = None
+        self.result: OnboardingResult | None = None
+        self.recorder: GrantRecorder | None = None
+        self.grants_this_session: list[str] = []
+
+    @property
+    def in_sandbox(self) -> bool:
+        return self.region == "sandbox"
+
+    async def start_sandbox(self) -> SandboxServer:
+        if self.sandbox is None:
+            sandbox = SandboxServer()
+            await sandbox.start()
+            self.sandbox = sandbox
+            log.info("in-process sandbox at %s", sandbox.url)
+        return self.sandbox
+
+    async def connect(self, region: str, api_url: str, client_id: str, secret: SecretStr) -> None:
+        """Replace the flow with one for these credentials and check them (raises on failure)."""
+        await self.close_flow()
+        flow = OnboardingFlow.for_api(api_url, client_id, secret, self.opener,
+                                      on_event=self._forward)
+        try:
+            await flow.check_connection()
+        except BaseException:
+            await flow.aclose()
+            raise
+        self.flow, self.api_url, self.region = flow, api_url, region
+        self.integration = None
+        self.sandboxChanged.emit(self.in_sandbox)
+
+    def _forward(self, event: FlowEvent) -> None:
+        self.flowEvent.emit(event)
+
+    async def close_flow(self) -> None:
+        if self.flow is not None:
+            flow, self.flow = self.flow, None
+            await flow.aclose()
+
+    async def aclose(self) -> None:
+        await self.close_flow()
+        if self.sandbox is not None:
+            sandbox, self.sandbox = self.sandbox, None
+            await sandbox.close()

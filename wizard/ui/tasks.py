@@ -1,0 +1,67 @@
+"""Running the flow's coroutines from Qt widgets on the one qasync loop.
+
+Results and exceptions come back to the widget through callbacks run on the Qt thread; a page
+cancels its task when it is left, so no wait outlives the page that started it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Coroutine
+from typing import Any, TypeVar
+
+from PySide6.QtCore import QObject, Signal
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+
+class PageTask(QObject):
+    """At most one running coroutine; starting another cancels the previous one."""
+
+    runningChanged = Signal(bool)
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._task: asyncio.Task[Any] | None = None
+
+    @property
+    def running(self) -> bool:
+        return self._task is not None and not self._task.done()
+
+    def start(
+        self,
+        coro: Coroutine[Any, Any, T],
+        on_done: Callable[[T], None],
+        on_error: Callable[[BaseException], None],
+        on_cancel: Callable[[], None] | None = None,
+    ) -> None:
+        self.cancel()
+        task = asyncio.ensure_future(coro)
+        self._task = task
+
+        def finished(t: asyncio.Task[T]) -> None:
+            if self._task is t:
+                self._task = None
+                self.runningChanged.emit(False)
+            if t.cancelled():
+                if on_cancel is not None:
+                    on_cancel()
+                return
+            exc = t.exception()
+            if exc is not None:
+                if not isinstance(exc, Exception):  # KeyboardInterrupt, SystemExit
+                    raise exc
+                on_error(exc)
+            else:
+                on_done(t.result())
+
+        task.add_done_callback(finished)
+        self.runningChanged.emit(True)
+
+    def cancel(self) -> None:
+        if self._task is not None and not self._task.done():
+            self._task.cancel()
+        self._task = None

@@ -1,0 +1,99 @@
+"""Small reusable widgets: masked secret field, copy button, status line."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QAction, QGuiApplication, QIcon
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QStyle,
+    QWidget,
+)
+
+
+class SecretLineEdit(QLineEdit):
+    """A password-style field with a show/hide toggle in the field itself."""
+
+    def __init__(self, accessible_name: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setEchoMode(QLineEdit.EchoMode.Password)
+        self.setAccessibleName(accessible_name)
+        self.setInputMethodHints(Qt.InputMethodHint.ImhHiddenText | Qt.InputMethodHint.ImhNoPredictiveText)
+        self.toggle = QAction("Show", self)
+        self.toggle.setCheckable(True)
+        self.toggle.setToolTip("Show or hide the secret")
+        self.toggle.setIcon(QIcon.fromTheme("view-reveal-symbolic"))
+        self.toggle.toggled.connect(self._on_toggled)
+        self.addAction(self.toggle, QLineEdit.ActionPosition.TrailingPosition)
+
+    def _on_toggled(self, shown: bool) -> None:
+        self.setEchoMode(QLineEdit.EchoMode.Normal if shown else QLineEdit.EchoMode.Password)
+        self.toggle.setText("Hide" if shown else "Show")
+
+
+class CopyButton(QPushButton):
+    """Copies the text of a source to the clipboard and says so briefly."""
+
+    def __init__(self, source: QLineEdit | QLabel, label: str = "&Copy",
+                 parent: QWidget | None = None) -> None:
+        super().__init__(label, parent)
+        self._source = source
+        self._label = label
+        self.setAutoDefault(False)
+        self.setAccessibleName(f"Copy {source.accessibleName()}".strip())
+        self.clicked.connect(self._copy)
+
+    def _copy(self) -> None:
+        QGuiApplication.clipboard().setText(self._source.text())
+        self.setText("Copied")
+        QTimer.singleShot(1500, lambda: self.setText(self._label))
+
+
+class StatusLine(QWidget):
+    """An icon and a word-wrapped message: neutral, busy, ok or error. No fixed colours, so the
+    system palette (dark mode included) decides."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        self.icon = QLabel(self)
+        self.icon.setFixedWidth(20)
+        self.icon.setAlignment(Qt.AlignmentFlag.AlignTop)
+        self.text = QLabel(self)
+        self.text.setWordWrap(True)
+        self.text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.text.setAccessibleName("Status")
+        layout.addWidget(self.icon)
+        layout.addWidget(self.text, 1)
+        self.clear()
+
+    def clear(self) -> None:
+        self._set(None, "")
+
+    def busy(self, message: str) -> None:
+        self._set(QStyle.StandardPixmap.SP_BrowserReload, message)
+
+    def ok(self, message: str) -> None:
+        self._set(QStyle.StandardPixmap.SP_DialogApplyButton, message)
+
+    def error(self, message: str) -> None:
+        self._set(QStyle.StandardPixmap.SP_MessageBoxWarning, message)
+
+    def info(self, message: str) -> None:
+        self._set(QStyle.StandardPixmap.SP_MessageBoxInformation, message)
+
+    @property
+    def message(self) -> str:
+        return self.text.text()
+
+    def _set(self, pixmap: QStyle.StandardPixmap | None, message: str) -> None:
+        if pixmap is None:
+            self.icon.clear()
+        else:
+            self.icon.setPixmap(self.style().standardIcon(pixmap).pixmap(16, 16))
+        self.text.setText(message)
+        self.setVisible(bool(message))

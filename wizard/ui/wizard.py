@@ -1,0 +1,77 @@
+"""The onboarding wizard window: page order, title, and "onboard another account"."""
+
+from __future__ import annotations
+
+import asyncio
+import enum
+
+from PySide6.QtGui import QCloseEvent
+from PySide6.QtWidgets import QWidget, QWizard
+
+from wizard.ui.pages.account import AccountPage
+from wizard.ui.pages.authorization import AuthorizationPage
+from wizard.ui.pages.base import BasePage
+from wizard.ui.pages.connection import ConnectionPage
+from wizard.ui.pages.done import DonePage
+from wizard.ui.pages.integration import IntegrationPage
+from wizard.ui.pages.zoom_app import ZoomAppPage
+from wizard.ui.session import WizardSession
+
+TITLE = "Zoom onboarding"
+
+
+class PageId(enum.IntEnum):
+    CONNECTION = 0
+    ZOOM_APP = 1
+    INTEGRATION = 2
+    ACCOUNT = 3
+    AUTHORIZATION = 4
+    DONE = 5
+
+
+class OnboardingWizard(QWizard):
+    def __init__(self, session: WizardSession, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.session = session
+        self.setWizardStyle(QWizard.WizardStyle.ModernStyle)
+        self.setOption(QWizard.WizardOption.NoBackButtonOnLastPage, True)
+        self.setOption(QWizard.WizardOption.HaveCustomButton1, True)
+        self.setButtonText(QWizard.WizardButton.CommitButton, "&Next >")
+        self.setMinimumSize(720, 540)
+        self.connection_page = ConnectionPage()
+        self.zoom_app_page = ZoomAppPage()
+        self.integration_page = IntegrationPage()
+        self.account_page = AccountPage()
+        self.authorization_page = AuthorizationPage()
+        # Named *_page: an attribute `done` would hide QDialog.done() from Qt and crash on close.
+        self.done_page = DonePage()
+        for page_id, page in (
+            (PageId.CONNECTION, self.connection_page),
+            (PageId.ZOOM_APP, self.zoom_app_page),
+            (PageId.INTEGRATION, self.integration_page),
+            (PageId.ACCOUNT, self.account_page),
+            (PageId.AUTHORIZATION, self.authorization_page),
+            (PageId.DONE, self.done_page),
+        ):
+            self.setPage(page_id, page)
+        session.sandboxChanged.connect(self._sandbox_changed)
+        self._sandbox_changed(False)
+        self._closing: asyncio.Task[None] | None = None
+
+    def pages(self) -> list[BasePage]:
+        return [self.page(i) for i in self.pageIds()]  # type: ignore[misc]
+
+    def _sandbox_changed(self, sandbox: bool) -> None:
+        self.setWindowTitle(f"{TITLE} - offline sandbox" if sandbox else TITLE)
+
+    def onboard_another(self) -> None:
+        """Back to the account page, keeping the connection and the integration."""
+        self.session.result = None
+        while self.currentId() != PageId.ACCOUNT:
+            self.back()
+        self.account_page.clear()
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
+        for page in self.pages():
+            page.task.cancel()
+        super().closeEvent(event)
