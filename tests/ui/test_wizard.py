@@ -67,3 +67,147 @@ def test_full_run_reaches_done_with_a_verified_grant(qtbot: QtBot, loop: object)
     sandbox = wizard.session.sandbox
     assert sandbox is not None and result.grant_id in sandbox.grants
     wizard.close()
+
+
+class FlakyBrowser:
+    """Declines first, then allows: the operator's Try again must get a fresh link."""
+
+    def __init__(self, decisions: list[str]) -> None:
+        self.decisions = decisions
+        self.urls: list[str] = []
+
+    async def __call__(self, url: str) -> bool:
+        self.urls.append(url)
+        decision = self.decisions.pop(0) if self.decisions else "allow"
+        return await ConsentBot(decision)(url)  # type: ignore[arg-type]
+
+
+def test_decline_then_try_again_succeeds_with_a_new_link(qtbot: QtBot, loop: object) -> None:
+    browser = FlakyBrowser(["deny", "allow"])
+    wizard = make(qtbot, browser)
+    connect(qtbot, wizard)
+    through_integration(qtbot, wizard, free_port())
+    authorize(qtbot, wizard, "acct-1")
+    page = wizard.authorization_page
+    qtbot.waitUntil(lambda: page.try_again.isVisible(), timeout=WAIT)
+    assert "declined" in page.status.message.lower()
+    assert wizard.currentId() == PageId.AUTHORIZATION
+    page.try_again.click()
+    qtbot.waitUntil(lambda: wizard.currentId() == PageId.DONE, timeout=WAIT)
+    assert len(browser.urls) == 2 and browser.urls[0] != browser.urls[1]
+    wizard.close()
+
+
+def test_wrong_nylas_secret_says_so_and_blocks_next(qtbot: QtBot, loop: object) -> None:
+    wizard = make(qtbot, ConsentBot())
+    page = wizard.connection_page
+    qtbot.waitUntil(lambda: page.api_url.text().startswith("http://127.0.0.1"), timeout=WAIT)
+    page.secret.setText("not-the-secret")
+    page.check.click()
+    qtbot.waitUntil(lambda: "did not accept" in page.status.message, timeout=WAIT)
+    assert not page.isComplete()
+    assert not wizard.button(wizard.WizardButton.NextButton).isEnabled()
+    assert "not-the-secret" not in page.status.message
+    wizard.close()
+
+
+def test_busy_port_is_named_and_nothing_is_opened(qtbot: QtBot, loop: object) -> None:
+    import socket
+
+    opened: list[str] = []
+
+    async def opener(url: str) -> bool:
+        opened.append(url)
+        return True
+
+    port = free_port()
+    with socket.socket() as squatter:
+        squatter.bind(("127.0.0.1", port))
+        squatter.listen()
+        wizard = make(qtbot, opener)
+        connect(qtbot, wizard)
+        through_integration(qtbot, wizard, port)
+        authorize(qtbot, wizard, "acct-1")
+        page = wizard.authorization_page
+        qtbot.waitUntil(lambda: page.try_again.isVisible(), timeout=WAIT)
+        assert str(port) in page.status.message
+        assert opened == []
+        wizard.close()
+
+
+def test_stop_waiting_frees_the_port(qtbot: QtBot, loop: object) -> None:
+    import socket
+
+    from wizard.flow.browser import no_browser
+
+    port = free_port()
+    wizard = make(qtbot, no_browser)
+    connect(qtbot, wizard)
+    through_integration(qtbot, wizard, port)
+    authorize(qtbot, wizard, "acct-1")
+    page = wizard.authorization_page
+    qtbot.waitUntil(lambda: page.url.isVisible() and bool(page.url.text()), timeout=WAIT)
+    assert page.countdown.text().startswith("The link works for another")
+    page.stop.click()
+    qtbot.waitUntil(lambda: page.try_again.isVisible(), timeout=WAIT)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", port))  # EADDRINUSE here would mean the listener leaked
+    wizard.close()
+
+
+def test_onboard_another_twice_gives_different_grants_and_one_integration(
+    qtbot: QtBot, loop: object
+) -> None:
+    wizard = make(qtbot, ConsentBot("allow"))
+    connect(qtbot, wizard)
+    through_integration(qtbot, wizard, free_port())
+    grants = []
+    for account in ("acct-1", "acct-2", "acct-3"):
+        authorize(qtbot, wizard, account)
+        qtbot.waitUntil(lambda: wizard.currentId() == PageId.DONE, timeout=WAIT)
+        grants.append(wizard.done_page.grant_id.text())
+        assert wizard.done_page.account.text() == account
+        wizard.done_page.another.click()
+        assert wizard.currentId() == PageId.ACCOUNT
+        assert wizard.account_page.account_id.text() == ""
+    sandbox = wizard.session.sandbox
+    assert sandbox is not None
+    creates = [r for r in sandbox.requests_seen if r == ("POST", "/connect/integrations")]
+    assert len(set(grants)) == 3
+    assert len(creates) == 1
+    wizard.close()
+
+
+def test_the_event_loop_keeps_running_during_every_wait(qtbot: QtBot, loop: object) -> None:
+    """A 5 ms QTimer must tick while each network wait is in progress (slowed by the sandbox)."""
+    from wizard.sandbox import Fault
+
+    ticks: list[str] = []
+    wizard = make(qtbot, ConsentBot("allow"))
+
+    def current_wait() -> str:
+        for page in wizard.pages():
+            if page.task.running:
+                return type(page).__name__
+        return ""
+
+    timer = QTimer()
+    timer.setInterval(5)
+    timer.timeout.connect(lambda: ticks.append(current_wait()))
+    timer.start()
+    page = wizard.connection_page
+    qtbot.waitUntil(lambda: wizard.session.sandbox is not None, timeout=WAIT)
+    sandbox = wizard.session.sandbox
+    assert sandbox is not None
+    for method, path in (("GET", "/connect/integrations"), ("GET", "/connect/integrations/zoom"),
+                         ("POST", "/connect/integrations"), ("POST", "/connect/auth")):
+        sandbox.faults.add(Fault(method=method, path_prefix=path, kind="slow", delay=0.3))
+    connect(qtbot, wizard)
+    through_integration(qtbot, wizard, free_port())
+    authorize(qtbot, wizard, "acct-1")
+    qtbot.waitUntil(lambda: wizard.currentId() == PageId.DONE, timeout=WAIT)
+    timer.stop()
+    for waiting_page in ("ConnectionPage", "ZoomAppPage", "IntegrationPage", "AuthorizationPage"):
+        assert ticks.count(waiting_page) >= 3, (waiting_page, set(ticks))
+    assert page.isComplete()
+    wizard.close()
