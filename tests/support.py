@@ -25,6 +25,9 @@ def sandbox_flow(sandbox: SandboxServer, opener: BrowserOpener, **kwargs: object
 
     creds = sandbox.credentials
     return OnboardingFlow.for_api(
-        sandbox.url, creds.nylas_client_id, SecretStr(creds.nylas_client_secret), opener,
+        sandbox.url,
+        creds.nylas_client_id,
+        SecretStr(creds.nylas_client_secret),
+        opener,
         **kwargs,  # type: ignore[arg-type]
     )

@@ -20,21 +20,30 @@ SECRETS = (DEMO_CREDENTIALS.nylas_client_secret, DEMO_CREDENTIALS.zoom_client_se
 
 
 def cli_env(tmp_path: Path, **extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("NYLAS_", "ZOOM_CLIENT"))}
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("NYLAS_", "ZOOM_CLIENT"))}
     env["ZOOM_ONBOARD_HOME"] = str(tmp_path)
     env.update(extra)
     return env
 
 
-async def run_onboard(tmp_path: Path, *args: str, decision: str | None = "allow",
-                      env: dict[str, str] | None = None) -> tuple[int, list[dict[str, object]], str, str]:
+async def run_onboard(
+    tmp_path: Path, *args: str, decision: str | None = "allow", env: dict[str, str] | None = None
+) -> tuple[int, list[dict[str, object]], str, str]:
     port = free_port()
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "wizard", "onboard", "--json", "--no-browser",
-        "--redirect-uri", f"http://127.0.0.1:{port}/callback", *args,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-        stdin=asyncio.subprocess.DEVNULL, env=env or cli_env(tmp_path),
+        sys.executable,
+        "-m",
+        "wizard",
+        "onboard",
+        "--json",
+        "--no-browser",
+        "--redirect-uri",
+        f"http://127.0.0.1:{port}/callback",
+        *args,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+        stdin=asyncio.subprocess.DEVNULL,
+        env=env or cli_env(tmp_path),
     )
     assert proc.stdout is not None and proc.stderr is not None
     cmdline = Path(f"/proc/{proc.pid}/cmdline").read_bytes().decode(errors="replace")
@@ -53,7 +62,9 @@ async def run_onboard(tmp_path: Path, *args: str, decision: str | None = "allow"
 
 
 async def test_sandbox_onboarding_gives_a_grant_event_and_exit_0(tmp_path: Path) -> None:
-    code, events, output, cmdline = await run_onboard(tmp_path, "--sandbox", "--account-id", "acct-1")
+    code, events, output, cmdline = await run_onboard(
+        tmp_path, "--sandbox", "--account-id", "acct-1"
+    )
     assert code == 0, output
     names = [e["event"] for e in events]
     assert names[0] == "integration"
@@ -69,12 +80,16 @@ async def test_sandbox_onboarding_gives_a_grant_event_and_exit_0(tmp_path: Path)
 
 
 async def test_secrets_from_the_environment_never_show(tmp_path: Path) -> None:
-    env = cli_env(tmp_path, NYLAS_CLIENT_ID=DEMO_CREDENTIALS.nylas_client_id,
-                  NYLAS_CLIENT_SECRET=DEMO_CREDENTIALS.nylas_client_secret,
-                  ZOOM_CLIENT_ID=DEMO_CREDENTIALS.zoom_client_id,
-                  ZOOM_CLIENT_SECRET=DEMO_CREDENTIALS.zoom_client_secret)
+    env = cli_env(
+        tmp_path,
+        NYLAS_CLIENT_ID=DEMO_CREDENTIALS.nylas_client_id,
+        NYLAS_CLIENT_SECRET=DEMO_CREDENTIALS.nylas_client_secret,
+        ZOOM_CLIENT_ID=DEMO_CREDENTIALS.zoom_client_id,
+        ZOOM_CLIENT_SECRET=DEMO_CREDENTIALS.zoom_client_secret,
+    )
     code, _events, output, cmdline = await run_onboard(
-        tmp_path, "--sandbox", "--account-id", "acct-1", env=env)
+        tmp_path, "--sandbox", "--account-id", "acct-1", env=env
+    )
     assert code == 0, output
     for secret in SECRETS:
         assert secret not in output and secret not in cmdline
@@ -86,8 +101,9 @@ async def test_secrets_from_the_environment_never_show(tmp_path: Path) -> None:
 
 
 async def test_decline_exits_1_with_an_error_event(tmp_path: Path) -> None:
-    code, events, output, _ = await run_onboard(tmp_path, "--sandbox", "--account-id", "acct-1",
-                                                decision="deny")
+    code, events, output, _ = await run_onboard(
+        tmp_path, "--sandbox", "--account-id", "acct-1", decision="deny"
+    )
     assert code == 1, output
     assert events[-1]["event"] == "error"
     assert events[-1]["type"] == "refused"
@@ -95,8 +111,9 @@ async def test_decline_exits_1_with_an_error_event(tmp_path: Path) -> None:
 
 
 async def test_timeout_exits_3(tmp_path: Path) -> None:
-    code, events, output, _ = await run_onboard(tmp_path, "--sandbox", "--account-id", "acct-1",
-                                                "--timeout", "1", decision=None)
+    code, events, output, _ = await run_onboard(
+        tmp_path, "--sandbox", "--account-id", "acct-1", "--timeout", "1", decision=None
+    )
     assert code == 3, output
     assert events[-1]["event"] == "error" and events[-1]["type"] == "timeout"
 
@@ -109,8 +126,9 @@ async def test_bad_account_id_exits_2_before_any_network(tmp_path: Path) -> None
 
 
 async def test_missing_credentials_exit_2_and_name_the_variables(tmp_path: Path) -> None:
-    code, events, output, _ = await run_onboard(tmp_path, "--api-url", "http://127.0.0.1:9",
-                                                "--account-id", "acct-1")
+    code, events, output, _ = await run_onboard(
+        tmp_path, "--api-url", "http://127.0.0.1:9", "--account-id", "acct-1"
+    )
     assert code == 2, output
     assert "NYLAS_CLIENT_SECRET" in str(events[-1]["message"])
 
@@ -118,10 +136,21 @@ async def test_missing_credentials_exit_2_and_name_the_variables(tmp_path: Path)
 async def test_plain_output_for_people(tmp_path: Path) -> None:
     port = free_port()
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "wizard", "onboard", "--sandbox", "--no-browser", "--account-id",
-        "acct-1", "--redirect-uri", f"http://127.0.0.1:{port}/callback",
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-        stdin=asyncio.subprocess.DEVNULL, env=cli_env(tmp_path))
+        sys.executable,
+        "-m",
+        "wizard",
+        "onboard",
+        "--sandbox",
+        "--no-browser",
+        "--account-id",
+        "acct-1",
+        "--redirect-uri",
+        f"http://127.0.0.1:{port}/callback",
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+        stdin=asyncio.subprocess.DEVNULL,
+        env=cli_env(tmp_path),
+    )
     assert proc.stdout is not None
     lines = []
     async with asyncio.timeout(30):
@@ -138,15 +167,27 @@ async def test_plain_output_for_people(tmp_path: Path) -> None:
 
 async def test_sandbox_command_prints_one_json_line(tmp_path: Path) -> None:
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "wizard", "sandbox", "--json",
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-        stdin=asyncio.subprocess.DEVNULL, env=cli_env(tmp_path))
+        sys.executable,
+        "-m",
+        "wizard",
+        "sandbox",
+        "--json",
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+        stdin=asyncio.subprocess.DEVNULL,
+        env=cli_env(tmp_path),
+    )
     assert proc.stdout is not None
     try:
         async with asyncio.timeout(20):
             info = json.loads(await proc.stdout.readline())
-        assert set(info) == {"url", "nylas_client_id", "nylas_client_secret", "zoom_client_id",
-                             "zoom_client_secret"}
+        assert set(info) == {
+            "url",
+            "nylas_client_id",
+            "nylas_client_secret",
+            "zoom_client_id",
+            "zoom_client_secret",
+        }
         import httpx
 
         async with httpx.AsyncClient() as client:

@@ -32,8 +32,12 @@ from wizard.sandbox.consent_bot import ConsentBot
 pytestmark = pytest.mark.anyio
 
 
-def spec_for(sandbox: SandboxServer, port: int | None = None, *, secret: str | None = None,
-             ) -> IntegrationSpec:
+def spec_for(
+    sandbox: SandboxServer,
+    port: int | None = None,
+    *,
+    secret: str | None = None,
+) -> IntegrationSpec:
     creds = sandbox.credentials
     return IntegrationSpec(
         zoom=ZoomApp(creds.zoom_client_id, SecretStr(secret or creds.zoom_client_secret)),
@@ -91,8 +95,11 @@ async def test_wrong_zoom_secret_fails_at_the_callback_like_zoom() -> None:
     async with SandboxServer() as sandbox:
         flow = sandbox_flow(sandbox, ConsentBot("allow"))
         with pytest.raises(CallbackRefused) as refused:
-            await flow.run(spec_for(sandbox, secret="not-the-zoom-secret"),
-                           CustomerAccount("acct-1"), timeout=10)
+            await flow.run(
+                spec_for(sandbox, secret="not-the-zoom-secret"),
+                CustomerAccount("acct-1"),
+                timeout=10,
+            )
         await flow.aclose()
     assert "4702" in refused.value.description or "4,702" in refused.value.description
 
@@ -178,7 +185,8 @@ async def test_cancel_frees_the_port_at_once() -> None:
     async with SandboxServer() as sandbox:
         flow = sandbox_flow(sandbox, no_browser)
         task = asyncio.create_task(
-            flow.run(spec_for(sandbox, port), CustomerAccount("acct-1"), timeout=60))
+            flow.run(spec_for(sandbox, port), CustomerAccount("acct-1"), timeout=60)
+        )
         for _ in range(200):
             await asyncio.sleep(0.01)
             if ("POST", "/connect/auth") in sandbox.requests_seen:
@@ -214,8 +222,9 @@ async def test_wrong_nylas_secret_is_an_authentication_error() -> None:
     async with SandboxServer() as sandbox:
         from wizard.flow import OnboardingFlow
 
-        flow = OnboardingFlow.for_api(sandbox.url, sandbox.credentials.nylas_client_id,
-                                      SecretStr("wrong"), no_browser)
+        flow = OnboardingFlow.for_api(
+            sandbox.url, sandbox.credentials.nylas_client_id, SecretStr("wrong"), no_browser
+        )
         with pytest.raises(AuthenticationFailed):
             await flow.check_connection()
         await flow.aclose()

@@ -23,7 +23,9 @@ _PATTERNS = [
     re.compile(r"(?i)(authorization[\"']?\s*[:=]\s*[\"']?)(basic|bearer)\s+[A-Za-z0-9+/=._~-]+"),
     re.compile(r"(?i)\b(basic|bearer)\s+[A-Za-z0-9+/]{16,}={0,2}"),
     # query parameters and form fields: state=..., code=..., client_secret=...
-    re.compile(r"(?i)\b((?:state|code|client_secret|secret|password|access_token|refresh_token)=)[^&\s\"'<>]+"),
+    re.compile(
+        r"(?i)\b((?:state|code|client_secret|secret|password|access_token|refresh_token)=)[^&\s\"'<>]+"
+    ),
     # JSON fields
     re.compile(
         r"(?i)([\"'](?:state|code|client_secret|secret|password|access_token|refresh_token)[\"']\s*:\s*[\"'])[^\"']*"
@@ -49,7 +51,11 @@ def redact(text: str) -> str:
 
 
 def _mask_match(match: re.Match[str]) -> str:
-    if match.lastindex and match.lastindex >= 1 and match.group(1).lower() not in ("basic", "bearer"):
+    if (
+        match.lastindex
+        and match.lastindex >= 1
+        and match.group(1).lower() not in ("basic", "bearer")
+    ):
         return match.group(1) + MASK
     return MASK
 
@@ -83,8 +89,7 @@ class RecentErrors(logging.Handler):
 recent_errors = RecentErrors()
 
 
-def setup_logging(log_file: Path | None, *, verbose: bool = False,
-                  console: bool = True) -> None:
+def setup_logging(log_file: Path | None, *, verbose: bool = False, console: bool = True) -> None:
     root = logging.getLogger()
     root.setLevel(logging.DEBUG)
     for handler in list(root.handlers):

@@ -8,8 +8,8 @@ loops) work in any order around these.
 from __future__ import annotations
 
 import asyncio
-from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -29,8 +29,9 @@ def qt_loop(qapp: QApplication) -> Iterator[qasync.QEventLoop]:
 
 
 @pytest.fixture
-def loop(qt_loop: qasync.QEventLoop, tmp_path: Path,
-         monkeypatch: pytest.MonkeyPatch) -> Iterator[qasync.QEventLoop]:
+def loop(
+    qt_loop: qasync.QEventLoop, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[qasync.QEventLoop]:
     monkeypatch.setenv("ZOOM_ONBOARD_HOME", str(tmp_path))
     asyncio.set_event_loop(qt_loop)
     # qasync's own trick for a loop that Qt already runs (private, as in qasync itself).

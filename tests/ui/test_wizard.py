@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
 from PySide6.QtCore import QTimer
 from pytestqt.qtbot import QtBot
 
@@ -199,8 +198,12 @@ def test_the_event_loop_keeps_running_during_every_wait(qtbot: QtBot, loop: obje
     qtbot.waitUntil(lambda: wizard.session.sandbox is not None, timeout=WAIT)
     sandbox = wizard.session.sandbox
     assert sandbox is not None
-    for method, path in (("GET", "/connect/integrations"), ("GET", "/connect/integrations/zoom"),
-                         ("POST", "/connect/integrations"), ("POST", "/connect/auth")):
+    for method, path in (
+        ("GET", "/connect/integrations"),
+        ("GET", "/connect/integrations/zoom"),
+        ("POST", "/connect/integrations"),
+        ("POST", "/connect/auth"),
+    ):
         sandbox.faults.add(Fault(method=method, path_prefix=path, kind="slow", delay=0.3))
     connect(qtbot, wizard)
     through_integration(qtbot, wizard, free_port())

@@ -36,7 +36,8 @@ def read_credentials(
     fallback: Mapping[str, str] | None = None,
     interactive: bool | None = None,
 ) -> Credentials:
-    """Environment first, then `fallback` (a profile or the sandbox's demo values), then a prompt."""
+    """Environment first, then `fallback` (a profile or the sandbox's demo values), then a
+    prompt on a terminal."""
     env = os.environ if env is None else env
     fallback = fallback or {}
     if interactive is None:

@@ -1,4 +1,5 @@
-"""Starting the wizard: first make sure there is a display, so nobody meets Qt's raw plugin error."""
+"""Starting the wizard: first make sure there is a display, so nobody meets Qt's raw plugin
+error."""
 
 from __future__ import annotations
 

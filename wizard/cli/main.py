@@ -19,58 +19,102 @@ from wizard.nylas.regions import Region
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="zoom-onboard",
-        description="Connect a customer's Zoom account to Nylas. Without a command, opens the wizard.",
+        description="Connect a customer's Zoom account to Nylas. "
+        "Without a command, opens the wizard.",
         epilog="Secrets are read from NYLAS_CLIENT_ID, NYLAS_CLIENT_SECRET, ZOOM_CLIENT_ID and "
         "ZOOM_CLIENT_SECRET, a saved profile, or a hidden prompt: never from the command line.",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
-    parser.add_argument("--sandbox", action="store_true",
-                        help="run the offline sandbox in-process and use its demo credentials")
+    parser.add_argument(
+        "--sandbox",
+        action="store_true",
+        help="run the offline sandbox in-process and use its demo credentials",
+    )
     parser.add_argument("--profile", metavar="NAME", help="use a saved profile")
-    parser.add_argument("--diagnostics", action="store_true",
-                        help="print a redacted diagnostic report and exit")
-    parser.add_argument("--self-test", action="store_true",
-                        help="run a whole onboarding against the in-process sandbox and exit")
+    parser.add_argument(
+        "--diagnostics", action="store_true", help="print a redacted diagnostic report and exit"
+    )
+    parser.add_argument(
+        "--self-test",
+        action="store_true",
+        help="run a whole onboarding against the in-process sandbox and exit",
+    )
     parser.add_argument("-v", "--verbose", action="store_true", help="log details to stderr")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     onboard = commands.add_parser(
-        "onboard", help="onboard one customer account without the wizard",
+        "onboard",
+        help="onboard one customer account without the wizard",
         description="Create or reuse the Zoom integration, create the auth request, open the "
         "browser and wait for the customer's consent.",
     )
     where = onboard.add_mutually_exclusive_group()
-    where.add_argument("--region", choices=[r.value for r in Region], default=None,
-                       help="Nylas region of the application (default: us)")
+    where.add_argument(
+        "--region",
+        choices=[r.value for r in Region],
+        default=None,
+        help="Nylas region of the application (default: us)",
+    )
     where.add_argument("--api-url", metavar="URL", help="a custom Nylas Connect API base URL")
     # SUPPRESS: a subcommand's default must not undo the same flag given before the command.
-    where.add_argument("--sandbox", action="store_true", default=argparse.SUPPRESS,
-                       help="run the offline sandbox in-process (demo credentials by default)")
-    onboard.add_argument("--profile", metavar="NAME", default=argparse.SUPPRESS,
-                         help="use a saved profile")
-    onboard.add_argument("--account-id", metavar="ID", required=True,
-                         help="the customer's Nylas account id")
-    onboard.add_argument("--redirect-uri", metavar="URI", default=None,
-                         help=f"loopback redirect URI to listen on (default {DEFAULT_REDIRECT_URI})")
-    onboard.add_argument("--integration-name", metavar="NAME", default=None,
-                         help=f"name of the integration if one is created (default {DEFAULT_INTEGRATION_NAME!r})")
-    onboard.add_argument("--expires-in", metavar="SECONDS", type=int, default=None,
-                         help="grant lifetime for this account (default: the integration's)")
+    where.add_argument(
+        "--sandbox",
+        action="store_true",
+        default=argparse.SUPPRESS,
+        help="run the offline sandbox in-process (demo credentials by default)",
+    )
+    onboard.add_argument(
+        "--profile", metavar="NAME", default=argparse.SUPPRESS, help="use a saved profile"
+    )
+    onboard.add_argument(
+        "--account-id", metavar="ID", required=True, help="the customer's Nylas account id"
+    )
+    onboard.add_argument(
+        "--redirect-uri",
+        metavar="URI",
+        default=None,
+        help=f"loopback redirect URI to listen on (default {DEFAULT_REDIRECT_URI})",
+    )
+    onboard.add_argument(
+        "--integration-name",
+        metavar="NAME",
+        default=None,
+        help=f"name of the integration if one is created (default {DEFAULT_INTEGRATION_NAME!r})",
+    )
+    onboard.add_argument(
+        "--expires-in",
+        metavar="SECONDS",
+        type=int,
+        default=None,
+        help="grant lifetime for this account (default: the integration's)",
+    )
     onboard.add_argument("--login-hint", metavar="EMAIL", help="the customer's Zoom email")
-    onboard.add_argument("--no-browser", action="store_true",
-                         help="print the URL and open nothing (send it to the customer)")
-    onboard.add_argument("--timeout", metavar="SECONDS", type=float, default=600.0,
-                         help="give up waiting for consent after this long (default 600)")
+    onboard.add_argument(
+        "--no-browser",
+        action="store_true",
+        help="print the URL and open nothing (send it to the customer)",
+    )
+    onboard.add_argument(
+        "--timeout",
+        metavar="SECONDS",
+        type=float,
+        default=600.0,
+        help="give up waiting for consent after this long (default 600)",
+    )
     onboard.add_argument("--json", action="store_true", help="JSON Lines events on stdout")
 
     sandbox = commands.add_parser(
-        "sandbox", help="run the offline sandbox that imitates Nylas and Zoom",
+        "sandbox",
+        help="run the offline sandbox that imitates Nylas and Zoom",
         description="A local imitation of the Nylas Connect API and Zoom's consent page, for "
         "training and tests. Stops with Ctrl+C.",
     )
-    sandbox.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (default: any free)")
-    sandbox.add_argument("--json", action="store_true",
-                         help="print one JSON line with the URL and demo credentials")
+    sandbox.add_argument(
+        "--port", type=int, default=0, help="port on 127.0.0.1 (default: any free)"
+    )
+    sandbox.add_argument(
+        "--json", action="store_true", help="print one JSON line with the URL and demo credentials"
+    )
 
     history = commands.add_parser("history", help="list the grants obtained on this computer")
     history.add_argument("--csv", action="store_true", help="CSV instead of a table")

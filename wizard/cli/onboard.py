@@ -52,41 +52,71 @@ class Reporter:
     def on_event(self, event: FlowEvent) -> None:
         match event:
             case IntegrationReady(integration, action):
-                self.emit("integration", f"Integration {integration.name!r}: {action.describe()}",
-                          action=action.value, id=integration.id, name=integration.name,
-                          provider=integration.provider,
-                          redirect_uris=integration.redirect_uris)
+                self.emit(
+                    "integration",
+                    f"Integration {integration.name!r}: {action.describe()}",
+                    action=action.value,
+                    id=integration.id,
+                    name=integration.name,
+                    provider=integration.provider,
+                    redirect_uris=integration.redirect_uris,
+                )
             case AuthUrlReady(url, expires_at, auth_id):
                 left = max(0, int(expires_at - time.time()))
-                self.emit("auth_url",
-                          f"Open this link in the browser where the customer signs in to Zoom "
-                          f"(valid for {left // 60} min; use a private window if your own Zoom "
-                          f"account is signed in):\n  {url}",
-                          url=url, expires_at=expires_at, id=auth_id)
+                self.emit(
+                    "auth_url",
+                    f"Open this link in the browser where the customer signs in to Zoom "
+                    f"(valid for {left // 60} min; use a private window if your own Zoom "
+                    f"account is signed in):\n  {url}",
+                    url=url,
+                    expires_at=expires_at,
+                    id=auth_id,
+                )
             case BrowserSilent(url, waited):
-                self.emit("browser_silent",
-                          f"No browser has reached this computer after {waited:.0f} s. If no "
-                          f"browser opened, open the link above by hand.", url=url)
+                self.emit(
+                    "browser_silent",
+                    f"No browser has reached this computer after {waited:.0f} s. If no "
+                    f"browser opened, open the link above by hand.",
+                    url=url,
+                )
             case GrantCaptured(grant_id):
-                self.emit("grant_captured", f"Grant received: {grant_id} (verifying...)",
-                          grant_id=grant_id)
+                self.emit(
+                    "grant_captured",
+                    f"Grant received: {grant_id} (verifying...)",
+                    grant_id=grant_id,
+                )
             case _:
                 pass
 
     def result(self, result: OnboardingResult) -> None:
         if result.verified:
-            text = (f"Done. grant_id {result.grant_id} for Zoom user {result.email} "
-                    f"(status {result.grant_status}).")
+            text = (
+                f"Done. grant_id {result.grant_id} for Zoom user {result.email} "
+                f"(status {result.grant_status})."
+            )
         else:
             text = f"Done. grant_id {result.grant_id}, NOT verified: {result.verification_note}"
-        self.emit("grant", text, grant_id=result.grant_id, provider=result.provider,
-                  email=result.email, grant_status=result.grant_status, verified=result.verified,
-                  account_id=result.account_id, note=result.verification_note)
+        self.emit(
+            "grant",
+            text,
+            grant_id=result.grant_id,
+            provider=result.provider,
+            email=result.email,
+            grant_status=result.grant_status,
+            verified=result.verified,
+            account_id=result.account_id,
+            note=result.verification_note,
+        )
 
     def error(self, explanation: Explanation) -> None:
         if self.as_json:
-            self.emit("error", "", type=explanation.type, message=explanation.text(),
-                      exit_code=int(explanation.outcome))
+            self.emit(
+                "error",
+                "",
+                type=explanation.type,
+                message=explanation.text(),
+                exit_code=int(explanation.outcome),
+            )
         else:
             print(f"Error: {explanation.text()}", file=self.err, flush=True)
 
@@ -108,8 +138,9 @@ def run_onboard(args: argparse.Namespace) -> int:
 async def _run(args: argparse.Namespace, reporter: Reporter) -> int:
     # Validate everything the operator typed before touching the network.
     redirect_uri = LoopbackRedirectUri.parse(args.redirect_uri or DEFAULT_REDIRECT_URI)
-    account = CustomerAccount(args.account_id, login_hint=args.login_hint,
-                              expires_in=args.expires_in)
+    account = CustomerAccount(
+        args.account_id, login_hint=args.login_hint, expires_in=args.expires_in
+    )
     async with _api(args) as (base_url, creds):
         spec = IntegrationSpec(
             zoom=ZoomApp(creds.zoom_client_id, creds.zoom_client_secret),
@@ -117,8 +148,9 @@ async def _run(args: argparse.Namespace, reporter: Reporter) -> int:
             name=args.integration_name or DEFAULT_INTEGRATION_NAME,
             expires_in=DEFAULT_GRANT_LIFETIME,
         )
-        async with NylasConnectClient(base_url, creds.nylas_client_id,
-                                      creds.nylas_client_secret) as client:
+        async with NylasConnectClient(
+            base_url, creds.nylas_client_id, creds.nylas_client_secret
+        ) as client:
             flow = OnboardingFlow(
                 client,
                 no_browser if args.no_browser else system_browser,
@@ -137,12 +169,15 @@ async def _api(args: argparse.Namespace) -> AsyncIterator[tuple[str, Credentials
 
         async with SandboxServer() as sandbox:
             demo = sandbox.credentials
-            creds = read_credentials(fallback={
-                "NYLAS_CLIENT_ID": demo.nylas_client_id,
-                "NYLAS_CLIENT_SECRET": demo.nylas_client_secret,
-                "ZOOM_CLIENT_ID": demo.zoom_client_id,
-                "ZOOM_CLIENT_SECRET": demo.zoom_client_secret,
-            }, interactive=False)
+            creds = read_credentials(
+                fallback={
+                    "NYLAS_CLIENT_ID": demo.nylas_client_id,
+                    "NYLAS_CLIENT_SECRET": demo.nylas_client_secret,
+                    "ZOOM_CLIENT_ID": demo.zoom_client_id,
+                    "ZOOM_CLIENT_SECRET": demo.zoom_client_secret,
+                },
+                interactive=False,
+            )
             yield sandbox.url, creds
         return
     base_url = args.api_url or Region(args.region or "us").base_url

@@ -18,8 +18,10 @@ def run_sandbox(args: argparse.Namespace) -> int:
     try:
         return asyncio.run(_serve(args.port, args.json))
     except OSError as exc:
-        print(f"Error: the sandbox could not listen on 127.0.0.1:{args.port} ({exc.strerror}). "
-              "Choose another port with --port, or 0 for any free port.")
+        print(
+            f"Error: the sandbox could not listen on 127.0.0.1:{args.port} ({exc.strerror}). "
+            "Choose another port with --port, or 0 for any free port."
+        )
         return int(Outcome.BAD_INPUT)
 
 
@@ -34,13 +36,18 @@ async def _serve(port: int, as_json: bool) -> int:
     async with SandboxServer(port) as sandbox:
         demo = sandbox.credentials
         if as_json:
-            print(json.dumps({
-                "url": sandbox.url,
-                "nylas_client_id": demo.nylas_client_id,
-                "nylas_client_secret": demo.nylas_client_secret,
-                "zoom_client_id": demo.zoom_client_id,
-                "zoom_client_secret": demo.zoom_client_secret,
-            }), flush=True)
+            print(
+                json.dumps(
+                    {
+                        "url": sandbox.url,
+                        "nylas_client_id": demo.nylas_client_id,
+                        "nylas_client_secret": demo.nylas_client_secret,
+                        "zoom_client_id": demo.zoom_client_id,
+                        "zoom_client_secret": demo.zoom_client_secret,
+                    }
+                ),
+                flush=True,
+            )
         else:
             print(
                 f"Offline sandbox (imitates Nylas Connect and Zoom) at {sandbox.url}\n"

@@ -36,12 +36,19 @@ def explain(exc: BaseException) -> Explanation:
     match exc:
         case CallbackRefused():
             return Explanation(
-                "refused", f"Zoom access was not granted: {exc.description}",
+                "refused",
+                f"Zoom access was not granted: {exc.description}",
                 "Ask the customer to try again and click Allow, or check the Zoom app's "
-                "client id and secret.", Outcome.FAILED)
+                "client id and secret.",
+                Outcome.FAILED,
+            )
         case ListenerTimeout():
-            return Explanation("timeout", str(exc), "Start a new authorization and send the "
-                               "new link.", Outcome.TIMEOUT)
+            return Explanation(
+                "timeout",
+                str(exc),
+                "Start a new authorization and send the new link.",
+                Outcome.TIMEOUT,
+            )
         case TimeoutError():
             return Explanation("timeout", "The operation timed out.", "Try again.", Outcome.TIMEOUT)
         case PortInUse():
@@ -57,11 +64,18 @@ def explain(exc: BaseException) -> Explanation:
         case ValidationError():
             first = exc.errors()[0]
             where = ".".join(str(p) for p in first["loc"])
-            return Explanation("invalid_input", f"{where}: {first['msg']}",
-                               "Correct the value and try again.", Outcome.BAD_INPUT)
+            return Explanation(
+                "invalid_input",
+                f"{where}: {first['msg']}",
+                "Correct the value and try again.",
+                Outcome.BAD_INPUT,
+            )
         case ValueError():
             return Explanation("invalid_input", str(exc), "", Outcome.BAD_INPUT)
         case _:
-            return Explanation("internal", f"Unexpected error: {type(exc).__name__}",
-                               "Copy the diagnostics (zoom-onboard --diagnostics) for an engineer.",
-                               Outcome.FAILED)
+            return Explanation(
+                "internal",
+                f"Unexpected error: {type(exc).__name__}",
+                "Copy the diagnostics (zoom-onboard --diagnostics) for an engineer.",
+                Outcome.FAILED,
+            )

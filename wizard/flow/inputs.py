@@ -25,9 +25,14 @@ class ZoomApp:
 
     def __post_init__(self) -> None:
         if not self.client_id.strip():
-            raise ValueError("Enter the Zoom app's client id (Zoom Marketplace > your app > Basic Information).")
+            raise ValueError(
+                "Enter the Zoom app's client id (Zoom Marketplace > your app > Basic Information)."
+            )
         if not self.client_secret.get_secret_value().strip():
-            raise ValueError("Enter the Zoom app's client secret (Zoom Marketplace > your app > Basic Information).")
+            raise ValueError(
+                "Enter the Zoom app's client secret "
+                "(Zoom Marketplace > your app > Basic Information)."
+            )
 
 
 @dataclass(frozen=True)

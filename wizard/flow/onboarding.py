@@ -253,8 +253,7 @@ class OnboardingFlow:
         recorder: GrantRecorder | None = None,
     ) -> OnboardingResult:
         await self.ensure_integration(spec)
-        return await self.authorize(account, spec.redirect_uri, timeout=timeout,
-                                    recorder=recorder)
+        return await self.authorize(account, spec.redirect_uri, timeout=timeout, recorder=recorder)
 
     # -- helpers ---------------------------------------------------------------------------
 
@@ -311,14 +310,22 @@ class OnboardingFlow:
 
         return verify
 
-    async def _verify(self, captured: CapturedGrant, account_id: str, state: str) -> OnboardingResult:
-        base = {"grant_id": captured.grant_id, "provider": captured.provider,
-                "account_id": account_id}
+    async def _verify(
+        self, captured: CapturedGrant, account_id: str, state: str
+    ) -> OnboardingResult:
+        base = {
+            "grant_id": captured.grant_id,
+            "provider": captured.provider,
+            "account_id": account_id,
+        }
         try:
             grant = await self.client.get_grant(captured.grant_id)
         except NylasError as exc:
             return OnboardingResult(
-                **base, email=None, grant_status=None, verified=False,
+                **base,
+                email=None,
+                grant_status=None,
+                verified=False,
                 verification_note=f"The grant could not be checked with Nylas: {exc.message} "
                 f"{exc.hint}".strip(),
             )
@@ -328,10 +335,16 @@ class OnboardingFlow:
         elif grant.state is not None and not _same(grant.state, state):
             note = "Nylas reports this grant for a different authentication request."
         elif not grant.is_valid:
-            note = f"Nylas reports the grant status {grant.grant_status!r}: it needs re-authentication."
+            note = (
+                f"Nylas reports the grant status {grant.grant_status!r}: "
+                "it needs re-authentication."
+            )
         return OnboardingResult(
-            **base, email=grant.email, grant_status=grant.grant_status,
-            verified=note is None, verification_note=note,
+            **base,
+            email=grant.email,
+            grant_status=grant.grant_status,
+            verified=note is None,
+            verification_note=note,
         )
 
 

@@ -11,9 +11,9 @@ import contextlib
 import json
 import logging
 import socket
-from http import HTTPStatus
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
+from http import HTTPStatus
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -24,7 +24,7 @@ log = logging.getLogger(__name__)
 _READ_CHUNK = 4096
 
 
-class DropConnection(Exception):  # noqa: N818 - it is an instruction, not an error
+class DropConnection(Exception):
     """Raised by a handler to close the connection without answering (fault injection)."""
 
 
@@ -76,7 +76,9 @@ class Response:
         return cls(status, page.encode(), "text/html; charset=utf-8")
 
     @classmethod
-    def json_body(cls, status: int, payload: Any, headers: Iterable[tuple[str, str]] = ()) -> Response:
+    def json_body(
+        cls, status: int, payload: Any, headers: Iterable[tuple[str, str]] = ()
+    ) -> Response:
         return cls(status, json.dumps(payload).encode(), "application/json", list(headers))
 
     @classmethod
@@ -170,7 +172,9 @@ class HttpServer:
     async def __aexit__(self, *exc: object) -> None:
         await self.close()
 
-    async def _on_connection(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    async def _on_connection(
+        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+    ) -> None:
         task = asyncio.current_task()
         if len(self._connections) >= self.limits.max_connections or task is None:
             writer.transport.abort()
@@ -268,9 +272,7 @@ class _Connection:
                     body=bytes(body),
                     peer=self.peer,
                 )
-            elif isinstance(event, h11.ConnectionClosed):
-                return None
-            elif event is h11.PAUSED:
+            elif isinstance(event, h11.ConnectionClosed) or event is h11.PAUSED:
                 return None
 
     async def _send(self, response: Response, keep_alive: bool, head: bool = False) -> None:

@@ -59,8 +59,8 @@ class RetryPolicy:
     def wait_for(self, state: RetryCallState) -> float:
         exc = state.outcome.exception() if state.outcome else None
         if isinstance(exc, NylasApiError) and exc.retry_after is not None:
-            return min(exc.retry_after, self.max_wait)
-        return min(self.backoff * 2 ** (state.attempt_number - 1), self.max_wait)
+            return min(float(exc.retry_after), self.max_wait)
+        return min(self.backoff * 2.0 ** (state.attempt_number - 1), self.max_wait)
 
 
 NO_RETRY = RetryPolicy(attempts=1)
@@ -85,7 +85,7 @@ class NylasConnectClient:
         client_secret: SecretStr | str,
         *,
         timeout: float = 15.0,
-        retry: RetryPolicy = RetryPolicy(),  # noqa: B008 - frozen dataclass
+        retry: RetryPolicy = RetryPolicy(),
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         parts = urlsplit(base_url)
@@ -223,8 +223,13 @@ class NylasConnectClient:
         except httpx.TransportError as exc:
             raise network_error(exc, self._host, sent=True) from None
         request_id = response.headers.get("x-request-id")
-        log.info("%s %s -> %s%s", method, path, response.status_code,
-                 f" (request id {request_id})" if request_id else "")
+        log.info(
+            "%s %s -> %s%s",
+            method,
+            path,
+            response.status_code,
+            f" (request id {request_id})" if request_id else "",
+        )
         payload = _json_or_none(response)
         if response.is_success:
             if not isinstance(payload, dict) or "data" not in payload:
@@ -237,9 +242,7 @@ class NylasConnectClient:
             if payload.get("success") is False:
                 raise api_error(response.status_code, payload)
             return payload["data"]
-        raise api_error(
-            response.status_code, payload, retry_after=_retry_after(response.headers)
-        )
+        raise api_error(response.status_code, payload, retry_after=_retry_after(response.headers))
 
 
 def _retryable(method: str, policy: RetryPolicy) -> Callable[[BaseException], bool]:
@@ -261,8 +264,13 @@ def _retryable(method: str, policy: RetryPolicy) -> Callable[[BaseException], bo
 def _log_retry(method: str, path: str) -> Callable[[RetryCallState], None]:
     def before_sleep(state: RetryCallState) -> None:
         exc = state.outcome.exception() if state.outcome else None
-        log.warning("%s %s failed (%s); attempt %d, retrying", method, path,
-                    type(exc).__name__, state.attempt_number)
+        log.warning(
+            "%s %s failed (%s); attempt %d, retrying",
+            method,
+            path,
+            type(exc).__name__,
+            state.attempt_number,
+        )
 
     return before_sleep
 

@@ -25,13 +25,16 @@ class NylasError(Exception):
 class NylasApiError(NylasError):
     """Nylas answered with its error envelope (or an HTTP error without one)."""
 
-    hint = "Check the request and try again; if it keeps failing, copy the diagnostics for an engineer."
+    hint = (
+        "Check the request and try again; if it keeps failing, copy the diagnostics for an "
+        "engineer."
+    )
 
     def __init__(
         self,
         message: str,
         *,
-        type: str,  # noqa: A002 - the envelope's own field name
+        type: str,
         http_status: int,
         event_code: int | None = None,
         request_id: str | None = None,
@@ -186,8 +189,10 @@ def network_error(exc: BaseException, host: str, sent: bool) -> NylasNetworkErro
             sent=False,
             hint="Check the API URL (https) and any proxy in between.",
         )
-    if "name or service not known" in text or "nodename nor servname" in text or (
-        "getaddrinfo" in text or "name resolution" in text or "no address associated" in text
+    if (
+        "name or service not known" in text
+        or "nodename nor servname" in text
+        or ("getaddrinfo" in text or "name resolution" in text or "no address associated" in text)
     ):
         return NylasNetworkError(
             f"The name {host} could not be resolved.",

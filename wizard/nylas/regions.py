@@ -19,5 +19,6 @@ class Region(enum.StrEnum):
 
 
 def callback_url(base_url: str) -> str:
-    """The Nylas callback that must be the Zoom app's OAuth redirect URL (set in Zoom Marketplace)."""
+    """The Nylas callback that must be the Zoom app's OAuth redirect URL (set in the Zoom
+    Marketplace)."""
     return base_url.rstrip("/") + "/connect/callback"

@@ -53,8 +53,9 @@ class BrowserVisit:
 class ConsentBot:
     """Clicks Allow (or Decline) on the consent page reached from `url`."""
 
-    def __init__(self, decision: Decision = "allow", *, email: str | None = None,
-                 timeout: float = 15.0) -> None:
+    def __init__(
+        self, decision: Decision = "allow", *, email: str | None = None, timeout: float = 15.0
+    ) -> None:
         self.decision = decision
         self.email = email
         self.timeout = timeout
@@ -67,8 +68,9 @@ class ConsentBot:
 
     async def visit(self, url: str) -> BrowserVisit:
         # trust_env=False: a proxy from the environment must not see loopback traffic.
-        async with httpx.AsyncClient(follow_redirects=True, timeout=self.timeout,
-                                     trust_env=False) as browser:
+        async with httpx.AsyncClient(
+            follow_redirects=True, timeout=self.timeout, trust_env=False
+        ) as browser:
             page = await browser.get(url)
             parser = _FormParser()
             parser.feed(page.text)

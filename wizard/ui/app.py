@@ -19,8 +19,9 @@ from wizard.ui.session import WizardSession
 from wizard.ui.wizard import OnboardingWizard
 
 
-def create_wizard(opener: BrowserOpener = desktop_browser, *, sandbox: bool = False
-                  ) -> OnboardingWizard:
+def create_wizard(
+    opener: BrowserOpener = desktop_browser, *, sandbox: bool = False
+) -> OnboardingWizard:
     """The window with its session; `sandbox` preselects the offline sandbox."""
     session = WizardSession(opener)
     wizard = OnboardingWizard(session)

@@ -58,8 +58,9 @@ class WizardSession(QObject):
     async def connect(self, region: str, api_url: str, client_id: str, secret: SecretStr) -> None:
         """Replace the flow with one for these credentials and check them (raises on failure)."""
         await self.close_flow()
-        flow = OnboardingFlow.for_api(api_url, client_id, secret, self.opener,
-                                      on_event=self._forward)
+        flow = OnboardingFlow.for_api(
+            api_url, client_id, secret, self.opener, on_event=self._forward
+        )
         try:
             await flow.check_connection()
         except BaseException:

@@ -21,7 +21,9 @@ class SecretLineEdit(QLineEdit):
         super().__init__(parent)
         self.setEchoMode(QLineEdit.EchoMode.Password)
         self.setAccessibleName(accessible_name)
-        self.setInputMethodHints(Qt.InputMethodHint.ImhHiddenText | Qt.InputMethodHint.ImhNoPredictiveText)
+        self.setInputMethodHints(
+            Qt.InputMethodHint.ImhHiddenText | Qt.InputMethodHint.ImhNoPredictiveText
+        )
         self.toggle = QAction("Show", self)
         self.toggle.setCheckable(True)
         self.toggle.setToolTip("Show or hide the secret")
@@ -37,8 +39,9 @@ class SecretLineEdit(QLineEdit):
 class CopyButton(QPushButton):
     """Copies the text of a source to the clipboard and says so briefly."""
 
-    def __init__(self, source: QLineEdit | QLabel, label: str = "&Copy",
-                 parent: QWidget | None = None) -> None:
+    def __init__(
+        self, source: QLineEdit | QLabel, label: str = "&Copy", parent: QWidget | None = None
+    ) -> None:
         super().__init__(label, parent)
         self._source = source
         self._label = label

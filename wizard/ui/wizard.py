@@ -71,7 +71,7 @@ class OnboardingWizard(QWizard):
             self.back()
         self.account_page.clear()
 
-    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
+    def closeEvent(self, event: QCloseEvent) -> None:
         for page in self.pages():
             page.task.cancel()
         super().closeEvent(event)

@@ -48,7 +48,7 @@ class AccountPage(BasePage):
         self.account_id.textChanged.connect(self._account_edited)
         self._account_edited()
 
-    def initializePage(self) -> None:  # noqa: N802
+    def initializePage(self) -> None:
         super().initializePage()
         done = len(self.session.grants_this_session)
         if done:
@@ -73,10 +73,10 @@ class AccountPage(BasePage):
         self.account_error.setVisible(bool(problem))
         self.completeChanged.emit()
 
-    def isComplete(self) -> bool:  # noqa: N802
+    def isComplete(self) -> bool:
         return bool(self.account_id.text().strip()) and not self.account_error.text()
 
-    def validatePage(self) -> bool:  # noqa: N802
+    def validatePage(self) -> bool:
         try:
             self.session.account = CustomerAccount(
                 self.account_id.text(),

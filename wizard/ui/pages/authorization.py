@@ -85,14 +85,14 @@ class AuthorizationPage(BasePage):
 
     # -- lifecycle -------------------------------------------------------------------------
 
-    def initializePage(self) -> None:  # noqa: N802
+    def initializePage(self) -> None:
         super().initializePage()
         if not self._connected:
             self.session.flowEvent.connect(self._on_event)
             self._connected = True
         self.start()
 
-    def cleanupPage(self) -> None:  # noqa: N802
+    def cleanupPage(self) -> None:
         super().cleanupPage()
         self._tick.stop()
 
@@ -106,12 +106,13 @@ class AuthorizationPage(BasePage):
         self.status.busy("Creating the authorization request...")
         self.countdown.clear()
         self.task.start(
-            flow.authorize(session.account, session.spec.redirect_uri,
-                           recorder=session.recorder),
-            self._done, self._failed, self._cancelled,
+            flow.authorize(session.account, session.spec.redirect_uri, recorder=session.recorder),
+            self._done,
+            self._failed,
+            self._cancelled,
         )
 
-    def isComplete(self) -> bool:  # noqa: N802
+    def isComplete(self) -> bool:
         return self._result is not None
 
     # -- events from the flow --------------------------------------------------------------
@@ -129,17 +130,22 @@ class AuthorizationPage(BasePage):
                 self._tick.start()
                 self.status.busy("Opening the browser...")
             case BrowserLaunched(claimed) if not claimed:
-                self.status.info("The browser could not be opened. Copy the link and open it "
-                                 "yourself, or send it to the customer.")
+                self.status.info(
+                    "The browser could not be opened. Copy the link and open it "
+                    "yourself, or send it to the customer."
+                )
             case BrowserSilent():
-                self.status.info("No browser has reached this computer yet: the browser may "
-                                 "not have opened. Use Copy link or Open again.")
+                self.status.info(
+                    "No browser has reached this computer yet: the browser may "
+                    "not have opened. Use Copy link or Open again."
+                )
             case BrowserReached():
-                self.status.busy("The browser is at the sign-in page. Waiting for the customer "
-                                 "to sign in to Zoom and click Allow...")
+                self.status.busy(
+                    "The browser is at the sign-in page. Waiting for the customer "
+                    "to sign in to Zoom and click Allow..."
+                )
             case GrantCaptured(grant_id):
-                self.status.busy(f"Grant {grant_id} received and saved. Verifying it with "
-                                 "Nylas...")
+                self.status.busy(f"Grant {grant_id} received and saved. Verifying it with Nylas...")
             case _:
                 pass
 
@@ -170,8 +176,10 @@ class AuthorizationPage(BasePage):
     def _cancelled(self) -> None:
         self._tick.stop()
         self._set_waiting(False)
-        self.status.info("Stopped waiting; the link no longer works on this computer. Use Try "
-                         "again for a new link.")
+        self.status.info(
+            "Stopped waiting; the link no longer works on this computer. Use Try "
+            "again for a new link."
+        )
 
     # -- helpers ---------------------------------------------------------------------------
 

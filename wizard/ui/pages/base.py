@@ -51,8 +51,8 @@ class BasePage(QWizardPage):
     def show_sandbox_banner(self, shown: bool) -> None:
         self.banner.setVisible(shown)
 
-    def initializePage(self) -> None:  # noqa: N802 - Qt's name
+    def initializePage(self) -> None:
         self.show_sandbox_banner(self.session.in_sandbox)
 
-    def cleanupPage(self) -> None:  # noqa: N802
+    def cleanupPage(self) -> None:
         self.task.cancel()

@@ -78,10 +78,14 @@ class ConnectionPage(BasePage):
         return str(self.region.currentData())
 
     def _key(self) -> tuple[str, str, str, str]:
-        return (self.region_value(), self.api_url.text().strip(), self.client_id.text().strip(),
-                self.secret.text())
+        return (
+            self.region_value(),
+            self.api_url.text().strip(),
+            self.client_id.text().strip(),
+            self.secret.text(),
+        )
 
-    def isComplete(self) -> bool:  # noqa: N802
+    def isComplete(self) -> bool:
         return not self.task.running and self._checked_for == self._key()
 
     def select_region(self, value: str) -> None:
@@ -99,7 +103,9 @@ class ConnectionPage(BasePage):
             self.api_url.setText(Region(region).base_url)
         elif region == "custom":
             if not self.api_url.text().startswith("http") or self.api_url.text() in (
-                Region.US.base_url, Region.EU.base_url):
+                Region.US.base_url,
+                Region.EU.base_url,
+            ):
                 self.api_url.clear()
             self.api_url.setFocus()
         else:
@@ -107,7 +113,7 @@ class ConnectionPage(BasePage):
         self.show_sandbox_banner(region == "sandbox")
         self._edited()
 
-    def initializePage(self) -> None:  # noqa: N802
+    def initializePage(self) -> None:
         self.show_sandbox_banner(self.region_value() == "sandbox")
 
     def _use_sandbox(self) -> None:
@@ -122,8 +128,9 @@ class ConnectionPage(BasePage):
         self.api_url.setText(sandbox.url)
         self.client_id.setText(sandbox.credentials.nylas_client_id)
         self.secret.setText(sandbox.credentials.nylas_client_secret)
-        self.status.info("Offline sandbox running; its demo credentials are filled in. "
-                         "Press Check connection.")
+        self.status.info(
+            "Offline sandbox running; its demo credentials are filled in. Press Check connection."
+        )
         self.completeChanged.emit()
 
     # -- the check -------------------------------------------------------------------------
@@ -177,7 +184,8 @@ class ConnectionPage(BasePage):
             self.secret.setFocus()
             self.status.error(
                 "Nylas did not accept this client id and secret. Check both in the Nylas "
-                "dashboard, and that the region is the one where the application lives.")
+                "dashboard, and that the region is the one where the application lives."
+            )
         elif isinstance(exc, NylasNetworkError):
             self.status.error(f"{exc.message} {exc.hint}")
         else:

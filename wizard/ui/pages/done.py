@@ -16,7 +16,8 @@ class DonePage(BasePage):
         self.grant_id = QLabel(self)
         self.grant_id.setAccessibleName("Grant id")
         self.grant_id.setTextInteractionFlags(
-            Qt.TextInteractionFlag.TextSelectableByMouse | Qt.TextInteractionFlag.TextSelectableByKeyboard
+            Qt.TextInteractionFlag.TextSelectableByMouse
+            | Qt.TextInteractionFlag.TextSelectableByKeyboard
         )
         font = QFont(self.grant_id.font())
         font.setPointSizeF(font.pointSizeF() * 1.5)
@@ -35,8 +36,12 @@ class DonePage(BasePage):
         self.provider = QLabel(self)
         self.email = QLabel(self)
         self.grant_status = QLabel(self)
-        for label, widget in (("Nylas account:", self.account), ("Provider:", self.provider),
-                              ("Zoom user:", self.email), ("Grant status:", self.grant_status)):
+        for label, widget in (
+            ("Nylas account:", self.account),
+            ("Provider:", self.provider),
+            ("Zoom user:", self.email),
+            ("Grant status:", self.grant_status),
+        ):
             widget.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             widget.setAccessibleName(label.rstrip(":"))
             form.addRow(label, widget)
@@ -53,7 +58,7 @@ class DonePage(BasePage):
         self.body.addLayout(row)
         self.body.addStretch(1)
 
-    def initializePage(self) -> None:  # noqa: N802
+    def initializePage(self) -> None:
         super().initializePage()
         result = self.session.result
         assert result is not None
@@ -66,9 +71,11 @@ class DonePage(BasePage):
             self.verification.ok(
                 f"Verified with Nylas: the grant belongs to Zoom user {result.email}. If that "
                 "is not the customer's Zoom user, delete the grant and try again in a private "
-                "window.")
+                "window."
+            )
         else:
             self.verification.error(
                 f"Not verified: {result.verification_note} The grant id above was received and "
-                "saved; check it in the Nylas dashboard.")
+                "saved; check it in the Nylas dashboard."
+            )
         self.copy.setFocus()

@@ -35,7 +35,7 @@ class IntegrationPage(BasePage):
         self.body.addLayout(row)
         self.body.addStretch(1)
 
-    def initializePage(self) -> None:  # noqa: N802
+    def initializePage(self) -> None:
         super().initializePage()
         self.start()
 
@@ -52,8 +52,11 @@ class IntegrationPage(BasePage):
         self.session.integration = outcome
         self.progress.setVisible(False)
         integration = outcome.integration
-        verb = {"create": "Created", "reuse": "Reusing",
-                "add_redirect_uri": "Added this computer's redirect URI to"}[outcome.action.value]
+        verb = {
+            "create": "Created",
+            "reuse": "Reusing",
+            "add_redirect_uri": "Added this computer's redirect URI to",
+        }[outcome.action.value]
         self.status.ok(
             f"{verb} the Zoom integration {integration.name!r}"
             f"{f' (id {integration.id})' if integration.id else ''}.\n"
@@ -68,5 +71,5 @@ class IntegrationPage(BasePage):
         self.status.error(explain(exc).text())
         self.completeChanged.emit()
 
-    def isComplete(self) -> bool:  # noqa: N802
+    def isComplete(self) -> bool:
         return self.session.integration is not None and not self.task.running

@@ -59,7 +59,9 @@ class ZoomAppPage(BasePage):
         form.addRow("Zoom redirect &URL:", callback_row)
         hint = QLabel(
             "Set this as the Zoom app's OAuth redirect URL and add it to its allow list "
-            "(Zoom App Marketplace > your app).", self)
+            "(Zoom App Marketplace > your app).",
+            self,
+        )
         hint.setWordWrap(True)
         form.addRow("", hint)
 
@@ -95,7 +97,7 @@ class ZoomAppPage(BasePage):
     def redirect_uri(self) -> LoopbackRedirectUri:
         return LoopbackRedirectUri.parse(f"http://localhost:{self.port.value()}/callback")
 
-    def initializePage(self) -> None:  # noqa: N802
+    def initializePage(self) -> None:
         super().initializePage()
         sandbox = self.session.sandbox if self.session.in_sandbox else None
         if sandbox is not None and not self.zoom_id.text():
@@ -118,8 +120,11 @@ class ZoomAppPage(BasePage):
             return
         redirect = self.redirect_uri()
         self.plan_status.busy("Looking up the Zoom integration on this Nylas application...")
-        self.task.start(flow.plan_integration(redirect),
-                        lambda plan: self._planned(plan, str(redirect)), self._lookup_failed)
+        self.task.start(
+            flow.plan_integration(redirect),
+            lambda plan: self._planned(plan, str(redirect)),
+            self._lookup_failed,
+        )
 
     def _planned(self, plan: IntegrationPlan, redirect: str) -> None:
         self.plan, self._plan_for = plan, redirect
@@ -128,11 +133,13 @@ class ZoomAppPage(BasePage):
 
     def _lookup_failed(self, exc: BaseException) -> None:
         self.plan = None
-        self.plan_status.error(f"Could not look up the Zoom integration: {explain(exc).text()} "
-                               "Change the port or go Back to retry.")
+        self.plan_status.error(
+            f"Could not look up the Zoom integration: {explain(exc).text()} "
+            "Change the port or go Back to retry."
+        )
         self.completeChanged.emit()
 
-    def isComplete(self) -> bool:  # noqa: N802
+    def isComplete(self) -> bool:
         return (
             not self.task.running
             and self.plan is not None
@@ -150,7 +157,7 @@ class ZoomAppPage(BasePage):
             expires_in=self.lifetime.value() * DAY,
         )
 
-    def validatePage(self) -> bool:  # noqa: N802
+    def validatePage(self) -> bool:
         try:
             self.session.spec = self.spec()
         except ValueError as exc:

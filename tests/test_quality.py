@@ -1,0 +1,62 @@
+"""Lint and types are part of the test suite, so one command checks everything."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+
+def test_ruff_is_clean() -> None:
+    result = run("ruff", "check", ".")
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_mypy_is_clean_below_the_ui() -> None:
+    result = run("mypy")
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_nothing_below_the_ui_imports_qt() -> None:
+    layers = [
+        "wizard.http.server",
+        "wizard.nylas.client",
+        "wizard.listener.listener",
+        "wizard.sandbox",
+        "wizard.flow",
+        "wizard.flow.explain",
+        "wizard.store.profiles",
+        "wizard.store.secrets",
+        "wizard.store.history",
+        "wizard.logs",
+        "wizard.cli.main",
+        "wizard.cli.onboard",
+        "wizard.cli.self_test",
+    ]
+    code = (
+        f"import sys, importlib\nfor m in {layers!r}: importlib.import_module(m)\n"
+        "print(sorted(m for m in sys.modules if m.startswith('PySide6')))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"

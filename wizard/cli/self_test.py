@@ -1,0 +1,59 @@
+"""`zoom-onboard --self-test`: one whole onboarding against the in-process sandbox, headless.
+
+The browser leg is the scripted consent browser, so it needs no display and no browser: it is
+what the packaged bundle's smoke test runs to prove the frozen app works.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+
+from pydantic import SecretStr
+
+from wizard.flow import CustomerAccount, IntegrationSpec, OnboardingFlow, ZoomApp
+from wizard.flow.explain import Outcome, explain
+from wizard.listener.redirect_uri import LoopbackRedirectUri
+from wizard.sandbox import SandboxServer
+from wizard.sandbox.consent_bot import ConsentBot
+
+
+async def self_test() -> str:
+    async with SandboxServer() as sandbox:
+        creds = sandbox.credentials
+        flow = OnboardingFlow.for_api(
+            sandbox.url,
+            creds.nylas_client_id,
+            SecretStr(creds.nylas_client_secret),
+            ConsentBot("allow"),
+        )
+        try:
+            spec = IntegrationSpec(
+                zoom=ZoomApp(creds.zoom_client_id, SecretStr(creds.zoom_client_secret)),
+                # Port 0 would not do: the redirect URI must be known before the listener binds.
+                redirect_uri=LoopbackRedirectUri.parse(f"http://127.0.0.1:{_free_port()}/callback"),
+            )
+            result = await flow.run(spec, CustomerAccount("self-test-account"), timeout=30)
+        finally:
+            await flow.aclose()
+    if not result.verified:
+        raise RuntimeError(f"grant {result.grant_id} was not verified: {result.verification_note}")
+    return result.grant_id
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def run_self_test(args: argparse.Namespace) -> int:
+    try:
+        grant_id = asyncio.run(self_test())
+    except Exception as exc:
+        print(f"self-test FAILED: {explain(exc).text()}")
+        return int(Outcome.FAILED)
+    print(f"self-test OK: sandbox onboarding gave verified grant {grant_id}")
+    return int(Outcome.OK)
