@@ -172,7 +172,7 @@ async def test_invalid_request_names_the_field(sandbox: SandboxServer) -> None:
         await client.create_integration(zoom_integration(sandbox))
         with pytest.raises(InvalidRequest) as exc:
             await client.update_integration("zoom", IntegrationUpdate(redirect_uris=["x"]))
-    assert "redirect_uris" in exc.value.message
+    assert "redirect URI" in exc.value.message
 
 
 async def test_reads_are_retried_after_5xx_and_dropped_connections(sandbox: SandboxServer) -> None:

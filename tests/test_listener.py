@@ -26,7 +26,7 @@ from tests.test_listener_support import (
     request_bytes,
     send_until_closed,
 )
-from wizard.http.server import ServerLimits
+from wizard.http.server import HttpServer, ServerLimits
 from wizard.listener import (
     CallbackListener,
     CallbackRefused,
@@ -95,7 +95,7 @@ async def finish_with_genuine(
 
 async def test_binds_loopback_only(monkeypatch: pytest.MonkeyPatch) -> None:
     seen: list[list[str]] = []
-    real = listener_module.HttpServer
+    real = HttpServer
 
     def spy(handler: Any, hosts: list[str], port: int, limits: Any) -> Any:
         seen.append(list(hosts))
@@ -669,6 +669,23 @@ async def test_deadline_when_the_browser_came_but_consent_was_not_finished() -> 
     assert (await get(listener.port, "/favicon.ico")).status == 404
     with pytest.raises(ListenerTimeout, match="reached this computer"):
         await task
+
+
+async def test_deadline_does_not_lose_a_grant_being_recorded() -> None:
+    gate = asyncio.Event()
+
+    async def on_grant(captured: CapturedGrant) -> None:
+        await gate.wait()
+
+    listener = make_listener(on_grant=on_grant, limits=FAST)
+    await listener.start()
+    task = asyncio.create_task(listener.wait(0.2))
+    response = asyncio.create_task(get(listener.port, f"{PATH}?{genuine_query()}"))
+    await asyncio.sleep(0.4)  # the deadline passes while on_grant is still recording
+    assert not task.done()
+    gate.set()
+    assert (await asyncio.wait_for(task, 3)).grant_id == GRANT
+    assert (await response).status == 200
 
 
 async def test_cancelling_the_wait_frees_the_port_at_once() -> None:

@@ -19,7 +19,8 @@ def test_success_with_and_without_state() -> None:
         GrantCallback(GRANT, "zoom", None)
     )
     # Unknown parameters (even repeated) do not change the meaning.
-    assert parse_callback(f"success=true&provider=zoom&grant_id={GRANT}&x=1&x=2").grant_id == GRANT
+    extra = parse_callback(f"success=true&provider=zoom&grant_id={GRANT}&x=1&x=2")
+    assert extra == GrantCallback(GRANT, "zoom", None)
 
 
 def test_empty_state_is_kept_as_given() -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import socket
+
 import pytest
 
 from wizard.listener import InvalidRedirectUri, LoopbackRedirectUri
@@ -99,7 +101,7 @@ def test_bind_hosts(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_ipv6_probe_respects_has_ipv6(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(module.socket, "has_ipv6", False)
+    monkeypatch.setattr(socket, "has_ipv6", False)
     assert module._ipv6_loopback_available() is False
 
 

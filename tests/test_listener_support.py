@@ -98,13 +98,17 @@ async def get(port: int, target: str, **kwargs: object) -> RawResponse:
     return await exchange(port, request_bytes(port, target, **kwargs))  # type: ignore[arg-type]
 
 
-async def send_until_closed(port: int, data: bytes, *, timeout: float = 3.0) -> bytes:
-    """Send bytes, then read whatever comes back until the server hangs up."""
+async def send_until_closed(
+    port: int, data: bytes, *, timeout: float = 3.0, eof: bool = False
+) -> bytes:
+    """Send bytes (then EOF if asked), and read whatever comes back until the server hangs up."""
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
     try:
         writer.write(data)
         with contextlib.suppress(OSError):
             await writer.drain()
+            if eof:
+                writer.write_eof()
         async with asyncio.timeout(timeout):
             chunks = []
             while chunk := await _read_or_reset(reader):

@@ -214,7 +214,7 @@ def network_error(exc: BaseException, host: str, sent: bool) -> NylasNetworkErro
             sent=sent,
             hint="Check the internet connection and try again.",
         )
-    if "refused" in text:
+    if any(isinstance(e, ConnectionRefusedError) for e in chain) or "refused" in text:
         return NylasNetworkError(
             f"{host} refused the connection.",
             kind="refused",
