@@ -48,5 +48,7 @@ def run_app(args: argparse.Namespace) -> int:
     app.setApplicationName("Zoom onboarding")
     app.setApplicationVersion(__version__)
     app.setDesktopFileName("zoom-onboard")
+    # The loop ends when the wizard closes and the session is tidied up, not before.
+    app.setQuitOnLastWindowClosed(False)
     crash.install()
     return int(qasync.run(_run(args)))

@@ -3,19 +3,21 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtGui import QAction, QGuiApplication, QIcon
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
     QPushButton,
     QStyle,
+    QToolButton,
     QWidget,
 )
 
 
 class SecretLineEdit(QLineEdit):
-    """A password-style field with a show/hide toggle in the field itself."""
+    """A password-style field; `row` holds it beside a Show toggle (a real button, so it works
+    from the keyboard and needs no icon theme)."""
 
     def __init__(self, accessible_name: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -24,12 +26,17 @@ class SecretLineEdit(QLineEdit):
         self.setInputMethodHints(
             Qt.InputMethodHint.ImhHiddenText | Qt.InputMethodHint.ImhNoPredictiveText
         )
-        self.toggle = QAction("Show", self)
+        self.row = QWidget(parent)
+        layout = QHBoxLayout(self.row)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self, 1)
+        self.toggle = QToolButton(self.row)
+        self.toggle.setText("Show")
         self.toggle.setCheckable(True)
         self.toggle.setToolTip("Show or hide the secret")
-        self.toggle.setIcon(QIcon.fromTheme("view-reveal-symbolic"))
+        self.toggle.setAccessibleName(f"Show {accessible_name}")
         self.toggle.toggled.connect(self._on_toggled)
-        self.addAction(self.toggle, QLineEdit.ActionPosition.TrailingPosition)
+        layout.addWidget(self.toggle)
 
     def _on_toggled(self, shown: bool) -> None:
         self.setEchoMode(QLineEdit.EchoMode.Normal if shown else QLineEdit.EchoMode.Password)

@@ -35,7 +35,7 @@ class OnboardingWizard(QWizard):
         self.session = session
         self.setWizardStyle(QWizard.WizardStyle.ModernStyle)
         self.setOption(QWizard.WizardOption.NoBackButtonOnLastPage, True)
-        self.setOption(QWizard.WizardOption.HaveCustomButton1, True)
+        self.setOption(QWizard.WizardOption.NoCancelButtonOnLastPage, True)
         self.setButtonText(QWizard.WizardButton.CommitButton, "&Next >")
         self.setMinimumSize(720, 540)
         self.connection_page = ConnectionPage()

@@ -50,7 +50,7 @@ class ConnectionPage(BasePage):
         form.addRow("&Region:", self.region)
         form.addRow("API &URL:", self.api_url)
         form.addRow("Nylas client &id:", self.client_id)
-        form.addRow("Nylas client &secret:", self.secret)
+        form.addRow("Nylas client &secret:", self.secret.row)
         self.body.addLayout(form)
 
         row = QHBoxLayout()
@@ -174,7 +174,7 @@ class ConnectionPage(BasePage):
         self.check.setEnabled(True)
         self._checked_for = key
         where = dict((v, label) for label, v in REGIONS)[key[0]]
-        self.status.ok(f"Connected: Nylas accepted these credentials ({where}).")
+        self.status.ok(f"Connected: Nylas accepted these credentials. Region: {where}.")
         self.completeChanged.emit()
 
     def _failed(self, exc: BaseException) -> None:

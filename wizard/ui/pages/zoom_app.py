@@ -26,6 +26,13 @@ DAY = 86_400
 DEFAULT_PORT = 9007
 
 
+def buddy_label(text: str, buddy: QWidget) -> QLabel:
+    """A form label whose mnemonic focuses `buddy` (addRow does this only for a lone widget)."""
+    label = QLabel(text)
+    label.setBuddy(buddy)
+    return label
+
+
 class ZoomAppPage(BasePage):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(
@@ -46,7 +53,7 @@ class ZoomAppPage(BasePage):
         self.lifetime.setSuffix(" days")
         self.lifetime.setAccessibleName("Default grant lifetime")
         form.addRow("Zoom client &id:", self.zoom_id)
-        form.addRow("Zoom client &secret:", self.zoom_secret)
+        form.addRow("Zoom client &secret:", self.zoom_secret.row)
         form.addRow("Integration &name:", self.name)
         form.addRow("Default grant &lifetime:", self.lifetime)
 
@@ -56,7 +63,7 @@ class ZoomAppPage(BasePage):
         callback_row = QHBoxLayout()
         callback_row.addWidget(self.callback, 1)
         callback_row.addWidget(CopyButton(self.callback, "C&opy", self))
-        form.addRow("Zoom redirect &URL:", callback_row)
+        form.addRow(buddy_label("Zoom redirect &URL:", self.callback), callback_row)
         hint = QLabel(
             "Set this as the Zoom app's OAuth redirect URL and add it to its allow list "
             "(Zoom App Marketplace > your app).",
@@ -74,7 +81,7 @@ class ZoomAppPage(BasePage):
         port_row = QHBoxLayout()
         port_row.addWidget(self.port)
         port_row.addWidget(self.redirect_label, 1)
-        form.addRow("Loopback &port:", port_row)
+        form.addRow(buddy_label("Loopback &port:", self.port), port_row)
         self.body.addLayout(form)
 
         self.plan_status = StatusLine(self)

@@ -1,0 +1,90 @@
+"""Take a screenshot of every wizard page from a real window (run under Xvfb).
+
+    xvfb-run -a -s "-screen 0 1280x1000x24" python docs/screenshots.py
+
+Drives the wizard against the in-process sandbox; the browser leg is the scripted consent
+browser, started by hand on the consent page so that the waiting page can be shown first.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+import qasync
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QApplication
+
+OUT = Path(__file__).resolve().parent / "screenshots"
+
+
+async def until(condition: Callable[[], object], timeout: float = 20.0) -> None:
+    loop = asyncio.get_running_loop()
+    end = loop.time() + timeout
+    while not condition():
+        if loop.time() > end:
+            raise TimeoutError("the wizard did not get there in time")
+        await asyncio.sleep(0.05)
+
+
+async def shoot(name: str) -> None:
+    await asyncio.sleep(0.4)  # let the window repaint
+    window = QApplication.activeWindow() or QApplication.topLevelWidgets()[0]
+    geometry = window.frameGeometry()
+    screen = QGuiApplication.primaryScreen()
+    # Grab the screen, not the widget: this is what a person sees on the display.
+    pixmap = screen.grabWindow(0, geometry.x(), geometry.y(), geometry.width(), geometry.height())
+    path = OUT / f"{name}.png"
+    pixmap.save(str(path))
+    print(f"wrote {path.relative_to(OUT.parent.parent)}")
+
+
+async def main() -> None:
+    from wizard.flow.browser import no_browser
+    from wizard.sandbox.consent_bot import ConsentBot
+    from wizard.ui.app import create_wizard
+    from wizard.ui.wizard import PageId
+
+    wizard = create_wizard(no_browser, sandbox=True)
+    wizard.move(40, 40)
+    wizard.resize(760, 600)
+    wizard.show()
+    wizard.activateWindow()
+    page1 = wizard.connection_page
+    await until(lambda: page1.api_url.text().startswith("http://127.0.0.1"))
+    page1.check.click()
+    await until(page1.isComplete)
+    await shoot("01-connection")
+    wizard.next()
+    await until(wizard.zoom_app_page.isComplete)
+    await shoot("02-zoom-app")
+    wizard.next()
+    await until(wizard.integration_page.isComplete)
+    await shoot("03-integration")
+    wizard.next()
+    wizard.account_page.account_id.setText("acct-7f3a2c")
+    wizard.account_page.login_hint.setText("alex@customer.example")
+    await shoot("04-account")
+    wizard.next()
+    auth = wizard.authorization_page
+    await until(lambda: bool(auth.url.text()))
+    await shoot("05-authorization")
+    await ConsentBot("allow")(auth.url.text())
+    await until(lambda: wizard.currentId() == PageId.DONE)
+    await shoot("06-done")
+    wizard.close()
+    await wizard.session.aclose()
+
+
+if __name__ == "__main__":
+    # Keep the screenshots' run away from the real profile, history and logs.
+    os.environ.setdefault("ZOOM_ONBOARD_HOME", tempfile.mkdtemp(prefix="zoom-onboard-shots-"))
+    OUT.mkdir(exist_ok=True)
+    app = QApplication(sys.argv)
+    app.setApplicationName("Zoom onboarding")
+    app.setQuitOnLastWindowClosed(False)
+    qasync.run(main())
