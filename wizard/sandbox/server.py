@@ -102,7 +102,7 @@ class SandboxServer:
 
     @property
     def grants(self) -> dict[str, dict[str, Any]]:
-        return {}
+        return {g: copy.deepcopy(grant.public()) for g, grant in self._state.grants.items()}
 
     @property
     def auth_requests(self) -> dict[str, dict[str, Any]]:
