@@ -400,6 +400,7 @@ async def test_auth_scope_defaults(api: httpx.AsyncClient, sandbox: SandboxServe
         ({"login_hint": 1}, "invalid_request", "'login_hint'"),
         ({"expires_in": 1}, "invalid_request", "'expires_in'"),
         ({"scope": "user:read:user"}, "invalid_request", "'scope'"),
+        ({"scope": []}, "invalid_request", "'scope'"),
         ({"settings": []}, "invalid_request", "'settings'"),
         ({"metadata": "x"}, "invalid_request", "'metadata'"),
         ({"grant_id": 3}, "invalid_request", "'grant_id'"),

@@ -4,7 +4,7 @@ Zoom's consent page, errors included. Newcomers train on it; tests talk to it.
     async with SandboxServer() as sandbox:       # or: with BackgroundSandbox() as sandbox:
         sandbox.url, sandbox.credentials, sandbox.faults.add(Fault(kind="drop"))
 
-Run it by hand with `python -m wizard.sandbox`.
+Run it by hand with `zoom-onboard sandbox` (wizard/cli/sandbox_cmd.py).
 """
 
 from wizard.sandbox.credentials import DEMO_CREDENTIALS, DemoCredentials

@@ -202,6 +202,11 @@ class ConnectApi:
         state = validate.optional_str(body, "state")
         validate.optional_str(body, "login_hint")
         scope = validate.string_list(body, "scope")
+        if scope == []:
+            # Zoom would show the app's scopes anyway; an empty list is a client bug.
+            raise validate.invalid(
+                "The field 'scope' must name at least one scope, or be left out."
+            )
         grant_id = validate.optional_str(body, "grant_id")
         settings = validate.optional_object(body, "settings")
         metadata = validate.optional_object(body, "metadata")

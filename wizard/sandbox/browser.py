@@ -107,7 +107,7 @@ class BrowserLeg:
             "redirect_uri": self.callback_url,
             "state": auth.zoom_state,
         }
-        if "scope" in auth.echo:
+        if auth.echo.get("scope"):
             # Standard OAuth: only an explicit request narrows the app's scopes.
             params["scope"] = " ".join(auth.scope)
         return Response.redirect(f"{self.base_url()}/zoom/oauth/authorize?{urlencode(params)}")
