@@ -247,12 +247,14 @@ class _Connection:
         while True:
             event = self.conn.next_event()
             if event is h11.NEED_DATA:
+                # h11's own bound can overshoot by a chunk. Checked only while h11 still wants
+                # more of the head, so every byte counted so far belongs to the head (a body
+                # arriving in the same reads as the head is not held against it).
+                if head is None and head_bytes > self.limits.max_header_bytes:
+                    raise h11.RemoteProtocolError("headers too large", error_status_hint=431)
                 data = await self.reader.read(_READ_CHUNK)
                 if head is None:
-                    # h11's own bound can overshoot by a chunk; hold the head to the limit.
                     head_bytes += len(data)
-                    if head_bytes > self.limits.max_header_bytes:
-                        raise h11.RemoteProtocolError("headers too large", error_status_hint=431)
                 self.conn.receive_data(data)  # b"" means EOF, which h11 understands
                 continue
             if isinstance(event, h11.Request):
