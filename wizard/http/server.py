@@ -11,6 +11,7 @@ import contextlib
 import json
 import logging
 import socket
+import struct
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from http import HTTPStatus
@@ -177,7 +178,7 @@ class HttpServer:
     ) -> None:
         task = asyncio.current_task()
         if len(self._connections) >= self.limits.max_connections or task is None:
-            writer.transport.abort()
+            _reset(writer)
             return
         self._connections.add(task)
         try:
@@ -185,10 +186,10 @@ class HttpServer:
         except asyncio.CancelledError:
             # close() cancels us. Ending normally, not as cancelled: on Python 3.11 asyncio's
             # stream callback calls task.exception() on this task, which would raise and log.
-            writer.transport.abort()
+            _reset(writer)
         except Exception:  # one connection's failure must never reach the others
             log.exception("connection handler failed")
-            writer.transport.abort()
+            _reset(writer)
         finally:
             self._connections.discard(task)
             writer.close()
@@ -216,7 +217,7 @@ class _Connection:
                 request = await asyncio.wait_for(self._read_request(), self.limits.read_timeout)
             except TimeoutError:
                 # Idle or trickling socket (browser preconnect, port probe): just hang up.
-                self.writer.transport.abort()
+                _reset(self.writer)
                 return
             except h11.RemoteProtocolError as exc:
                 await self._send_error(exc.error_status_hint, "Malformed HTTP request.")
@@ -229,7 +230,7 @@ class _Connection:
             try:
                 response = await self.handler(request)
             except DropConnection:
-                self.writer.transport.abort()
+                _reset(self.writer)
                 return
             keep = self.limits.keep_alive and self.conn.our_state is h11.SEND_RESPONSE
             await self._send(response, keep_alive=keep, head=request.method == "HEAD")
@@ -300,13 +301,23 @@ class _Connection:
             self.writer.write(data)
             await asyncio.wait_for(self.writer.drain(), self.limits.read_timeout)
         except (OSError, TimeoutError, h11.LocalProtocolError):
-            self.writer.transport.abort()
+            _reset(self.writer)
 
     async def _send_error(self, status: int, message: str) -> None:
         if self.conn.our_state not in (h11.IDLE, h11.SEND_RESPONSE):
-            self.writer.transport.abort()
+            _reset(self.writer)
             return
         await self._send(Response.text(status, message), keep_alive=False)
+
+
+def _reset(writer: asyncio.StreamWriter) -> None:
+    """Drop a connection with a TCP reset: unlike a FIN, it leaves no FIN-WAIT socket holding
+    the port, so a closed listener's port is free at once."""
+    sock = writer.get_extra_info("socket")
+    if sock is not None:
+        with contextlib.suppress(OSError):
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    writer.transport.abort()
 
 
 class _TooLarge(Exception):
