@@ -20,10 +20,14 @@ from wizard.ui.wizard import OnboardingWizard
 
 
 def create_wizard(
-    opener: BrowserOpener = desktop_browser, *, sandbox: bool = False
+    opener: BrowserOpener = desktop_browser,
+    *,
+    sandbox: bool = False,
+    browser_grace: float = 20.0,
 ) -> OnboardingWizard:
-    """The window with its session; `sandbox` preselects the offline sandbox."""
-    session = WizardSession(opener)
+    """The window with its session; `sandbox` preselects the offline sandbox. After
+    `browser_grace` seconds with no browser at the listener, the consent page says so."""
+    session = WizardSession(opener, browser_grace=browser_grace)
     wizard = OnboardingWizard(session)
     if sandbox:
         wizard.connection_page.select_region("sandbox")

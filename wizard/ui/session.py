@@ -29,9 +29,18 @@ class WizardSession(QObject):
     flowEvent = Signal(object)  # every FlowEvent of the current flow
     sandboxChanged = Signal(bool)
 
-    def __init__(self, opener: BrowserOpener, parent: QObject | None = None) -> None:
+    def __init__(
+        self,
+        opener: BrowserOpener,
+        parent: QObject | None = None,
+        *,
+        browser_grace: float = 20.0,
+    ) -> None:
         super().__init__(parent)
         self.opener = opener
+        # Seconds without a request at the listener before the page says the browser may not
+        # have opened.
+        self.browser_grace = browser_grace
         self.sandbox: SandboxServer | None = None
         self.flow: OnboardingFlow | None = None
         self.api_url: str = ""
@@ -59,7 +68,12 @@ class WizardSession(QObject):
         """Replace the flow with one for these credentials and check them (raises on failure)."""
         await self.close_flow()
         flow = OnboardingFlow.for_api(
-            api_url, client_id, secret, self.opener, on_event=self._forward
+            api_url,
+            client_id,
+            secret,
+            self.opener,
+            on_event=self._forward,
+            browser_grace=self.browser_grace,
         )
         try:
             await flow.check_connection()
