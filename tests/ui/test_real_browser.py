@@ -1,0 +1,278 @@
+"""The wizard end to end with a real Chromium clicking through the sandbox's Zoom consent page,
+and the production opener's own failure handling.
+
+Chromium runs through Playwright's async API on the wizard's own qasync loop (the one the
+wizard's coroutines use): Playwright's driver is an asyncio subprocess with pipes, which the
+qasync loop serves like any other reader. Nothing here downloads a browser: Debian's Chromium.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import webbrowser
+from collections.abc import Coroutine, Iterator
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+from urllib.parse import urlsplit
+
+import pytest
+from PySide6.QtCore import QUrl
+from PySide6.QtGui import QDesktopServices
+from pytestqt.qtbot import QtBot
+
+from tests.conftest import require_in_ci
+from tests.support import free_port
+from tests.ui.test_wizard import WAIT, authorize, connect, make, through_integration
+from wizard.ui import opener as opener_module
+from wizard.ui.opener import desktop_browser
+from wizard.ui.wizard import PageId
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+T = TypeVar("T")
+
+
+def run_on_loop(qtbot: QtBot, coro: Coroutine[Any, Any, T], timeout: int = WAIT) -> T:
+    """Run a coroutine on the session's qasync loop from a sync test, spinning Qt meanwhile."""
+    task = asyncio.ensure_future(coro)
+    try:
+        qtbot.waitUntil(task.done, timeout=timeout)
+    except BaseException:
+        task.cancel()
+        raise
+    return task.result()
+
+
+@dataclass
+class Landing:
+    """Where Chromium ended after the consent page: the wizard's listener page."""
+
+    url: str
+    title: str
+    text: str
+
+
+@dataclass
+class ChromiumConsent:
+    """A BrowserOpener: opens the link in a new Chromium page and clicks `#allow` or `#decline`.
+
+    The opener answers True once the consent page has loaded; the click and the wait for the
+    redirect run in a task of their own, because the flow cancels a still-running opener soon
+    after the grant arrives, and the test wants to read the page Chromium ends on.
+    """
+
+    browser: Any  # playwright.async_api.Browser
+    port: int
+    button: str = "allow"
+    urls: list[str] = field(default_factory=list)
+    clicks: list[asyncio.Task[Landing]] = field(default_factory=list)
+
+    async def __call__(self, url: str) -> bool:
+        self.urls.append(url)
+        page = await self.browser.new_page()
+        await page.goto(url)
+        assert "Zoom" in await page.title()  # the sandbox's consent page, not an error page
+        self.clicks.append(asyncio.ensure_future(self._click(page)))
+        return True
+
+    async def _click(self, page: Any) -> Landing:
+        await page.click(f"#{self.button}")
+        await page.wait_for_url(self._at_listener)
+        await page.wait_for_load_state()
+        return Landing(page.url, await page.title(), await page.inner_text("body"))
+
+    def _at_listener(self, url: str) -> bool:
+        # The wizard's redirect URI is http://localhost:PORT/callback.
+        parts = urlsplit(url)
+        return parts.hostname in ("localhost", "127.0.0.1") and (parts.port, parts.path) == (
+            self.port,
+            "/callback",
+        )
+
+    def landing(self, qtbot: QtBot) -> Landing:
+        assert len(self.clicks) == 1
+        qtbot.waitUntil(self.clicks[0].done, timeout=WAIT)
+        return self.clicks[0].result()
+
+
+@pytest.fixture
+def chromium(qtbot: QtBot, loop: object) -> Iterator[Any]:
+    """A headless Debian Chromium, launched on the qasync loop and always closed again."""
+    if shutil.which(CHROMIUM) is None:
+        require_in_ci(f"{CHROMIUM} is not installed (apt-get install chromium)")
+    try:
+        from playwright.async_api import async_playwright
+    except ImportError:
+        require_in_ci("playwright is not installed (pip install playwright)")
+
+    async def launch() -> tuple[Any, Any]:
+        playwright = await async_playwright().start()
+        try:
+            browser = await playwright.chromium.launch(
+                executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
+            )
+        except BaseException:
+            await playwright.stop()
+            raise
+        return playwright, browser
+
+    playwright, browser = run_on_loop(qtbot, launch(), timeout=60_000)
+
+    async def close() -> None:
+        try:
+            await browser.close()
+        finally:
+            await playwright.stop()
+
+    try:
+        yield browser
+    finally:
+        run_on_loop(qtbot, close(), timeout=30_000)
+
+
+def through_consent(qtbot: QtBot, consent: ChromiumConsent) -> Any:
+    wizard = make(qtbot, consent)
+    connect(qtbot, wizard)
+    through_integration(qtbot, wizard, consent.port)
+    authorize(qtbot, wizard, "acct-chromium")
+    return wizard
+
+
+@pytest.mark.browser
+def test_chromium_allows_and_the_wizard_reaches_done(qtbot: QtBot, chromium: Any) -> None:
+    consent = ChromiumConsent(chromium, free_port(), "allow")
+    wizard = through_consent(qtbot, consent)
+    qtbot.waitUntil(lambda: wizard.currentId() == PageId.DONE, timeout=WAIT)
+    result = wizard.session.result
+    assert result is not None and result.verified
+    assert wizard.done_page.grant_id.text() == result.grant_id
+    sandbox = wizard.session.sandbox
+    assert sandbox is not None and result.grant_id in sandbox.grants
+    landing = consent.landing(qtbot)
+    assert landing.title == "Zoom is connected"
+    assert "Zoom is connected" in landing.text
+    assert f"grant_id={result.grant_id}" in landing.url
+    assert len(consent.urls) == 1
+    wizard.close()
+
+
+@pytest.mark.browser
+def test_chromium_declines_and_both_sides_say_so(qtbot: QtBot, chromium: Any) -> None:
+    consent = ChromiumConsent(chromium, free_port(), "decline")
+    wizard = through_consent(qtbot, consent)
+    page = wizard.authorization_page
+    qtbot.waitUntil(lambda: page.try_again.isVisible(), timeout=WAIT)
+    assert "declined" in page.status.message.lower()
+    assert wizard.currentId() == PageId.AUTHORIZATION
+    assert wizard.session.result is None
+    landing = consent.landing(qtbot)
+    assert landing.title == "Zoom was not connected"
+    assert "The connection was refused" in landing.text
+    assert "grant_id" not in landing.url
+    sandbox = wizard.session.sandbox
+    assert sandbox is not None and sandbox.grants == {}
+    wizard.close()
+
+
+# The production opener (wizard/ui/opener.py), with the desktop replaced by recorders.
+
+
+class DesktopRecorder:
+    """Stands in for QDesktopServices.openUrl: records the URL, answers as told."""
+
+    def __init__(self, answer: bool) -> None:
+        self.answer = answer
+        self.urls: list[str] = []
+
+    def __call__(self, url: QUrl) -> bool:
+        self.urls.append(url.toString(QUrl.ComponentFormattingOption.FullyEncoded))
+        return self.answer
+
+
+@pytest.fixture
+def webbrowser_calls(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, int]]:
+    calls: list[tuple[str, int]] = []
+
+    def fake_open(url: str, new: int = 0, autoraise: bool = True) -> bool:
+        calls.append((url, new))
+        return True
+
+    monkeypatch.setattr(webbrowser, "open", fake_open)
+    return calls
+
+
+def test_a_silent_browser_is_noticed_and_copy_link_is_offered(
+    qtbot: QtBot, loop: object, monkeypatch: pytest.MonkeyPatch, webbrowser_calls: list[Any]
+) -> None:
+    """The desktop claims it opened the link, but no browser ever reaches the listener."""
+    desktop = DesktopRecorder(True)
+    monkeypatch.setattr(opener_module.QDesktopServices, "openUrl", desktop)
+    wizard = make_with_grace(qtbot, grace=0.5)
+    connect(qtbot, wizard)
+    through_integration(qtbot, wizard, free_port())
+    authorize(qtbot, wizard, "acct-1")
+    page = wizard.authorization_page
+    qtbot.waitUntil(lambda: "may not have opened" in page.status.message, timeout=WAIT)
+    assert "Copy link" in page.status.message and "Open again" in page.status.message
+    assert page.copy.isVisible() and page.open_again.isEnabled()
+    assert page.url.text() and desktop.urls == [page.url.text()]
+    assert webbrowser_calls == []  # the desktop claimed success: no second browser
+    assert wizard.currentId() == PageId.AUTHORIZATION and page.task.running
+    page.open_again.click()
+    qtbot.waitUntil(lambda: len(desktop.urls) == 2, timeout=WAIT)
+    assert desktop.urls[1] == desktop.urls[0]
+    page.stop.click()
+    qtbot.waitUntil(lambda: page.try_again.isVisible(), timeout=WAIT)
+    wizard.close()
+
+
+def make_with_grace(qtbot: QtBot, grace: float) -> Any:
+    from wizard.ui.app import create_wizard
+
+    wizard = create_wizard(desktop_browser, sandbox=True, browser_grace=grace)
+    qtbot.addWidget(wizard)
+    wizard.show()
+    return wizard
+
+
+URL = "http://127.0.0.1:5000/connect/auth?client_id=a&state=b%20c&scope=x"
+
+
+def test_opener_uses_the_desktop_when_it_works(
+    qtbot: QtBot, loop: object, monkeypatch: pytest.MonkeyPatch, webbrowser_calls: list[Any]
+) -> None:
+    desktop = DesktopRecorder(True)
+    monkeypatch.setattr(QDesktopServices, "openUrl", desktop)
+    assert run_on_loop(qtbot, desktop_browser(URL)) is True
+    assert desktop.urls == [URL]
+    assert webbrowser_calls == []
+
+
+def test_opener_falls_back_to_webbrowser_when_the_desktop_fails(
+    qtbot: QtBot, loop: object, monkeypatch: pytest.MonkeyPatch, webbrowser_calls: list[Any]
+) -> None:
+    desktop = DesktopRecorder(False)
+    monkeypatch.setattr(QDesktopServices, "openUrl", desktop)
+    assert run_on_loop(qtbot, desktop_browser(URL)) is True
+    assert desktop.urls == [URL]
+    assert webbrowser_calls == [(URL, 2)]  # 2: a new tab, the URL unchanged
+
+
+def test_opener_reports_false_when_no_browser_at_all(
+    qtbot: QtBot, loop: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(QDesktopServices, "openUrl", DesktopRecorder(False))
+
+    def no_browser(url: str, new: int = 0, autoraise: bool = True) -> bool:
+        raise webbrowser.Error("could not locate runnable browser")
+
+    monkeypatch.setattr(webbrowser, "open", no_browser)
+    assert run_on_loop(qtbot, desktop_browser(URL)) is False
