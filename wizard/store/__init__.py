@@ -1,0 +1,1 @@
+"""Persistence: where files live, profiles, secrets in the OS keyring, onboarding history."""
