@@ -1,0 +1,158 @@
+"""Client secrets in the OS keyring (Keychain, Windows Credential Manager, Secret Service).
+
+When no usable keyring exists (headless Linux, a locked or broken Secret Service) secrets are
+kept in memory for this session only. There is deliberately no file fallback: a plaintext
+secret on disk is worse than asking the operator again.
+
+Every keyring call blocks (D-Bus on Linux, sometimes an unlock prompt): async callers must run
+these methods with `asyncio.to_thread`.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+import keyring
+import keyring.backend
+import keyring.backends.fail
+import keyring.errors
+from pydantic import SecretStr
+
+from wizard.logs import redact, remember_secret
+
+__all__ = ["NO_KEYRING_REASON", "SECRET_KINDS", "SecretStore"]
+
+log = logging.getLogger(__name__)
+
+SECRET_KINDS = ("nylas_client_secret", "zoom_client_secret")
+
+NO_KEYRING_REASON = (
+    "No system keyring is available (e.g. headless Linux without Secret Service): secrets are "
+    "kept for this session only and will be asked for again next time."
+)
+
+
+class SecretStore:
+    def __init__(self, service: str = "zoom-onboard") -> None:
+        self.service = service
+        self.backend_name = "none"
+        self.available = False
+        self.unavailable_reason = ""
+        # (profile, kind) -> value; used only when the keyring cannot take the value.
+        self._session: dict[tuple[str, str], SecretStr] = {}
+        self._lock = threading.Lock()  # methods run on worker threads (asyncio.to_thread)
+        self._backend: keyring.backend.KeyringBackend | None = None
+        try:
+            backend = keyring.get_keyring()
+            priority = float(backend.priority)
+        except Exception as exc:  # backend discovery runs third-party code; any failure = none
+            log.warning("no keyring backend: %s: %s", type(exc).__name__, exc)
+            self.unavailable_reason = NO_KEYRING_REASON
+            return
+        self.backend_name = _backend_name(backend)
+        # Priority below 1 means "not recommended": the fail and null backends, and
+        # keyrings.alt's plaintext file backends, which would defeat the point.
+        if isinstance(backend, keyring.backends.fail.Keyring) or priority < 1:
+            self.unavailable_reason = NO_KEYRING_REASON
+            return
+        self._backend = backend
+        self.available = True
+
+    # -- public API ------------------------------------------------------------------------
+
+    def get(self, profile: str, kind: str) -> SecretStr | None:
+        key = _key(profile, kind)
+        with self._lock:
+            value = self._session.get((profile, kind))
+        if value is not None:
+            return value
+        backend = self._backend
+        if backend is None:
+            return None
+        try:
+            text = backend.get_password(self.service, key)
+        except Exception as exc:  # backends raise their own types (D-Bus, Win32, locked)
+            self._lost(exc)
+            return None
+        if text is None:
+            return None
+        remember_secret(text)
+        return SecretStr(text)
+
+    def set(self, profile: str, kind: str, value: SecretStr) -> bool:
+        """True: kept in the OS keyring. False: kept in memory for this session only."""
+        key = _key(profile, kind)
+        plain = value.get_secret_value()
+        remember_secret(plain)
+        backend = self._backend
+        if backend is not None:
+            try:
+                backend.set_password(self.service, key, plain)
+            except Exception as exc:  # see get()
+                self._lost(exc)
+            else:
+                with self._lock:
+                    self._session.pop((profile, kind), None)  # the keyring is now the truth
+                return True
+        with self._lock:
+            self._session[(profile, kind)] = value
+        return False
+
+    def delete_profile(self, profile: str) -> None:
+        for kind in SECRET_KINDS:
+            with self._lock:
+                self._session.pop((profile, kind), None)
+            self._delete(_key(profile, kind))
+
+    def rename_profile(self, old: str, new: str) -> None:
+        if old == new:
+            return
+        for kind in SECRET_KINDS:
+            value = self.get(old, kind)
+            if value is None:
+                continue
+            if self.set(new, kind, value):
+                with self._lock:
+                    self._session.pop((old, kind), None)
+                self._delete(_key(old, kind))
+            else:
+                # The new name is in memory only: keep the old keyring entry rather than lose
+                # the persistent copy; drop only the session copy under the old name.
+                with self._lock:
+                    self._session.pop((old, kind), None)
+
+    # -- helpers ---------------------------------------------------------------------------
+
+    def _delete(self, key: str) -> None:
+        backend = self._backend
+        if backend is None:
+            return
+        try:
+            backend.delete_password(self.service, key)
+        except keyring.errors.PasswordDeleteError:
+            pass  # nothing stored under that name: already in the wanted state
+        except Exception as exc:  # see get()
+            self._lost(exc)
+
+    def _lost(self, exc: Exception) -> None:
+        """The keyring failed in use: stop using it for the rest of the session."""
+        detail = redact(f"{type(exc).__name__}: {exc}")[:200]
+        log.warning("keyring %s failed, keeping secrets in memory: %s", self.backend_name, detail)
+        self._backend = None
+        self.available = False
+        self.unavailable_reason = (
+            f"The system keyring ({self.backend_name}) failed ({detail}): secrets are kept for "
+            "this session only and will be asked for again next time."
+        )
+
+
+def _key(profile: str, kind: str) -> str:
+    if kind not in SECRET_KINDS:
+        raise ValueError(f"unknown secret kind {kind!r}; expected one of {SECRET_KINDS}")
+    return f"{profile}:{kind}"
+
+
+def _backend_name(backend: keyring.backend.KeyringBackend) -> str:
+    cls = type(backend)
+    return f"{cls.__module__}.{cls.__qualname__}"
