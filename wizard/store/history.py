@@ -1,0 +1,573 @@
+"""The onboarding history: every grant this computer obtained, kept so that none is ever lost.
+
+Grants go to SQLite (WAL, synchronous=FULL: once `record_grant` returns, a power cut or SIGKILL
+cannot undo it). When the database cannot take a write (damaged, read-only, locked, disk full)
+the grant is appended to a JSON Lines fallback file instead, and `records` lists both, merged,
+so nothing becomes invisible. The write methods never raise: losing the operator's place in the
+flow over a history problem would be worse than the problem.
+
+Connections: one per call. sqlite3 connections may not cross threads by default, these methods
+run on `asyncio.to_thread` workers and in several processes (wizard and CLI side by side), and
+opening a connection costs well under a millisecond for a handful of writes a day; SQLite's own
+locking (busy timeout) then serialises writers, with no lock of ours to get wrong.
+
+All methods block on disk I/O: async callers use `HistoryRecorder` or `asyncio.to_thread`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import csv
+import dataclasses
+import datetime
+import errno
+import getpass
+import json
+import logging
+import os
+import sqlite3
+import threading
+import time
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TextIO
+
+if TYPE_CHECKING:  # only for annotations: the history must not pull in the whole flow
+    from wizard.flow.onboarding import OnboardingResult
+
+__all__ = [
+    "BUSY_TIMEOUT_SECONDS",
+    "SCHEMA_VERSION",
+    "History",
+    "HistoryRecord",
+    "HistoryRecorder",
+    "write_csv",
+]
+
+log = logging.getLogger(__name__)
+
+BUSY_TIMEOUT_SECONDS = 2.0
+
+# Each entry migrates from user_version i to i + 1. Statements run one by one inside the
+# migration's transaction (executescript would commit behind our back).
+_MIGRATIONS: tuple[tuple[str, ...], ...] = (
+    (
+        """
+        CREATE TABLE IF NOT EXISTS grants (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            created_at TEXT NOT NULL,
+            profile TEXT NOT NULL,
+            region TEXT NOT NULL,
+            account_id TEXT NOT NULL,
+            integration_id TEXT,
+            grant_id TEXT NOT NULL,
+            email TEXT,
+            grant_status TEXT,
+            verified INTEGER,
+            verified_at TEXT,
+            operator TEXT NOT NULL
+        )
+        """,
+        "CREATE INDEX IF NOT EXISTS grants_account_id ON grants (account_id)",
+        "CREATE INDEX IF NOT EXISTS grants_grant_id ON grants (grant_id)",
+    ),
+)
+SCHEMA_VERSION = len(_MIGRATIONS)
+
+_COLUMNS = (
+    "id, created_at, profile, region, account_id, integration_id, grant_id, email, "
+    "grant_status, verified, operator"
+)
+
+
+@dataclass(frozen=True)
+class HistoryRecord:
+    id: int | None  # None for a grant that is only in the fallback file
+    created_at: str  # ISO 8601, UTC
+    profile: str
+    region: str
+    account_id: str
+    integration_id: str | None
+    grant_id: str
+    email: str | None
+    grant_status: str | None
+    verified: bool | None
+    operator: str
+
+
+class _NewerSchema(sqlite3.DatabaseError):
+    """The database was migrated by a newer version of the app; we must not write to it."""
+
+
+class History:
+    def __init__(self, db_path: Path, fallback_path: Path) -> None:
+        self.db_path = db_path
+        self.fallback_path = fallback_path
+        self.problems: list[str] = []
+        self._lock = threading.Lock()  # guards `problems` and appends to the fallback file
+        try:
+            in_fallback = fallback_path.stat().st_size > 0
+        except OSError:
+            in_fallback = False
+        if in_fallback:
+            self._note(
+                f"Some grants are in {fallback_path} because the history database could not be "
+                "written at the time; they are listed together with the others."
+            )
+
+    # -- writing ---------------------------------------------------------------------------
+
+    def record_grant(
+        self,
+        *,
+        profile: str,
+        region: str,
+        account_id: str,
+        integration_id: str | None,
+        grant_id: str,
+    ) -> None:
+        """Keep a captured grant. Never raises."""
+        try:
+            entry: dict[str, Any] = {
+                "created_at": _now(),
+                "profile": profile,
+                "region": region,
+                "account_id": account_id,
+                "integration_id": integration_id,
+                "grant_id": grant_id,
+                "operator": _operator(),
+            }
+            try:
+                self._insert(entry)
+                return
+            except Exception as exc:  # sqlite3.Error, OSError, or anything odd: fall back
+                problem = self._explain(exc)
+            self._fall_back({"type": "grant", **entry}, problem, grant_id, account_id)
+        except Exception:
+            log.exception("the grant %s for account %s could not be recorded", grant_id, account_id)
+
+    def update_verification(
+        self, grant_id: str, *, email: str | None, grant_status: str | None, verified: bool
+    ) -> None:
+        """Add what verification found to the newest record of this grant. Never raises."""
+        try:
+            entry: dict[str, Any] = {
+                "type": "verification",
+                "at": _now(),
+                "grant_id": grant_id,
+                "email": email,
+                "grant_status": grant_status,
+                "verified": verified,
+            }
+            try:
+                if self._update(entry):
+                    return
+                # No row: the capture itself went to the fallback file, so the update goes
+                # there too and `records` joins them. Not a new problem in itself.
+                problem = None
+            except Exception as exc:  # see record_grant
+                problem = self._explain(exc)
+            self._fall_back(entry, problem, grant_id, None)
+        except Exception:
+            log.exception("the verification of grant %s could not be recorded", grant_id)
+
+    # -- reading ---------------------------------------------------------------------------
+
+    def records(
+        self, *, account_id: str | None = None, text: str | None = None, limit: int = 1000
+    ) -> list[HistoryRecord]:
+        """Newest first, from the database and the fallback file together."""
+        grants, updates = self._read_fallback()
+        try:
+            rows = self._select(account_id, None if text else limit)
+        except Exception as exc:
+            rows = []
+            self._note(
+                f"The history database {self.db_path} could not be read ({_describe(exc)}); "
+                f"only the grants in {self.fallback_path} are listed."
+            )
+        merged: dict[tuple[str, str, str], HistoryRecord] = {}
+        for record in rows + [g for g in grants if account_id in (None, g.account_id)]:
+            # A grant in both places (should not happen) is shown once; the database wins.
+            merged.setdefault((record.created_at, record.grant_id, record.account_id), record)
+        ordered = sorted(merged.values(), key=lambda r: (r.created_at, r.id or 0), reverse=True)
+        newest: dict[str, int] = {}
+        for index, record in enumerate(ordered):
+            newest.setdefault(record.grant_id, index)
+        for update in updates:  # in file order, so a later verification wins
+            index_of = newest.get(str(update["grant_id"]))
+            if index_of is not None:
+                ordered[index_of] = dataclasses.replace(
+                    ordered[index_of],
+                    email=update["email"],
+                    grant_status=update["grant_status"],
+                    verified=update["verified"],
+                )
+        if text:
+            needle = text.strip().casefold()
+            ordered = [r for r in ordered if _matches(r, needle)]
+        return ordered[: max(0, limit)]
+
+    # -- SQLite ----------------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def _connection(self) -> Iterator[sqlite3.Connection]:
+        # isolation_level=None: we issue BEGIN IMMEDIATE / COMMIT ourselves.
+        conn = sqlite3.connect(self.db_path, timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None)
+        try:
+            yield conn
+        finally:
+            conn.close()
+
+    def _open_for_writing(self, conn: sqlite3.Connection) -> None:
+        mode = conn.execute("PRAGMA journal_mode").fetchone()[0]
+        if str(mode).lower() != "wal":
+            _switch_to_wal(conn)  # persistent: done once per database
+        # FULL: in WAL mode the commit is fsynced before returning (NORMAL could lose it).
+        conn.execute("PRAGMA synchronous=FULL")
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        if version == SCHEMA_VERSION:
+            return
+        if version > SCHEMA_VERSION:
+            raise _NewerSchema(f"schema version {version}, this app knows {SCHEMA_VERSION}")
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            # Re-read under the write lock: another process may have migrated meanwhile.
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            for step in range(version, SCHEMA_VERSION):
+                for statement in _MIGRATIONS[step]:
+                    conn.execute(statement)
+            if version < SCHEMA_VERSION:
+                conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION:d}")
+            conn.execute("COMMIT")
+        except BaseException:
+            with contextlib.suppress(sqlite3.Error):
+                conn.execute("ROLLBACK")
+            raise
+
+    def _insert(self, entry: dict[str, Any]) -> None:
+        self.db_path.parent.mkdir(parents=True, exist_ok=True)
+        with self._connection() as conn:
+            self._open_for_writing(conn)
+            conn.execute(
+                "INSERT INTO grants (created_at, profile, region, account_id, integration_id, "
+                "grant_id, operator) VALUES (:created_at, :profile, :region, :account_id, "
+                ":integration_id, :grant_id, :operator)",
+                entry,
+            )  # autocommit: one statement, one durable transaction
+
+    def _update(self, entry: dict[str, Any]) -> bool:
+        if not self.db_path.exists():
+            return False  # don't create a database just to find nothing in it
+        with self._connection() as conn:
+            self._open_for_writing(conn)
+            cursor = conn.execute(
+                "UPDATE grants SET email = :email, grant_status = :grant_status, "
+                "verified = :verified, verified_at = :at "
+                "WHERE id = (SELECT max(id) FROM grants WHERE grant_id = :grant_id)",
+                entry,
+            )
+            return cursor.rowcount > 0
+
+    def _select(self, account_id: str | None, limit: int | None) -> list[HistoryRecord]:
+        if not self.db_path.exists():
+            return []  # reading must not create the database
+        with self._connection() as conn:
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            if version == 0:
+                return []  # created but never migrated: no table yet
+            query = f"SELECT {_COLUMNS} FROM grants"  # noqa: S608 (constant column list)
+            params: list[Any] = []
+            if account_id is not None:
+                query += " WHERE account_id = ?"
+                params.append(account_id)
+            query += " ORDER BY created_at DESC, id DESC"
+            if limit is not None:
+                query += " LIMIT ?"
+                params.append(max(0, limit))
+            return [_row_record(row) for row in conn.execute(query, params)]
+
+    # -- the fallback file -----------------------------------------------------------------
+
+    def _fall_back(
+        self, entry: dict[str, Any], problem: str | None, grant_id: str, account_id: str | None
+    ) -> None:
+        try:
+            self._append(entry)
+        except Exception as exc:
+            # Last resort: the log line is the only copy left, so it carries the grant id.
+            log.error(
+                "GRANT NOT SAVED: %s %s for account %s could not be written to the history "
+                "database (%s) nor to %s (%s); copy the grant id now",
+                entry.get("type"), grant_id, account_id, problem or "no row", self.fallback_path,
+                _describe(exc),
+            )
+            self._note(
+                f"The grant {grant_id} could not be saved to the history at all "
+                f"({_describe(exc)}); copy it now. It is also in the log file."
+            )
+            return
+        if problem is not None:
+            log.warning("%s (grant %s)", problem, grant_id)
+            self._note(problem)
+
+    def _append(self, entry: dict[str, Any]) -> None:
+        line = json.dumps(entry, ensure_ascii=False, sort_keys=True) + "\n"
+        data = line.encode("utf-8")
+        self.fallback_path.parent.mkdir(parents=True, exist_ok=True)
+        flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_BINARY", 0)
+        with self._lock:
+            if _ends_without_newline(self.fallback_path):
+                # A crash cut the last line short; start ours on a fresh line so it stays whole.
+                data = b"\n" + data
+            fd = os.open(self.fallback_path, flags, 0o600)
+            try:
+                written = os.write(fd, data)  # one O_APPEND write: other processes can't interleave
+                if written != len(data):
+                    raise OSError(errno.EIO, f"short write ({written} of {len(data)} bytes)")
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+
+    def _read_fallback(self) -> tuple[list[HistoryRecord], list[dict[str, Any]]]:
+        grants: list[HistoryRecord] = []
+        updates: list[dict[str, Any]] = []
+        try:
+            raw = self.fallback_path.read_bytes()
+        except FileNotFoundError:
+            return grants, updates
+        except OSError as exc:
+            self._note(
+                f"The history fallback file {self.fallback_path} could not be read "
+                f"({_describe(exc)}); the grants in it are not listed."
+            )
+            return grants, updates
+        bad = 0
+        for line in raw.splitlines():
+            if not line.strip():
+                continue
+            try:
+                item = json.loads(line.decode("utf-8"))
+                if item.get("type") == "grant":
+                    grants.append(_fallback_record(item))
+                elif item.get("type") == "verification":
+                    updates.append(_fallback_update(item))
+                else:
+                    raise ValueError("unknown entry type")
+            except (ValueError, TypeError, KeyError, AttributeError):
+                bad += 1
+        if bad:
+            self._note(
+                f"{bad} line(s) of the history fallback file {self.fallback_path} could not be "
+                "read and are not listed; keep the file for an engineer."
+            )
+        return grants, updates
+
+    # -- problems --------------------------------------------------------------------------
+
+    def _note(self, problem: str) -> None:
+        with self._lock:
+            if problem not in self.problems:
+                self.problems.append(problem)
+
+    def _explain(self, exc: BaseException) -> str:
+        """A sentence for the operator: what is wrong with the database, and where grants go."""
+        db, instead = self.db_path, f"grants are being written to {self.fallback_path} instead."
+        name = str(getattr(exc, "sqlite_errorname", ""))
+        message = str(exc).lower()
+        if isinstance(exc, _NewerSchema):
+            return (
+                f"The history database {db} was created by a newer version of this app; "
+                f"{instead}"
+            )
+        if name.startswith("SQLITE_READONLY") or "readonly" in message or (
+            isinstance(exc, OSError) and exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM)
+        ):
+            return f"The history database {db} is read-only; {instead}"
+        if name.startswith(("SQLITE_CORRUPT", "SQLITE_NOTADB")) or "not a database" in message or (
+            "malformed" in message
+        ):
+            return (
+                f"The history database {db} is damaged ({exc}); {instead} "
+                "Keep the damaged file for an engineer."
+            )
+        if name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")) or "locked" in message:
+            return (
+                f"The history database {db} stayed locked by another program for more than "
+                f"{BUSY_TIMEOUT_SECONDS:g} seconds; {instead}"
+            )
+        if name.startswith("SQLITE_FULL") or (
+            isinstance(exc, OSError) and exc.errno == errno.ENOSPC
+        ):
+            return f"The disk holding the history database {db} is full; {instead}"
+        if name.startswith("SQLITE_CANTOPEN") or "unable to open" in message:
+            return (
+                f"The history database {db} cannot be opened (is it read-only, a folder, or in "
+                f"a folder that cannot be written?); {instead}"
+            )
+        return f"The history database {db} could not be written ({_describe(exc)}); {instead}"
+
+
+def write_csv(records: Iterable[HistoryRecord], out: TextIO) -> None:
+    """A header row of the field names, then one row per record (for spreadsheets)."""
+    names = [f.name for f in dataclasses.fields(HistoryRecord)]
+    writer = csv.writer(out)
+    writer.writerow(names)
+    for record in records:
+        writer.writerow([_csv_cell(getattr(record, name)) for name in names])
+
+
+class HistoryRecorder:
+    """The flow's `GrantRecorder`: hands grants to a `History` without blocking the event loop."""
+
+    def __init__(
+        self, history: History, *, profile: str, region: str, integration_id: str | None
+    ) -> None:
+        self.history = history
+        self.profile = profile
+        self.region = region
+        self.integration_id = integration_id
+
+    async def grant_captured(self, grant_id: str, provider: str, account_id: str) -> None:
+        await asyncio.to_thread(
+            self.history.record_grant,
+            profile=self.profile,
+            region=self.region,
+            account_id=account_id,
+            integration_id=self.integration_id,
+            grant_id=grant_id,
+        )
+
+    async def grant_verified(self, result: OnboardingResult) -> None:
+        await asyncio.to_thread(
+            self.history.update_verification,
+            result.grant_id,
+            email=result.email,
+            grant_status=result.grant_status,
+            verified=result.verified,
+        )
+
+
+# -- helpers -------------------------------------------------------------------------------
+
+
+def _now() -> str:
+    # Fixed format (always microseconds, always +00:00) so the text sorts by time.
+    return datetime.datetime.now(datetime.UTC).isoformat(timespec="microseconds")
+
+
+def _operator() -> str:
+    try:
+        return getpass.getuser() or "unknown"
+    except Exception:  # no login name in the environment (services, some containers)
+        return "unknown"
+
+
+def _switch_to_wal(conn: sqlite3.Connection) -> None:
+    # Changing the journal mode answers SQLITE_BUSY at once, without the busy handler, when
+    # another process is creating the same new database: retry within the same time budget.
+    deadline = time.monotonic() + BUSY_TIMEOUT_SECONDS
+    while True:
+        try:
+            conn.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            busy = str(getattr(exc, "sqlite_errorname", "")).startswith("SQLITE_BUSY")
+            if not busy or time.monotonic() >= deadline:
+                raise
+        time.sleep(0.01)
+
+
+def _describe(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}"
+
+
+def _ends_without_newline(path: Path) -> bool:
+    try:
+        with path.open("rb") as f:
+            f.seek(0, os.SEEK_END)
+            if f.tell() == 0:
+                return False
+            f.seek(-1, os.SEEK_END)
+            return f.read(1) != b"\n"
+    except FileNotFoundError:
+        return False
+
+
+def _row_record(row: tuple[Any, ...]) -> HistoryRecord:
+    (id_, created_at, profile, region, account_id, integration_id, grant_id, email,
+     grant_status, verified, operator) = row
+    return HistoryRecord(
+        id=id_,
+        created_at=created_at,
+        profile=profile,
+        region=region,
+        account_id=account_id,
+        integration_id=integration_id,
+        grant_id=grant_id,
+        email=email,
+        grant_status=grant_status,
+        verified=None if verified is None else bool(verified),
+        operator=operator,
+    )
+
+
+def _text(item: dict[str, Any], key: str, *, optional: bool = False) -> Any:
+    value = item.get(key) if optional else item[key]
+    if not (isinstance(value, str) or (optional and value is None)):
+        raise TypeError(f"{key} has the wrong type")
+    return value
+
+
+def _fallback_record(item: dict[str, Any]) -> HistoryRecord:
+    return HistoryRecord(
+        id=None,
+        created_at=_text(item, "created_at"),
+        profile=_text(item, "profile"),
+        region=_text(item, "region"),
+        account_id=_text(item, "account_id"),
+        integration_id=_text(item, "integration_id", optional=True),
+        grant_id=_text(item, "grant_id"),
+        email=None,
+        grant_status=None,
+        verified=None,
+        operator=_text(item, "operator"),
+    )
+
+
+def _fallback_update(item: dict[str, Any]) -> dict[str, Any]:
+    verified = item["verified"]
+    if not isinstance(verified, bool):
+        raise TypeError("verified has the wrong type")
+    return {
+        "grant_id": _text(item, "grant_id"),
+        "email": _text(item, "email", optional=True),
+        "grant_status": _text(item, "grant_status", optional=True),
+        "verified": verified,
+    }
+
+
+def _matches(record: HistoryRecord, needle: str) -> bool:
+    haystack = (
+        record.profile, record.region, record.account_id, record.integration_id,
+        record.grant_id, record.email, record.grant_status, record.operator,
+    )
+    return any(needle in value.casefold() for value in haystack if value)
+
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _csv_cell(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    text = str(value)
+    # A spreadsheet would run a cell starting like a formula (CSV injection): an email or
+    # profile name comes from people, so such cells get a leading apostrophe.
+    if text.startswith(_FORMULA_START):
+        return "'" + text
+    return text
