@@ -32,7 +32,10 @@ from wizard.logs import setup_logging
 from wizard.nylas.client import NylasConnectClient
 from wizard.nylas.models import DEFAULT_GRANT_LIFETIME
 from wizard.nylas.regions import Region
+from wizard.store.history import History, HistoryRecorder
 from wizard.store.paths import AppPaths
+from wizard.store.profiles import Profile, ProfileStore
+from wizard.store.secrets import SecretStore
 
 
 class Reporter:
@@ -108,6 +111,12 @@ class Reporter:
             note=result.verification_note,
         )
 
+    def warning(self, message: str) -> None:
+        if self.as_json:
+            self.emit("warning", "", message=message)
+        else:
+            print(f"Warning: {message}", file=self.err, flush=True)
+
     def error(self, explanation: Explanation) -> None:
         if self.as_json:
             self.emit(
@@ -136,17 +145,23 @@ def run_onboard(args: argparse.Namespace) -> int:
 
 
 async def _run(args: argparse.Namespace, reporter: Reporter) -> int:
+    paths = AppPaths.default()
+    profile = _profile(args, paths)
     # Validate everything the operator typed before touching the network.
-    redirect_uri = LoopbackRedirectUri.parse(args.redirect_uri or DEFAULT_REDIRECT_URI)
+    redirect_uri = LoopbackRedirectUri.parse(
+        args.redirect_uri or (profile.redirect_uri if profile else DEFAULT_REDIRECT_URI)
+    )
     account = CustomerAccount(
         args.account_id, login_hint=args.login_hint, expires_in=args.expires_in
     )
-    async with _api(args) as (base_url, creds):
+    history = History(paths.history_db, paths.history_fallback)
+    async with _api(args, profile) as (region, base_url, creds):
         spec = IntegrationSpec(
             zoom=ZoomApp(creds.zoom_client_id, creds.zoom_client_secret),
             redirect_uri=redirect_uri,
-            name=args.integration_name or DEFAULT_INTEGRATION_NAME,
-            expires_in=DEFAULT_GRANT_LIFETIME,
+            name=args.integration_name
+            or (profile.integration_name if profile else DEFAULT_INTEGRATION_NAME),
+            expires_in=profile.grant_lifetime if profile else DEFAULT_GRANT_LIFETIME,
         )
         async with NylasConnectClient(
             base_url, creds.nylas_client_id, creds.nylas_client_secret
@@ -156,15 +171,72 @@ async def _run(args: argparse.Namespace, reporter: Reporter) -> int:
                 no_browser if args.no_browser else system_browser,
                 on_event=reporter.on_event,
             )
-            result = await flow.run(spec, account, timeout=args.timeout)
+            outcome = await flow.ensure_integration(spec)
+            recorder = HistoryRecorder(
+                history,
+                profile=profile.name if profile else "",
+                region=region,
+                integration_id=outcome.integration.id,
+            )
+            try:
+                result = await flow.authorize(
+                    account, redirect_uri, timeout=args.timeout, recorder=recorder
+                )
+            finally:
+                for problem in history.problems:
+                    reporter.warning(problem)
     reporter.result(result)
     return int(Outcome.OK)
 
 
-@contextlib.asynccontextmanager
-async def _api(args: argparse.Namespace) -> AsyncIterator[tuple[str, Credentials]]:
-    """The API base URL and credentials; with --sandbox, a sandbox running in this process."""
+def _profile(args: argparse.Namespace, paths: AppPaths) -> Profile | None:
+    name = getattr(args, "profile", None)
+    if not name:
+        return None
+    store = ProfileStore(paths.profiles_file)
+    profile = store.get(name)  # ProfileError (a ValueError) names the saved ones
+    store.set_last_used(profile.name)
+    return profile
+
+
+def _where(args: argparse.Namespace, profile: Profile | None) -> tuple[str, str | None]:
+    """The region ("us", "eu", "sandbox", "custom") and, for custom, the API URL: flags win
+    over the profile, which wins over the default (US)."""
     if getattr(args, "sandbox", False):
+        return "sandbox", None
+    if args.api_url:
+        return "custom", args.api_url
+    if args.region:
+        return args.region, None
+    if profile is not None:
+        return profile.region, profile.api_url
+    return "us", None
+
+
+def _saved_values(profile: Profile | None) -> dict[str, str]:
+    if profile is None:
+        return {}
+    values = {"NYLAS_CLIENT_ID": profile.nylas_client_id, "ZOOM_CLIENT_ID": profile.zoom_client_id}
+    secrets = SecretStore()
+    for kind, name in (
+        ("nylas_client_secret", "NYLAS_CLIENT_SECRET"),
+        ("zoom_client_secret", "ZOOM_CLIENT_SECRET"),
+    ):
+        secret = secrets.get(profile.name, kind)
+        if secret is not None:
+            values[name] = secret.get_secret_value()
+    return values
+
+
+@contextlib.asynccontextmanager
+async def _api(
+    args: argparse.Namespace, profile: Profile | None
+) -> AsyncIterator[tuple[str, str, Credentials]]:
+    """Region, API base URL and credentials; for the sandbox, one running in this process."""
+    region, api_url = _where(args, profile)
+    # The keyring may block (D-Bus): read it off the event loop.
+    saved = await asyncio.to_thread(_saved_values, profile)
+    if region == "sandbox":
         from wizard.sandbox import SandboxServer
 
         async with SandboxServer() as sandbox:
@@ -178,7 +250,7 @@ async def _api(args: argparse.Namespace) -> AsyncIterator[tuple[str, Credentials
                 },
                 interactive=False,
             )
-            yield sandbox.url, creds
+            yield region, sandbox.url, creds
         return
-    base_url = args.api_url or Region(args.region or "us").base_url
-    yield base_url, read_credentials()
+    base_url = api_url if region == "custom" and api_url else Region(region).base_url
+    yield region, base_url, read_credentials(fallback=saved)
