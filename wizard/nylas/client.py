@@ -8,7 +8,6 @@ when Nylas said 429 (it did not process it). Retry-After is honoured up to a cap
 from __future__ import annotations
 
 import base64
-import json
 import logging
 import ssl
 from collections.abc import Callable
@@ -288,7 +287,10 @@ def _retry_after(headers: httpx.Headers) -> float | None:
 def _json_or_none(response: httpx.Response) -> Any:
     try:
         return response.json()
-    except (json.JSONDecodeError, UnicodeDecodeError):
+    # JSONDecodeError and UnicodeDecodeError are ValueErrors, and so is a number longer than
+    # Python's int conversion limit (4300 digits); nesting deeper than the recursion limit
+    # raises RecursionError. All of them mean: not a JSON answer we can read.
+    except (ValueError, RecursionError):
         return None
 
 
