@@ -7,8 +7,12 @@ Async tests run on anyio's pytest plugin (asyncio backend): mark them with
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 
+import keyring.backends.fail
 import pytest
+
+from tests.support import MemoryKeyring, install_keyring
 
 # Qt must never try a real display in tests.
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -24,3 +28,16 @@ def require_in_ci(reason: str) -> None:
     if os.environ.get("CI") == "true":
         pytest.fail(f"required under CI: {reason}")
     pytest.skip(reason)
+
+
+@pytest.fixture
+def memory_keyring() -> Iterator[MemoryKeyring]:
+    backend = MemoryKeyring()
+    with install_keyring(backend):
+        yield backend
+
+
+@pytest.fixture
+def no_keyring() -> Iterator[None]:
+    with install_keyring(keyring.backends.fail.Keyring()):
+        yield

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import socket
+from collections.abc import Iterator
+
+import keyring
+import keyring.backend
+import keyring.errors
 
 from wizard.flow import OnboardingFlow
 from wizard.flow.onboarding import BrowserOpener
@@ -31,3 +37,36 @@ def sandbox_flow(sandbox: SandboxServer, opener: BrowserOpener, **kwargs: object
         opener,
         **kwargs,  # type: ignore[arg-type]
     )
+
+
+class MemoryKeyring(keyring.backend.KeyringBackend):
+    """A usable keyring that lives in a dict."""
+
+    priority = 5  # type: ignore[assignment]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.entries: dict[tuple[str, str], str] = {}
+
+    def get_password(self, service: str, username: str) -> str | None:
+        return self.entries.get((service, username))
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        self.entries[(service, username)] = password
+
+    def delete_password(self, service: str, username: str) -> None:
+        try:
+            del self.entries[(service, username)]
+        except KeyError:
+            raise keyring.errors.PasswordDeleteError(username) from None
+
+
+@contextlib.contextmanager
+def install_keyring(backend: keyring.backend.KeyringBackend) -> Iterator[None]:
+    """Use this backend, then restore whatever the process had (the suite shares keyring)."""
+    previous = keyring.get_keyring()
+    keyring.set_keyring(backend)
+    try:
+        yield
+    finally:
+        keyring.set_keyring(previous)

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import contextlib
 import os
 import secrets
-from collections.abc import Iterator
 from pathlib import Path
 
 import keyring
@@ -15,31 +13,10 @@ import keyring.errors
 import pytest
 from pydantic import SecretStr
 
+from tests.support import MemoryKeyring, install_keyring
 from wizard.logs import redact
 from wizard.store.paths import AppPaths
 from wizard.store.secrets import NO_KEYRING_REASON, SECRET_KINDS, SecretStore
-
-
-class MemoryKeyring(keyring.backend.KeyringBackend):
-    """A usable keyring that lives in a dict."""
-
-    priority = 5  # type: ignore[assignment]
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.entries: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return self.entries.get((service, username))
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self.entries[(service, username)] = password
-
-    def delete_password(self, service: str, username: str) -> None:
-        try:
-            del self.entries[(service, username)]
-        except KeyError:
-            raise keyring.errors.PasswordDeleteError(username) from None
 
 
 class BrokenKeyring(MemoryKeyring):
@@ -53,30 +30,6 @@ class BrokenKeyring(MemoryKeyring):
 def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AppPaths:
     monkeypatch.setenv("ZOOM_ONBOARD_HOME", str(tmp_path))
     return AppPaths.default()
-
-
-@contextlib.contextmanager
-def _install(backend: keyring.backend.KeyringBackend) -> Iterator[None]:
-    """Use this backend, then restore whatever the process had (the suite shares keyring)."""
-    previous = keyring.get_keyring()
-    keyring.set_keyring(backend)
-    try:
-        yield
-    finally:
-        keyring.set_keyring(previous)
-
-
-@pytest.fixture
-def memory_keyring() -> Iterator[MemoryKeyring]:
-    backend = MemoryKeyring()
-    with _install(backend):
-        yield backend
-
-
-@pytest.fixture
-def no_keyring() -> Iterator[None]:
-    with _install(keyring.backends.fail.Keyring()):
-        yield
 
 
 def _files_containing(root: Path, needle: str) -> list[Path]:
@@ -173,7 +126,7 @@ def test_low_priority_backends_are_not_used(tmp_path: Path) -> None:
         priority = 0.5  # type: ignore[assignment]  # like keyrings.alt's file backends
 
     backend = PlaintextLike()
-    with _install(backend):
+    with install_keyring(backend):
         store = SecretStore()
         assert not store.available
         assert store.set("p", "zoom_client_secret", SecretStr("low-prio-secret")) is False
@@ -181,7 +134,7 @@ def test_low_priority_backends_are_not_used(tmp_path: Path) -> None:
 
 
 def test_keyring_failing_in_use_falls_back_to_memory(tmp_path: Path) -> None:
-    with _install(BrokenKeyring()):
+    with install_keyring(BrokenKeyring()):
         store = SecretStore()
         assert store.available
         assert store.set("p", "zoom_client_secret", SecretStr("locked-out-secret")) is False

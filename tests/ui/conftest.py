@@ -30,7 +30,10 @@ def qt_loop(qapp: QApplication) -> Iterator[qasync.QEventLoop]:
 
 @pytest.fixture
 def loop(
-    qt_loop: qasync.QEventLoop, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    qt_loop: qasync.QEventLoop,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    memory_keyring: object,  # never the real keyring of whoever runs the tests
 ) -> Iterator[qasync.QEventLoop]:
     monkeypatch.setenv("ZOOM_ONBOARD_HOME", str(tmp_path))
     asyncio.set_event_loop(qt_loop)

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 from wizard.logs import redact
 
 log = logging.getLogger("wizard.crash")
+_open_reports: set[QMessageBox] = set()
 
 
 def report_text(exc: BaseException) -> str:
@@ -47,6 +48,9 @@ def show_crash(exc: BaseException) -> None:
     copy.clicked.disconnect()
     copy.clicked.connect(lambda: QGuiApplication.clipboard().setText(report))
     box.setObjectName("crashDialog")
+    # Without a parent window nothing else holds the dialog: keep it until it is closed.
+    _open_reports.add(box)
+    box.finished.connect(lambda _result: _open_reports.discard(box))
     box.open()
 
 

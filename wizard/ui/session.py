@@ -6,6 +6,7 @@ flow's lifetime (and the in-process sandbox's) so that nothing leaks when the wi
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from pydantic import SecretStr
@@ -21,6 +22,10 @@ from wizard.flow import (
 )
 from wizard.flow.onboarding import BrowserOpener, GrantRecorder
 from wizard.sandbox import SandboxServer
+from wizard.store.history import History, HistoryRecorder
+from wizard.store.paths import AppPaths
+from wizard.store.profiles import ProfileStore
+from wizard.store.secrets import SecretStore
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +56,27 @@ class WizardSession(QObject):
         self.result: OnboardingResult | None = None
         self.recorder: GrantRecorder | None = None
         self.grants_this_session: list[str] = []
+        paths = AppPaths.default()
+        self.profiles = ProfileStore(paths.profiles_file)
+        self.history = History(paths.history_db, paths.history_fallback)
+        self.profile_name: str | None = None
+        self._secrets: SecretStore | None = None
+
+    async def secret_store(self) -> SecretStore:
+        """The keyring, found on a worker thread: backend discovery may block on D-Bus."""
+        if self._secrets is None:
+            self._secrets = await asyncio.to_thread(SecretStore)
+        return self._secrets
+
+    def integration_ready(self, outcome: IntegrationOutcome) -> None:
+        """From here on every grant goes to the history, tagged with this integration."""
+        self.integration = outcome
+        self.recorder = HistoryRecorder(
+            self.history,
+            profile=self.profile_name or "",
+            region=self.region,
+            integration_id=outcome.integration.id,
+        )
 
     @property
     def in_sandbox(self) -> bool:

@@ -5,9 +5,12 @@ from __future__ import annotations
 import asyncio
 import enum
 
-from PySide6.QtGui import QCloseEvent
+from PySide6.QtGui import QCloseEvent, QGuiApplication
 from PySide6.QtWidgets import QWidget, QWizard
 
+from wizard.diagnostics import build_report
+from wizard.ui import crash
+from wizard.ui.history_window import HistoryWindow
 from wizard.ui.pages.account import AccountPage
 from wizard.ui.pages.authorization import AuthorizationPage
 from wizard.ui.pages.base import BasePage
@@ -16,6 +19,7 @@ from wizard.ui.pages.done import DonePage
 from wizard.ui.pages.integration import IntegrationPage
 from wizard.ui.pages.zoom_app import ZoomAppPage
 from wizard.ui.session import WizardSession
+from wizard.ui.tasks import PageTask
 
 TITLE = "Zoom onboarding"
 
@@ -36,6 +40,16 @@ class OnboardingWizard(QWizard):
         self.setWizardStyle(QWizard.WizardStyle.ModernStyle)
         self.setOption(QWizard.WizardOption.NoBackButtonOnLastPage, True)
         self.setOption(QWizard.WizardOption.NoCancelButtonOnLastPage, True)
+        self.setOption(QWizard.WizardOption.HaveCustomButton1, True)
+        self.setOption(QWizard.WizardOption.HaveCustomButton2, True)
+        self.setButtonText(QWizard.WizardButton.CustomButton1, "&History...")
+        self.setButtonText(QWizard.WizardButton.CustomButton2, "Copy &diagnostics")
+        self.button(QWizard.WizardButton.CustomButton2).setToolTip(
+            "Copy a report for an engineer: versions, settings and recent errors, no secrets"
+        )
+        self.customButtonClicked.connect(self._custom_button)
+        self.history_window: HistoryWindow | None = None
+        self._diagnostics = PageTask(self)
         self.setButtonText(QWizard.WizardButton.CommitButton, "&Next >")
         self.setMinimumSize(720, 540)
         self.connection_page = ConnectionPage()
@@ -63,6 +77,27 @@ class OnboardingWizard(QWizard):
 
     def _sandbox_changed(self, sandbox: bool) -> None:
         self.setWindowTitle(f"{TITLE} - offline sandbox" if sandbox else TITLE)
+
+    def _custom_button(self, which: int) -> None:
+        if which == QWizard.WizardButton.CustomButton1.value:
+            self.show_history()
+        elif which == QWizard.WizardButton.CustomButton2.value:
+            self.copy_diagnostics()
+
+    def show_history(self) -> HistoryWindow:
+        if self.history_window is None:
+            self.history_window = HistoryWindow(self.session.history, self)
+        self.history_window.show()
+        self.history_window.raise_()
+        self.history_window.load()
+        return self.history_window
+
+    def copy_diagnostics(self) -> None:
+        session = self.session
+        report = asyncio.to_thread(
+            build_report, region=session.region or None, api_url=session.api_url or None
+        )
+        self._diagnostics.start(report, QGuiApplication.clipboard().setText, crash.show_crash)
 
     def onboard_another(self) -> None:
         """Back to the account page, keeping the connection and the integration."""

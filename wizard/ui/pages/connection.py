@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import urlsplit
 
 from pydantic import SecretStr
@@ -17,7 +18,9 @@ from PySide6.QtWidgets import (
 from wizard.flow.explain import explain
 from wizard.nylas.errors import AuthenticationFailed, NylasNetworkError
 from wizard.nylas.regions import Region
+from wizard.store.profiles import Profile
 from wizard.ui.pages.base import BasePage
+from wizard.ui.profile_bar import ProfileBar
 from wizard.ui.widgets import SecretLineEdit, StatusLine
 
 REGIONS = [
@@ -36,6 +39,8 @@ class ConnectionPage(BasePage):
             "Its client id and secret are in the Nylas dashboard.",
             parent,
         )
+        self.profile_bar = ProfileBar(self.owner, self)
+        self.body.addWidget(self.profile_bar)
         form = QFormLayout()
         self.region = QComboBox(self)
         self.region.setAccessibleName("Region")
@@ -115,6 +120,26 @@ class ConnectionPage(BasePage):
 
     def initializePage(self) -> None:
         self.show_sandbox_banner(self.region_value() == "sandbox")
+        # --sandbox means practice: a saved profile must not replace the sandbox's values.
+        self.profile_bar.load(select_last=self.region_value() != "sandbox")
+
+    # -- profiles --------------------------------------------------------------------------
+
+    def apply_profile(self, profile: Profile, secret: SecretStr | None) -> None:
+        self.select_region(profile.region)
+        if profile.region == "custom" and profile.api_url:
+            self.api_url.setText(profile.api_url)
+        if profile.region != "sandbox":  # the sandbox fills in its own demo values
+            self.client_id.setText(profile.nylas_client_id)
+            self.secret.setText(secret.get_secret_value() if secret else "")
+
+    def profile_fields(self) -> dict[str, Any]:
+        region = self.region_value()
+        return {
+            "region": region,
+            "api_url": self.api_url.text().strip() if region == "custom" else None,
+            "nylas_client_id": self.client_id.text().strip(),
+        }
 
     def _use_sandbox(self) -> None:
         self.api_url.setText("starting the sandbox...")

@@ -49,7 +49,7 @@ class IntegrationPage(BasePage):
         self.task.start(flow.ensure_integration(spec), self._done, self._failed)
 
     def _done(self, outcome: IntegrationOutcome) -> None:
-        self.session.integration = outcome
+        self.session.integration_ready(outcome)
         self.progress.setVisible(False)
         integration = outcome.integration
         verb = {

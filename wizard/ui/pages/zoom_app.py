@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from pydantic import SecretStr
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import (
@@ -19,6 +21,7 @@ from wizard.flow.inputs import DEFAULT_INTEGRATION_NAME
 from wizard.listener.redirect_uri import LoopbackRedirectUri
 from wizard.nylas.models import DEFAULT_GRANT_LIFETIME
 from wizard.nylas.regions import callback_url
+from wizard.store.profiles import Profile
 from wizard.ui.pages.base import BasePage
 from wizard.ui.widgets import CopyButton, SecretLineEdit, StatusLine
 
@@ -100,6 +103,22 @@ class ZoomAppPage(BasePage):
         self.port.valueChanged.connect(self._port_changed)
         for field in (self.zoom_id, self.zoom_secret, self.name):
             field.textChanged.connect(lambda _text: self.completeChanged.emit())
+
+    def apply_profile(self, profile: Profile, secret: SecretStr | None) -> None:
+        if profile.zoom_client_id:
+            self.zoom_id.setText(profile.zoom_client_id)
+            self.zoom_secret.setText(secret.get_secret_value() if secret else "")
+        self.name.setText(profile.integration_name)
+        self.lifetime.setValue(max(1, profile.grant_lifetime // DAY))
+        self.port.setValue(LoopbackRedirectUri.parse(profile.redirect_uri).port)
+
+    def profile_fields(self) -> dict[str, Any]:
+        return {
+            "zoom_client_id": self.zoom_id.text().strip(),
+            "integration_name": self.name.text().strip() or DEFAULT_INTEGRATION_NAME,
+            "redirect_uri": str(self.redirect_uri()),
+            "grant_lifetime": self.lifetime.value() * DAY,
+        }
 
     def redirect_uri(self) -> LoopbackRedirectUri:
         return LoopbackRedirectUri.parse(f"http://localhost:{self.port.value()}/callback")

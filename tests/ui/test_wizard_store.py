@@ -1,0 +1,201 @@
+"""The wizard with the store: profiles and keyring, the history window, diagnostics, crashes."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QApplication, QInputDialog, QMessageBox
+from pytestqt.qtbot import QtBot
+
+from tests.support import MemoryKeyring, free_port, install_keyring
+from tests.ui.test_wizard import WAIT, authorize, connect, make, through_integration
+from wizard.sandbox.consent_bot import ConsentBot
+from wizard.ui.app import create_wizard
+from wizard.ui.wizard import OnboardingWizard, PageId
+
+
+def answer_name_dialog(qtbot: QtBot, name: str) -> None:
+    def dialog() -> QInputDialog | None:
+        found = [
+            w
+            for w in QApplication.topLevelWidgets()
+            if isinstance(w, QInputDialog) and w.isVisible()
+        ]
+        return found[0] if found else None
+
+    qtbot.waitUntil(lambda: dialog() is not None, timeout=WAIT)
+    box = dialog()
+    assert box is not None
+    box.setTextValue(name)
+    box.accept()
+
+
+def onboard_one(qtbot: QtBot, wizard: OnboardingWizard, account: str) -> str:
+    connect(qtbot, wizard)
+    through_integration(qtbot, wizard, free_port())
+    authorize(qtbot, wizard, account)
+    qtbot.waitUntil(lambda: wizard.currentId() == PageId.DONE, timeout=WAIT)
+    return wizard.done_page.grant_id.text()
+
+
+def test_profile_saved_with_secrets_in_the_keyring_and_loaded_next_time(
+    qtbot: QtBot, loop: object, memory_keyring: MemoryKeyring, tmp_path: Path
+) -> None:
+    first = make(qtbot, ConsentBot())
+    page = first.connection_page
+    qtbot.waitUntil(lambda: page.api_url.text().startswith("http://127.0.0.1"), timeout=WAIT)
+    page.select_region("custom")
+    page.api_url.setText("https://nylas.internal.example")
+    page.client_id.setText("client-abc")
+    page.secret.setText("nylas-secret-for-test")
+    first.zoom_app_page.zoom_id.setText("zoom-id-xyz")
+    first.zoom_app_page.zoom_secret.setText("zoom-secret-for-test")
+    first.zoom_app_page.port.setValue(9123)
+    page.profile_bar.save.click()
+    answer_name_dialog(qtbot, "acme")
+    qtbot.waitUntil(lambda: "Saved profile 'acme'" in page.profile_bar.note.message, timeout=WAIT)
+    first.close()
+
+    # Secrets are in the keyring, never in a file.
+    assert ("zoom-onboard", "acme:nylas_client_secret") in memory_keyring.entries
+    for path in tmp_path.rglob("*"):
+        if path.is_file():
+            assert b"secret-for-test" not in path.read_bytes(), path
+
+    second = create_wizard(ConsentBot())
+    qtbot.addWidget(second)
+    second.show()
+    page2 = second.connection_page
+    qtbot.waitUntil(lambda: page2.client_id.text() == "client-abc", timeout=WAIT)
+    assert page2.profile_bar.current() == "acme"
+    assert page2.region_value() == "custom"
+    assert page2.api_url.text() == "https://nylas.internal.example"
+    assert page2.secret.text() == "nylas-secret-for-test"
+    assert second.zoom_app_page.zoom_secret.text() == "zoom-secret-for-test"
+    assert second.zoom_app_page.port.value() == 9123
+    second.close()
+
+
+def test_without_a_keyring_the_wizard_says_secrets_are_session_only(
+    qtbot: QtBot, loop: object, tmp_path: Path
+) -> None:
+    import keyring.backends.fail
+
+    with install_keyring(keyring.backends.fail.Keyring()):
+        wizard = make(qtbot, ConsentBot())
+        bar = wizard.connection_page.profile_bar
+        qtbot.waitUntil(lambda: "session only" in bar.keyring_note.message, timeout=WAIT)
+        bar.save.click()
+        answer_name_dialog(qtbot, "practice")
+        qtbot.waitUntil(
+            lambda: "Saved profile 'practice' without its secrets" in bar.note.message, timeout=WAIT
+        )
+        wizard.close()
+    secret = wizard.session.sandbox.credentials.nylas_client_secret  # type: ignore[union-attr]
+    for path in tmp_path.rglob("*"):
+        if path.is_file():
+            assert secret.encode() not in path.read_bytes(), path
+
+
+def test_rename_and_delete_a_profile(
+    qtbot: QtBot, loop: object, memory_keyring: MemoryKeyring
+) -> None:
+    wizard = make(qtbot, ConsentBot())
+    bar = wizard.connection_page.profile_bar
+    qtbot.waitUntil(lambda: wizard.session.sandbox is not None, timeout=WAIT)
+    bar.save.click()
+    answer_name_dialog(qtbot, "old")
+    qtbot.waitUntil(lambda: bar.current() == "old", timeout=WAIT)
+    bar.rename.click()
+    answer_name_dialog(qtbot, "new")
+    qtbot.waitUntil(lambda: bar.current() == "new", timeout=WAIT)
+    assert [p.name for p in wizard.session.profiles.list()] == ["new"]
+    assert ("zoom-onboard", "new:nylas_client_secret") in memory_keyring.entries
+    bar.delete.click()
+    qtbot.waitUntil(
+        lambda: any(
+            isinstance(w, QMessageBox) and w.isVisible() for w in QApplication.topLevelWidgets()
+        ),
+        timeout=WAIT,
+    )
+    box = next(
+        w for w in QApplication.topLevelWidgets() if isinstance(w, QMessageBox) and w.isVisible()
+    )
+    box.button(QMessageBox.StandardButton.Yes).click()
+    qtbot.waitUntil(lambda: bar.current() is None and "Deleted" in bar.note.message, timeout=WAIT)
+    assert wizard.session.profiles.list() == []
+    assert memory_keyring.entries == {}
+    wizard.close()
+
+
+def test_history_window_lists_filters_copies_and_exports(
+    qtbot: QtBot, loop: object, tmp_path: Path
+) -> None:
+    wizard = make(qtbot, ConsentBot())
+    first = onboard_one(qtbot, wizard, "acct-alpha")
+    wizard.done_page.another.click()
+    authorize(qtbot, wizard, "acct-beta")
+    qtbot.waitUntil(lambda: wizard.currentId() == PageId.DONE, timeout=WAIT)
+    second = wizard.done_page.grant_id.text()
+
+    window = wizard.show_history()
+    qtbot.waitUntil(lambda: window.model.rowCount() == 2, timeout=WAIT)
+    assert {r.grant_id for r in window.records} == {first, second}
+    assert all(r.verified for r in window.records)
+    window.filter.setText("ALPHA")
+    assert window.proxy.rowCount() == 1
+    window.table.selectRow(0)
+    window.copy_row()
+    assert first in QGuiApplication.clipboard().text()
+
+    out = tmp_path / "export.csv"
+    window.export_to(out)
+    qtbot.waitUntil(lambda: "Exported 1 grant" in window.status.message, timeout=WAIT)
+    with out.open(newline="", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    assert [(r["account_id"], r["grant_id"], r["verified"]) for r in rows] == [
+        ("acct-alpha", first, "true")
+    ]
+    window.close()
+    wizard.close()
+
+
+def test_copy_diagnostics_is_redacted(qtbot: QtBot, loop: object) -> None:
+    wizard = make(qtbot, ConsentBot())
+    connect(qtbot, wizard)
+    QGuiApplication.clipboard().clear()
+    wizard.copy_diagnostics()
+    qtbot.waitUntil(
+        lambda: "zoom-onboard" in QGuiApplication.clipboard().text().lower(), timeout=WAIT
+    )
+    report = QGuiApplication.clipboard().text()
+    assert wizard.session.api_url in report
+    sandbox = wizard.session.sandbox
+    assert sandbox is not None
+    assert sandbox.credentials.nylas_client_secret not in report
+    wizard.close()
+
+
+def test_an_unexpected_error_shows_a_copyable_redacted_report(qtbot: QtBot, loop: object) -> None:
+    from wizard.logs import remember_secret
+    from wizard.ui import crash
+
+    remember_secret("crash-secret-value")
+    wizard = make(qtbot, ConsentBot())
+    try:
+        raise RuntimeError("boom while holding crash-secret-value")
+    except RuntimeError as exc:
+        crash.show_crash(exc)
+    boxes = [
+        w
+        for w in QApplication.topLevelWidgets()
+        if isinstance(w, QMessageBox) and w.objectName() == "crashDialog"
+    ]
+    assert boxes and boxes[-1].isVisible()
+    detail = boxes[-1].detailedText()
+    assert "RuntimeError" in detail
+    assert "crash-secret-value" not in detail
+    boxes[-1].close()
+    wizard.close()

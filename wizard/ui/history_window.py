@@ -1,0 +1,156 @@
+"""The History window: every grant obtained on this computer, filterable, copyable, exportable."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+from pathlib import Path
+
+from PySide6.QtCore import QSortFilterProxyModel, Qt
+from PySide6.QtGui import QGuiApplication, QStandardItem, QStandardItemModel
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QDialog,
+    QFileDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from wizard.store.history import History, HistoryRecord, write_csv
+from wizard.ui.tasks import PageTask
+from wizard.ui.widgets import StatusLine
+
+COLUMNS = [
+    ("When (UTC)", lambda r: r.created_at.replace("T", " ")[:19]),
+    ("Account", lambda r: r.account_id),
+    ("Grant id", lambda r: r.grant_id),
+    ("Zoom user", lambda r: r.email or ""),
+    ("Status", lambda r: r.grant_status or ""),
+    ("Verified", lambda r: {True: "yes", False: "no", None: "pending"}[r.verified]),
+    ("Profile", lambda r: r.profile),
+    ("Region", lambda r: r.region),
+    ("Operator", lambda r: r.operator),
+]
+
+
+class HistoryWindow(QDialog):
+    def __init__(self, history: History, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.history = history
+        self.records: list[HistoryRecord] = []
+        self.task = PageTask(self)
+        self.setWindowTitle("Zoom onboarding - history")
+        self.resize(900, 420)
+        layout = QVBoxLayout(self)
+
+        top = QHBoxLayout()
+        label = QLabel("&Filter:", self)
+        self.filter = QLineEdit(self)
+        self.filter.setAccessibleName("Filter")
+        self.filter.setPlaceholderText("account, grant id, Zoom user...")
+        self.filter.setClearButtonEnabled(True)
+        label.setBuddy(self.filter)
+        top.addWidget(label)
+        top.addWidget(self.filter, 1)
+        layout.addLayout(top)
+
+        self.model = QStandardItemModel(0, len(COLUMNS), self)
+        self.model.setHorizontalHeaderLabels([title for title, _ in COLUMNS])
+        self.proxy = QSortFilterProxyModel(self)
+        self.proxy.setSourceModel(self.model)
+        self.proxy.setFilterKeyColumn(-1)  # any column
+        self.proxy.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        self.filter.textChanged.connect(self.proxy.setFilterFixedString)
+        self.table = QTableView(self)
+        self.table.setAccessibleName("Grants")
+        self.table.setModel(self.proxy)
+        self.table.setSortingEnabled(True)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        layout.addWidget(self.table, 1)
+
+        self.status = StatusLine(self)
+        layout.addWidget(self.status)
+        buttons = QHBoxLayout()
+        self.copy = QPushButton("&Copy row", self)
+        self.export = QPushButton("&Export CSV...", self)
+        self.refresh = QPushButton("&Refresh", self)
+        close = QPushButton("Close", self)
+        for button in (self.copy, self.export, self.refresh):
+            button.setAutoDefault(False)
+            buttons.addWidget(button)
+        buttons.addStretch(1)
+        buttons.addWidget(close)
+        layout.addLayout(buttons)
+        self.copy.clicked.connect(self.copy_row)
+        self.export.clicked.connect(self._choose_export_file)
+        self.refresh.clicked.connect(self.load)
+        close.clicked.connect(self.close)
+
+    def load(self) -> None:
+        self.status.busy("Reading the history...")
+        self.task.start(asyncio.to_thread(self._read), self._show, self._failed)
+
+    def _read(self) -> tuple[list[HistoryRecord], list[str]]:
+        records = self.history.records()
+        return records, list(self.history.problems)
+
+    def _show(self, loaded: tuple[list[HistoryRecord], list[str]]) -> None:
+        self.records, problems = loaded
+        self.model.setRowCount(0)
+        for record in self.records:
+            items = [QStandardItem(str(value(record))) for _, value in COLUMNS]
+            self.model.appendRow(items)
+        self.table.sortByColumn(0, Qt.SortOrder.DescendingOrder)
+        if problems:
+            self.status.error(" ".join(problems))
+        else:
+            self.status.info(f"{len(self.records)} grant(s) on this computer.")
+
+    def copy_row(self) -> None:
+        rows = self.table.selectionModel().selectedRows()
+        if not rows:
+            self.status.info("Select a row to copy.")
+            return
+        source = self.proxy.mapToSource(rows[0])
+        cells = [self.model.item(source.row(), c).text() for c in range(len(COLUMNS))]
+        QGuiApplication.clipboard().setText("\t".join(cells))
+        self.status.ok("Row copied.")
+
+    def visible_records(self) -> list[HistoryRecord]:
+        by_grant = {r.grant_id: r for r in self.records}
+        grant_column = [title for title, _ in COLUMNS].index("Grant id")
+        return [
+            by_grant[self.proxy.index(row, grant_column).data()]
+            for row in range(self.proxy.rowCount())
+        ]
+
+    def _choose_export_file(self) -> None:
+        dialog = QFileDialog(
+            self, "Export history", str(Path.home() / "zoom-grants.csv"), "CSV files (*.csv)"
+        )
+        dialog.setObjectName("exportDialog")
+        dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
+        dialog.setDefaultSuffix("csv")
+        dialog.fileSelected.connect(lambda path: self.export_to(Path(path)))
+        dialog.open()  # never exec(): the qasync loop must keep running
+
+    def export_to(self, path: Path) -> None:
+        records = self.visible_records()
+        buffer = io.StringIO()
+        write_csv(records, buffer)
+        self.task.start(
+            asyncio.to_thread(path.write_text, buffer.getvalue(), encoding="utf-8", newline=""),
+            lambda _n: self.status.ok(f"Exported {len(records)} grant(s) to {path}."),
+            self._failed,
+        )
+
+    def _failed(self, exc: BaseException) -> None:
+        self.status.error(f"{type(exc).__name__}: {exc}")
