@@ -7,6 +7,7 @@ import json
 import os
 import sys
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
@@ -27,7 +28,11 @@ def cli_env(tmp_path: Path, **extra: str) -> dict[str, str]:
 
 
 async def run_onboard(
-    tmp_path: Path, *args: str, decision: str | None = "allow", env: dict[str, str] | None = None
+    tmp_path: Path,
+    *args: str,
+    decision: str | None = "allow",
+    env: dict[str, str] | None = None,
+    bot: ConsentBot | None = None,
 ) -> tuple[int, list[dict[str, object]], str, str]:
     port = free_port()
     proc = await asyncio.create_subprocess_exec(
@@ -55,7 +60,7 @@ async def run_onboard(
             event = json.loads(line)
             events.append(event)
             if event["event"] == "auth_url" and decision is not None:
-                await ConsentBot(decision)(str(event["url"]))  # type: ignore[arg-type]
+                await (bot or ConsentBot(decision))(str(event["url"]))  # type: ignore[arg-type]
         stderr = (await proc.stderr.read()).decode()
         code = await proc.wait()
     return code, events, "".join(raw) + stderr, cmdline
@@ -87,12 +92,19 @@ async def test_secrets_from_the_environment_never_show(tmp_path: Path) -> None:
         ZOOM_CLIENT_ID=DEMO_CREDENTIALS.zoom_client_id,
         ZOOM_CLIENT_SECRET=DEMO_CREDENTIALS.zoom_client_secret,
     )
+    bot = ConsentBot("allow")
     code, _events, output, cmdline = await run_onboard(
-        tmp_path, "--sandbox", "--account-id", "acct-1", env=env
+        tmp_path, "--sandbox", "--account-id", "acct-1", env=env, bot=bot
     )
     assert code == 0, output
     for secret in SECRETS:
         assert secret not in output and secret not in cmdline
+    log_text = (tmp_path / "logs" / "zoom-onboard.log").read_text()
+    assert "POST /connect/auth -> 200" in log_text  # the log is real, and was written
+    # The state travelled in the final redirect to the listener; it is not in the log.
+    state = parse_qs(urlsplit(bot.visits[-1].final_url).query)["state"][0]
+    assert len(state) >= 22
+    assert state not in log_text
     for path in tmp_path.rglob("*"):
         if path.is_file():
             content = path.read_bytes()

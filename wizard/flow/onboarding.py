@@ -34,6 +34,7 @@ from wizard.flow.inputs import CustomerAccount, IntegrationSpec
 from wizard.listener.callback import GrantCallback
 from wizard.listener.listener import CallbackListener, CapturedGrant, GrantCheck
 from wizard.listener.redirect_uri import LoopbackRedirectUri
+from wizard.logs import remember_secret
 from wizard.nylas.client import NylasConnectClient
 from wizard.nylas.errors import IntegrationAlreadyExists, NotFound, NylasApiError, NylasError
 from wizard.nylas.models import (
@@ -205,6 +206,7 @@ class OnboardingFlow:
         """
         recorder = recorder or self.recorder
         state = secrets.token_urlsafe(STATE_BYTES)
+        remember_secret(state)  # whoever logs a URL or body with it, the log shows a mask
         auth = await self.client.create_auth_request(
             AuthRequestCreate(
                 redirect_uri=str(redirect_uri),
