@@ -208,3 +208,27 @@ async def test_sandbox_command_prints_one_json_line(tmp_path: Path) -> None:
     finally:
         proc.terminate()
         await proc.wait()
+
+
+async def test_wizard_without_a_display_says_what_to_do(tmp_path: Path) -> None:
+    env = {
+        k: v
+        for k, v in cli_env(tmp_path).items()
+        if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")
+    }
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "wizard",
+        "--sandbox",
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+        stdin=asyncio.subprocess.DEVNULL,
+        env=env,
+    )
+    out, err = await asyncio.wait_for(proc.communicate(), 30)
+    assert proc.returncode == 2
+    lines = err.decode().strip().splitlines()
+    assert len(lines) == 1
+    assert "No display" in lines[0] and "xvfb-run" in lines[0] and "onboard" in lines[0]
+    assert "plugin" not in lines[0]
