@@ -130,7 +130,11 @@ class LoopbackRedirectUri:
             name, colon, port_text = value.rpartition(":")
             if not colon:
                 return False
-        if not (port_text.isascii() and port_text.isdigit()) or int(port_text) != self.port:
+        if not (port_text.isascii() and port_text.isdigit()):
+            return False
+        # Compared as text, not with int(): int() refuses more than 4300 digits (ValueError),
+        # and a peer's header may have any number of leading zeros.
+        if (port_text.lstrip("0") or "0") != str(self.port):
             return False
         if self.host == "localhost":
             return name in ("localhost", "127.0.0.1", "[::1]")
