@@ -1,7 +1,9 @@
-"""Regression (found by tests/test_fuzz_listener.py via bench/fuzz.py): a Host header whose port
-has more than 4300 digits (leading zeros) made the DNS-rebinding check call int() on it, which
-raised ValueError inside the request handler: the server logged a crash and dropped the
-connection without an answer. It is now an ordinary refused Host (400), leading zeros intact."""
+"""Regressions found by bench/fuzz.py: ports with more digits than int() converts (4300).
+
+A Host header whose port had that many digits (leading zeros) made the DNS-rebinding check
+raise ValueError inside the request handler: the server logged a crash and dropped the
+connection without an answer. It is now an ordinary refused Host (400). The same port typed
+into the redirect URI gave a bare ValueError instead of InvalidRedirectUri."""
 
 from __future__ import annotations
 
@@ -17,7 +19,7 @@ from tests.test_listener_support import (
     make_listener,
     request_bytes,
 )
-from wizard.listener import LoopbackRedirectUri
+from wizard.listener import InvalidRedirectUri, LoopbackRedirectUri
 
 pytestmark = pytest.mark.anyio
 
@@ -57,3 +59,16 @@ async def test_the_listener_answers_400_and_logs_no_crash(
         assert (await listener.wait(3)).grant_id == GRANT
     finally:
         await listener.close()
+
+
+@pytest.mark.parametrize("port", ["9" * 5000, "1" + LONG_ZEROS, "123456"])
+def test_a_typed_port_with_too_many_digits_is_refused_with_advice(port: str) -> None:
+    """Same class, found by the LoopbackRedirectUri.parse fuzzer: the operator's text gave a
+    bare ValueError with Python's int-limit message instead of InvalidRedirectUri."""
+    with pytest.raises(InvalidRedirectUri, match="does not exist: use a port from 1024 to 65535"):
+        LoopbackRedirectUri.parse(f"http://localhost:{port}/callback")
+
+
+def test_leading_zeros_of_any_length_still_name_the_port() -> None:
+    uri = LoopbackRedirectUri.parse(f"http://localhost:{LONG_ZEROS}9007/callback")
+    assert uri.port == 9007 and str(uri) == "http://localhost:9007/callback"

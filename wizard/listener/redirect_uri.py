@@ -189,7 +189,12 @@ def _split_netloc(netloc: str) -> tuple[str, int]:
         )
     if not (port_text.isascii() and port_text.isdigit()):
         raise InvalidRedirectUri(f"the port {port_text!r} is not a number: use e.g. 9007")
-    port = int(port_text)
+    digits = port_text.lstrip("0") or "0"
+    if len(digits) > 5:  # before int(), which refuses more than 4300 digits with ValueError
+        raise InvalidRedirectUri(
+            f"the port {digits[:8]}... does not exist: use a port from 1024 to 65535"
+        )
+    port = int(digits)
     if port < 1024:
         raise InvalidRedirectUri(
             f"port {port} is below 1024, which needs administrator rights: use a port from "
