@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
 import sys
+from pathlib import Path
 
 import qasync
+from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
 from wizard import __version__
@@ -17,6 +20,8 @@ from wizard.ui import crash
 from wizard.ui.opener import desktop_browser
 from wizard.ui.session import WizardSession
 from wizard.ui.wizard import OnboardingWizard
+
+log = logging.getLogger(__name__)
 
 
 def create_wizard(
@@ -32,6 +37,15 @@ def create_wizard(
     if sandbox:
         wizard.connection_page.select_region("sandbox")
     return wizard
+
+
+def app_icon() -> QIcon:
+    """resources/zoom-onboard.svg: beside the package in a checkout, at the top of a PyInstaller
+    bundle (sys._MEIPASS); else the desktop theme's icon of that name (an installed .desktop)."""
+    bundle = getattr(sys, "_MEIPASS", None)
+    root = Path(bundle) if bundle else Path(__file__).resolve().parents[2]
+    svg = root / "resources" / "zoom-onboard.svg"
+    return QIcon(str(svg)) if svg.is_file() else QIcon.fromTheme("zoom-onboard")
 
 
 async def _run(args: argparse.Namespace) -> int:
@@ -52,6 +66,9 @@ def run_app(args: argparse.Namespace) -> int:
     app.setApplicationName("Zoom onboarding")
     app.setApplicationVersion(__version__)
     app.setDesktopFileName("zoom-onboard")
+    icon = app_icon()
+    app.setWindowIcon(icon)
+    log.debug("window icon %s", "not found" if icon.pixmap(32, 32).isNull() else "loaded")
     # The loop ends when the wizard closes and the session is tidied up, not before.
     app.setQuitOnLastWindowClosed(False)
     crash.install()
