@@ -131,9 +131,16 @@ def _query_int(request: Request, name: str, default: int, low: int, high: int | 
     if raw is None:
         return default
     bounds = f"at least {low}" if high is None else f"between {low} and {high}"
-    # isdigit() alone accepts "²"; require plain ASCII digits.
-    if not (raw.isascii() and raw.isdigit()) or not (
-        low <= int(raw) and (high is None or int(raw) <= high)
+    # isdigit() alone accepts "²"; require plain ASCII digits. int() raises ValueError beyond
+    # 4300 digits (a 500 "sandbox bug" before): leading zeros go, then at most 18 digits.
+    digits = raw.lstrip("0") or "0"
+    if (
+        not (raw.isascii() and raw.isdigit())
+        or len(digits) > 18
+        or not (low <= int(digits) and (high is None or int(digits) <= high))
     ):
-        raise invalid(f"The query parameter '{name}' must be a whole number {bounds}; got {raw!r}.")
-    return int(raw)
+        shown = raw if len(raw) <= 40 else raw[:40] + "..."
+        raise invalid(
+            f"The query parameter '{name}' must be a whole number {bounds}; got {shown!r}."
+        )
+    return int(digits)
