@@ -27,6 +27,22 @@ def cli_env(tmp_path: Path, **extra: str) -> dict[str, str]:
     return env
 
 
+async def spawn(
+    tmp_path: Path, *args: str, env: dict[str, str] | None = None
+) -> asyncio.subprocess.Process:
+    """`python -m wizard ARGS` with pipes, no stdin, and a home of its own."""
+    return await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "wizard",
+        *args,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+        stdin=asyncio.subprocess.DEVNULL,
+        env=env or cli_env(tmp_path),
+    )
+
+
 async def run_onboard(
     tmp_path: Path,
     *args: str,
@@ -35,19 +51,14 @@ async def run_onboard(
     bot: ConsentBot | None = None,
 ) -> tuple[int, list[dict[str, object]], str, str]:
     port = free_port()
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "wizard",
+    proc = await spawn(
+        tmp_path,
         "onboard",
         "--json",
         "--no-browser",
         "--redirect-uri",
         f"http://127.0.0.1:{port}/callback",
         *args,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-        stdin=asyncio.subprocess.DEVNULL,
         env=env or cli_env(tmp_path),
     )
     assert proc.stdout is not None and proc.stderr is not None
@@ -147,10 +158,8 @@ async def test_missing_credentials_exit_2_and_name_the_variables(tmp_path: Path)
 
 async def test_plain_output_for_people(tmp_path: Path) -> None:
     port = free_port()
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "wizard",
+    proc = await spawn(
+        tmp_path,
         "onboard",
         "--sandbox",
         "--no-browser",
@@ -158,9 +167,6 @@ async def test_plain_output_for_people(tmp_path: Path) -> None:
         "acct-1",
         "--redirect-uri",
         f"http://127.0.0.1:{port}/callback",
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-        stdin=asyncio.subprocess.DEVNULL,
         env=cli_env(tmp_path),
     )
     assert proc.stdout is not None
@@ -178,15 +184,10 @@ async def test_plain_output_for_people(tmp_path: Path) -> None:
 
 
 async def test_sandbox_command_prints_one_json_line(tmp_path: Path) -> None:
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "wizard",
+    proc = await spawn(
+        tmp_path,
         "sandbox",
         "--json",
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-        stdin=asyncio.subprocess.DEVNULL,
         env=cli_env(tmp_path),
     )
     assert proc.stdout is not None
@@ -216,17 +217,8 @@ async def test_wizard_without_a_display_says_what_to_do(tmp_path: Path) -> None:
         for k, v in cli_env(tmp_path).items()
         if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")
     }
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "wizard",
-        "--sandbox",
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-        stdin=asyncio.subprocess.DEVNULL,
-        env=env,
-    )
-    out, err = await asyncio.wait_for(proc.communicate(), 30)
+    proc = await spawn(tmp_path, "--sandbox", env=env)
+    _out, err = await asyncio.wait_for(proc.communicate(), 30)
     assert proc.returncode == 2
     lines = err.decode().strip().splitlines()
     assert len(lines) == 1

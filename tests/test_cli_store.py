@@ -6,13 +6,12 @@ import asyncio
 import json
 import os
 import signal
-import sys
 from pathlib import Path
 
 import pytest
 
 from tests.support import free_port
-from tests.test_cli import cli_env, run_onboard
+from tests.test_cli import cli_env, run_onboard, spawn
 from wizard.sandbox.consent_bot import ConsentBot
 from wizard.store.history import History
 from wizard.store.paths import HOME_ENV, AppPaths
@@ -31,10 +30,8 @@ async def test_grant_survives_sigkill_right_after_the_callback(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     port = free_port()
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "wizard",
+    proc = await spawn(
+        tmp_path,
         "onboard",
         "--sandbox",
         "--json",
@@ -43,9 +40,6 @@ async def test_grant_survives_sigkill_right_after_the_callback(
         "acct-killed",
         "--redirect-uri",
         f"http://127.0.0.1:{port}/callback",
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-        stdin=asyncio.subprocess.DEVNULL,
         env=cli_env(tmp_path),
     )
     assert proc.stdout is not None
@@ -86,15 +80,12 @@ async def test_completed_onboarding_is_in_the_history_verified(
     )
     assert record.integration_id
 
-    history_cmd = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "wizard",
+    history_cmd = await spawn(
+        tmp_path,
         "history",
         "--csv",
         "--account-id",
         "acct-ok",
-        stdout=asyncio.subprocess.PIPE,
         env=cli_env(tmp_path),
     )
     out, _ = await history_cmd.communicate()
@@ -115,10 +106,8 @@ async def test_profile_supplies_region_and_redirect_uri(
             redirect_uri=f"http://127.0.0.1:{port}/callback",
         )
     )
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "wizard",
+    proc = await spawn(
+        tmp_path,
         "onboard",
         "--profile",
         "training",
@@ -126,9 +115,6 @@ async def test_profile_supplies_region_and_redirect_uri(
         "--no-browser",
         "--account-id",
         "acct-p",
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-        stdin=asyncio.subprocess.DEVNULL,
         env=cli_env(tmp_path),
     )
     assert proc.stdout is not None
