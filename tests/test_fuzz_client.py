@@ -1,0 +1,46 @@
+"""Fuzz: the Nylas client against random, truncated and pathological JSON bodies and any status
+code, served over real sockets by the sandbox's fault injection (Fault(kind="body")).
+
+Property: every call ends in a valid result or a typed NylasError, never another exception.
+One sandbox and one client serve all examples (see tests/fuzz_support.py for the pattern).
+Seeded quick set; bench/fuzz.py runs the same property for 10,000+ cases.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+from hypothesis import HealthCheck, event, given, settings
+
+from tests.fuzz_support import (
+    CALL_NAMES,
+    STATUSES,
+    ClientTarget,
+    check_client_call,
+    response_bodies,
+)
+
+pytestmark = pytest.mark.anyio
+
+
+@pytest.fixture
+async def target() -> AsyncIterator[ClientTarget]:
+    target = ClientTarget()
+    await target.start()
+    yield target
+    await target.finish()
+
+
+@settings(
+    max_examples=100,
+    derandomize=True,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(call=CALL_NAMES, status=STATUSES, body=response_bodies())
+async def test_every_answer_ends_in_a_result_or_a_typed_error(
+    target: ClientTarget, call: str, status: int, body: bytes
+) -> None:
+    event(f"{call}: {await check_client_call(target, call, status, body)}")
