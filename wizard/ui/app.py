@@ -5,12 +5,15 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import sys
+import time
 from pathlib import Path
 
 import qasync
+from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtGui import QIcon
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QWidget
 
 from wizard import __version__
 from wizard.flow.onboarding import BrowserOpener
@@ -22,6 +25,8 @@ from wizard.ui.session import WizardSession
 from wizard.ui.wizard import OnboardingWizard
 
 log = logging.getLogger(__name__)
+
+BENCH_SHOWN_ENV = "ZOOM_ONBOARD_BENCH_SHOWN"
 
 
 def create_wizard(
@@ -48,12 +53,31 @@ def app_icon() -> QIcon:
     return QIcon(str(svg)) if svg.is_file() else QIcon.fromTheme("zoom-onboard")
 
 
+class _FirstShown(QObject):
+    """For bench/run.py (ZOOM_ONBOARD_BENCH_SHOWN=1): at the window's first Expose, print a
+    time.perf_counter_ns() timestamp (the system's monotonic clock) and close the window."""
+
+    def __init__(self, window: QWidget) -> None:
+        super().__init__(window)
+        self._window = window
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        handle = self._window.windowHandle()
+        if event.type() == QEvent.Type.Expose and watched is handle and handle.isExposed():
+            print(f"shown perf_counter_ns={time.perf_counter_ns()}", flush=True)
+            QApplication.instance().removeEventFilter(self)
+            QTimer.singleShot(0, self._window.close)
+        return False
+
+
 async def _run(args: argparse.Namespace) -> int:
     loop = asyncio.get_running_loop()
     crash.install(loop)
     wizard = create_wizard(sandbox=args.sandbox)
     closed = asyncio.Event()
     wizard.finished.connect(lambda _code: closed.set())
+    if os.environ.get(BENCH_SHOWN_ENV) == "1":
+        QApplication.instance().installEventFilter(_FirstShown(wizard))
     wizard.show()
     await closed.wait()
     await wizard.session.aclose()

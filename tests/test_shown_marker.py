@@ -1,0 +1,34 @@
+"""The launch benchmark's hook (bench/run.py): with ZOOM_ONBOARD_BENCH_SHOWN=1 the wizard prints
+a monotonic timestamp when its window is first exposed, then closes and exits 0. No timing is
+asserted here; bench/run.py does the measuring."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+
+def test_the_wizard_marks_its_first_expose_and_quits(tmp_path: Path) -> None:
+    env = {
+        **os.environ,
+        "QT_QPA_PLATFORM": "offscreen",
+        "ZOOM_ONBOARD_BENCH_SHOWN": "1",
+        "ZOOM_ONBOARD_HOME": str(tmp_path),
+    }
+    started = time.perf_counter_ns()
+    result = subprocess.run(
+        [sys.executable, "-m", "wizard", "--sandbox"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    marks = [line for line in result.stdout.splitlines() if line.startswith("shown ")]
+    assert len(marks) == 1, result.stdout
+    shown = int(marks[0].partition("perf_counter_ns=")[2])
+    assert started < shown < time.perf_counter_ns()  # the same monotonic clock as ours
