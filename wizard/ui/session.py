@@ -93,7 +93,10 @@ class WizardSession(QObject):
     async def connect(self, region: str, api_url: str, client_id: str, secret: SecretStr) -> None:
         """Replace the flow with one for these credentials and check them (raises on failure)."""
         await self.close_flow()
-        flow = OnboardingFlow.for_api(
+        # Built in a worker thread: the first httpx client imports httpcore (and trio, anyio
+        # when installed), which blocked the Qt loop for 100-300 ms (bench/run.py, row 4).
+        flow = await asyncio.to_thread(
+            OnboardingFlow.for_api,
             api_url,
             client_id,
             secret,
