@@ -11,6 +11,7 @@ import logging
 from collections.abc import Callable, Coroutine
 from typing import Any, TypeVar
 
+import shiboken6
 from PySide6.QtCore import QObject, Signal
 
 log = logging.getLogger(__name__)
@@ -43,6 +44,12 @@ class PageTask(QObject):
         self._task = task
 
         def finished(t: asyncio.Task[T]) -> None:
+            if not shiboken6.isValid(self):
+                # The widget is gone (window closed): nobody is left to tell. Retrieve the
+                # exception so asyncio does not report it as never retrieved.
+                if not t.cancelled():
+                    t.exception()
+                return
             if self._task is t:
                 self._task = None
                 self.runningChanged.emit(False)

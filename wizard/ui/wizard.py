@@ -107,6 +107,7 @@ class OnboardingWizard(QWizard):
         self.account_page.clear()
 
     def closeEvent(self, event: QCloseEvent) -> None:
-        for page in self.pages():
-            page.task.cancel()
+        # Every wait of every page and widget ends with the window.
+        for task in self.findChildren(PageTask):
+            task.cancel()
         super().closeEvent(event)

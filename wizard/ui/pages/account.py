@@ -38,7 +38,7 @@ class AccountPage(BasePage):
         self.override.toggled.connect(self.lifetime.setEnabled)
         form.addRow("Nylas &account id:", self.account_id)
         form.addRow("", self.account_error)
-        form.addRow("Zoom login &hint:", self.login_hint)
+        form.addRow("Zoom login hin&t:", self.login_hint)
         form.addRow("", self.override)
         form.addRow("Grant &lifetime:", self.lifetime)
         self.body.addLayout(form)

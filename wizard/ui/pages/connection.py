@@ -59,7 +59,7 @@ class ConnectionPage(BasePage):
         self.body.addLayout(form)
 
         row = QHBoxLayout()
-        self.check = QPushButton("C&heck connection", self)
+        self.check = QPushButton("&Check connection", self)
         self.check.setAccessibleName("Check connection")
         self.check.setAutoDefault(False)
         row.addWidget(self.check)

@@ -57,7 +57,7 @@ class ZoomAppPage(BasePage):
         self.lifetime.setAccessibleName("Default grant lifetime")
         form.addRow("Zoom client &id:", self.zoom_id)
         form.addRow("Zoom client &secret:", self.zoom_secret.row)
-        form.addRow("Integration &name:", self.name)
+        form.addRow("Integration na&me:", self.name)
         form.addRow("Default grant &lifetime:", self.lifetime)
 
         self.callback = QLineEdit(self)
