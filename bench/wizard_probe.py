@@ -1,0 +1,132 @@
+"""One full wizard flow for bench/run.py, in its own process; prints one JSON line.
+
+Offscreen (or whatever QT_QPA_PLATFORM says), in-process sandbox, ConsentBot as the browser:
+connection check, Zoom app, integration, account, consent, done. A 5 ms QTimer runs from the
+first show to the done page; the longest gap between its ticks says how long the event loop
+was blocked. Peak RSS (ru_maxrss) is read at the end, after the flow.
+
+    QT_QPA_PLATFORM=offscreen python bench/wizard_probe.py
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import os
+import resource
+import socket
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.setdefault("ZOOM_ONBOARD_HOME", tempfile.mkdtemp(prefix="zoom-onboard-bench-"))
+
+import qasync
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication
+
+from wizard.sandbox.consent_bot import ConsentBot
+from wizard.ui.app import create_wizard
+from wizard.ui.wizard import PageId
+
+STEP_TIMEOUT = 20.0  # seconds per step: a stuck flow ends the probe, not the benchmark
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+STEPS: list[tuple[int, str]] = []  # (perf_counter_ns, step) as the probe moves on
+
+
+def step(name: str) -> None:
+    STEPS.append((time.perf_counter_ns(), name))
+
+
+def step_at(t: int) -> str:
+    names = [name for start, name in STEPS if start <= t]
+    return names[-1] if names else "start"
+
+
+async def until(condition: Callable[[], bool], what: str) -> None:
+    deadline = time.monotonic() + STEP_TIMEOUT
+    while not condition():
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"the wizard did not reach: {what}")
+        await asyncio.sleep(0.005)
+
+
+def max_rss_kib() -> int:
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return rss // 1024 if sys.platform == "darwin" else rss  # bytes on macOS, KiB elsewhere
+
+
+async def flow() -> dict[str, object]:
+    # (wall, main-thread CPU) per tick: a long gap with little CPU is the OS not scheduling
+    # this process (a busy machine), one with CPU to match is work blocking the loop.
+    ticks: list[tuple[int, int]] = []
+    timer = QTimer()
+    timer.setInterval(5)
+    timer.timeout.connect(lambda: ticks.append((time.perf_counter_ns(), time.thread_time_ns())))
+    step("create the window")
+    wizard = create_wizard(ConsentBot("allow"), sandbox=True)
+    started = time.perf_counter_ns()
+    timer.start()
+    step("show, start the sandbox")
+    wizard.show()
+
+    page = wizard.connection_page
+    await until(lambda: page.api_url.text().startswith("http://127.0.0.1"), "sandbox started")
+    step("check the connection")
+    page.check.click()
+    await until(page.isComplete, "connection checked")
+    step("to the Zoom app page")
+    wizard.next()
+    wizard.zoom_app_page.port.setValue(free_port())
+    await until(wizard.zoom_app_page.isComplete, "Zoom app page complete")
+    step("plan and set up the integration")
+    wizard.next()
+    await until(wizard.integration_page.isComplete, "integration ready")
+    step("to the account page")
+    wizard.next()
+    wizard.account_page.account_id.setText("acct-bench")
+    step("authorize (browser leg, callback, verification)")
+    wizard.next()
+    await until(lambda: wizard.currentId() == PageId.DONE, "done page")
+    finished = time.perf_counter_ns()
+    timer.stop()
+
+    result = wizard.session.result
+    wizard.close()
+    await wizard.session.aclose()
+    during = [t for t in ticks if started <= t[0] <= finished]
+    gaps = sorted(
+        ((b[0] - a[0], b[1] - a[1], a[0]) for a, b in itertools.pairwise(during)), reverse=True
+    )
+    return {
+        "verified": bool(result and result.verified),
+        "flow_ms": (finished - started) / 1e6,
+        "ticks": len(during),
+        "max_gap_ms": gaps[0][0] / 1e6 if gaps else None,
+        "max_gap_cpu_ms": gaps[0][1] / 1e6 if gaps else None,
+        "max_gap_step": step_at(gaps[0][2]) if gaps else None,
+        "top_gaps": [(round(g / 1e6, 1), round(c / 1e6, 1), step_at(t)) for g, c, t in gaps[:5]],
+        "maxrss_kib": max_rss_kib(),
+    }
+
+
+def main() -> int:
+    app = QApplication.instance() or QApplication(sys.argv)
+    app.setQuitOnLastWindowClosed(False)
+    report = qasync.run(flow())
+    print(json.dumps(report), flush=True)
+    return 0 if report["verified"] else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
