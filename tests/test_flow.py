@@ -12,6 +12,7 @@ from pydantic import SecretStr
 from tests.support import free_port, loopback_uri, sandbox_flow
 from wizard.flow import (
     AuthUrlReady,
+    BrowserReached,
     BrowserSilent,
     CustomerAccount,
     FlowEvent,
@@ -228,3 +229,27 @@ async def test_wrong_nylas_secret_is_an_authentication_error() -> None:
         with pytest.raises(AuthenticationFailed):
             await flow.check_connection()
         await flow.aclose()
+
+
+async def test_browser_is_opened_on_the_listener_and_a_slow_consent_is_not_silence() -> None:
+    events: list[FlowEvent] = []
+    opened: list[str] = []
+    bot = ConsentBot("allow", pause=0.5)  # reads Zoom's page for longer than browser_grace
+
+    async def slow_person(url: str) -> bool:
+        opened.append(url)
+        return await bot(url)
+
+    async with SandboxServer() as sandbox:
+        flow = sandbox_flow(sandbox, slow_person, on_event=events.append, browser_grace=0.2)
+        spec = spec_for(sandbox)
+        result = await flow.run(spec, CustomerAccount("acct-1"), timeout=10)
+        await flow.aclose()
+    assert result.verified
+    ready = next(e for e in events if isinstance(e, AuthUrlReady))
+    assert opened == [ready.launch_url]
+    assert ready.launch_url == f"{spec.redirect_uri}/start"
+    assert ready.url.startswith(f"{sandbox.url}/connect/login")
+    assert not any(isinstance(e, BrowserSilent) for e in events)
+    kinds = [type(e) for e in events]
+    assert kinds.index(BrowserReached) < kinds.index(GrantCaptured)

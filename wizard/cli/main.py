@@ -92,7 +92,7 @@ def build_parser() -> argparse.ArgumentParser:
     onboard.add_argument(
         "--no-browser",
         action="store_true",
-        help="print the URL and open nothing (send it to the customer)",
+        help="print the sign-in link and open nothing (open it yourself, e.g. in a private window)",
     )
     onboard.add_argument(
         "--timeout",

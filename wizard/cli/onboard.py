@@ -64,22 +64,23 @@ class Reporter:
                     provider=integration.provider,
                     redirect_uris=integration.redirect_uris,
                 )
-            case AuthUrlReady(url, expires_at, auth_id):
+            case AuthUrlReady(url, expires_at, auth_id, launch_url):
                 left = max(0, int(expires_at - time.time()))
                 self.emit(
                     "auth_url",
-                    f"Open this link in the browser where the customer signs in to Zoom "
-                    f"(valid for {left // 60} min; use a private window if your own Zoom "
-                    f"account is signed in):\n  {url}",
+                    f"Sign-in link (valid for {left // 60} min; it works only in a browser on "
+                    "this computer; use a private window if your own Zoom account is signed "
+                    f"in):\n  {url}",
                     url=url,
                     expires_at=expires_at,
                     id=auth_id,
+                    launch_url=launch_url,
                 )
             case BrowserSilent(url, waited):
                 self.emit(
                     "browser_silent",
-                    f"No browser has reached this computer after {waited:.0f} s. If no "
-                    f"browser opened, open the link above by hand.",
+                    f"No browser has opened the link after {waited:.0f} s. If none "
+                    "started, open the link above in a browser on this computer.",
                     url=url,
                 )
             case GrantCaptured(grant_id):

@@ -19,9 +19,11 @@ class IntegrationReady:
 
 @dataclass(frozen=True)
 class AuthUrlReady:
-    url: str
+    url: str  # the sign-in link itself: what Copy gives, for a private window
     expires_at: int
     auth_request_id: str
+    # What the browser is opened on: the listener, which redirects to `url`.
+    launch_url: str
 
 
 @dataclass(frozen=True)

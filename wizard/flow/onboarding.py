@@ -111,7 +111,7 @@ class OnboardingFlow:
         *,
         on_event: Callable[[FlowEvent], None] = lambda event: None,
         recorder: GrantRecorder | None = None,
-        browser_grace: float = 20.0,
+        browser_grace: float = 15.0,
     ) -> None:
         self.client = client
         self.opener = opener
@@ -222,12 +222,15 @@ class OnboardingFlow:
             expected_provider=ZOOM,
             verify=self._stateless_verifier(state),
             on_grant=self._record_capture(account.account_id, recorder),
+            launch_target=auth.url,
         )
         await listener.start()  # a busy port fails here, before any browser opens
         self.on_event(ListenerStarted(str(redirect_uri), listener.port))
-        self.on_event(AuthUrlReady(auth.url, auth.expires_at, auth.id))
+        launch_url = listener.launch_url or auth.url
+        self.on_event(AuthUrlReady(auth.url, auth.expires_at, auth.id, launch_url))
         helpers = [
-            asyncio.create_task(self._open_browser(auth.url)),
+            # Through the listener: its first request proves the browser opened.
+            asyncio.create_task(self._open_browser(launch_url)),
             asyncio.create_task(self._watch_browser(listener, auth.url)),
         ]
         try:

@@ -39,6 +39,8 @@ __all__ = [
 
 log = logging.getLogger("wizard.listener")
 
+LAUNCH_SUFFIX = "/start"  # launch_url's path: the callback path plus this
+
 # A browser sends its whole request at once; keep-alive so it can reuse the connection for
 # the favicon. Bodies are never needed (the callback is a GET).
 DEFAULT_LIMITS = ServerLimits(
@@ -121,6 +123,7 @@ class CallbackListener:
         verify: GrantVerifier | None = None,
         on_grant: OnGrant | None = None,
         limits: ServerLimits | None = None,
+        launch_target: str | None = None,
     ) -> None:
         if not expected_state:
             raise ValueError("expected_state must not be empty")
@@ -130,6 +133,10 @@ class CallbackListener:
         self._verify = verify
         self._on_grant = on_grant
         self._limits = limits or DEFAULT_LIMITS
+        # Where `launch_url` sends the browser (the sign-in link): opening the browser on this
+        # listener first is the only proof that it opened, and the URL handed to the operating
+        # system then has no `&` for `cmd /c start` to cut.
+        self._launch_target = launch_target
         self._server: HttpServer | None = None
         self._closed = False
         self.reached = asyncio.Event()
@@ -144,6 +151,17 @@ class CallbackListener:
         self._flush_tasks: set[asyncio.Task[object]] = set()
         self._checks: dict[str, GrantCheck] = {}
         self._verify_slots = asyncio.Semaphore(self.MAX_CONCURRENT_VERIFY)
+
+    @property
+    def launch_url(self) -> str | None:
+        """Open this in the browser: it redirects to `launch_target` (None without one)."""
+        if self._launch_target is None:
+            return None
+        return f"http://{self._uri.netloc}{self._launch_path}"
+
+    @property
+    def _launch_path(self) -> str:
+        return self._uri.path.rstrip("/") + LAUNCH_SUFFIX
 
     @property
     def redirect_uri(self) -> LoopbackRedirectUri:
@@ -248,6 +266,13 @@ class CallbackListener:
             return _page(400, pages.error_page("Bad request", "This address is not served here."))
 
         path, _, query = request.target.partition("?")
+        if self._launch_target is not None and path == self._launch_path:
+            if request.method != "GET":
+                return _page(
+                    405, pages.error_page("Method not allowed", "Only GET is served here.")
+                )
+            log.info("the browser opened the launch address; sending it to the sign-in link")
+            return Response.redirect(self._launch_target, 302)
         if path != self._uri.path:
             log.debug("%s %.80r: not the callback path (404)", request.method, path)
             return _page(404, pages.error_page("Not found", "Nothing is served at this address."))

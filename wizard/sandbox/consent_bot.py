@@ -55,11 +55,18 @@ class ConsentBot:
     """Clicks Allow (or Decline) on the consent page reached from `url`."""
 
     def __init__(
-        self, decision: Decision = "allow", *, email: str | None = None, timeout: float = 15.0
+        self,
+        decision: Decision = "allow",
+        *,
+        email: str | None = None,
+        timeout: float = 15.0,
+        pause: float = 0.0,
     ) -> None:
+        """`pause`: seconds spent on the consent page before clicking, like a person reading."""
         self.decision = decision
         self.email = email
         self.timeout = timeout
+        self.pause = pause
         self.visits: list[BrowserVisit] = []
 
     async def __call__(self, url: str) -> bool:
@@ -84,6 +91,7 @@ class ConsentBot:
             data = dict(form.fields)
             if self.email is not None and "email" in data:
                 data["email"] = self.email
+            await asyncio.sleep(self.pause)
             name, value = form.buttons[self.decision]
             data[name] = value
             target = urljoin(str(page.url), form.action)

@@ -22,9 +22,10 @@ from wizard.ui.pages.base import BasePage
 from wizard.ui.widgets import CopyButton, StatusLine
 
 WHEN_TO_COPY = (
-    "Use <b>Copy</b> to open the link in a private window, or to send it to the customer, when "
-    "the browser did not open, or when your own Zoom account is signed in there (consent "
-    "given there would connect <i>your</i> Zoom user, not the customer's)."
+    "Use <b>Copy link</b> to open the sign-in link in a private window <i>on this computer</i> "
+    "when the browser did not open, or when your own Zoom account is signed in there (consent "
+    "given there would connect <i>your</i> Zoom user, not the customer's). The link works only "
+    "here: Zoom sends the browser back to this computer."
 )
 
 
@@ -82,6 +83,7 @@ class AuthorizationPage(BasePage):
         self._result: OnboardingResult | None = None
         self._connected = False
         self._opening: asyncio.Future[bool] | None = None
+        self._launch_url = ""
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -100,6 +102,7 @@ class AuthorizationPage(BasePage):
         session, flow = self.session, self.session.flow
         assert flow is not None and session.account is not None and session.spec is not None
         self._result = None
+        self._launch_url = ""
         self.url.clear()
         self._show_link(False)
         self._set_waiting(True)
@@ -121,7 +124,8 @@ class AuthorizationPage(BasePage):
         if not self.task.running:
             return
         match event:
-            case AuthUrlReady(url, expires_at, _):
+            case AuthUrlReady(url, expires_at, _, launch_url):
+                self._launch_url = launch_url
                 self.url.setText(url)
                 self.url.setCursorPosition(0)
                 self._show_link(True)
@@ -131,18 +135,19 @@ class AuthorizationPage(BasePage):
                 self.status.busy("Opening the browser...")
             case BrowserLaunched(claimed) if not claimed:
                 self.status.info(
-                    "The browser could not be opened. Copy the link and open it "
-                    "yourself, or send it to the customer."
+                    "The browser could not be opened. Copy the link and open it in a "
+                    "browser on this computer."
                 )
             case BrowserSilent():
                 self.status.info(
-                    "No browser has reached this computer yet: the browser may "
-                    "not have opened. Use Copy link or Open again."
+                    "No browser has opened the link yet: the browser may not have "
+                    "started. Use Open again, or Copy link and open it in a browser on this "
+                    "computer."
                 )
             case BrowserReached():
                 self.status.busy(
-                    "The browser is at the sign-in page. Waiting for the customer "
-                    "to sign in to Zoom and click Allow..."
+                    "The browser opened the sign-in link. Waiting for the customer to sign "
+                    "in to Zoom and click Allow..."
                 )
             case GrantCaptured(grant_id):
                 self.status.busy(f"Grant {grant_id} received and saved. Verifying it with Nylas...")
@@ -150,7 +155,7 @@ class AuthorizationPage(BasePage):
                 pass
 
     def _open_again(self) -> None:
-        url = self.url.text()
+        url = self._launch_url or self.url.text()
         if url:
             # The opener's claim is not awaited: only the listener's first request proves it.
             self._opening = asyncio.ensure_future(self.session.opener(url))
