@@ -15,6 +15,7 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
+import httpx
 import qasync
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication
@@ -44,12 +45,17 @@ async def shoot(name: str) -> None:
 
 
 async def main() -> None:
-    from wizard.flow.browser import no_browser
     from wizard.sandbox.consent_bot import ConsentBot
     from wizard.ui.app import create_wizard
     from wizard.ui.wizard import PageId
 
-    wizard = create_wizard(no_browser, sandbox=True)
+    async def browser_at_sign_in(url: str) -> bool:
+        # Like a person's browser: it loads the link (the listener will hear from it later).
+        async with httpx.AsyncClient(follow_redirects=True, trust_env=False) as client:
+            await client.get(url)
+        return True
+
+    wizard = create_wizard(browser_at_sign_in, sandbox=True)
     wizard.move(40, 40)
     wizard.resize(760, 600)
     wizard.show()
@@ -72,6 +78,7 @@ async def main() -> None:
     wizard.next()
     auth = wizard.authorization_page
     await until(lambda: bool(auth.url.text()))
+    await until(lambda: "Waiting for the customer" in auth.status.message)
     await shoot("05-authorization")
     await ConsentBot("allow")(auth.url.text())
     await until(lambda: wizard.currentId() == PageId.DONE)

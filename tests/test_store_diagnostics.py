@@ -25,8 +25,9 @@ def paths(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AppPaths:
 
 
 def test_report_lists_versions_places_and_connection(paths: AppPaths) -> None:
-    report = build_report(region="custom", api_url="https://nylas.example.com",
-                          extra={"Profile": "Acme"})
+    report = build_report(
+        region="custom", api_url="https://nylas.example.com", extra={"Profile": "Acme"}
+    )
     assert f"App version: {__version__}" in report
     assert "Python: " in report
     assert "Platform: " in report
@@ -46,7 +47,8 @@ def test_report_lists_versions_places_and_connection(paths: AppPaths) -> None:
 def test_report_includes_history_problems(paths: AppPaths) -> None:
     paths.history_db.mkdir(parents=True)
     History(paths.history_db, paths.history_fallback).record_grant(
-        profile="p", region="us", account_id="a", integration_id=None, grant_id="g")
+        profile="p", region="us", account_id="a", integration_id=None, grant_id="g"
+    )
     report = build_report()
     assert "Grants listed: 1" in report
     assert f"Problem: Some grants are in {paths.history_fallback}" in report
@@ -63,8 +65,9 @@ def test_report_contains_no_registered_secret(paths: AppPaths) -> None:
         logger.removeHandler(recent_errors)
     paths.log_dir.mkdir(parents=True)
     paths.log_file.write_text(f"2024-01-01 00:00:00 ERROR x: earlier failure {secret}\n")
-    report = build_report(region="us", api_url=f"https://x.example/?client_secret={secret}",
-                          extra={"note": secret})
+    report = build_report(
+        region="us", api_url=f"https://x.example/?client_secret={secret}", extra={"note": secret}
+    )
     assert secret not in report
     assert "request failed with client_secret [redacted]" in report  # the error is there
     assert "earlier failure [redacted]" in report
@@ -73,8 +76,13 @@ def test_report_contains_no_registered_secret(paths: AppPaths) -> None:
 def test_diagnostics_command(paths: AppPaths) -> None:
     secret = "env-" + secrets.token_hex(12)
     env = {**os.environ, "NYLAS_CLIENT_SECRET": secret}
-    result = subprocess.run([sys.executable, "-m", "wizard", "--diagnostics"],
-                            capture_output=True, text=True, timeout=60, env=env)
+    result = subprocess.run(
+        [sys.executable, "-m", "wizard", "--diagnostics"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
+    )
     assert result.returncode == 0, result.stderr
     assert "App version" in result.stdout
     assert str(paths.history_db) in result.stdout
@@ -85,10 +93,13 @@ def test_diagnostics_command_with_a_profile(paths: AppPaths) -> None:
     from wizard.store.profiles import Profile, ProfileStore
 
     ProfileStore(paths.profiles_file).save(
-        Profile(name="Acme", region="custom", api_url="https://nylas.acme.example"))
+        Profile(name="Acme", region="custom", api_url="https://nylas.acme.example")
+    )
     result = subprocess.run(
         [sys.executable, "-m", "wizard", "--profile", "Acme", "--diagnostics"],
-        capture_output=True, text=True, timeout=60,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert result.returncode == 0, result.stderr
     assert "Region: custom" in result.stdout
@@ -96,7 +107,9 @@ def test_diagnostics_command_with_a_profile(paths: AppPaths) -> None:
 
     missing = subprocess.run(
         [sys.executable, "-m", "wizard", "--profile", "Nope", "--diagnostics"],
-        capture_output=True, text=True, timeout=60,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert missing.returncode == 0
     assert "Profile problem: No profile named 'Nope'. Saved profiles: Acme." in missing.stdout

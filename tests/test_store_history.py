@@ -42,8 +42,10 @@ def history(paths: AppPaths) -> History:
 
 def _record(history: History, grant_id: str, account_id: str = "acct-1", **kw: str) -> None:
     history.record_grant(
-        profile=kw.get("profile", "Acme"), region=kw.get("region", "us"),
-        account_id=account_id, integration_id=kw.get("integration_id", "int-1"),
+        profile=kw.get("profile", "Acme"),
+        region=kw.get("region", "us"),
+        account_id=account_id,
+        integration_id=kw.get("integration_id", "int-1"),
         grant_id=grant_id,
     )
 
@@ -68,11 +70,14 @@ def test_record_then_verify(history: History, paths: AppPaths) -> None:
     assert created.utcoffset() == datetime.timedelta(0)
     assert abs(datetime.datetime.now(datetime.UTC) - created) < datetime.timedelta(minutes=1)
 
-    history.update_verification("grant-1", email="u@example.com", grant_status="valid",
-                                verified=True)
+    history.update_verification(
+        "grant-1", email="u@example.com", grant_status="valid", verified=True
+    )
     [verified] = History(paths.history_db, paths.history_fallback).records()
     assert (verified.email, verified.grant_status, verified.verified) == (
-        "u@example.com", "valid", True,
+        "u@example.com",
+        "valid",
+        True,
     )
     assert verified.created_at == captured.created_at
     assert history.problems == []
@@ -86,9 +91,7 @@ def test_schema_is_versioned_and_uses_wal(history: History, paths: AppPaths) -> 
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
 
-def test_operator_falls_back_to_unknown(
-    history: History, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_operator_falls_back_to_unknown(history: History, monkeypatch: pytest.MonkeyPatch) -> None:
     def no_user() -> str:
         raise OSError("no login name")
 
@@ -100,8 +103,7 @@ def test_operator_falls_back_to_unknown(
 def test_verification_updates_only_the_newest_record_of_a_grant(history: History) -> None:
     _record(history, "same-grant")
     _record(history, "same-grant")  # re-authorised: Nylas kept the grant id
-    history.update_verification("same-grant", email="a@b.co", grant_status="valid",
-                                verified=True)
+    history.update_verification("same-grant", email="a@b.co", grant_status="valid", verified=True)
     newest, oldest = history.records()
     assert newest.verified is True
     assert oldest.verified is None
@@ -111,8 +113,9 @@ def test_records_are_newest_first_and_filtered(history: History) -> None:
     _record(history, "g1", "acct-a")
     _record(history, "g2", "acct-b", profile="Globex")
     _record(history, "g3", "acct-a")
-    history.update_verification("g1", email="Someone@Example.com", grant_status="valid",
-                                verified=True)
+    history.update_verification(
+        "g1", email="Someone@Example.com", grant_status="valid", verified=True
+    )
     assert [r.grant_id for r in history.records()] == ["g3", "g2", "g1"]
     assert [r.grant_id for r in history.records(account_id="acct-a")] == ["g3", "g1"]
     assert [r.grant_id for r in history.records(text="someone@example")] == ["g1"]
@@ -136,10 +139,16 @@ def test_recorder_implements_the_flows_protocol(history: History) -> None:
 
     async def flow() -> None:
         await recorder.grant_captured("grant-r", "zoom", "acct-r")
-        await recorder.grant_verified(OnboardingResult(
-            grant_id="grant-r", provider="zoom", account_id="acct-r", email="r@example.com",
-            grant_status="valid", verified=True,
-        ))
+        await recorder.grant_verified(
+            OnboardingResult(
+                grant_id="grant-r",
+                provider="zoom",
+                account_id="acct-r",
+                email="r@example.com",
+                grant_status="valid",
+                verified=True,
+            )
+        )
 
     asyncio.run(flow())
     [record] = history.records()
@@ -157,8 +166,9 @@ def test_concurrent_threads(history: History, paths: AppPaths) -> None:
     def writer(n: int) -> None:
         for i in range(each):
             _record(history, f"t{n}-{i}", f"acct-{n}")
-            history.update_verification(f"t{n}-{i}", email=None, grant_status="valid",
-                                        verified=True)
+            history.update_verification(
+                f"t{n}-{i}", email=None, grant_status="valid", verified=True
+            )
 
     threads = [threading.Thread(target=writer, args=(n,)) for n in range(threads_count)]
     for thread in threads:
@@ -196,7 +206,9 @@ def test_concurrent_processes(paths: AppPaths) -> None:
     processes = [
         subprocess.Popen(
             [sys.executable, "-c", _WRITER, str(n), str(start), str(each)],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
         )
         for n in range(processes_count)
     ]
@@ -231,8 +243,9 @@ def test_a_grant_survives_sigkill_right_after_recording(paths: AppPaths) -> None
 
 def _assert_fell_back(history: History, paths: AppPaths, wording: str) -> None:
     _record(history, "grant-fb", "acct-fb")
-    history.update_verification("grant-fb", email="fb@example.com", grant_status="valid",
-                                verified=True)
+    history.update_verification(
+        "grant-fb", email="fb@example.com", grant_status="valid", verified=True
+    )
     [record] = history.records()
     assert (record.grant_id, record.account_id, record.id) == ("grant-fb", "acct-fb", None)
     assert (record.email, record.verified) == ("fb@example.com", True)
@@ -255,8 +268,10 @@ def test_database_path_unusable_falls_back(history: History, paths: AppPaths) ->
     _assert_fell_back(history, paths, "cannot be opened")
 
 
-@pytest.mark.skipif(os.name != "posix" or os.geteuid() == 0,
-                    reason="chmod does not stop root (or Windows) from writing")
+@pytest.mark.skipif(
+    os.name != "posix" or os.geteuid() == 0,
+    reason="chmod does not stop root (or Windows) from writing",
+)
 def test_read_only_database_falls_back(history: History, paths: AppPaths) -> None:
     _record(history, "before")
     os.chmod(paths.history_db, 0o400)
@@ -295,8 +310,7 @@ def test_corrupt_database_falls_back_and_is_kept(history: History, paths: AppPat
     assert paths.history_db.read_bytes() == garbage  # evidence kept for an engineer
 
 
-def test_database_from_a_newer_version_is_not_written(history: History,
-                                                      paths: AppPaths) -> None:
+def test_database_from_a_newer_version_is_not_written(history: History, paths: AppPaths) -> None:
     _record(history, "old")
     with sqlite3.connect(paths.history_db) as conn:
         conn.execute("PRAGMA user_version = 99")
@@ -327,8 +341,7 @@ def test_database_fixed_later_lists_both_sources(history: History, paths: AppPat
     _record(history, "during-outage")
     paths.history_db.rmdir()  # someone repaired it
     _record(history, "after-repair")
-    history.update_verification("during-outage", email=None, grant_status="valid",
-                                verified=True)
+    history.update_verification("during-outage", email=None, grant_status="valid", verified=True)
     listed = {r.grant_id: r for r in history.records()}
     assert set(listed) == {"during-outage", "after-repair"}
     assert listed["during-outage"].verified is True
@@ -353,8 +366,7 @@ def test_when_nothing_can_be_written_it_still_does_not_raise(
     paths.history_fallback.mkdir(parents=True)
     with caplog.at_level(logging.ERROR, logger="wizard.store.history"):
         _record(history, "grant-lost-7", "acct-7")
-        history.update_verification("grant-lost-7", email=None, grant_status=None,
-                                    verified=False)
+        history.update_verification("grant-lost-7", email=None, grant_status=None, verified=False)
     errors = [r.getMessage() for r in caplog.records if r.levelno == logging.ERROR]
     assert any("grant-lost-7" in m and "acct-7" in m for m in errors)
     assert any("grant-lost-7" in p and "copy it now" in p for p in history.problems)
@@ -366,15 +378,23 @@ def test_when_nothing_can_be_written_it_still_does_not_raise(
 def test_csv_reads_back(history: History) -> None:
     _record(history, "g1", "acct-1")
     _record(history, "g2", "acct-2", integration_id="")
-    history.update_verification("g1", email="=cmd@example.com", grant_status="valid",
-                                verified=True)
+    history.update_verification("g1", email="=cmd@example.com", grant_status="valid", verified=True)
     out = io.StringIO()
     write_csv(history.records(), out)
     out.seek(0)
     reader = csv.DictReader(out)
     assert reader.fieldnames == [
-        "id", "created_at", "profile", "region", "account_id", "integration_id", "grant_id",
-        "email", "grant_status", "verified", "operator",
+        "id",
+        "created_at",
+        "profile",
+        "region",
+        "account_id",
+        "integration_id",
+        "grant_id",
+        "email",
+        "grant_status",
+        "verified",
+        "operator",
     ]
     rows = list(reader)
     assert [row["grant_id"] for row in rows] == ["g2", "g1"]
@@ -387,7 +407,10 @@ def test_csv_reads_back(history: History) -> None:
 
 def _cli(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "wizard", *args], capture_output=True, text=True, timeout=60,
+        [sys.executable, "-m", "wizard", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
 
 
@@ -398,13 +421,22 @@ def test_history_command_table_and_csv(history: History, paths: AppPaths) -> Non
 
     _record(history, "grant-aaa", "acct-1")
     _record(history, "grant-bbb", "acct-2")
-    history.update_verification("grant-aaa", email="a@example.com", grant_status="valid",
-                                verified=True)
+    history.update_verification(
+        "grant-aaa", email="a@example.com", grant_status="valid", verified=True
+    )
     table = _cli("history")
     assert table.returncode == 0, table.stderr
     lines = table.stdout.splitlines()
-    assert lines[0].split() == ["Time", "Account", "Grant", "id", "Email", "Status",
-                                "Verified", "Operator"]
+    assert lines[0].split() == [
+        "Time",
+        "Account",
+        "Grant",
+        "id",
+        "Email",
+        "Status",
+        "Verified",
+        "Operator",
+    ]
     assert "grant-bbb" in lines[2] and "grant-aaa" in lines[3]  # newest first
     assert "a@example.com" in lines[3] and "yes" in lines[3]
 
@@ -425,4 +457,3 @@ def test_history_command_reports_problems_on_stderr(history: History, paths: App
     assert "grant-ccc" in result.stdout
     assert str(paths.history_fallback) in result.stderr
     assert "could not be read" in result.stderr
-

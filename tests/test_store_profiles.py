@@ -30,9 +30,14 @@ def test_empty_store_lists_nothing_and_creates_no_file(store: ProfileStore) -> N
 
 def test_round_trip_keeps_every_field(store: ProfileStore, paths: AppPaths) -> None:
     custom = Profile(
-        name="  Acme EU  ", region="custom", api_url="https://nylas.example.com/",
-        nylas_client_id="nyl-id", zoom_client_id="zoom-id", integration_name="Zoom (Acme)",
-        redirect_uri="http://127.0.0.1:9100/cb", grant_lifetime=3600,
+        name="  Acme EU  ",
+        region="custom",
+        api_url="https://nylas.example.com/",
+        nylas_client_id="nyl-id",
+        zoom_client_id="zoom-id",
+        integration_name="Zoom (Acme)",
+        redirect_uri="http://127.0.0.1:9100/cb",
+        grant_lifetime=3600,
     )
     plain = Profile(name="beta", region="US")
     store.save(custom)
@@ -183,12 +188,17 @@ def test_other_fields_are_validated(changes: dict[str, object], message: str) ->
         (b"[1, 2]", "does not hold a JSON object"),
         (b'{"version": 1, "profiles": [{"name": "a"}]}', "profile number 1 is invalid"),
         (b'{"version": 1, "profiles": [{"name": "a/b", "region": "us"}]}', "cannot contain"),
-        (b'{"version": 1, "profiles": [{"name": "a", "region": "us", "grant_lifetime": "9"}]}',
-         "wrong type"),
+        (
+            b'{"version": 1, "profiles": [{"name": "a", "region": "us", "grant_lifetime": "9"}]}',
+            "wrong type",
+        ),
         (b'{"profiles": []}', "version"),
         (b'{"version": 1, "profiles": {"a": 1}}', "wrong type"),
-        (b'{"version": 1, "profiles": [{"name": "a", "region": "us"}, '
-         b'{"name": "a", "region": "eu"}]}', "appears twice"),
+        (
+            b'{"version": 1, "profiles": [{"name": "a", "region": "us"}, '
+            b'{"name": "a", "region": "eu"}]}',
+            "appears twice",
+        ),
     ],
 )
 def test_corrupt_file_is_kept_aside_with_a_clear_error(
@@ -245,10 +255,15 @@ def test_unknown_fields_from_later_versions_are_ignored(
     store: ProfileStore, paths: AppPaths
 ) -> None:
     paths.config_dir.mkdir(parents=True)
-    paths.profiles_file.write_text(json.dumps(
-        {"version": 1, "future": True,
-         "profiles": [{"name": "a", "region": "us", "colour": "blue"}]}
-    ))
+    paths.profiles_file.write_text(
+        json.dumps(
+            {
+                "version": 1,
+                "future": True,
+                "profiles": [{"name": "a", "region": "us", "colour": "blue"}],
+            }
+        )
+    )
     assert store.list() == [Profile(name="a", region="us")]
 
 

@@ -69,7 +69,8 @@ def test_rename_moves_both_secrets(memory_keyring: MemoryKeyring) -> None:
     store.set("old", "zoom_client_secret", SecretStr("z-secret-2"))
     store.rename_profile("old", "new")
     assert {user for _, user in memory_keyring.entries} == {
-        "new:nylas_client_secret", "new:zoom_client_secret",
+        "new:nylas_client_secret",
+        "new:zoom_client_secret",
     }
     assert store.get("old", "nylas_client_secret") is None
     moved = store.get("new", "zoom_client_secret")

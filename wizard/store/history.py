@@ -301,7 +301,11 @@ class History:
             log.error(
                 "GRANT NOT SAVED: %s %s for account %s could not be written to the history "
                 "database (%s) nor to %s (%s); copy the grant id now",
-                entry.get("type"), grant_id, account_id, problem or "no row", self.fallback_path,
+                entry.get("type"),
+                grant_id,
+                account_id,
+                problem or "no row",
+                self.fallback_path,
                 _describe(exc),
             )
             self._note(
@@ -379,15 +383,18 @@ class History:
         message = str(exc).lower()
         if isinstance(exc, _NewerSchema):
             return (
-                f"The history database {db} was created by a newer version of this app; "
-                f"{instead}"
+                f"The history database {db} was created by a newer version of this app; {instead}"
             )
-        if name.startswith("SQLITE_READONLY") or "readonly" in message or (
-            isinstance(exc, OSError) and exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM)
+        if (
+            name.startswith("SQLITE_READONLY")
+            or "readonly" in message
+            or (isinstance(exc, OSError) and exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM))
         ):
             return f"The history database {db} is read-only; {instead}"
-        if name.startswith(("SQLITE_CORRUPT", "SQLITE_NOTADB")) or "not a database" in message or (
-            "malformed" in message
+        if (
+            name.startswith(("SQLITE_CORRUPT", "SQLITE_NOTADB"))
+            or "not a database" in message
+            or ("malformed" in message)
         ):
             return (
                 f"The history database {db} is damaged ({exc}); {instead} "
@@ -497,8 +504,19 @@ def _ends_without_newline(path: Path) -> bool:
 
 
 def _row_record(row: tuple[Any, ...]) -> HistoryRecord:
-    (id_, created_at, profile, region, account_id, integration_id, grant_id, email,
-     grant_status, verified, operator) = row
+    (
+        id_,
+        created_at,
+        profile,
+        region,
+        account_id,
+        integration_id,
+        grant_id,
+        email,
+        grant_status,
+        verified,
+        operator,
+    ) = row
     return HistoryRecord(
         id=id_,
         created_at=created_at,
@@ -551,8 +569,14 @@ def _fallback_update(item: dict[str, Any]) -> dict[str, Any]:
 
 def _matches(record: HistoryRecord, needle: str) -> bool:
     haystack = (
-        record.profile, record.region, record.account_id, record.integration_id,
-        record.grant_id, record.email, record.grant_status, record.operator,
+        record.profile,
+        record.region,
+        record.account_id,
+        record.integration_id,
+        record.grant_id,
+        record.email,
+        record.grant_status,
+        record.operator,
     )
     return any(needle in value.casefold() for value in haystack if value)
 

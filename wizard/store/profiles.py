@@ -244,11 +244,11 @@ class ProfileStore:
                 f"(format {version}); update the app to use it."
             )
         if version != FILE_VERSION:
-            self._keep_aside(f"its \"version\" is {version!r}, not {FILE_VERSION}")
+            self._keep_aside(f'its "version" is {version!r}, not {FILE_VERSION}')
         entries = data.get("profiles", [])
         last = data.get("last_used")
         if not isinstance(entries, builtins.list) or not isinstance(last, str | None):
-            self._keep_aside("its \"profiles\" or \"last_used\" field has the wrong type")
+            self._keep_aside('its "profiles" or "last_used" field has the wrong type')
         profiles: dict[str, Profile] = {}
         for index, entry in enumerate(entries):
             try:
