@@ -148,7 +148,7 @@ def test_stop_waiting_frees_the_port(qtbot: QtBot, loop: object) -> None:
     authorize(qtbot, wizard, "acct-1")
     page = wizard.authorization_page
     qtbot.waitUntil(lambda: page.url.isVisible() and bool(page.url.text()), timeout=WAIT)
-    assert page.countdown.text().startswith("The link works for another")
+    assert page.countdown.text().startswith("The link expires in")
     page.stop.click()
     qtbot.waitUntil(lambda: page.try_again.isVisible(), timeout=WAIT)
     with socket.socket() as probe:

@@ -204,4 +204,4 @@ class AuthorizationPage(BasePage):
         if left <= 0:
             self.countdown.setText("The link has expired. Use Try again for a new one.")
         else:
-            self.countdown.setText(f"The link works for another {left // 60}:{left % 60:02d}.")
+            self.countdown.setText(f"The link expires in {left // 60}:{left % 60:02d}.")
