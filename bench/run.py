@@ -1,7 +1,8 @@
 """Benchmarks of the Zoom onboarding wizard: prints the machine, then ONE markdown table.
 
-    python bench/run.py            # the full run, about 3 minutes on 2 cores
-    python bench/run.py --quick    # a smoke run with few repetitions, under a minute
+    python bench/run.py            # the full run, about 2 minutes on 2 cores
+    python bench/run.py --quick    # a smoke run with few repetitions, under 20 seconds
+    xvfb-run -a python bench/run.py    # with DISPLAY set, Qt runs on xcb instead of offscreen
 
 Every comparison is made inside one run, against a baseline measured in that same run,
 alternating the two where they compete for the machine. Every wait is bounded (a stalled
@@ -56,7 +57,7 @@ class Plan:
     junk: int = 2000
 
 
-FULL = Plan(launches=11, callbacks=100, peer_runs=5, probes=5, load_runs=8)
+FULL = Plan(launches=21, callbacks=200, peer_runs=5, probes=7, load_runs=15)
 QUICK = Plan(launches=3, callbacks=20, peer_runs=1, probes=1, load_runs=2, idle=50, junk=300)
 
 

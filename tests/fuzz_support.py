@@ -919,8 +919,11 @@ def response_bodies(draw: st.DrawFn) -> bytes:
     return body
 
 
+# Common, then any real class, then any three digits (1xx and 6xx-9xx cannot be answers the
+# client reads: they must end as typed network errors).
 STATUSES = st.one_of(
     st.sampled_from([200, 200, 200, 201, 204, 400, 401, 403, 404, 409, 422, 429, 500, 503]),
+    st.integers(200, 599),
     st.integers(100, 999),
 )
 
@@ -962,6 +965,50 @@ CLIENT_CALLS: dict[str, tuple[Call, Callable[[object], bool]]] = {
     "delete_grant": (lambda c: c.delete_grant(GRANT), _is(type(None))),
 }
 CALL_NAMES = st.sampled_from(sorted(CLIENT_CALLS))
+
+# What each call documents as its answer's `data` (None: a DELETE answers without data).
+_DOCUMENTED: dict[str, Any] = {
+    "check_credentials": [_INTEGRATION],
+    "list_integrations": [_INTEGRATION],
+    "get_integration": _INTEGRATION,
+    "find_integration": _INTEGRATION,
+    "create_integration": _INTEGRATION,
+    "update_integration": _INTEGRATION,
+    "delete_integration": None,
+    "create_auth_request": _AUTH,
+    "get_grant": _GRANT,
+    "list_grants": [_GRANT],
+    "delete_grant": None,
+}
+
+
+@st.composite
+def documented_answers(draw: st.DrawFn, call: str) -> bytes:
+    """The call's own documented answer, as is or with one field dropped or retyped."""
+    data = json.loads(json.dumps(_DOCUMENTED[call]))  # a deep copy
+    if data is None:
+        return json.dumps({"request_id": "r-1", "success": True}).encode()
+    target = data[0] if isinstance(data, list) else data
+    if draw(st.booleans()):
+        key = draw(st.sampled_from(sorted(target)))
+        if draw(st.booleans()):
+            del target[key]
+        else:
+            target[key] = draw(JSON_LEAVES)
+    return json.dumps({"request_id": "r-1", "data": data}).encode()
+
+
+@st.composite
+def client_cases(draw: st.DrawFn) -> tuple[str, int, bytes]:
+    """(call, status, body): a third of them the call's documented answer with a 2xx status,
+    the rest any status with any body."""
+    call = draw(CALL_NAMES)
+    if draw(st.integers(0, 2)) == 0:
+        return call, draw(st.sampled_from([200, 200, 201])), draw(documented_answers(call))
+    return call, draw(STATUSES), draw(response_bodies())
+
+
+CLIENT_CASES = client_cases()
 
 
 @dataclass

@@ -13,13 +13,7 @@ from collections.abc import AsyncIterator
 import pytest
 from hypothesis import HealthCheck, event, given, settings
 
-from tests.fuzz_support import (
-    CALL_NAMES,
-    STATUSES,
-    ClientTarget,
-    check_client_call,
-    response_bodies,
-)
+from tests.fuzz_support import CLIENT_CASES, ClientTarget, check_client_call
 
 pytestmark = pytest.mark.anyio
 
@@ -39,8 +33,8 @@ async def target() -> AsyncIterator[ClientTarget]:
     database=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
-@given(call=CALL_NAMES, status=STATUSES, body=response_bodies())
+@given(case=CLIENT_CASES)
 async def test_every_answer_ends_in_a_result_or_a_typed_error(
-    target: ClientTarget, call: str, status: int, body: bytes
+    target: ClientTarget, case: tuple[str, int, bytes]
 ) -> None:
-    event(f"{call}: {await check_client_call(target, call, status, body)}")
+    event(await check_client_call(target, *case))
