@@ -53,6 +53,12 @@ def step_at(t: int) -> str:
     return names[-1] if names else "start"
 
 
+def steps_between(start: int, end: int) -> str:
+    """The step a gap fell in, or both when the probe moved on during it."""
+    first, last = step_at(start), step_at(end)
+    return first if first == last else f"{first} → {last}"
+
+
 async def until(condition: Callable[[], bool], what: str) -> None:
     deadline = time.monotonic() + STEP_TIMEOUT
     while not condition():
@@ -106,7 +112,8 @@ async def flow() -> dict[str, object]:
     await wizard.session.aclose()
     during = [t for t in ticks if started <= t[0] <= finished]
     gaps = sorted(
-        ((b[0] - a[0], b[1] - a[1], a[0]) for a, b in itertools.pairwise(during)), reverse=True
+        ((b[0] - a[0], b[1] - a[1], a[0], b[0]) for a, b in itertools.pairwise(during)),
+        reverse=True,
     )
     return {
         "verified": bool(result and result.verified),
@@ -114,8 +121,10 @@ async def flow() -> dict[str, object]:
         "ticks": len(during),
         "max_gap_ms": gaps[0][0] / 1e6 if gaps else None,
         "max_gap_cpu_ms": gaps[0][1] / 1e6 if gaps else None,
-        "max_gap_step": step_at(gaps[0][2]) if gaps else None,
-        "top_gaps": [(round(g / 1e6, 1), round(c / 1e6, 1), step_at(t)) for g, c, t in gaps[:5]],
+        "max_gap_step": steps_between(gaps[0][2], gaps[0][3]) if gaps else None,
+        "top_gaps": [
+            (round(g / 1e6, 1), round(c / 1e6, 1), steps_between(a, b)) for g, c, a, b in gaps[:5]
+        ],
         "maxrss_kib": max_rss_kib(),
     }
 
