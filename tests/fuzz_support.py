@@ -362,9 +362,14 @@ HOSTS = st.one_of(
 )
 PATHS = st.one_of(
     st.just(PATH),
+    st.just(PATH + "/start"),  # the launch address (LAUNCH_PATH below)
     st.sampled_from(
         [
             PATH,
+            PATH + "/start",  # the launch address: 302 to the sign-in link
+            PATH + "/start/",
+            PATH + "/Start",
+            PATH + "//start",
             PATH + "/",
             "/Callback",
             "//callback",
@@ -522,6 +527,10 @@ JUNK_TAILS = st.one_of(
 )
 
 
+LAUNCH_PATH = PATH + "/start"  # where the flow opens the browser (CallbackListener.launch_url)
+LAUNCH_TARGET = "https://api.us.nylas.com/connect/login?id=fuzz"
+
+
 def host_accepted(value: str, port: int, listener_host: str) -> bool:
     """The DNS-rebinding rule, from the contract: the listener's own literal (for localhost
     also the loopback IP literals, which no attacker's DNS name can be), any letter case and
@@ -544,6 +553,8 @@ def expected_response(request: FuzzRequest, port: int, listener_host: str) -> Ex
         return Expect(400, "none")
     target = request.target.replace("{port}", str(port))
     path, _, query = target.partition("?")
+    if path == LAUNCH_PATH:
+        return Expect(302 if request.method == "GET" else 405, "none")
     if path != PATH:
         return Expect(404, "none")
     if request.method != "GET":
@@ -625,7 +636,11 @@ class ListenerTarget:
             self.claims.append(grant)
 
         listener = make_listener(
-            self.host, verify=verify_mismatch, on_grant=on_grant, limits=self.limits
+            self.host,
+            verify=verify_mismatch,
+            on_grant=on_grant,
+            limits=self.limits,
+            launch_target=LAUNCH_TARGET,  # as the flow sets it
         )
         await listener.start()
         self.listener = listener
