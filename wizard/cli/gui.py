@@ -7,7 +7,7 @@ import argparse
 import os
 import sys
 
-from wizard.flow.explain import Outcome
+from wizard.outcome import Outcome
 
 
 def display_problem(env: dict[str, str] | None = None, platform: str = sys.platform) -> str | None:

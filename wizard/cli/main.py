@@ -11,9 +11,11 @@ import sys
 from collections.abc import Sequence
 
 from wizard import __version__
-from wizard.flow.explain import Outcome
-from wizard.flow.inputs import DEFAULT_INTEGRATION_NAME, DEFAULT_REDIRECT_URI
+
+# Only import-free modules here: the wizard's start-up time begins with this file.
+from wizard.defaults import DEFAULT_INTEGRATION_NAME, DEFAULT_REDIRECT_URI
 from wizard.nylas.regions import Region
+from wizard.outcome import Outcome
 
 
 def build_parser() -> argparse.ArgumentParser:

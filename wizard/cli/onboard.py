@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator
 from typing import Any, TextIO
 
 from wizard.cli.credentials import Credentials, read_credentials
+from wizard.defaults import DEFAULT_GRANT_LIFETIME, DEFAULT_INTEGRATION_NAME, DEFAULT_REDIRECT_URI
 from wizard.flow import (
     AuthUrlReady,
     BrowserSilent,
@@ -25,13 +26,12 @@ from wizard.flow import (
     ZoomApp,
 )
 from wizard.flow.browser import no_browser, system_browser
-from wizard.flow.explain import Explanation, Outcome, explain
-from wizard.flow.inputs import DEFAULT_INTEGRATION_NAME, DEFAULT_REDIRECT_URI
+from wizard.flow.explain import Explanation, explain
 from wizard.listener.redirect_uri import LoopbackRedirectUri
 from wizard.logs import setup_logging
 from wizard.nylas.client import NylasConnectClient
-from wizard.nylas.models import DEFAULT_GRANT_LIFETIME
 from wizard.nylas.regions import Region
+from wizard.outcome import Outcome
 from wizard.store.history import History, HistoryRecorder
 from wizard.store.paths import AppPaths
 from wizard.store.profiles import Profile, ProfileStore

@@ -8,8 +8,8 @@ import contextlib
 import json
 import signal
 
-from wizard.flow.explain import Outcome
 from wizard.logs import setup_logging
+from wizard.outcome import Outcome
 from wizard.store.paths import AppPaths
 
 

@@ -12,8 +12,9 @@ import asyncio
 from pydantic import SecretStr
 
 from wizard.flow import CustomerAccount, IntegrationSpec, OnboardingFlow, ZoomApp
-from wizard.flow.explain import Outcome, explain
+from wizard.flow.explain import explain
 from wizard.listener.redirect_uri import LoopbackRedirectUri
+from wizard.outcome import Outcome
 from wizard.sandbox import SandboxServer
 from wizard.sandbox.consent_bot import ConsentBot
 

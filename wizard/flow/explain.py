@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import enum
 from dataclasses import dataclass
 
 from pydantic import ValidationError
@@ -10,15 +9,7 @@ from pydantic import ValidationError
 from wizard.listener.listener import CallbackRefused, ListenerTimeout, PortInUse
 from wizard.listener.redirect_uri import InvalidRedirectUri
 from wizard.nylas.errors import NylasApiError, NylasError, NylasNetworkError
-
-
-class Outcome(enum.IntEnum):
-    """Also the process exit code of the headless commands."""
-
-    OK = 0
-    FAILED = 1
-    BAD_INPUT = 2
-    TIMEOUT = 3
+from wizard.outcome import Outcome
 
 
 @dataclass(frozen=True)

@@ -7,11 +7,9 @@ from dataclasses import dataclass
 
 from pydantic import SecretStr
 
+from wizard.defaults import DEFAULT_GRANT_LIFETIME, DEFAULT_INTEGRATION_NAME
 from wizard.listener.redirect_uri import LoopbackRedirectUri
-from wizard.nylas.models import DEFAULT_GRANT_LIFETIME, MAX_EXPIRES_IN, MIN_EXPIRES_IN
-
-DEFAULT_REDIRECT_URI = "http://localhost:9007/callback"
-DEFAULT_INTEGRATION_NAME = "Zoom"
+from wizard.nylas.models import MAX_EXPIRES_IN, MIN_EXPIRES_IN
 
 # Nylas account ids are opaque tokens; letters, digits and a few separators cover them.
 _ACCOUNT_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:@-]{0,255}")

@@ -11,8 +11,9 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_serializer
 
+from wizard.defaults import DEFAULT_GRANT_LIFETIME
+
 ZOOM = "zoom"
-DEFAULT_GRANT_LIFETIME = 1_209_600  # 14 days, the API's default
 MIN_EXPIRES_IN = 60
 MAX_EXPIRES_IN = 315_360_000
 

@@ -22,13 +22,9 @@ from pathlib import Path
 from typing import NoReturn
 from urllib.parse import urlsplit
 
-from wizard.flow.inputs import (
-    DEFAULT_INTEGRATION_NAME,
-    DEFAULT_REDIRECT_URI,
-    validate_lifetime,
-)
+from wizard.defaults import DEFAULT_GRANT_LIFETIME, DEFAULT_INTEGRATION_NAME, DEFAULT_REDIRECT_URI
+from wizard.flow.inputs import validate_lifetime
 from wizard.listener.redirect_uri import InvalidRedirectUri, LoopbackRedirectUri
-from wizard.nylas.models import DEFAULT_GRANT_LIFETIME
 
 __all__ = ["FILE_VERSION", "MAX_NAME_LENGTH", "REGIONS", "Profile", "ProfileError", "ProfileStore"]
 

@@ -9,6 +9,7 @@ import os
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import qasync
 from PySide6.QtCore import QEvent, QObject, QTimer
@@ -16,13 +17,15 @@ from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QWidget
 
 from wizard import __version__
-from wizard.flow.onboarding import BrowserOpener
 from wizard.logs import setup_logging
 from wizard.store.paths import AppPaths
 from wizard.ui import crash
 from wizard.ui.opener import desktop_browser
-from wizard.ui.session import WizardSession
+from wizard.ui.session import WizardSession, preload_core
 from wizard.ui.wizard import OnboardingWizard
+
+if TYPE_CHECKING:
+    from wizard.flow.onboarding import BrowserOpener
 
 log = logging.getLogger(__name__)
 
@@ -79,7 +82,10 @@ async def _run(args: argparse.Namespace) -> int:
     if os.environ.get(BENCH_SHOWN_ENV) == "1":
         QApplication.instance().installEventFilter(_FirstShown(wizard))
     wizard.show()
+    # The window is up; load the rest of the app off the Qt thread before anyone clicks.
+    preload = asyncio.ensure_future(asyncio.to_thread(preload_core))
     await closed.wait()
+    await preload
     await wizard.session.aclose()
     return 0
 

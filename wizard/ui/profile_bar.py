@@ -11,7 +11,6 @@ import asyncio
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from pydantic import SecretStr
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -23,11 +22,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from wizard.store.profiles import Profile, ProfileError
 from wizard.ui.tasks import PageTask
 from wizard.ui.widgets import StatusLine
 
 if TYPE_CHECKING:
+    from pydantic import SecretStr
+
+    from wizard.store.profiles import Profile
     from wizard.ui.session import WizardSession
     from wizard.ui.wizard import OnboardingWizard
 
@@ -94,8 +95,11 @@ class ProfileBar(QWidget):
         )
 
     async def _load(self) -> tuple[list[str], str | None, str]:
-        store = self.session.profiles
-        profiles, last = await asyncio.to_thread(lambda: (store.list(), store.last_used))
+        session = self.session
+        # Touching the store the first time imports it: on the worker thread too.
+        profiles, last = await asyncio.to_thread(
+            lambda: (session.profiles.list(), session.profiles.last_used)
+        )
         secrets = await self.session.secret_store()
         return [p.name for p in profiles], last, secrets.unavailable_reason
 
@@ -160,6 +164,8 @@ class ProfileBar(QWidget):
             self._save_as(name)
 
     def _save_as(self, name: str) -> None:
+        from wizard.store.profiles import Profile, ProfileError
+
         wizard = self._owner()
         try:
             profile = Profile(
@@ -179,6 +185,8 @@ class ProfileBar(QWidget):
     async def _write(self, profile: Profile, secrets: dict[str, str]) -> tuple[str, bool]:
         await asyncio.to_thread(self.session.profiles.save, profile)
         await asyncio.to_thread(self.session.profiles.set_last_used, profile.name)
+        from pydantic import SecretStr
+
         store = await self.session.secret_store()
         kept = True
         for kind, value in secrets.items():

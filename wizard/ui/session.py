@@ -2,30 +2,54 @@
 
 Pages ask the session for the flow and write back what the operator chose; the session owns the
 flow's lifetime (and the in-process sandbox's) so that nothing leaks when the window closes.
+
+The core (flow, client, stores, sandbox) is imported on first use, on worker threads where it
+can be: the window appears before any of it is loaded (bench/run.py, row 1).
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
+import importlib
 import logging
+from typing import TYPE_CHECKING, Any
 
-from pydantic import SecretStr
 from PySide6.QtCore import QObject, Signal
 
-from wizard.flow import (
-    CustomerAccount,
-    FlowEvent,
-    IntegrationOutcome,
-    IntegrationSpec,
-    OnboardingFlow,
-    OnboardingResult,
-)
-from wizard.flow.onboarding import BrowserOpener, GrantRecorder
-from wizard.sandbox import SandboxServer
-from wizard.store.history import History, HistoryRecorder
 from wizard.store.paths import AppPaths
-from wizard.store.profiles import ProfileStore
-from wizard.store.secrets import SecretStore
+
+if TYPE_CHECKING:
+    from wizard.flow import (
+        CustomerAccount,
+        FlowEvent,
+        IntegrationOutcome,
+        IntegrationSpec,
+        OnboardingFlow,
+        OnboardingResult,
+    )
+    from wizard.flow.onboarding import BrowserOpener, GrantRecorder
+    from wizard.sandbox import SandboxServer
+    from wizard.store.history import History
+    from wizard.store.profiles import ProfileStore
+    from wizard.store.secrets import SecretStore
+
+# What the wizard will need, loaded on a worker thread right after the window first shows.
+CORE_MODULES = (
+    "wizard.flow",
+    "wizard.flow.explain",
+    "wizard.store.profiles",
+    "wizard.store.history",
+    "wizard.store.secrets",
+    "wizard.sandbox",
+    "wizard.sandbox.consent_bot",
+)
+
+
+def preload_core() -> None:
+    for name in CORE_MODULES:
+        importlib.import_module(name)
+
 
 log = logging.getLogger(__name__)
 
@@ -56,20 +80,32 @@ class WizardSession(QObject):
         self.result: OnboardingResult | None = None
         self.recorder: GrantRecorder | None = None
         self.grants_this_session: list[str] = []
-        paths = AppPaths.default()
-        self.profiles = ProfileStore(paths.profiles_file)
-        self.history = History(paths.history_db, paths.history_fallback)
+        self.paths = AppPaths.default()
         self.profile_name: str | None = None
         self._secrets: SecretStore | None = None
+
+    @functools.cached_property
+    def profiles(self) -> ProfileStore:
+        from wizard.store.profiles import ProfileStore
+
+        return ProfileStore(self.paths.profiles_file)
+
+    @functools.cached_property
+    def history(self) -> History:
+        from wizard.store.history import History
+
+        return History(self.paths.history_db, self.paths.history_fallback)
 
     async def secret_store(self) -> SecretStore:
         """The keyring, found on a worker thread: backend discovery may block on D-Bus."""
         if self._secrets is None:
-            self._secrets = await asyncio.to_thread(SecretStore)
+            self._secrets = await asyncio.to_thread(_new_secret_store)
         return self._secrets
 
     def integration_ready(self, outcome: IntegrationOutcome) -> None:
         """From here on every grant goes to the history, tagged with this integration."""
+        from wizard.store.history import HistoryRecorder
+
         self.integration = outcome
         self.recorder = HistoryRecorder(
             self.history,
@@ -84,19 +120,23 @@ class WizardSession(QObject):
 
     async def start_sandbox(self) -> SandboxServer:
         if self.sandbox is None:
-            sandbox = SandboxServer()
+            module: Any = await asyncio.to_thread(importlib.import_module, "wizard.sandbox")
+            sandbox = module.SandboxServer()
             await sandbox.start()
             self.sandbox = sandbox
             log.info("in-process sandbox at %s", sandbox.url)
         return self.sandbox
 
-    async def connect(self, region: str, api_url: str, client_id: str, secret: SecretStr) -> None:
-        """Replace the flow with one for these credentials and check them (raises on failure)."""
+    async def connect(self, region: str, api_url: str, client_id: str, secret: str) -> None:
+        """Replace the flow with one for these credentials and check them (raises on failure).
+
+        Everything that needs the core happens on a worker thread, so a first click made while
+        the core is still loading never waits on an import lock in the Qt thread."""
         await self.close_flow()
         # Built in a worker thread: the first httpx client imports httpcore (and trio, anyio
         # when installed), which blocked the Qt loop for 100-300 ms (bench/run.py, row 4).
         flow = await asyncio.to_thread(
-            OnboardingFlow.for_api,
+            _new_flow,
             api_url,
             client_id,
             secret,
@@ -126,3 +166,19 @@ class WizardSession(QObject):
         if self.sandbox is not None:
             sandbox, self.sandbox = self.sandbox, None
             await sandbox.close()
+
+
+def _new_flow(
+    api_url: str, client_id: str, secret: str, *args: Any, **kwargs: Any
+) -> OnboardingFlow:
+    from pydantic import SecretStr
+
+    from wizard.flow import OnboardingFlow
+
+    return OnboardingFlow.for_api(api_url, client_id, SecretStr(secret), *args, **kwargs)
+
+
+def _new_secret_store() -> SecretStore:
+    from wizard.store.secrets import SecretStore
+
+    return SecretStore()

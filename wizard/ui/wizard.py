@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import enum
+from typing import TYPE_CHECKING
 
 from PySide6.QtGui import QCloseEvent, QGuiApplication
 from PySide6.QtWidgets import QWidget, QWizard
 
-from wizard.diagnostics import build_report
 from wizard.ui import crash
-from wizard.ui.history_window import HistoryWindow
 from wizard.ui.pages.account import AccountPage
 from wizard.ui.pages.authorization import AuthorizationPage
 from wizard.ui.pages.base import BasePage
@@ -20,6 +19,9 @@ from wizard.ui.pages.integration import IntegrationPage
 from wizard.ui.pages.zoom_app import ZoomAppPage
 from wizard.ui.session import WizardSession
 from wizard.ui.tasks import PageTask
+
+if TYPE_CHECKING:
+    from wizard.ui.history_window import HistoryWindow
 
 TITLE = "Zoom onboarding"
 
@@ -48,7 +50,7 @@ class OnboardingWizard(QWizard):
             "Copy a report for an engineer: versions, settings and recent errors, no secrets"
         )
         self.customButtonClicked.connect(self._custom_button)
-        self.history_window: HistoryWindow | None = None
+        self.history_window: HistoryWindow | None = None  # created when first asked for
         self._diagnostics = PageTask(self)
         self.setButtonText(QWizard.WizardButton.CommitButton, "&Next >")
         self.setMinimumSize(720, 540)
@@ -86,6 +88,8 @@ class OnboardingWizard(QWizard):
 
     def show_history(self) -> HistoryWindow:
         if self.history_window is None:
+            from wizard.ui.history_window import HistoryWindow
+
             self.history_window = HistoryWindow(self.session.history, self)
         self.history_window.show()
         self.history_window.raise_()
@@ -93,6 +97,8 @@ class OnboardingWizard(QWizard):
         return self.history_window
 
     def copy_diagnostics(self) -> None:
+        from wizard.diagnostics import build_report
+
         session = self.session
         report = asyncio.to_thread(
             build_report, region=session.region or None, api_url=session.api_url or None

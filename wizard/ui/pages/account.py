@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QCheckBox, QFormLayout, QLabel, QLineEdit, QSpinBox, QWidget
 
-from wizard.flow import CustomerAccount, validate_account_id
 from wizard.ui.pages.base import BasePage
 from wizard.ui.widgets import StatusLine
 
@@ -46,7 +45,7 @@ class AccountPage(BasePage):
         self.body.addWidget(self.status)
         self.body.addStretch(1)
         self.account_id.textChanged.connect(self._account_edited)
-        self._account_edited()
+        self.account_error.setVisible(False)
 
     def initializePage(self) -> None:
         super().initializePage()
@@ -65,6 +64,8 @@ class AccountPage(BasePage):
         text = self.account_id.text()
         problem = ""
         if text.strip():
+            from wizard.flow import validate_account_id  # the core loads after the window
+
             try:
                 validate_account_id(text)
             except ValueError as exc:
@@ -77,6 +78,8 @@ class AccountPage(BasePage):
         return bool(self.account_id.text().strip()) and not self.account_error.text()
 
     def validatePage(self) -> bool:
+        from wizard.flow import CustomerAccount
+
         try:
             self.session.account = CustomerAccount(
                 self.account_id.text(),

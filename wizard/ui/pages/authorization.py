@@ -4,22 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import time
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QPushButton, QWidget
 
-from wizard.flow import (
-    AuthUrlReady,
-    BrowserLaunched,
-    BrowserReached,
-    BrowserSilent,
-    FlowEvent,
-    GrantCaptured,
-    OnboardingResult,
-)
-from wizard.flow.explain import explain
 from wizard.ui.pages.base import BasePage
 from wizard.ui.widgets import CopyButton, StatusLine
+
+if TYPE_CHECKING:
+    from wizard.flow import FlowEvent, OnboardingResult
 
 WHEN_TO_COPY = (
     "Use <b>Copy link</b> to open the sign-in link in a private window <i>on this computer</i> "
@@ -121,6 +115,14 @@ class AuthorizationPage(BasePage):
     # -- events from the flow --------------------------------------------------------------
 
     def _on_event(self, event: FlowEvent) -> None:
+        from wizard.flow import (
+            AuthUrlReady,
+            BrowserLaunched,
+            BrowserReached,
+            BrowserSilent,
+            GrantCaptured,
+        )
+
         if not self.task.running:
             return
         match event:
@@ -175,6 +177,8 @@ class AuthorizationPage(BasePage):
     def _failed(self, exc: BaseException) -> None:
         self._tick.stop()
         self._set_waiting(False)
+        from wizard.flow.explain import explain
+
         self.status.error(explain(exc).text())
         self.try_again.setFocus()
 

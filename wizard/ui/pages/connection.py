@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from pydantic import SecretStr
 from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
@@ -15,13 +14,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from wizard.flow.explain import explain
-from wizard.nylas.errors import AuthenticationFailed, NylasNetworkError
 from wizard.nylas.regions import Region
-from wizard.store.profiles import Profile
 from wizard.ui.pages.base import BasePage
 from wizard.ui.profile_bar import ProfileBar
 from wizard.ui.widgets import SecretLineEdit, StatusLine
+
+if TYPE_CHECKING:
+    from pydantic import SecretStr
+
+    from wizard.store.profiles import Profile
 
 REGIONS = [
     ("United States (US)", "us"),
@@ -189,7 +190,7 @@ class ConnectionPage(BasePage):
         self.status.busy("Checking the connection to Nylas...")
         self.check.setEnabled(False)
         self.task.start(
-            self.session.connect(key[0], key[1], key[2], SecretStr(key[3])),
+            self.session.connect(key[0], key[1], key[2], key[3]),
             lambda _none: self._checked(key),
             self._failed,
             self._cancelled,
@@ -205,6 +206,9 @@ class ConnectionPage(BasePage):
     def _failed(self, exc: BaseException) -> None:
         self.check.setEnabled(True)
         self._checked_for = None
+        from wizard.flow.explain import explain
+        from wizard.nylas.errors import AuthenticationFailed, NylasNetworkError
+
         if isinstance(exc, AuthenticationFailed):
             self.secret.setFocus()
             self.status.error(

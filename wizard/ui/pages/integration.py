@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtWidgets import QHBoxLayout, QProgressBar, QPushButton, QWidget
 
-from wizard.flow import IntegrationOutcome
-from wizard.flow.explain import explain
 from wizard.ui.pages.base import BasePage
 from wizard.ui.widgets import StatusLine
+
+if TYPE_CHECKING:
+    from wizard.flow import IntegrationOutcome
 
 
 class IntegrationPage(BasePage):
@@ -68,6 +71,8 @@ class IntegrationPage(BasePage):
         self.progress.setVisible(False)
         self.retry.setVisible(True)
         self.retry.setFocus()
+        from wizard.flow.explain import explain
+
         self.status.error(explain(exc).text())
         self.completeChanged.emit()
 

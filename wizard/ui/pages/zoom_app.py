@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from pydantic import SecretStr
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import (
     QFormLayout,
@@ -15,15 +14,17 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from wizard.flow import IntegrationPlan, IntegrationSpec, ZoomApp
-from wizard.flow.explain import explain
-from wizard.flow.inputs import DEFAULT_INTEGRATION_NAME
-from wizard.listener.redirect_uri import LoopbackRedirectUri
-from wizard.nylas.models import DEFAULT_GRANT_LIFETIME
+from wizard.defaults import DEFAULT_GRANT_LIFETIME, DEFAULT_INTEGRATION_NAME
 from wizard.nylas.regions import callback_url
-from wizard.store.profiles import Profile
 from wizard.ui.pages.base import BasePage
 from wizard.ui.widgets import CopyButton, SecretLineEdit, StatusLine
+
+if TYPE_CHECKING:
+    from pydantic import SecretStr
+
+    from wizard.flow import IntegrationPlan, IntegrationSpec
+    from wizard.listener.redirect_uri import LoopbackRedirectUri
+    from wizard.store.profiles import Profile
 
 DAY = 86_400
 DEFAULT_PORT = 9007
@@ -110,6 +111,8 @@ class ZoomAppPage(BasePage):
             self.zoom_secret.setText(secret.get_secret_value() if secret else "")
         self.name.setText(profile.integration_name)
         self.lifetime.setValue(max(1, profile.grant_lifetime // DAY))
+        from wizard.listener.redirect_uri import LoopbackRedirectUri
+
         self.port.setValue(LoopbackRedirectUri.parse(profile.redirect_uri).port)
 
     def profile_fields(self) -> dict[str, Any]:
@@ -121,6 +124,8 @@ class ZoomAppPage(BasePage):
         }
 
     def redirect_uri(self) -> LoopbackRedirectUri:
+        from wizard.listener.redirect_uri import LoopbackRedirectUri
+
         return LoopbackRedirectUri.parse(f"http://localhost:{self.port.value()}/callback")
 
     def initializePage(self) -> None:
@@ -160,7 +165,7 @@ class ZoomAppPage(BasePage):
     def _lookup_failed(self, exc: BaseException) -> None:
         self.plan = None
         self.plan_status.error(
-            f"Could not look up the Zoom integration: {explain(exc).text()} "
+            f"Could not look up the Zoom integration: {_explain(exc)} "
             "Change the port or go Back to retry."
         )
         self.completeChanged.emit()
@@ -176,6 +181,10 @@ class ZoomAppPage(BasePage):
         )
 
     def spec(self) -> IntegrationSpec:
+        from pydantic import SecretStr
+
+        from wizard.flow import IntegrationSpec, ZoomApp
+
         return IntegrationSpec(
             zoom=ZoomApp(self.zoom_id.text().strip(), SecretStr(self.zoom_secret.text().strip())),
             redirect_uri=self.redirect_uri(),
@@ -191,3 +200,9 @@ class ZoomAppPage(BasePage):
             return False
         self.status.clear()
         return True
+
+
+def _explain(exc: BaseException) -> str:
+    from wizard.flow.explain import explain
+
+    return explain(exc).text()
