@@ -20,6 +20,20 @@ def run(*args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
+def fresh_python(code: str) -> str:
+    """What `code` prints in a new interpreter (so imports start from nothing)."""
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
+
+
 def test_ruff_is_clean() -> None:
     result = run("ruff", "check", ".")
     assert result.returncode == 0, result.stdout + result.stderr
@@ -50,16 +64,7 @@ def test_nothing_below_the_ui_imports_qt() -> None:
         f"import sys, importlib\nfor m in {layers!r}: importlib.import_module(m)\n"
         "print(sorted(m for m in sys.modules if m.startswith('PySide6')))"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", code],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == "[]"
+    assert fresh_python(code) == "[]"
 
 
 def test_the_window_can_appear_before_the_core_is_loaded() -> None:
@@ -71,13 +76,4 @@ def test_the_window_can_appear_before_the_core_is_loaded() -> None:
         "'wizard.sandbox', 'pydantic', 'httpx', 'keyring')\n"
         "print(sorted(m for m in heavy if m in sys.modules))"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", code],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == "[]"
+    assert fresh_python(code) == "[]"
