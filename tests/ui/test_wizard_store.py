@@ -199,3 +199,19 @@ def test_an_unexpected_error_shows_a_copyable_redacted_report(qtbot: QtBot, loop
     assert "crash-secret-value" not in detail
     boxes[-1].close()
     wizard.close()
+
+
+def test_secrets_typed_in_the_wizard_never_reach_the_diagnostics(
+    qtbot: QtBot, loop: object
+) -> None:
+    from wizard.diagnostics import build_report
+
+    wizard = make(qtbot, ConsentBot())
+    page = wizard.connection_page
+    qtbot.waitUntil(lambda: page.api_url.text().startswith("http://127.0.0.1"), timeout=WAIT)
+    page.secret.setText("typed-secret-4711")
+    page.check.click()
+    qtbot.waitUntil(lambda: "did not accept" in page.status.message, timeout=WAIT)
+    report = build_report(extra={"pasted by mistake": "typed-secret-4711"})
+    assert "typed-secret-4711" not in report
+    wizard.close()

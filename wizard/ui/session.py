@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal
 
+from wizard.logs import remember_secret
 from wizard.store.paths import AppPaths
 
 if TYPE_CHECKING:
@@ -132,6 +133,7 @@ class WizardSession(QObject):
 
         Everything that needs the core happens on a worker thread, so a first click made while
         the core is still loading never waits on an import lock in the Qt thread."""
+        remember_secret(secret)  # typed by the operator: never in a log or a report
         await self.close_flow()
         # Built in a worker thread: the first httpx client imports httpcore (and trio, anyio
         # when installed), which blocked the Qt loop for 100-300 ms (bench/run.py, row 4).

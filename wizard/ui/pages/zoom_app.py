@@ -184,7 +184,9 @@ class ZoomAppPage(BasePage):
         from pydantic import SecretStr
 
         from wizard.flow import IntegrationSpec, ZoomApp
+        from wizard.logs import remember_secret
 
+        remember_secret(self.zoom_secret.text().strip())  # never in a log or a report
         return IntegrationSpec(
             zoom=ZoomApp(self.zoom_id.text().strip(), SecretStr(self.zoom_secret.text().strip())),
             redirect_uri=self.redirect_uri(),
