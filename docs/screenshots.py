@@ -1,6 +1,6 @@
 """Take a screenshot of every wizard page from a real window (run under Xvfb).
 
-    xvfb-run -a -s "-screen 0 1280x1000x24" python docs/screenshots.py
+    xvfb-run -a -s "-screen 0 1280x1000x24" python docs/screenshots.py [--dark]
 
 Drives the wizard against the in-process sandbox; the browser leg is the scripted consent
 browser, started by hand on the consent page so that the waiting page can be shown first.
@@ -21,6 +21,8 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication
 
 OUT = Path(__file__).resolve().parent / "screenshots"
+DARK = "--dark" in sys.argv  # the system's dark colour scheme, as Qt follows it
+PREFIX = "dark-" if DARK else ""
 
 
 async def until(condition: Callable[[], object], timeout: float = 20.0) -> None:
@@ -39,7 +41,7 @@ async def shoot(name: str) -> None:
     screen = QGuiApplication.primaryScreen()
     # Grab the screen, not the widget: this is what a person sees on the display.
     pixmap = screen.grabWindow(0, geometry.x(), geometry.y(), geometry.width(), geometry.height())
-    path = OUT / f"{name}.png"
+    path = OUT / f"{PREFIX}{name}.png"
     pixmap.save(str(path))
     print(f"wrote {path.relative_to(OUT.parent.parent)}")
 
@@ -94,4 +96,31 @@ if __name__ == "__main__":
     app = QApplication(sys.argv)
     app.setApplicationName("Zoom onboarding")
     app.setQuitOnLastWindowClosed(False)
+    if DARK:
+        # What a dark desktop hands Qt: a dark palette (Xvfb has no desktop to ask).
+        from PySide6.QtGui import QColor, QPalette
+
+        app.setStyle("Fusion")
+        palette = QPalette()
+        for role, colour in (
+            (QPalette.ColorRole.Window, "#2b2b2b"),
+            (QPalette.ColorRole.WindowText, "#e6e6e6"),
+            (QPalette.ColorRole.Base, "#1e1e1e"),
+            (QPalette.ColorRole.AlternateBase, "#2b2b2b"),
+            (QPalette.ColorRole.Text, "#e6e6e6"),
+            (QPalette.ColorRole.Button, "#3a3a3a"),
+            (QPalette.ColorRole.ButtonText, "#e6e6e6"),
+            (QPalette.ColorRole.Highlight, "#3d7dd8"),
+            (QPalette.ColorRole.HighlightedText, "#ffffff"),
+            (QPalette.ColorRole.Link, "#7fb2ff"),
+            (QPalette.ColorRole.PlaceholderText, "#8a8a8a"),
+        ):
+            palette.setColor(role, QColor(colour))
+        for role in (
+            QPalette.ColorRole.WindowText,
+            QPalette.ColorRole.Text,
+            QPalette.ColorRole.ButtonText,
+        ):
+            palette.setColor(QPalette.ColorGroup.Disabled, role, QColor("#7a7a7a"))
+        app.setPalette(palette)
     qasync.run(main())
