@@ -253,3 +253,16 @@ async def test_browser_is_opened_on_the_listener_and_a_slow_consent_is_not_silen
     assert not any(isinstance(e, BrowserSilent) for e in events)
     kinds = [type(e) for e in events]
     assert kinds.index(BrowserReached) < kinds.index(GrantCaptured)
+
+
+async def test_check_redirect_port_names_a_busy_port_and_frees_a_free_one() -> None:
+    port = free_port()
+    async with SandboxServer() as sandbox:
+        flow = sandbox_flow(sandbox, no_browser)
+        await flow.check_redirect_port(loopback_uri(port))
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", port))  # the check released it
+            probe.listen()
+            with pytest.raises(PortInUse, match=str(port)):
+                await flow.check_redirect_port(loopback_uri(port))
+        await flow.aclose()

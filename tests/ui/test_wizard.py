@@ -112,7 +112,7 @@ def test_wrong_nylas_secret_says_so_and_blocks_next(qtbot: QtBot, loop: object) 
     wizard.close()
 
 
-def test_busy_port_is_named_and_nothing_is_opened(qtbot: QtBot, loop: object) -> None:
+def test_port_taken_after_the_check_is_named_and_nothing_is_opened(qtbot: QtBot, loop: object) -> None:
     import socket
 
     opened: list[str] = []
@@ -122,12 +122,13 @@ def test_busy_port_is_named_and_nothing_is_opened(qtbot: QtBot, loop: object) ->
         return True
 
     port = free_port()
+    wizard = make(qtbot, opener)
+    connect(qtbot, wizard)
+    through_integration(qtbot, wizard, port)
+    # Another program takes the port after the Zoom page checked it.
     with socket.socket() as squatter:
         squatter.bind(("127.0.0.1", port))
         squatter.listen()
-        wizard = make(qtbot, opener)
-        connect(qtbot, wizard)
-        through_integration(qtbot, wizard, port)
         authorize(qtbot, wizard, "acct-1")
         page = wizard.authorization_page
         qtbot.waitUntil(lambda: page.try_again.isVisible(), timeout=WAIT)
@@ -215,4 +216,24 @@ def test_the_event_loop_keeps_running_during_every_wait(qtbot: QtBot, loop: obje
     for waiting_page in ("ConnectionPage", "ZoomAppPage", "IntegrationPage", "AuthorizationPage"):
         assert ticks.count(waiting_page) >= 3, (waiting_page, set(ticks))
     assert page.isComplete()
+    wizard.close()
+
+
+def test_a_busy_port_is_caught_on_the_zoom_page_while_it_can_be_changed(
+    qtbot: QtBot, loop: object
+) -> None:
+    import socket
+
+    port, other = free_port(), free_port()
+    with socket.socket() as squatter:
+        squatter.bind(("127.0.0.1", port))
+        squatter.listen()
+        wizard = make(qtbot, ConsentBot())
+        connect(qtbot, wizard)
+        page = wizard.zoom_app_page
+        page.port.setValue(port)
+        qtbot.waitUntil(lambda: f"Port {port} is in use" in page.plan_status.message, timeout=WAIT)
+        assert not page.isComplete()
+        page.port.setValue(other)
+        qtbot.waitUntil(page.isComplete, timeout=WAIT)
     wizard.close()

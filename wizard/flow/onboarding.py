@@ -141,6 +141,10 @@ class OnboardingFlow:
 
     # -- step 2: the integration ------------------------------------------------------------
 
+    async def check_redirect_port(self, redirect_uri: LoopbackRedirectUri) -> None:
+        """PortInUse now, while the operator can still choose another port."""
+        await CallbackListener.check_port(redirect_uri)
+
     async def plan_integration(self, redirect_uri: LoopbackRedirectUri) -> IntegrationPlan:
         existing = await self.client.find_integration(ZOOM)
         if existing is None:

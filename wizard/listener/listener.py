@@ -152,6 +152,20 @@ class CallbackListener:
         self._checks: dict[str, GrantCheck] = {}
         self._verify_slots = asyncio.Semaphore(self.MAX_CONCURRENT_VERIFY)
 
+    @staticmethod
+    async def check_port(redirect_uri: LoopbackRedirectUri) -> None:
+        """Raise PortInUse now if the redirect URI's port cannot be bound; it is released at
+        once. For asking early (before an integration is committed to this URI); `start`
+        still reports a port taken in between."""
+        probe = HttpServer(
+            _refuse_all, redirect_uri.bind_hosts(), redirect_uri.port, DEFAULT_LIMITS
+        )
+        try:
+            await probe.start()
+        except OSError as exc:
+            raise _port_error(exc, redirect_uri) from exc
+        await probe.close()
+
     @property
     def launch_url(self) -> str | None:
         """Open this in the browser: it redirects to `launch_target` (None without one)."""
@@ -430,6 +444,10 @@ def _page(status: int, html: str, *, final: bool = False) -> Response:
         # Close after the final page, so `wait` knows when the bytes are out.
         response.headers.append(("connection", "close"))
     return response
+
+
+async def _refuse_all(request: Request) -> Response:
+    raise DropConnection
 
 
 def _port_error(exc: OSError, uri: LoopbackRedirectUri) -> OSError:

@@ -175,11 +175,20 @@ class AuthorizationPage(BasePage):
         self.owner().next()
 
     def _failed(self, exc: BaseException) -> None:
+        from wizard.flow.explain import explain
+        from wizard.listener.listener import PortInUse
+
         self._tick.stop()
         self._set_waiting(False)
-        from wizard.flow.explain import explain
-
-        self.status.error(explain(exc).text())
+        if isinstance(exc, PortInUse):
+            # The port was free on the Zoom app page; past the commit page it cannot change.
+            self.status.error(
+                f"Port {exc.port} was taken by another program after it was checked. Close "
+                "that program and use Try again, or start the wizard again to choose another "
+                "port."
+            )
+        else:
+            self.status.error(explain(exc).text())
         self.try_again.setFocus()
 
     def _cancelled(self) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QTimer
@@ -151,8 +152,14 @@ class ZoomAppPage(BasePage):
             return
         redirect = self.redirect_uri()
         self.plan_status.busy("Looking up the Zoom integration on this Nylas application...")
+
+        async def look_up() -> IntegrationPlan:
+            # A busy port found now can still be changed; after the commit page it cannot.
+            await flow.check_redirect_port(redirect)
+            return await flow.plan_integration(redirect)
+
         self.task.start(
-            flow.plan_integration(redirect),
+            look_up(),
             lambda plan: self._planned(plan, str(redirect)),
             self._lookup_failed,
         )
@@ -163,7 +170,20 @@ class ZoomAppPage(BasePage):
         self.completeChanged.emit()
 
     def _lookup_failed(self, exc: BaseException) -> None:
+        from wizard.listener.listener import PortInUse
+
         self.plan = None
+        if isinstance(exc, PortInUse):
+            self.port.setFocus()
+            busy = exc.errno in (errno.EADDRINUSE, 10048)  # 10048: Windows' own code
+            self.plan_status.error(
+                f"Port {exc.port} is in use by another program: choose another loopback "
+                "port, or close that program."
+                if busy
+                else f"{exc} Choose another port."
+            )
+            self.completeChanged.emit()
+            return
         self.plan_status.error(
             f"Could not look up the Zoom integration: {_explain(exc)} "
             "Change the port or go Back to retry."
