@@ -112,7 +112,9 @@ def test_wrong_nylas_secret_says_so_and_blocks_next(qtbot: QtBot, loop: object) 
     wizard.close()
 
 
-def test_port_taken_after_the_check_is_named_and_nothing_is_opened(qtbot: QtBot, loop: object) -> None:
+def test_port_taken_after_the_check_is_named_and_nothing_is_opened(
+    qtbot: QtBot, loop: object
+) -> None:
     import socket
 
     opened: list[str] = []
