@@ -153,12 +153,14 @@ async def test_second_account_reuses_the_integration() -> None:
     assert len(posts) == 1
 
 
-async def test_stateless_success_is_verified_through_the_api() -> None:
+async def test_stateless_success_is_verified_through_the_api_once() -> None:
     async with SandboxServer(state_on_success=False) as sandbox:
         flow = sandbox_flow(sandbox, ConsentBot("allow"))
         result = await flow.run(spec_for(sandbox), CustomerAccount("acct-1"), timeout=10)
         await flow.aclose()
+        lookups = sandbox.requests_seen.count(("GET", f"/connect/grants/{result.grant_id}"))
     assert result.verified
+    assert lookups == 1  # the listener's check serves as the verification too
 
 
 async def test_busy_port_is_reported_before_any_browser_opens() -> None:

@@ -9,7 +9,6 @@ from wizard.flow.events import (
     GrantCaptured,
     GrantVerified,
     IntegrationReady,
-    ListenerStarted,
 )
 from wizard.flow.inputs import (
     CustomerAccount,
@@ -41,7 +40,6 @@ __all__ = [
     "IntegrationPlan",
     "IntegrationReady",
     "IntegrationSpec",
-    "ListenerStarted",
     "OnboardingFlow",
     "OnboardingResult",
     "ZoomApp",

@@ -27,12 +27,6 @@ class AuthUrlReady:
 
 
 @dataclass(frozen=True)
-class ListenerStarted:
-    redirect_uri: str
-    port: int
-
-
-@dataclass(frozen=True)
 class BrowserLaunched:
     """What the opener claimed; only BrowserReached proves a browser really opened."""
 
@@ -65,7 +59,6 @@ class GrantVerified:
 FlowEvent = (
     IntegrationReady
     | AuthUrlReady
-    | ListenerStarted
     | BrowserLaunched
     | BrowserReached
     | BrowserSilent

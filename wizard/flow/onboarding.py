@@ -28,7 +28,6 @@ from wizard.flow.events import (
     GrantCaptured,
     GrantVerified,
     IntegrationReady,
-    ListenerStarted,
 )
 from wizard.flow.inputs import CustomerAccount, IntegrationSpec
 from wizard.listener.callback import GrantCallback
@@ -40,6 +39,7 @@ from wizard.nylas.errors import IntegrationAlreadyExists, NotFound, NylasApiErro
 from wizard.nylas.models import (
     ZOOM,
     AuthRequestCreate,
+    Grant,
     Integration,
     IntegrationCreate,
     IntegrationUpdate,
@@ -220,16 +220,17 @@ class OnboardingFlow:
                 state=state,
             )
         )
+        # Grants the listener already fetched (a callback without state): verified once.
+        fetched: dict[str, Grant] = {}
         listener = CallbackListener(
             redirect_uri,
             state,
             expected_provider=ZOOM,
-            verify=self._stateless_verifier(state),
+            verify=self._stateless_verifier(state, fetched),
             on_grant=self._record_capture(account.account_id, recorder),
             launch_target=auth.url,
         )
         await listener.start()  # a busy port fails here, before any browser opens
-        self.on_event(ListenerStarted(str(redirect_uri), listener.port))
         launch_url = listener.launch_url or auth.url
         self.on_event(AuthUrlReady(auth.url, auth.expires_at, auth.id, launch_url))
         helpers = [
@@ -247,7 +248,9 @@ class OnboardingFlow:
                 task.cancel()
             await asyncio.gather(*helpers, return_exceptions=True)
             await listener.close()
-        result = await self._verify(captured, account.account_id, state)
+        result = await self._verify(
+            captured, account.account_id, state, fetched.get(captured.grant_id)
+        )
         if recorder is not None:
             await self._recorder_call(recorder.grant_verified(result))
         self.on_event(GrantVerified(result))
@@ -301,7 +304,9 @@ class OnboardingFlow:
         except Exception:
             log.exception("recording the grant failed")
 
-    def _stateless_verifier(self, state: str) -> Callable[[GrantCallback], Awaitable[GrantCheck]]:
+    def _stateless_verifier(
+        self, state: str, fetched: dict[str, Grant]
+    ) -> Callable[[GrantCallback], Awaitable[GrantCheck]]:
         async def verify(callback: GrantCallback) -> GrantCheck:
             try:
                 grant = await self.client.get_grant(callback.grant_id)
@@ -314,13 +319,14 @@ class OnboardingFlow:
                 log.warning("grant lookup failed: %s", exc)
                 return GrantCheck.UNREACHABLE
             if grant.provider == ZOOM and _same(grant.state, state):
+                fetched[grant.id] = grant
                 return GrantCheck.MATCHES
             return GrantCheck.MISMATCH
 
         return verify
 
     async def _verify(
-        self, captured: CapturedGrant, account_id: str, state: str
+        self, captured: CapturedGrant, account_id: str, state: str, known: Grant | None
     ) -> OnboardingResult:
         base = {
             "grant_id": captured.grant_id,
@@ -328,7 +334,7 @@ class OnboardingFlow:
             "account_id": account_id,
         }
         try:
-            grant = await self.client.get_grant(captured.grant_id)
+            grant = known or await self.client.get_grant(captured.grant_id)
         except NylasError as exc:
             return OnboardingResult(
                 **base,

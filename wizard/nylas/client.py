@@ -41,7 +41,6 @@ from wizard.nylas.models import (
     IntegrationCreate,
     IntegrationUpdate,
 )
-from wizard.nylas.regions import Region
 
 log = logging.getLogger(__name__)
 
@@ -109,12 +108,6 @@ class NylasConnectClient:
             headers={"user-agent": f"zoom-onboard/{__version__}", "accept": "application/json"},
             follow_redirects=False,
         )
-
-    @classmethod
-    def for_region(
-        cls, region: Region, client_id: str, client_secret: SecretStr | str, **kwargs: Any
-    ) -> NylasConnectClient:
-        return cls(region.base_url, client_id, client_secret, **kwargs)
 
     def __repr__(self) -> str:
         return f"NylasConnectClient({self.base_url!r}, client_id={self.client_id!r})"
