@@ -145,3 +145,26 @@ async def test_unknown_profile_exits_2_naming_the_saved_ones(
     )
     assert code == 2, output
     assert "acme" in str(events[-1]["message"])
+
+
+def test_profile_secrets_come_from_the_keyring_unless_the_environment_has_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, memory_keyring: object
+) -> None:
+    from pydantic import SecretStr
+
+    from wizard.cli.onboard import _saved_values
+    from wizard.store.secrets import SecretStore
+
+    monkeypatch.setenv(HOME_ENV, str(tmp_path))
+    profile = Profile(name="acme", region="eu", nylas_client_id="n-id", zoom_client_id="z-id")
+    store = SecretStore()
+    store.set("acme", "nylas_client_secret", SecretStr("from-keyring-n"))
+    store.set("acme", "zoom_client_secret", SecretStr("from-keyring-z"))
+    monkeypatch.delenv("NYLAS_CLIENT_SECRET", raising=False)
+    monkeypatch.setenv("ZOOM_CLIENT_SECRET", "from-env-z")
+    values = _saved_values(profile)
+    assert values == {
+        "NYLAS_CLIENT_ID": "n-id",
+        "ZOOM_CLIENT_ID": "z-id",
+        "NYLAS_CLIENT_SECRET": "from-keyring-n",
+    }

@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import contextlib
 import json
+import os
 import sys
 import time
 from collections.abc import AsyncIterator
@@ -215,14 +216,22 @@ def _where(args: argparse.Namespace, profile: Profile | None) -> tuple[str, str 
 
 
 def _saved_values(profile: Profile | None) -> dict[str, str]:
+    """The profile's ids, and from the keyring only the secrets the environment lacks (each
+    keyring read may ask the desktop to unlock it)."""
     if profile is None:
         return {}
     values = {"NYLAS_CLIENT_ID": profile.nylas_client_id, "ZOOM_CLIENT_ID": profile.zoom_client_id}
-    secrets = SecretStore()
-    for kind, name in (
-        ("nylas_client_secret", "NYLAS_CLIENT_SECRET"),
-        ("zoom_client_secret", "ZOOM_CLIENT_SECRET"),
-    ):
+    wanted = [
+        (kind, name)
+        for kind, name in (
+            ("nylas_client_secret", "NYLAS_CLIENT_SECRET"),
+            ("zoom_client_secret", "ZOOM_CLIENT_SECRET"),
+        )
+        if not os.environ.get(name, "").strip()
+    ]
+    secrets = SecretStore() if wanted else None
+    for kind, name in wanted:
+        assert secrets is not None
         secret = secrets.get(profile.name, kind)
         if secret is not None:
             values[name] = secret.get_secret_value()
@@ -235,8 +244,6 @@ async def _api(
 ) -> AsyncIterator[tuple[str, str, Credentials]]:
     """Region, API base URL and credentials; for the sandbox, one running in this process."""
     region, api_url = _where(args, profile)
-    # The keyring may block (D-Bus): read it off the event loop.
-    saved = await asyncio.to_thread(_saved_values, profile)
     if region == "sandbox":
         from wizard.sandbox import SandboxServer
 
@@ -254,4 +261,6 @@ async def _api(
             yield region, sandbox.url, creds
         return
     base_url = api_url if region == "custom" and api_url else Region(region).base_url
+    # The keyring may block (D-Bus): read it off the event loop.
+    saved = await asyncio.to_thread(_saved_values, profile)
     yield region, base_url, read_credentials(fallback=saved)
