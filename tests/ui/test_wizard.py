@@ -239,3 +239,23 @@ def test_a_busy_port_is_caught_on_the_zoom_page_while_it_can_be_changed(
         page.port.setValue(other)
         qtbot.waitUntil(page.isComplete, timeout=WAIT)
     wizard.close()
+
+
+def test_an_opener_that_fails_is_no_browser_never_a_crash(qtbot: QtBot, loop: object) -> None:
+    async def broken(url: str) -> bool:
+        raise OSError("no default browser configured")
+
+    wizard = make(qtbot, broken)
+    connect(qtbot, wizard)
+    through_integration(qtbot, wizard, free_port())
+    authorize(qtbot, wizard, "acct-1")
+    page = wizard.authorization_page
+    qtbot.waitUntil(lambda: "could not be opened" in page.status.message, timeout=WAIT)
+    page.status.clear()
+    page.open_again.click()
+    qtbot.waitUntil(lambda: "could not be opened" in page.status.message, timeout=WAIT)
+    assert page._opening is not None and page._opening.exception() is None
+    assert page.task.running  # still waiting: Copy link remains the way on
+    page.stop.click()
+    qtbot.waitUntil(lambda: page.try_again.isVisible(), timeout=WAIT)
+    wizard.close()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from typing import TYPE_CHECKING
 
@@ -15,6 +16,11 @@ from wizard.ui.widgets import CopyButton, StatusLine
 if TYPE_CHECKING:
     from wizard.flow import FlowEvent, OnboardingResult
 
+log = logging.getLogger(__name__)
+
+NO_BROWSER = (
+    "The browser could not be opened. Copy the link and open it in a browser on this computer."
+)
 WHEN_TO_COPY = (
     "Use <b>Copy link</b> to open the sign-in link in a private window <i>on this computer</i> "
     "when the browser did not open, or when your own Zoom account is signed in there (consent "
@@ -76,7 +82,7 @@ class AuthorizationPage(BasePage):
         self.open_again.clicked.connect(self._open_again)
         self._result: OnboardingResult | None = None
         self._connected = False
-        self._opening: asyncio.Future[bool] | None = None
+        self._opening: asyncio.Future[None] | None = None
         self._launch_url = ""
 
     # -- lifecycle -------------------------------------------------------------------------
@@ -136,10 +142,7 @@ class AuthorizationPage(BasePage):
                 self._tick.start()
                 self.status.busy("Opening the browser...")
             case BrowserLaunched(claimed) if not claimed:
-                self.status.info(
-                    "The browser could not be opened. Copy the link and open it in a "
-                    "browser on this computer."
-                )
+                self.status.info(NO_BROWSER)
             case BrowserSilent():
                 self.status.info(
                     "No browser has opened the link yet: the browser may not have "
@@ -159,8 +162,17 @@ class AuthorizationPage(BasePage):
     def _open_again(self) -> None:
         url = self._launch_url or self.url.text()
         if url:
-            # The opener's claim is not awaited: only the listener's first request proves it.
-            self._opening = asyncio.ensure_future(self.session.opener(url))
+            # Not in the page task (that is the wait); only the listener proves it opened.
+            self._opening = asyncio.ensure_future(self._open(url))
+
+    async def _open(self, url: str) -> None:
+        try:
+            claimed = await self.session.opener(url)
+        except Exception:  # an opener failing is "no browser", never a crash
+            log.exception("opening the browser again failed")
+            claimed = False
+        if not claimed and self.task.running:
+            self.status.info(NO_BROWSER)
 
     # -- outcomes --------------------------------------------------------------------------
 
