@@ -61,9 +61,6 @@ class Request:
         parsed = parse_qs(self.body.decode("utf-8", "replace"), keep_blank_values=True)
         return {key: values[0] for key, values in parsed.items()}
 
-    def json(self) -> Any:
-        return json.loads(self.body)
-
 
 @dataclass
 class Response:
@@ -147,10 +144,6 @@ class HttpServer:
             await self.close()
             raise
         self.bound_port = port
-
-    @property
-    def serving(self) -> bool:
-        return bool(self._servers)
 
     async def close(self) -> None:
         """Stop listening and drop every open connection: the port is free on return."""

@@ -8,15 +8,12 @@ Used by `zoom-onboard --self-test`, the tests and the benchmarks as the browser 
 from __future__ import annotations
 
 import asyncio
-import logging
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from typing import Literal
 from urllib.parse import urljoin
 
 import httpx
-
-log = logging.getLogger(__name__)
 
 Decision = Literal["allow", "deny"]
 

@@ -6,15 +6,15 @@ can type them into the wizard; they work nowhere but in the sandbox.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True)
 class DemoCredentials:
     nylas_client_id: str
-    nylas_client_secret: str
+    nylas_client_secret: str = field(repr=False)
     zoom_client_id: str
-    zoom_client_secret: str
+    zoom_client_secret: str = field(repr=False)
 
 
 DEMO_CREDENTIALS = DemoCredentials(

@@ -24,7 +24,7 @@ class Integration:
     name: str
     provider: str
     client_id: str
-    client_secret: str
+    client_secret: str = field(repr=False)
     redirect_uris: list[str]
     expires_in: int
     scope: list[str] | None = None
@@ -58,10 +58,12 @@ class AuthRequest:
     provider: str
     redirect_uri: str
     expires_at: int
-    zoom_state: str  # the opaque state Nylas hands Zoom, mapping the callback back to us
+    # The opaque state Nylas hands Zoom, mapping the callback back to us.
+    zoom_state: str = field(repr=False)
     scope: list[str]
-    echo: dict[str, Any]  # the request body as sent, answered back in `request`
-    state: str | None = None
+    # The request body as sent, answered back in `request`.
+    echo: dict[str, Any] = field(repr=False)
+    state: str | None = field(default=None, repr=False)
     account_id: str | None = None
     grant_id: str | None = None
     settings: dict[str, Any] = field(default_factory=dict)
@@ -91,7 +93,7 @@ class Grant:
     scope: list[str]
     created_at: int
     updated_at: int
-    state: str | None = None
+    state: str | None = field(default=None, repr=False)
     account_id: str | None = None
     settings: dict[str, Any] = field(default_factory=dict)
     metadata: dict[str, Any] = field(default_factory=dict)

@@ -45,13 +45,13 @@ class ConsentResult:
 @dataclass
 class FakeZoom:
     client_id: str
-    client_secret: str
+    client_secret: str = field(repr=False)
     app_name: str
     user_email: str  # prefilled on the consent page; a trainer may type another
     registered_redirect: Callable[[], str]  # the app's OAuth redirect URL: the Nylas callback
     clock: Callable[[], float]
     scopes: tuple[str, ...] = ZOOM_APP_SCOPES
-    _codes: dict[str, _IssuedCode] = field(default_factory=dict)
+    _codes: dict[str, _IssuedCode] = field(default_factory=dict, repr=False)
 
     def knows_client(self, client_id: str) -> bool:
         return _same(client_id, self.client_id)

@@ -179,14 +179,17 @@ class History:
         self, *, account_id: str | None = None, text: str | None = None, limit: int = 1000
     ) -> list[HistoryRecord]:
         """Newest first, from the database and the fallback file together."""
+        unreadable = f"The history database {self.db_path} could not be read"
+        with self._lock:  # a read problem holds until the next read, not forever
+            self.problems[:] = [p for p in self.problems if not p.startswith(unreadable)]
         grants, updates = self._read_fallback()
         try:
             rows = self._select(account_id, None if text else limit)
         except Exception as exc:
             rows = []
             self._note(
-                f"The history database {self.db_path} could not be read ({_describe(exc)}); "
-                f"only the grants in {self.fallback_path} are listed."
+                f"{unreadable} ({_describe(exc)}); only the grants in {self.fallback_path} are "
+                "listed. Close other copies of the app and check the file, then Refresh."
             )
         merged: dict[tuple[str, str, str], HistoryRecord] = {}
         for record in rows + [g for g in grants if account_id in (None, g.account_id)]:

@@ -224,8 +224,16 @@ class ProfileStore:
             raw = self.path.read_bytes()
         except FileNotFoundError:
             return {}, None
-        except OSError as exc:
+        except IsADirectoryError as exc:  # not a profiles file at all: make room for one
             self._keep_aside(f"it could not be read ({exc.strerror or exc})")
+        except OSError as exc:
+            # A real file that cannot be read now (permissions, another program's lock) is not
+            # corrupt: leave it where it is.
+            raise ProfileError(
+                f"The profiles file {self.path} could not be read ({exc.strerror or exc}). "
+                "Check its permissions and close other programs that may hold it, then try "
+                "again."
+            ) from None
         try:
             data = json.loads(raw.decode("utf-8"))
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:

@@ -108,8 +108,10 @@ class SecretStore:
     def rename_profile(self, old: str, new: str) -> None:
         if old == new:
             return
-        for kind in SECRET_KINDS:
-            value = self.get(old, kind)
+        # Read both first: a failed write drops the keyring for the session, and a read after
+        # it would miss the second secret.
+        values = {kind: self.get(old, kind) for kind in SECRET_KINDS}
+        for kind, value in values.items():
             if value is None:
                 continue
             if self.set(new, kind, value):
