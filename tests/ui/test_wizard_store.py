@@ -194,6 +194,8 @@ def test_an_unexpected_error_shows_a_copyable_redacted_report(qtbot: QtBot, loop
         if isinstance(w, QMessageBox) and w.objectName() == "crashDialog"
     ]
     assert boxes and boxes[-1].isVisible()
+    # The traceback shows at once; the full report follows from a worker thread.
+    qtbot.waitUntil(lambda: "diagnostics" in boxes[-1].detailedText(), timeout=WAIT)
     detail = boxes[-1].detailedText()
     assert "RuntimeError" in detail
     assert "crash-secret-value" not in detail
