@@ -45,7 +45,11 @@ def test_build_sh_builds_a_bundle_that_passes_its_smoke_test(tmp_path: Path) -> 
     assert result.returncode == 0, output[-6000:]
     assert re.search(r"^self-test OK: sandbox onboarding gave verified grant \S+$", output, re.M)
     assert re.search(r"^zoom-onboard \d+\.\d+", output, re.M)
-    assert output.count("started with its icon, no warnings") >= 1
+    started_windows = output.count("started with its icon, no warnings")
+    # build.sh starts the window offscreen, and on xcb when Xvfb is there (never optional in CI).
+    assert started_windows == 2 or (
+        "Xvfb not installed" in output and os.environ.get("CI") != "true"
+    ), output[-3000:]
     size = re.search(r"^== built in \d+s; size: (\S+)", output, re.M)
     assert size, output[-2000:]
     print(f"bundle built and smoke-tested in {took:.0f} s; size {size.group(1)}")

@@ -67,7 +67,7 @@ async def test_grant_survives_sigkill_right_after_the_callback(
 async def test_completed_onboarding_is_in_the_history_verified(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    code, events, output, _ = await run_onboard(tmp_path, "--sandbox", "--account-id", "acct-ok")
+    code, events, output = await run_onboard(tmp_path, "--sandbox", "--account-id", "acct-ok")
     assert code == 0, output
     records = history_in(tmp_path, monkeypatch).records(account_id="acct-ok")
     assert len(records) == 1
@@ -140,7 +140,7 @@ async def test_unknown_profile_exits_2_naming_the_saved_ones(
 ) -> None:
     monkeypatch.setenv(HOME_ENV, str(tmp_path))
     ProfileStore(AppPaths.default().profiles_file).save(Profile(name="acme", region="eu"))
-    code, events, output, _ = await run_onboard(
+    code, events, output = await run_onboard(
         tmp_path, "--profile", "acme-typo", "--account-id", "a"
     )
     assert code == 2, output

@@ -286,11 +286,10 @@ async def test_tls_client_hello_is_refused(running: Any) -> None:
 
 async def test_idle_socket_is_dropped_and_does_not_block(running: Any) -> None:
     listener, task = running
-    _reader, writer = await asyncio.open_connection("127.0.0.1", listener.port)
-    started = asyncio.get_running_loop().time()
+    reader, writer = await asyncio.open_connection("127.0.0.1", listener.port)
     # The genuine callback completes while the idle socket is still open.
     await finish_with_genuine(listener, task)
-    assert asyncio.get_running_loop().time() - started < FAST.read_timeout
+    assert not reader.at_eof()
     writer.close()
 
 
@@ -378,10 +377,11 @@ async def test_hundreds_of_junk_and_idle_connections(running: Any) -> None:
         *(get(port, f"{PATH}?{genuine_query(state='nope')}") for _ in range(24)),
     ]
     junk_task = asyncio.gather(*junk, return_exceptions=True)
-    started = asyncio.get_running_loop().time()
     await finish_with_genuine(listener, task)
-    assert asyncio.get_running_loop().time() - started < 3
     results = await junk_task
+    # Resets are fine (the listener closed); a hung request (TimeoutError, an OSError too
+    # since 3.11) or anything else is not.
+    assert not any(isinstance(r, TimeoutError) for r in results)
     assert not any(isinstance(r, Exception) and not isinstance(r, OSError) for r in results)
     for _, writer in idle:
         writer.close()

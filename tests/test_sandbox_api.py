@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import time
 import uuid
 from collections.abc import AsyncIterator
 from typing import Any
@@ -652,9 +651,7 @@ async def test_retry_after_fault(api: httpx.AsyncClient, sandbox: SandboxServer)
 
 async def test_slow_fault(api: httpx.AsyncClient, sandbox: SandboxServer) -> None:
     sandbox.faults.add(Fault(kind="slow", delay=0.3))
-    started = time.monotonic()
     response = await api.post("/connect/integrations", json=integration_body())
-    assert time.monotonic() - started >= 0.3
     assert response.status_code == 200  # answered normally, after the wait
     sandbox.faults.add(Fault(kind="slow", delay=1.0))
     with pytest.raises(httpx.ReadTimeout):

@@ -292,3 +292,20 @@ def test_file_never_contains_secret_fields(store: ProfileStore, paths: AppPaths)
     store.save(Profile(name="a", region="us", nylas_client_id="id"))
     text = paths.profiles_file.read_text("utf-8").lower()
     assert "secret" not in text
+
+
+def test_a_file_that_cannot_be_read_now_is_left_in_place(
+    store: ProfileStore, paths: AppPaths, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store.save(Profile(name="a", region="us"))
+    original = paths.profiles_file.read_bytes()
+
+    def locked(self: Path) -> bytes:
+        raise PermissionError(13, "Permission denied")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(Path, "read_bytes", locked)
+        with pytest.raises(ProfileError, match=r"could not be read.*permissions"):
+            store.list()
+    assert paths.profiles_file.read_bytes() == original
+    assert not list(paths.config_dir.glob("profiles.json.corrupt-*"))

@@ -151,3 +151,23 @@ def test_keyring_failing_in_use_falls_back_to_memory(tmp_path: Path) -> None:
 def test_kinds() -> None:
     assert SECRET_KINDS == ("nylas_client_secret", "zoom_client_secret")
     assert os.sep not in "".join(SECRET_KINDS)
+
+
+def test_rename_carries_both_secrets_when_the_keyring_fails_on_the_first_write() -> None:
+    backend = MemoryKeyring()
+    with install_keyring(backend):
+        store = SecretStore()
+        store.set("old", "nylas_client_secret", SecretStr("n-secret"))
+        store.set("old", "zoom_client_secret", SecretStr("z-secret"))
+
+        def locked(service: str, username: str, password: str) -> None:
+            raise keyring.errors.KeyringLocked("the collection is locked")
+
+        backend.set_password = locked  # type: ignore[method-assign]
+        store.rename_profile("old", "new")
+        for kind, expected in (
+            ("nylas_client_secret", "n-secret"),
+            ("zoom_client_secret", "z-secret"),
+        ):
+            value = store.get("new", kind)
+            assert value is not None and value.get_secret_value() == expected, kind
