@@ -24,6 +24,9 @@ fail() {
 "$PYTHON" -c "import PyInstaller" 2>/dev/null \
     || fail "PyInstaller is not installed (pip install -e '.[package]')"
 
+# A Qt that leaks references of None aborts the bundled app within a day's work.
+"$PYTHON" packaging/check_qt.py || fail "unsafe PySide6 for this Python (packaging/constraints.txt)"
+
 start=$(date +%s)
 "$PYTHON" -m PyInstaller --noconfirm --clean --log-level WARN \
     --distpath "$DIST" --workpath "$WORK" packaging/zoom-onboard.spec
