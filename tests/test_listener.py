@@ -532,13 +532,24 @@ async def test_error_redirect_ends_the_wait_with_the_description() -> None:
     assert port_is_free(listener.port)
 
 
-async def test_error_redirect_without_state_ends_the_wait() -> None:
+async def test_error_redirect_without_state_is_ignored_and_the_wait_goes_on() -> None:
+    # Any local process or web page can reach the port: a stateless error must not end the
+    # run (the customer's real redirect would then find the port closed).
     listener = make_listener(limits=FAST)
     await listener.start()
     task = asyncio.create_task(listener.wait(5))
-    response = await get(listener.port, f"{PATH}?error=access_denied")
+    response = await get(
+        listener.port, f"{PATH}?error=access_denied&error_description=attacker+text"
+    )
+    assert response.status == 400
+    assert "ignored" in response.text
+    assert "attacker text" not in response.text
+    await asyncio.sleep(0.05)
+    assert not task.done()
+    query = callback_query(error="access_denied", error_description="declined", state=STATE)
+    response = await get(listener.port, f"{PATH}?{query}")
     assert response.status == 200
-    with pytest.raises(CallbackRefused, match="no reason was given"):
+    with pytest.raises(CallbackRefused, match="declined"):
         await asyncio.wait_for(task, 3)
 
 

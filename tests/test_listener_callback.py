@@ -113,7 +113,7 @@ def test_refused_page_escapes_everything() -> None:
     assert "&lt;script&gt;alert(1)&lt;/script&gt;&quot;&#x27;&amp;" in page
     assert "&lt;e&gt;, code &lt;c&gt;" in page
     assert "Zoom is connected" not in page
-    assert "start the connection again" in page
+    assert "it says what to do next" in page
     assert "No reason was given." in pages.refused_page("", "x")
 
 
@@ -122,3 +122,25 @@ def test_not_for_this_request_page_says_what_to_do() -> None:
     assert "Return to the app and use the link it shows now." in page
     assert "&lt;b&gt;why&lt;/b&gt;" in page
     assert "Zoom is connected" not in page
+
+
+def test_decline_page_says_it_once_and_blames_no_secret() -> None:
+    page = pages.refused_page("The user denied access", "access_denied")
+    assert page.count("chose not to allow") == 1
+    assert "secret" not in page.lower()
+    assert "Allow" in page
+
+
+def test_v3_callback_needs_code_and_state() -> None:
+    from wizard.listener.callback import CodeCallback, parse_v3_callback
+
+    assert parse_v3_callback("code=abcdefgh12&state=s1") == CodeCallback("abcdefgh12", "s1")
+    assert "hidden" in repr(parse_v3_callback("code=abcdefgh12&state=s1"))
+    for bad in ("code=abcdefgh12", "state=s1", "code=ab&state=s1", "code=a%20bcdefgh&state=x"):
+        with pytest.raises(MalformedCallback):
+            parse_v3_callback(bad)
+    error = parse_v3_callback("error=access_denied&error_description=no&state=s1")
+    assert isinstance(error, ErrorCallback) and error.state == "s1"
+    # A Connect grant id in a v3 callback means nothing.
+    with pytest.raises(MalformedCallback):
+        parse_v3_callback("success=true&provider=zoom&grant_id=abcdefgh12&state=s1")

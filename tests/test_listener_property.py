@@ -117,7 +117,8 @@ def expected_outcome(pairs: list[tuple[str, str]], raw_tail: str) -> str:
     params = dict(pairs)
     state = params.get("state")
     if "error" in params:
-        return "refused" if state in (None, STATE) else "none"
+        # Without the state anyone could have sent it: ignored, the wait goes on.
+        return "refused" if state == STATE else "none"
     genuine = (
         params.get("success", "").lower() == "true"
         and params.get("provider") == "zoom"

@@ -19,12 +19,24 @@ from dataclasses import dataclass
 from wizard.http.server import DropConnection, HttpServer, Request, Response, ServerLimits
 from wizard.listener import pages
 from wizard.listener.callback import (
+    Callback,
+    CallbackParser,
+    CodeCallback,
     ErrorCallback,
     GrantCallback,
     MalformedCallback,
     parse_callback,
 )
 from wizard.listener.redirect_uri import LoopbackRedirectUri
+from wizard.listener.verdict import (
+    Accepted,
+    Failed,
+    Rejected,
+    Resolution,
+    Resolver,
+    Verdict,
+    judge,
+)
 
 __all__ = [
     "DEFAULT_LIMITS",
@@ -35,6 +47,7 @@ __all__ = [
     "GrantVerifier",
     "ListenerTimeout",
     "PortInUse",
+    "Resolver",
 ]
 
 log = logging.getLogger("wizard.listener")
@@ -70,9 +83,11 @@ class CapturedGrant:
     grant_id: str
     provider: str
     state_echoed: bool  # False when the redirect carried no state
-    # True: no state, the listener verified it via the API. None: the API was unreachable
-    # (accepted unverified), or the state matched (the flow verifies afterwards).
+    # True: the resolver confirmed it with the API. None: the API was unreachable (accepted
+    # unverified), or nobody could ask it (no resolver, the state matched).
     verified_by_api: bool | None
+    # What the resolver learnt (the flow's verified grant); opaque to the listener.
+    details: object = None
 
 
 class CallbackRefused(Exception):
@@ -111,8 +126,11 @@ class CallbackListener:
     FLUSH_GRACE = 2.0
     # A grant already claimed when the deadline passes: let `on_grant` finish recording it.
     ON_GRANT_GRACE = 30.0
-    # Forged stateless callbacks must not fan out into unbounded API calls.
+    # Forged stateless callbacks must not fan out into unbounded API calls: a few at a time,
+    # and only so many per listener (a genuine browser sends one or two; each costs the
+    # account's rate limit).
     MAX_CONCURRENT_VERIFY = 4
+    MAX_STATELESS_LOOKUPS = 16
 
     def __init__(
         self,
@@ -124,13 +142,19 @@ class CallbackListener:
         on_grant: OnGrant | None = None,
         limits: ServerLimits | None = None,
         launch_target: str | None = None,
+        parse: CallbackParser = parse_callback,
+        resolve: Resolver | None = None,
     ) -> None:
+        """`parse` reads the API's callback (Connect: grant id; v3: code and state).
+        `resolve` turns a callback into a grant (v3: the code exchange) and checks it with the
+        API; `verify` is the older, narrower hook: it is asked only about stateless grants."""
         if not expected_state:
             raise ValueError("expected_state must not be empty")
         self._uri = redirect_uri
         self._expected_state = expected_state.encode("utf-8")
         self._expected_provider = expected_provider
-        self._verify = verify
+        self._parse = parse
+        self._resolve = resolve or (_legacy_resolver(verify) if verify is not None else None)
         self._on_grant = on_grant
         self._limits = limits or DEFAULT_LIMITS
         # Where `launch_url` sends the browser (the sign-in link): opening the browser on this
@@ -145,12 +169,15 @@ class CallbackListener:
         self._claimed = False
         self._claimed_grant: str | None = None
         self._finished = asyncio.Event()
-        self._result: CapturedGrant | CallbackRefused | None = None
+        self._result: CapturedGrant | Exception | None = None
         # Connections whose page must be out before the port closes: the winner's and
         # those of duplicates that were waiting for it.
         self._flush_tasks: set[asyncio.Task[object]] = set()
-        self._checks: dict[str, GrantCheck] = {}
+        # One resolution per grant id or code, shared by concurrent duplicates (a reload must
+        # never exchange a code twice).
+        self._resolutions: dict[tuple[str, str], asyncio.Future[Resolution]] = {}
         self._verify_slots = asyncio.Semaphore(self.MAX_CONCURRENT_VERIFY)
+        self._stateless_lookups = 0
 
     @staticmethod
     async def check_port(redirect_uri: LoopbackRedirectUri) -> None:
@@ -220,7 +247,7 @@ class CallbackListener:
             await self._flush_final_page()
             result = self._result
             assert result is not None
-            if isinstance(result, CallbackRefused):
+            if isinstance(result, Exception):
                 raise result
             return result
         finally:
@@ -299,7 +326,7 @@ class CallbackListener:
             return response
 
         try:
-            callback = parse_callback(query)
+            callback = self._parse(query)
         except MalformedCallback as exc:
             log.info("malformed callback refused: %s", exc.reason)
             return _page(
@@ -310,72 +337,97 @@ class CallbackListener:
             )
         return await self._on_callback(callback)
 
-    async def _on_callback(self, callback: GrantCallback | ErrorCallback) -> Response:
+    async def _on_callback(self, callback: Callback) -> Response:
         if self._claimed:
             return await self._duplicate(callback)
-
-        if callback.state is not None and not self._state_matches(callback.state):
-            log.info("callback with a state of another request refused")
-            return _page(400, pages.not_for_this_request_page())
-
-        if isinstance(callback, ErrorCallback):
-            log.info(
-                "the provider refused the connection: %s (code %s): %r",
-                callback.error,
-                callback.error_code,
-                callback.description,
-            )
-            self._claimed = True
-            refusal = CallbackRefused(callback.error, callback.error_code, callback.description)
-            self._finish(refusal)
-            return _page(
-                200,
-                pages.refused_page(callback.description, callback.error, callback.error_code),
-                final=True,
-            )
-
-        if callback.provider != self._expected_provider:
-            log.info(
-                "callback for provider %r refused (expected %r)",
-                callback.provider,
-                self._expected_provider,
-            )
-            return _page(
-                400,
-                pages.not_for_this_request_page(
-                    "It is for another kind of account than the one being connected."
-                ),
-            )
-
-        verified: bool | None = None
-        if callback.state is None:
-            if self._verify is None:
-                log.info(
-                    "grant %s arrived without state and cannot be verified: refused",
-                    callback.grant_id,
+        state_ok = None if callback.state is None else self._state_matches(callback.state)
+        verdict = judge(
+            callback,
+            state_matches=state_ok,
+            expected_provider=self._expected_provider,
+            can_resolve=self._resolve is not None,
+        )
+        match verdict:
+            case Verdict.FOREIGN_STATE:
+                log.info("callback with a state of another request refused")
+                return _page(400, pages.not_for_this_request_page())
+            case Verdict.STATELESS_ERROR:
+                # Anyone who can reach this port could send it: it must not end the wait.
+                assert isinstance(callback, ErrorCallback)
+                log.warning(
+                    "an error callback without state was ignored (%s): still waiting",
+                    callback.error,
                 )
+                return _page(400, pages.stateless_error_ignored_page())
+            case Verdict.REFUSAL:
+                assert isinstance(callback, ErrorCallback)
+                log.warning(
+                    "the provider refused the connection: %s (code %s): %r",
+                    callback.error,
+                    callback.error_code,
+                    callback.description,
+                )
+                self._claimed = True
+                refusal = CallbackRefused(callback.error, callback.error_code, callback.description)
+                self._finish(refusal)
+                return _page(
+                    200,
+                    pages.refused_page(callback.description, callback.error, callback.error_code),
+                    final=True,
+                )
+            case Verdict.WRONG_PROVIDER:
+                log.info(
+                    "callback for another provider refused (expected %r)", self._expected_provider
+                )
+                return _page(
+                    400,
+                    pages.not_for_this_request_page(
+                        "It is for another kind of account than the one being connected."
+                    ),
+                )
+            case Verdict.UNCHECKABLE:
+                log.info("a callback without state cannot be verified here: refused")
                 return _page(
                     400,
                     pages.not_for_this_request_page(
                         "The answer could not be checked against this request."
                     ),
                 )
-            check = await self._check(callback)
-            if self._claimed:  # another callback won while we asked the API
-                return await self._duplicate(callback)
-            if check is GrantCheck.MISMATCH:
-                log.info("grant %s does not belong to this request: refused", callback.grant_id)
-                return _page(400, pages.not_for_this_request_page())
-            verified = True if check is GrantCheck.MATCHES else None
+            case Verdict.ACCEPT_UNCHECKED:
+                assert isinstance(callback, GrantCallback)
+                resolution: Resolution = Accepted(callback.grant_id, callback.provider, None)
+            case Verdict.RESOLVE:
+                assert not isinstance(callback, ErrorCallback)
+                if callback.state is None and not self._stateless_budget(callback):
+                    return _page(
+                        400,
+                        pages.not_for_this_request_page(
+                            "Too many answers without a sign of this request arrived; "
+                            "this one was not checked."
+                        ),
+                    )
+                resolution = await self._resolve_once(callback)
+                if self._claimed:  # another callback won while we asked the API
+                    return await self._duplicate(callback)
+        return await self._conclude(callback, resolution)
 
+    async def _conclude(self, callback: Callback, resolution: Resolution) -> Response:
+        if isinstance(resolution, Rejected):
+            log.info("callback does not belong to this request: %s", resolution.reason)
+            return _page(400, pages.not_for_this_request_page(resolution.reason))
         # Claimed with no await since the checks above: only one callback can get here.
         self._claimed = True
-        self._claimed_grant = callback.grant_id
+        if isinstance(resolution, Failed):
+            log.warning("the connection could not be completed: %s", resolution.error)
+            self._finish(resolution.error)
+            return _page(200, pages.failed_page(), final=True)
+        self._claimed_grant = resolution.grant_id
         captured = CapturedGrant(
-            grant_id=callback.grant_id,
-            provider=callback.provider,
+            grant_id=resolution.grant_id,
+            provider=resolution.provider,
             state_echoed=callback.state is not None,
-            verified_by_api=verified,
+            verified_by_api=resolution.verified,
+            details=resolution.details,
         )
         log.info(
             "grant %s accepted (state echoed: %s, verified by API: %s)",
@@ -391,7 +443,7 @@ class CallbackListener:
         self._finish(captured)
         return _page(200, pages.success_page(), final=True)
 
-    def _finish(self, result: CapturedGrant | CallbackRefused) -> None:
+    def _finish(self, result: CapturedGrant | Exception) -> None:
         self._result = result
         self._flush_after_this()
         self._finished.set()
@@ -401,7 +453,7 @@ class CallbackListener:
         if task is not None:
             self._flush_tasks.add(task)
 
-    async def _duplicate(self, callback: GrantCallback | ErrorCallback) -> Response:
+    async def _duplicate(self, callback: Callback) -> Response:
         # A reload or a second tab: never a second on_grant. The same grant gets the success
         # page again once the winner has recorded it (close() bounds this wait).
         self._flush_after_this()
@@ -415,26 +467,72 @@ class CallbackListener:
         # Bytes, because compare_digest refuses non-ASCII str.
         return hmac.compare_digest(state.encode("utf-8"), self._expected_state)
 
-    async def _check(self, callback: GrantCallback) -> GrantCheck:
-        known = self._checks.get(callback.grant_id)
-        if known is not None:
-            return known
-        assert self._verify is not None
+    def _stateless_budget(self, callback: GrantCallback | CodeCallback) -> bool:
+        if _key(callback) in self._resolutions:
+            return True  # already asked: costs nothing more
+        if self._stateless_lookups >= self.MAX_STATELESS_LOOKUPS:
+            if self._stateless_lookups == self.MAX_STATELESS_LOOKUPS:
+                log.warning(
+                    "more than %d callbacks without state: no more API lookups for them",
+                    self.MAX_STATELESS_LOOKUPS,
+                )
+                self._stateless_lookups += 1
+            return False
+        self._stateless_lookups += 1
+        return True
+
+    async def _resolve_once(self, callback: GrantCallback | CodeCallback) -> Resolution:
+        key = _key(callback)
+        future = self._resolutions.get(key)
+        if future is None:
+            future = asyncio.get_running_loop().create_future()
+            self._resolutions[key] = future
+            future.set_result(await self._run_resolver(callback))
+        return await asyncio.shield(future)
+
+    async def _run_resolver(self, callback: GrantCallback | CodeCallback) -> Resolution:
+        assert self._resolve is not None
         async with self._verify_slots:
             try:
                 async with asyncio.timeout(self.VERIFY_TIMEOUT):
-                    check = await self._verify(callback)
-            except TimeoutError:
-                log.warning("verifying grant %s timed out: API unreachable", callback.grant_id)
-                check = GrantCheck.UNREACHABLE
-            except Exception:
-                log.exception(
-                    "verifying grant %s failed: treated as unreachable", callback.grant_id
-                )
-                check = GrantCheck.UNREACHABLE
-        log.info("grant %s checked via the API: %s", callback.grant_id, check.value)
-        self._checks[callback.grant_id] = check
-        return check
+                    resolution = await self._resolve(callback)
+            except Exception as exc:  # a timeout too: the API is unreachable or the code broke
+                log.warning("resolving the callback failed (%s)", type(exc).__name__)
+                resolution = _unresolved(callback, exc)
+        log.info("callback resolved via the API: %s", type(resolution).__name__)
+        return resolution
+
+
+def _key(callback: GrantCallback | CodeCallback) -> tuple[str, str]:
+    if isinstance(callback, GrantCallback):
+        return ("grant", callback.grant_id)
+    return ("code", callback.code)
+
+
+def _unresolved(callback: GrantCallback | CodeCallback, exc: BaseException) -> Resolution:
+    # A grant id in hand is never thrown away: it is accepted, marked unverified. A code whose
+    # exchange failed cannot become a grant here.
+    if isinstance(callback, GrantCallback):
+        return Accepted(callback.grant_id, callback.provider, None)
+    error = exc if isinstance(exc, Exception) else RuntimeError(str(exc))
+    return Failed(error)
+
+
+def _legacy_resolver(verify: GrantVerifier) -> Resolver:
+    """`verify` asked only about grants that came without state; state-matching ones pass."""
+
+    async def resolve(callback: GrantCallback | CodeCallback) -> Resolution:
+        if not isinstance(callback, GrantCallback):
+            raise TypeError("verify= handles Connect callbacks only; pass resolve=")
+        if callback.state is not None:
+            return Accepted(callback.grant_id, callback.provider, None)
+        check = await verify(callback)
+        if check is GrantCheck.MISMATCH:
+            return Rejected("It does not belong to this request.")
+        verified = True if check is GrantCheck.MATCHES else None
+        return Accepted(callback.grant_id, callback.provider, verified)
+
+    return resolve
 
 
 def _page(status: int, html: str, *, final: bool = False) -> Response:

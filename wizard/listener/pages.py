@@ -65,18 +65,42 @@ def success_page() -> str:
 
 def refused_page(description: str, error: str, error_code: str | None = None) -> str:
     """Consent declined or the provider failed: never looks like success."""
-    reason = description or "No reason was given."
     code = f"{error}" + (f", code {error_code}" if error_code else "")
+    if error == "access_denied":
+        body = (
+            "<p>The Zoom user chose not to allow access, so nothing was connected.</p>"
+            "<p>If that was a mistake, start the connection again in Zoom onboarding and "
+            "choose <b>Allow</b>, signed in as the customer's Zoom user.</p>"
+        )
+    else:
+        reason = escape(description) if description else "No reason was given."
+        body = (
+            f"<p>Nothing was connected. The service said:</p><blockquote>{reason}</blockquote>"
+            "<p>Return to Zoom onboarding: it says what to do next.</p>"
+        )
+    return _page(
+        "Zoom was not connected", "bad", body + f'<p class="muted">Error: {escape(code)}</p>'
+    )
+
+
+def failed_page() -> str:
+    """The answer was for this request, but it could not be turned into a grant."""
     return _page(
         "Zoom was not connected",
         "bad",
-        "<p>The connection was refused. The service said:</p>"
-        f"<blockquote>{escape(reason)}</blockquote>"
-        "<p>Return to Zoom onboarding and start the connection again. If consent was "
-        "declined, sign in as the customer's Zoom account and choose <b>Allow</b>. If it "
-        "keeps failing, check the Zoom app's client ID and secret and note this code for "
-        "support.</p>"
-        f'<p class="muted">Error: {escape(code)}</p>',
+        "<p>Zoom onboarding received the answer but could not complete the connection "
+        "with Nylas. Return to the app: it says why and what to do next.</p>",
+    )
+
+
+def stateless_error_ignored_page() -> str:
+    """An error callback without the request's state: anyone could have sent it."""
+    return _page(
+        "This answer was ignored",
+        "warn",
+        "<p>This page carries an error but no sign of the connection being made, so Zoom "
+        "onboarding ignored it and is still waiting for the customer's answer.</p>"
+        "<p>Return to the app and use the link it shows now.</p>",
     )
 
 
