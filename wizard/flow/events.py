@@ -5,15 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from wizard.nylas.models import Integration
-
 if TYPE_CHECKING:
-    from wizard.flow.onboarding import IntegrationAction, OnboardingResult
+    from wizard.flow.backend import IntegrationAction, IntegrationInfo, OnboardingResult
 
 
 @dataclass(frozen=True)
 class IntegrationReady:
-    integration: Integration
+    integration: IntegrationInfo
     action: IntegrationAction
 
 

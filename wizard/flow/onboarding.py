@@ -1,24 +1,37 @@
 """Orders the onboarding steps: integration, auth request, listener, browser, wait, verification.
 
-The flow owns no UI and no storage: it calls the client and the listener, reports progress as
-events, hands every captured grant to a recorder before anything else can fail, and returns the
-result (or raises the typed error) to its caller.
+The flow owns no UI, no storage and no API of its own: it drives a backend (Connect or v3,
+wizard/flow/backend.py) and the listener, reports progress as events, hands every captured grant
+to a recorder before anything else can fail, and returns the result (or raises the typed error)
+to its caller.
 """
 
 from __future__ import annotations
 
 import asyncio
-import enum
-import hmac
+import hashlib
 import logging
 import secrets
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from typing import Any, Protocol
 
 from pydantic import SecretStr
 
+from wizard.flow.backend import (
+    Backend,
+    GrantInfo,
+    IntegrationAction,
+    IntegrationInfo,
+    IntegrationOutcome,
+    IntegrationPlan,
+    OnboardingResult,
+    PendingAuthorization,
+    VerifiedGrant,
+    mismatch,
+    status_note,
+)
+from wizard.flow.connect_backend import ConnectBackend
 from wizard.flow.events import (
     AuthUrlReady,
     BrowserLaunched,
@@ -30,21 +43,23 @@ from wizard.flow.events import (
     IntegrationReady,
 )
 from wizard.flow.inputs import CustomerAccount, IntegrationSpec
-from wizard.listener.callback import GrantCallback
-from wizard.listener.listener import CallbackListener, CapturedGrant, GrantCheck
+from wizard.listener.callback import CodeCallback, GrantCallback
+from wizard.listener.listener import CallbackListener, CapturedGrant
 from wizard.listener.redirect_uri import LoopbackRedirectUri
+from wizard.listener.verdict import Resolution
 from wizard.logs import remember_secret
 from wizard.nylas.client import NylasConnectClient
-from wizard.nylas.errors import IntegrationAlreadyExists, NotFound, NylasApiError, NylasError
-from wizard.nylas.models import (
-    ZOOM,
-    AuthRequestCreate,
-    Grant,
-    Integration,
-    IntegrationCreate,
-    IntegrationUpdate,
-    ZoomAppSettings,
-)
+from wizard.nylas.errors import NylasError
+
+__all__ = [
+    "GrantRecorder",
+    "IntegrationAction",
+    "IntegrationInfo",
+    "IntegrationOutcome",
+    "IntegrationPlan",
+    "OnboardingFlow",
+    "OnboardingResult",
+]
 
 log = logging.getLogger(__name__)
 
@@ -57,48 +72,17 @@ OPENER_GRACE_SECONDS = 2.0
 STATE_BYTES = 32  # 256 bits; the issue asks for at least 128
 
 
-class IntegrationAction(enum.StrEnum):
-    CREATE = "create"
-    REUSE = "reuse"
-    ADD_REDIRECT_URI = "add_redirect_uri"
-
-    def describe(self) -> str:
-        return {
-            "create": "A new Zoom integration will be created on this Nylas application.",
-            "reuse": "The existing Zoom integration will be reused as it is.",
-            "add_redirect_uri": "The existing Zoom integration will be reused, and this "
-            "computer's redirect URI will be added to it (its other redirect URIs stay).",
-        }[self.value]
-
-
-@dataclass(frozen=True)
-class IntegrationPlan:
-    action: IntegrationAction
-    existing: Integration | None
-
-
-@dataclass(frozen=True)
-class IntegrationOutcome:
-    integration: Integration
-    action: IntegrationAction
-
-
-@dataclass(frozen=True)
-class OnboardingResult:
-    grant_id: str
-    provider: str
-    account_id: str
-    email: str | None
-    grant_status: str | None
-    verified: bool
-    # Why verification did not confirm the grant (None when verified).
-    verification_note: str | None = None
+def state_digest(state: str) -> str:
+    """What the history keeps of a state: its SHA-256, never the state itself."""
+    return hashlib.sha256(state.encode()).hexdigest()
 
 
 class GrantRecorder(Protocol):
     """Where grants are kept (the history). Called before the browser sees the success page."""
 
-    async def grant_captured(self, grant_id: str, provider: str, account_id: str) -> None: ...
+    async def grant_captured(
+        self, grant_id: str, provider: str, account: CustomerAccount
+    ) -> None: ...
 
     async def grant_verified(self, result: OnboardingResult) -> None: ...
 
@@ -106,14 +90,16 @@ class GrantRecorder(Protocol):
 class OnboardingFlow:
     def __init__(
         self,
-        client: NylasConnectClient,
+        backend: Backend | NylasConnectClient,
         opener: BrowserOpener,
         *,
         on_event: Callable[[FlowEvent], None] = lambda event: None,
         recorder: GrantRecorder | None = None,
         browser_grace: float = 15.0,
     ) -> None:
-        self.client = client
+        if isinstance(backend, NylasConnectClient):
+            backend = ConnectBackend(backend)
+        self.backend: Backend = backend
         self.opener = opener
         self.on_event = on_event
         self.recorder = recorder
@@ -128,16 +114,24 @@ class OnboardingFlow:
         opener: BrowserOpener,
         **kwargs: Any,
     ) -> OnboardingFlow:
-        """A flow with its own client, so callers (the wizard) never handle HTTP themselves."""
+        """A Connect flow with its own client (see wizard.flow.factory for every API)."""
         return cls(NylasConnectClient(base_url, client_id, client_secret), opener, **kwargs)
 
+    @property
+    def api(self) -> str:
+        return self.backend.api.value
+
     async def aclose(self) -> None:
-        await self.client.aclose()
+        await self.backend.aclose()
 
     # -- step 1: connection -----------------------------------------------------------------
 
     async def check_connection(self) -> None:
-        await self.client.check_credentials()
+        await self.backend.check_credentials()
+
+    async def delete_grant(self, grant_id: str) -> None:
+        """Revoke a grant for good (the wrong Zoom user consented)."""
+        await self.backend.delete_grant(grant_id)
 
     # -- step 2: the integration ------------------------------------------------------------
 
@@ -146,51 +140,12 @@ class OnboardingFlow:
         await CallbackListener.check_port(redirect_uri)
 
     async def plan_integration(self, redirect_uri: LoopbackRedirectUri) -> IntegrationPlan:
-        existing = await self.client.find_integration(ZOOM)
-        if existing is None:
-            return IntegrationPlan(IntegrationAction.CREATE, None)
-        if str(redirect_uri) in existing.redirect_uris:
-            return IntegrationPlan(IntegrationAction.REUSE, existing)
-        return IntegrationPlan(IntegrationAction.ADD_REDIRECT_URI, existing)
+        return await self.backend.plan_integration(redirect_uri)
 
     async def ensure_integration(self, spec: IntegrationSpec) -> IntegrationOutcome:
-        plan = await self.plan_integration(spec.redirect_uri)
-        if plan.action is IntegrationAction.CREATE:
-            try:
-                created = await self.client.create_integration(
-                    IntegrationCreate(
-                        name=spec.name,
-                        settings=ZoomAppSettings(
-                            client_id=spec.zoom.client_id, client_secret=spec.zoom.client_secret
-                        ),
-                        redirect_uris=[str(spec.redirect_uri)],
-                        expires_in=spec.expires_in,
-                    )
-                )
-                outcome = IntegrationOutcome(created, IntegrationAction.CREATE)
-            except IntegrationAlreadyExists:
-                # Created meanwhile (another operator, or a create whose answer was lost).
-                log.info("integration appeared meanwhile; reusing it")
-                plan = await self.plan_integration(spec.redirect_uri)
-                if plan.action is IntegrationAction.CREATE:
-                    raise
-                outcome = await self._reuse(plan, spec.redirect_uri)
-        else:
-            outcome = await self._reuse(plan, spec.redirect_uri)
+        outcome = await self.backend.ensure_integration(spec)
         self.on_event(IntegrationReady(outcome.integration, outcome.action))
         return outcome
-
-    async def _reuse(
-        self, plan: IntegrationPlan, redirect_uri: LoopbackRedirectUri
-    ) -> IntegrationOutcome:
-        assert plan.existing is not None
-        if plan.action is IntegrationAction.REUSE:
-            return IntegrationOutcome(plan.existing, IntegrationAction.REUSE)
-        uris = [*plan.existing.redirect_uris, str(redirect_uri)]
-        updated = await self.client.update_integration(
-            plan.existing.provider, IntegrationUpdate(redirect_uris=uris)
-        )
-        return IntegrationOutcome(updated, IntegrationAction.ADD_REDIRECT_URI)
 
     # -- steps 3 to 6: one customer account -------------------------------------------------
 
@@ -211,23 +166,14 @@ class OnboardingFlow:
         recorder = recorder or self.recorder
         state = secrets.token_urlsafe(STATE_BYTES)
         remember_secret(state)  # whoever logs a URL or body with it, the log shows a mask
-        auth = await self.client.create_auth_request(
-            AuthRequestCreate(
-                redirect_uri=str(redirect_uri),
-                account_id=account.account_id,
-                expires_in=account.expires_in,
-                login_hint=account.login_hint,
-                state=state,
-            )
-        )
-        # Grants the listener already fetched (a callback without state): verified once.
-        fetched: dict[str, Grant] = {}
+        auth = await self.backend.start_authorization(account, redirect_uri, state)
         listener = CallbackListener(
             redirect_uri,
             state,
-            expected_provider=ZOOM,
-            verify=self._stateless_verifier(state, fetched),
-            on_grant=self._record_capture(account.account_id, recorder),
+            expected_provider="zoom",
+            parse=self.backend.parse_callback,
+            resolve=self._resolver(auth),
+            on_grant=self._record_capture(account, recorder),
             launch_target=auth.url,
         )
         await listener.start()  # a busy port fails here, before any browser opens
@@ -248,9 +194,7 @@ class OnboardingFlow:
                 task.cancel()
             await asyncio.gather(*helpers, return_exceptions=True)
             await listener.close()
-        result = await self._verify(
-            captured, account.account_id, state, fetched.get(captured.grant_id)
-        )
+        result = await self._result(captured, account, state)
         if recorder is not None:
             await self._recorder_call(recorder.grant_verified(result))
         self.on_event(GrantVerified(result))
@@ -286,12 +230,12 @@ class OnboardingFlow:
         self.on_event(BrowserReached())
 
     def _record_capture(
-        self, account_id: str, recorder: GrantRecorder | None
+        self, account: CustomerAccount, recorder: GrantRecorder | None
     ) -> Callable[[CapturedGrant], Awaitable[None]]:
         async def on_grant(captured: CapturedGrant) -> None:
             if recorder is not None:
                 await self._recorder_call(
-                    recorder.grant_captured(captured.grant_id, captured.provider, account_id)
+                    recorder.grant_captured(captured.grant_id, captured.provider, account)
                 )
             self.on_event(GrantCaptured(captured.grant_id))
 
@@ -304,64 +248,49 @@ class OnboardingFlow:
         except Exception:
             log.exception("recording the grant failed")
 
-    def _stateless_verifier(
-        self, state: str, fetched: dict[str, Grant]
-    ) -> Callable[[GrantCallback], Awaitable[GrantCheck]]:
-        async def verify(callback: GrantCallback) -> GrantCheck:
-            try:
-                grant = await self.client.get_grant(callback.grant_id)
-            except NotFound:
-                return GrantCheck.MISMATCH
-            except NylasApiError as exc:
-                log.warning("grant lookup failed: %s", exc)
-                return GrantCheck.MISMATCH if exc.http_status < 500 else GrantCheck.UNREACHABLE
-            except NylasError as exc:
-                log.warning("grant lookup failed: %s", exc)
-                return GrantCheck.UNREACHABLE
-            if grant.provider == ZOOM and _same(grant.state, state):
-                fetched[grant.id] = grant
-                return GrantCheck.MATCHES
-            return GrantCheck.MISMATCH
+    def _resolver(
+        self, auth: PendingAuthorization
+    ) -> Callable[[GrantCallback | CodeCallback], Awaitable[Resolution]]:
+        return auth.resolve
 
-        return verify
-
-    async def _verify(
-        self, captured: CapturedGrant, account_id: str, state: str, known: Grant | None
+    async def _result(
+        self, captured: CapturedGrant, account: CustomerAccount, state: str
     ) -> OnboardingResult:
-        base = {
-            "grant_id": captured.grant_id,
-            "provider": captured.provider,
-            "account_id": account_id,
-        }
-        try:
-            grant = known or await self.client.get_grant(captured.grant_id)
-        except NylasError as exc:
-            return OnboardingResult(
-                **base,
-                email=None,
-                grant_status=None,
-                verified=False,
-                verification_note=f"The grant could not be checked with Nylas: {exc.message} "
-                f"{exc.hint}".strip(),
-            )
-        note = None
-        if grant.provider != ZOOM:
-            note = f"Nylas reports provider {grant.provider!r}, not Zoom."
-        elif grant.state is not None and not _same(grant.state, state):
-            note = "Nylas reports this grant for a different authentication request."
-        elif not grant.is_valid:
-            note = (
-                f"Nylas reports the grant status {grant.grant_status!r}: "
-                "it needs re-authentication."
-            )
-        return OnboardingResult(
-            **base,
-            email=grant.email,
-            grant_status=grant.grant_status,
-            verified=note is None,
-            verification_note=note,
-        )
+        details = captured.details if isinstance(captured.details, VerifiedGrant) else None
+        grant = details.grant if details else None
+        note = details.note if details else None
+        renewed = details.renewed if details else False
+        if grant is None:
+            # The API was away when the callback came: one more try before the result.
+            try:
+                grant = await self.backend.get_grant(captured.grant_id)
+            except NylasError as exc:
+                note = note or (
+                    f"The grant could not be checked with Nylas: {exc.message} {exc.hint}".strip()
+                )
+            else:
+                note = mismatch(grant, state, account, state_required=False) or status_note(grant)
+        return _result(captured, account, grant, note, renewed, self.backend.api.value)
 
 
-def _same(a: str | None, b: str) -> bool:
-    return a is not None and hmac.compare_digest(a.encode(), b.encode())
+def _result(
+    captured: CapturedGrant,
+    account: CustomerAccount,
+    grant: GrantInfo | None,
+    note: str | None,
+    renewed: bool,
+    api: str,
+) -> OnboardingResult:
+    return OnboardingResult(
+        grant_id=captured.grant_id,
+        provider=captured.provider,
+        account_id=account.account_id,
+        email=grant.email if grant else None,
+        grant_status=grant.grant_status if grant else None,
+        verified=grant is not None and note is None,
+        verification_note=note,
+        api=api,
+        customer=account.customer,
+        login_hint=account.login_hint,
+        renewed=renewed,
+    )

@@ -1,0 +1,193 @@
+"""The seam between the flow and a Nylas API: what the flow asks of each backend, and the
+API-neutral values that cross it (integration, grant, plan, result).
+
+The flow's ordering, events, recorder, listener safety and error mapping are shared; a backend
+only knows how its API creates the provider settings, starts an authorization, turns the
+browser's callback into a grant and reads grants back.
+"""
+
+from __future__ import annotations
+
+import enum
+import hmac
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from wizard.flow.inputs import CustomerAccount, IntegrationSpec
+from wizard.listener.callback import Callback, CodeCallback, GrantCallback
+from wizard.listener.redirect_uri import LoopbackRedirectUri
+from wizard.listener.verdict import Resolution
+from wizard.target import Api
+
+ZOOM = "zoom"
+
+
+class IntegrationAction(enum.StrEnum):
+    CREATE = "create"
+    REUSE = "reuse"
+    ADD_REDIRECT_URI = "add_redirect_uri"
+
+    def describe(self, api: Api = Api.CONNECT, *, done: bool = False) -> str:
+        """In the future before it happens (plan), in the past after (`done`)."""
+        word = api.connector_word
+        where = "the integration's" if api is Api.CONNECT else "the application's callback"
+        if self is IntegrationAction.CREATE:
+            return (
+                f"A new Zoom {word} was created on this Nylas application."
+                if done
+                else f"A new Zoom {word} will be created on this Nylas application."
+            )
+        if self is IntegrationAction.REUSE:
+            return (
+                f"The existing Zoom {word} was reused as it is."
+                if done
+                else f"The existing Zoom {word} will be reused as it is."
+            )
+        verb = "was" if done else "will be"
+        return (
+            f"The existing Zoom {word} {verb} reused, and this computer's redirect URI {verb} "
+            f"added to {where} URIs (the others stay)."
+        )
+
+
+@dataclass(frozen=True)
+class IntegrationInfo:
+    """Connect: the integration. v3: the connector, with the application's callback URIs."""
+
+    api: Api
+    provider: str
+    name: str
+    id: str | None
+    redirect_uris: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class IntegrationPlan:
+    action: IntegrationAction
+    existing: IntegrationInfo | None
+    # v3: the connector is created and the callback URI registered in one plan.
+    registers_redirect_uri: bool = False
+
+
+@dataclass(frozen=True)
+class IntegrationOutcome:
+    integration: IntegrationInfo
+    action: IntegrationAction
+
+
+@dataclass(frozen=True)
+class GrantInfo:
+    id: str
+    provider: str
+    email: str | None
+    grant_status: str | None
+    state: str | None
+    account_id: str | None = None  # Connect only
+    created_at: int | None = None
+    updated_at: int | None = None
+
+    @property
+    def is_valid(self) -> bool:
+        return self.grant_status == "valid"
+
+
+@dataclass(frozen=True)
+class VerifiedGrant:
+    """What a resolver hands on to the flow through the listener."""
+
+    grant: GrantInfo | None  # None: the API could not be asked
+    renewed: bool = False  # v3: this Zoom user's existing grant was re-authenticated
+    note: str | None = None  # why it is not (fully) verified
+
+
+@dataclass(frozen=True)
+class OnboardingResult:
+    grant_id: str
+    provider: str
+    account_id: str | None
+    email: str | None
+    grant_status: str | None
+    verified: bool
+    # Why verification did not confirm the grant (None when verified).
+    verification_note: str | None = None
+    api: str = Api.CONNECT.value
+    customer: str | None = None
+    login_hint: str | None = None
+    renewed: bool = False
+
+
+class PendingAuthorization(Protocol):
+    """One authorization in progress: its link, and how to turn its callback into a grant."""
+
+    @property
+    def url(self) -> str: ...
+
+    @property
+    def expires_at(self) -> int: ...
+
+    @property
+    def id(self) -> str: ...
+
+    async def resolve(self, callback: GrantCallback | CodeCallback) -> Resolution: ...
+
+
+class Backend(Protocol):
+    api: Api
+
+    def parse_callback(self, query: str) -> Callback: ...
+
+    async def check_credentials(self) -> None: ...
+
+    async def plan_integration(self, redirect_uri: LoopbackRedirectUri) -> IntegrationPlan: ...
+
+    async def ensure_integration(self, spec: IntegrationSpec) -> IntegrationOutcome: ...
+
+    async def start_authorization(
+        self, account: CustomerAccount, redirect_uri: LoopbackRedirectUri, state: str
+    ) -> PendingAuthorization: ...
+
+    async def get_grant(self, grant_id: str) -> GrantInfo: ...
+
+    async def delete_grant(self, grant_id: str) -> None: ...
+
+    async def grants_since(self, since: int, account: CustomerAccount) -> Sequence[GrantInfo]: ...
+
+    async def aclose(self) -> None: ...
+
+
+def same_secret(a: str | None, b: str) -> bool:
+    """Constant-time comparison (bytes: compare_digest refuses non-ASCII str)."""
+    return a is not None and hmac.compare_digest(a.encode(), b.encode())
+
+
+def mismatch(
+    grant: GrantInfo, state: str, account: CustomerAccount, *, state_required: bool
+) -> str | None:
+    """Why `grant` is not this authorization's (None when it may be). Checked for every grant
+    before it is accepted: a leaked state must not let another request's grant through."""
+    if grant.provider != ZOOM:
+        return f"Nylas reports provider {grant.provider!r}, not Zoom."
+    if grant.state is not None and not same_secret(grant.state, state):
+        return "Nylas reports this grant for a different authorization."
+    if grant.state is None and state_required:
+        return "Nylas reports no authorization for this grant, so it cannot be matched."
+    if account.account_id and grant.account_id and grant.account_id != account.account_id:
+        return "Nylas reports this grant for another account."
+    if (
+        account.login_hint
+        and grant.email
+        and grant.email.casefold() != account.login_hint.casefold()
+    ):
+        return (
+            f"The Zoom user who consented ({grant.email}) is not the customer's "
+            f"({account.login_hint}): sign in as the customer's Zoom user, or use a private "
+            "window."
+        )
+    return None
+
+
+def status_note(grant: GrantInfo) -> str | None:
+    if grant.is_valid:
+        return None
+    return f"Nylas reports the grant status {grant.grant_status!r}: it needs re-authentication."
