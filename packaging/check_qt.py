@@ -11,9 +11,9 @@ import sys
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-import PySide6  # noqa: E402
-from PySide6.QtCore import QTimer  # noqa: E402
-from PySide6.QtWidgets import QApplication, QLabel  # noqa: E402
+import PySide6
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication, QLabel
 
 ROUNDS = 500  # far below what exhausts None's count on 3.11, far above the noise
 

@@ -17,7 +17,7 @@ class Api(enum.StrEnum):
     CONNECT = "connect"
 
     @property
-    def title(self) -> str:
+    def label(self) -> str:
         return {"v3": "Nylas API v3", "connect": "Connect API (private preview)"}[self.value]
 
     @property
@@ -33,7 +33,7 @@ class Region(enum.StrEnum):
     SANDBOX = "sandbox"
 
     @property
-    def title(self) -> str:
+    def label(self) -> str:
         return {
             "us": "United States",
             "eu": "Europe",
@@ -74,7 +74,7 @@ class Target:
         if region in (Region.US, Region.EU):
             return cls(api, region, _HOSTS[api, region])
         if not base_url:
-            raise ValueError(f"The {region.title.lower()} needs an API URL.")
+            raise ValueError(f"The {region.label.lower()} needs an API URL.")
         return cls(api, region, base_url)
 
     @staticmethod
@@ -92,4 +92,4 @@ class Target:
         return self.base_url + _CALLBACK_PATHS[self.api]
 
     def describe(self) -> str:
-        return f"{self.api.title}, {self.region.title} ({self.base_url})"
+        return f"{self.api.label}, {self.region.label} ({self.base_url})"

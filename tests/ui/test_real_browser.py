@@ -240,7 +240,7 @@ def test_a_silent_browser_is_noticed_and_copy_link_is_offered(
 def make_with_grace(qtbot: QtBot, grace: float) -> Any:
     from wizard.ui.app import create_wizard
 
-    wizard = create_wizard(desktop_browser, sandbox=True, browser_grace=grace)
+    wizard = create_wizard(desktop_browser, sandbox=True, browser_grace=grace, api="connect")
     qtbot.addWidget(wizard)
     wizard.show()
     return wizard

@@ -13,18 +13,23 @@ from wizard.ui.wizard import OnboardingWizard, PageId
 WAIT = 15_000  # ms: generous; these are waits for conditions, not timings
 
 
-def make(qtbot: QtBot, opener: object) -> OnboardingWizard:
-    wizard = create_wizard(opener, sandbox=True)  # type: ignore[arg-type]
+def make(qtbot: QtBot, opener: object, api: str = "connect") -> OnboardingWizard:
+    wizard = create_wizard(opener, sandbox=True, api=api)  # type: ignore[arg-type]
     qtbot.addWidget(wizard)
     wizard.show()
     return wizard
 
 
-def connect(qtbot: QtBot, wizard: OnboardingWizard) -> None:
+def sandbox_checked(qtbot: QtBot, wizard: OnboardingWizard) -> None:
+    """The sandbox's demo credentials are filled in and checked without a click."""
     page = wizard.connection_page
     qtbot.waitUntil(lambda: page.api_url.text().startswith("http://127.0.0.1"), timeout=WAIT)
-    page.check.click()
     qtbot.waitUntil(page.isComplete, timeout=WAIT)
+
+
+def connect(qtbot: QtBot, wizard: OnboardingWizard) -> None:
+    page = wizard.connection_page
+    sandbox_checked(qtbot, wizard)
     assert "Connected" in page.status.message
     wizard.next()
     assert wizard.currentId() == PageId.ZOOM_APP
@@ -102,8 +107,9 @@ def test_decline_then_try_again_succeeds_with_a_new_link(qtbot: QtBot, loop: obj
 def test_wrong_nylas_secret_says_so_and_blocks_next(qtbot: QtBot, loop: object) -> None:
     wizard = make(qtbot, ConsentBot())
     page = wizard.connection_page
-    qtbot.waitUntil(lambda: page.api_url.text().startswith("http://127.0.0.1"), timeout=WAIT)
+    sandbox_checked(qtbot, wizard)
     page.secret.setText("not-the-secret")
+    assert not page.isComplete()
     page.check.click()
     qtbot.waitUntil(lambda: "did not accept" in page.status.message, timeout=WAIT)
     assert not page.isComplete()

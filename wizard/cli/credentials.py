@@ -15,13 +15,20 @@ from pydantic import SecretStr
 
 from wizard.logs import remember_secret
 
-ENV_NAMES = ("NYLAS_CLIENT_ID", "NYLAS_CLIENT_SECRET", "ZOOM_CLIENT_ID", "ZOOM_CLIENT_SECRET")
+# What each API needs from the environment (or a profile, or a prompt). v3's NYLAS_CLIENT_ID
+# (the application id) is optional: it is looked up from the API key.
+ENV_NAMES = {
+    "connect": ("NYLAS_CLIENT_ID", "NYLAS_CLIENT_SECRET", "ZOOM_CLIENT_ID", "ZOOM_CLIENT_SECRET"),
+    "v3": ("NYLAS_API_KEY", "ZOOM_CLIENT_ID", "ZOOM_CLIENT_SECRET"),
+}
+OPTIONAL = {"connect": (), "v3": ("NYLAS_CLIENT_ID",)}
+SECRET_NAMES = frozenset({"NYLAS_CLIENT_SECRET", "NYLAS_API_KEY", "ZOOM_CLIENT_SECRET"})
 
 
 @dataclass(frozen=True)
 class Credentials:
-    nylas_client_id: str
-    nylas_client_secret: SecretStr
+    nylas_client_id: str | None  # Connect: the client id; v3: the application id, if known
+    nylas_secret: SecretStr  # Connect: the client secret; v3: the API key
     zoom_client_id: str
     zoom_client_secret: SecretStr
 
@@ -33,6 +40,7 @@ class MissingCredentials(ValueError):
 def read_credentials(
     env: Mapping[str, str] | None = None,
     *,
+    api: str = "connect",
     fallback: Mapping[str, str] | None = None,
     interactive: bool | None = None,
 ) -> Credentials:
@@ -44,12 +52,13 @@ def read_credentials(
         interactive = sys.stdin.isatty() and sys.stderr.isatty()
     values: dict[str, str] = {}
     missing: list[str] = []
-    for name in ENV_NAMES:
+    for name in (*ENV_NAMES[api], *OPTIONAL[api]):
         value = (env.get(name) or fallback.get(name) or "").strip()
-        if not value and interactive:
-            ask = getpass.getpass if name.endswith("SECRET") else input
+        required = name not in OPTIONAL[api]
+        if not value and interactive and required:
+            ask = getpass.getpass if name in SECRET_NAMES else input
             value = ask(f"{name.replace('_', ' ').title()}: ").strip()
-        if not value:
+        if not value and required:
             missing.append(name)
         values[name] = value
     if missing:
@@ -57,10 +66,11 @@ def read_credentials(
             f"Missing {', '.join(missing)}: set them in the environment, choose a saved profile "
             "with --profile, or run on a terminal to be asked."
         )
-    remember_secret(values["NYLAS_CLIENT_SECRET"], values["ZOOM_CLIENT_SECRET"])
+    secret_name = "NYLAS_API_KEY" if api == "v3" else "NYLAS_CLIENT_SECRET"
+    remember_secret(values[secret_name], values["ZOOM_CLIENT_SECRET"])
     return Credentials(
-        values["NYLAS_CLIENT_ID"],
-        SecretStr(values["NYLAS_CLIENT_SECRET"]),
+        values.get("NYLAS_CLIENT_ID") or None,
+        SecretStr(values[secret_name]),
         values["ZOOM_CLIENT_ID"],
         SecretStr(values["ZOOM_CLIENT_SECRET"]),
     )

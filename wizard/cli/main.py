@@ -7,15 +7,68 @@ network); 2 bad input or environment; 3 timed out or cancelled.
 from __future__ import annotations
 
 import argparse
+import math
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from wizard import __version__
 
 # Only import-free modules here: the wizard's start-up time begins with this file.
-from wizard.defaults import DEFAULT_INTEGRATION_NAME, DEFAULT_REDIRECT_URI
-from wizard.nylas.regions import Region
+from wizard.defaults import (
+    DEFAULT_API,
+    DEFAULT_INTEGRATION_NAME,
+    DEFAULT_REDIRECT_URI,
+    DEFAULT_TIMEOUT,
+    MAX_GRANT_LIFETIME,
+    MAX_TIMEOUT,
+    MIN_GRANT_LIFETIME,
+)
 from wizard.outcome import Outcome
+from wizard.validation import (
+    MAX_CUSTOMER,
+    MAX_LOGIN_HINT,
+    validate_account_id,
+    validate_customer,
+    validate_login_hint,
+    validate_name,
+)
+
+
+def _flag_type(check: Callable[[str], object]) -> Callable[[str], object]:
+    """An argparse type from a validator: its message names the flag (exit 2)."""
+
+    def convert(text: str) -> object:
+        try:
+            return check(text)
+        except ValueError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
+
+    return convert
+
+
+def _seconds(low: float, high: float) -> Callable[[str], float]:
+    def check(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise ValueError(f"{text!r} is not a number of seconds") from None
+        if not math.isfinite(value) or not low <= value <= high:
+            raise ValueError(f"must be between {low:g} and {high:g} seconds, not {text}")
+        return value
+
+    return check
+
+
+def _lifetime(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise ValueError(f"{text!r} is not a whole number of seconds") from None
+    if not MIN_GRANT_LIFETIME <= value <= MAX_GRANT_LIFETIME:
+        raise ValueError(
+            f"must be between {MIN_GRANT_LIFETIME} and {MAX_GRANT_LIFETIME} seconds, not {value}"
+        )
+    return value
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -23,8 +76,10 @@ def build_parser() -> argparse.ArgumentParser:
         prog="zoom-onboard",
         description="Connect a customer's Zoom account to Nylas. "
         "Without a command, opens the wizard.",
-        epilog="Secrets are read from NYLAS_CLIENT_ID, NYLAS_CLIENT_SECRET, ZOOM_CLIENT_ID and "
-        "ZOOM_CLIENT_SECRET, a saved profile, or a hidden prompt: never from the command line.",
+        epilog="Secrets are read from the environment (v3: NYLAS_API_KEY and optionally "
+        "NYLAS_CLIENT_ID; Connect: NYLAS_CLIENT_ID and NYLAS_CLIENT_SECRET; both: ZOOM_CLIENT_ID "
+        "and ZOOM_CLIENT_SECRET), a saved profile, or a hidden prompt: never from the command "
+        "line.",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     parser.add_argument(
@@ -50,14 +105,21 @@ def build_parser() -> argparse.ArgumentParser:
         description="Create or reuse the Zoom integration, create the auth request, open the "
         "browser and wait for the customer's consent.",
     )
+    onboard.add_argument(
+        "--api",
+        choices=["v3", "connect"],
+        default=None,
+        help=f"Nylas API v3 or the Connect API of the private preview (default: the profile's, "
+        f"else {DEFAULT_API})",
+    )
     where = onboard.add_mutually_exclusive_group()
     where.add_argument(
         "--region",
-        choices=[r.value for r in Region],
+        choices=["us", "eu"],
         default=None,
         help="Nylas region of the application (default: us)",
     )
-    where.add_argument("--api-url", metavar="URL", help="a custom Nylas Connect API base URL")
+    where.add_argument("--api-url", metavar="URL", help="a custom Nylas API base URL")
     # SUPPRESS: a subcommand's default must not undo the same flag given before the command.
     where.add_argument(
         "--sandbox",
@@ -69,7 +131,17 @@ def build_parser() -> argparse.ArgumentParser:
         "--profile", metavar="NAME", default=argparse.SUPPRESS, help="use a saved profile"
     )
     onboard.add_argument(
-        "--account-id", metavar="ID", required=True, help="the customer's Nylas account id"
+        "--account-id",
+        metavar="ID",
+        type=_flag_type(validate_account_id),
+        help="Connect: the customer's Nylas account id (required there)",
+    )
+    onboard.add_argument(
+        "--customer",
+        metavar="LABEL",
+        type=_flag_type(validate_customer),
+        help=f"your reference for this customer in the history (v3: required; at most "
+        f"{MAX_CUSTOMER} characters)",
     )
     onboard.add_argument(
         "--redirect-uri",
@@ -81,16 +153,22 @@ def build_parser() -> argparse.ArgumentParser:
         "--integration-name",
         metavar="NAME",
         default=None,
+        type=_flag_type(validate_name),
         help=f"name of the integration if one is created (default {DEFAULT_INTEGRATION_NAME!r})",
     )
     onboard.add_argument(
         "--expires-in",
         metavar="SECONDS",
-        type=int,
+        type=_flag_type(_lifetime),
         default=None,
-        help="grant lifetime for this account (default: the integration's)",
+        help="Connect: grant lifetime for this account (default: the integration's)",
     )
-    onboard.add_argument("--login-hint", metavar="EMAIL", help="the customer's Zoom email")
+    onboard.add_argument(
+        "--login-hint",
+        metavar="EMAIL",
+        type=_flag_type(validate_login_hint),
+        help=f"the customer's Zoom email (at most {MAX_LOGIN_HINT} characters)",
+    )
     onboard.add_argument(
         "--no-browser",
         action="store_true",
@@ -99,9 +177,10 @@ def build_parser() -> argparse.ArgumentParser:
     onboard.add_argument(
         "--timeout",
         metavar="SECONDS",
-        type=float,
-        default=600.0,
-        help="give up waiting for consent after this long (default 600)",
+        type=_flag_type(_seconds(1, MAX_TIMEOUT)),
+        default=None,
+        help=f"give up waiting for consent after this long (default {DEFAULT_TIMEOUT:g}; the "
+        "sign-in link's own expiry ends the wait earlier)",
     )
     onboard.add_argument("--json", action="store_true", help="JSON Lines events on stdout")
 

@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import contextlib
 import json
+import logging
 import os
 import sys
 import time
@@ -13,7 +14,13 @@ from collections.abc import AsyncIterator
 from typing import Any, TextIO
 
 from wizard.cli.credentials import Credentials, read_credentials
-from wizard.defaults import DEFAULT_GRANT_LIFETIME, DEFAULT_INTEGRATION_NAME, DEFAULT_REDIRECT_URI
+from wizard.defaults import (
+    DEFAULT_API,
+    DEFAULT_GRANT_LIFETIME,
+    DEFAULT_INTEGRATION_NAME,
+    DEFAULT_REDIRECT_URI,
+    DEFAULT_TIMEOUT,
+)
 from wizard.flow import (
     AuthUrlReady,
     BrowserSilent,
@@ -22,28 +29,37 @@ from wizard.flow import (
     GrantCaptured,
     IntegrationReady,
     IntegrationSpec,
-    OnboardingFlow,
     OnboardingResult,
     ZoomApp,
 )
 from wizard.flow.browser import no_browser, system_browser
 from wizard.flow.explain import Explanation, explain
+from wizard.flow.factory import NylasCredentials, open_flow
+from wizard.listener.listener import PortInUse
 from wizard.listener.redirect_uri import LoopbackRedirectUri
 from wizard.logs import setup_logging
-from wizard.nylas.client import NylasConnectClient
-from wizard.nylas.regions import Region
 from wizard.outcome import Outcome
 from wizard.store.history import History, HistoryRecorder
 from wizard.store.paths import AppPaths
 from wizard.store.profiles import Profile, ProfileStore
 from wizard.store.secrets import SecretStore
+from wizard.target import Api, Target
+
+log = logging.getLogger("wizard.cli")
 
 
 class Reporter:
     """Prints flow events: JSON Lines for programs, plain lines for people."""
 
-    def __init__(self, as_json: bool, out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> None:
+    def __init__(
+        self,
+        as_json: bool,
+        out: TextIO = sys.stdout,
+        err: TextIO = sys.stderr,
+        api: Api = Api.CONNECT,
+    ) -> None:
         self.as_json = as_json
+        self.api = api
         self.out = out
         self.err = err
 
@@ -56,9 +72,11 @@ class Reporter:
     def on_event(self, event: FlowEvent) -> None:
         match event:
             case IntegrationReady(integration, action):
+                word = integration.api.connector_word.capitalize()
                 self.emit(
                     "integration",
-                    f"Integration {integration.name!r}: {action.describe()}",
+                    f"{word} {integration.name!r}: {action.describe(integration.api, done=True)}",
+                    api=integration.api.value,
                     action=action.value,
                     id=integration.id,
                     name=integration.name,
@@ -95,9 +113,10 @@ class Reporter:
 
     def result(self, result: OnboardingResult) -> None:
         if result.verified:
+            renewed = " (this Zoom user's existing grant was renewed)" if result.renewed else ""
             text = (
                 f"Done. grant_id {result.grant_id} for Zoom user {result.email} "
-                f"(status {result.grant_status})."
+                f"(status {result.grant_status}){renewed}."
             )
         else:
             text = f"Done. grant_id {result.grant_id}, NOT verified: {result.verification_note}"
@@ -110,6 +129,9 @@ class Reporter:
             grant_status=result.grant_status,
             verified=result.verified,
             account_id=result.account_id,
+            customer=result.customer,
+            api=result.api,
+            renewed=result.renewed,
             note=result.verification_note,
         )
 
@@ -138,26 +160,74 @@ def run_onboard(args: argparse.Namespace) -> int:
     try:
         return asyncio.run(_run(args, reporter))
     except Exception as exc:  # every failure ends as a message and an exit code
-        explanation = explain(exc)
+        explanation = _explain_for_cli(exc)
+        # WARNING, so the diagnostics report of an engineer shows every failure an operator saw.
+        log.warning("onboarding failed (%s): %s", explanation.type, explanation.text())
         reporter.error(explanation)
         return int(explanation.outcome)
     except KeyboardInterrupt:
+        log.warning("onboarding cancelled with Ctrl+C")
         reporter.error(Explanation("cancelled", "Cancelled.", "", Outcome.TIMEOUT))
         return int(Outcome.TIMEOUT)
+
+
+def _explain_for_cli(exc: BaseException) -> Explanation:
+    explanation = explain(exc)
+    if isinstance(exc, PortInUse):
+        # The command's words for "choose another port".
+        return Explanation(
+            explanation.type,
+            explanation.message,
+            "Pass another one with --redirect-uri (and register it where the API needs it).",
+            explanation.outcome,
+        )
+    return explanation
+
+
+def _api_of(args: argparse.Namespace, profile: Profile | None) -> Api:
+    if args.api:
+        return Api(args.api)
+    saved = getattr(profile, "api", None)
+    return Api(saved) if saved else Api(DEFAULT_API)
 
 
 async def _run(args: argparse.Namespace, reporter: Reporter) -> int:
     paths = AppPaths.default()
     profile = _profile(args, paths)
+    api = _api_of(args, profile)
+    reporter.api = api
     # Validate everything the operator typed before touching the network.
+    if api is Api.V3 and args.account_id:
+        raise ValueError(
+            "--account-id belongs to the Connect API (--api connect); with v3, name the "
+            "customer with --customer and give their Zoom email with --login-hint."
+        )
+    if api is Api.V3 and args.expires_in is not None:
+        raise ValueError("--expires-in belongs to the Connect API; v3 grants do not expire.")
     redirect_uri = LoopbackRedirectUri.parse(
         args.redirect_uri or (profile.redirect_uri if profile else DEFAULT_REDIRECT_URI)
     )
     account = CustomerAccount(
-        args.account_id, login_hint=args.login_hint, expires_in=args.expires_in
+        args.account_id,
+        login_hint=args.login_hint,
+        expires_in=args.expires_in,
+        customer=args.customer,
     )
+    try:
+        account.require_for(api)
+    except ValueError:
+        flag = "--account-id" if api is Api.CONNECT else "--customer"
+        raise ValueError(
+            f"{flag} is required with --api {api.value}: "
+            + (
+                "the customer's Nylas account id."
+                if api is Api.CONNECT
+                else "a reference of yours for the history, for example 'Acme #123'."
+            )
+        ) from None
     history = History(paths.history_db, paths.history_fallback)
-    async with _api(args, profile) as (region, base_url, creds):
+    timeout = args.timeout if args.timeout is not None else DEFAULT_TIMEOUT
+    async with _api(args, profile, api) as (target, creds):
         spec = IntegrationSpec(
             zoom=ZoomApp(creds.zoom_client_id, creds.zoom_client_secret),
             redirect_uri=redirect_uri,
@@ -165,28 +235,34 @@ async def _run(args: argparse.Namespace, reporter: Reporter) -> int:
             or (profile.integration_name if profile else DEFAULT_INTEGRATION_NAME),
             expires_in=profile.grant_lifetime if profile else DEFAULT_GRANT_LIFETIME,
         )
-        async with NylasConnectClient(
-            base_url, creds.nylas_client_id, creds.nylas_client_secret
-        ) as client:
-            flow = OnboardingFlow(
-                client,
-                no_browser if args.no_browser else system_browser,
-                on_event=reporter.on_event,
-            )
+        flow = open_flow(
+            target,
+            NylasCredentials(creds.nylas_secret, creds.nylas_client_id),
+            no_browser if args.no_browser else system_browser,
+            on_event=reporter.on_event,
+            opens_browser=not args.no_browser,
+        )
+        try:
+            # The port first: nothing is created on Nylas for a URI this computer cannot serve.
+            await flow.check_redirect_port(redirect_uri)
             outcome = await flow.ensure_integration(spec)
             recorder = HistoryRecorder(
                 history,
                 profile=profile.name if profile else "",
-                region=region,
+                region=target.region.value,
                 integration_id=outcome.integration.id,
+                api=api.value,
+                practice=target.practice,
             )
             try:
                 result = await flow.authorize(
-                    account, redirect_uri, timeout=args.timeout, recorder=recorder
+                    account, redirect_uri, timeout=timeout, recorder=recorder
                 )
             finally:
                 for problem in history.problems:
                     reporter.warning(problem)
+        finally:
+            await flow.aclose()
     reporter.result(result)
     return int(Outcome.OK)
 
@@ -215,20 +291,22 @@ def _where(args: argparse.Namespace, profile: Profile | None) -> tuple[str, str 
     return "us", None
 
 
-def _saved_values(profile: Profile | None) -> dict[str, str]:
+# A profile's Nylas secret (keyring kind "nylas_client_secret") is its API's: the client
+# secret for Connect, the API key for v3.
+_SECRET_KINDS = {
+    "connect": (("nylas_client_secret", "NYLAS_CLIENT_SECRET"),),
+    "v3": (("nylas_client_secret", "NYLAS_API_KEY"),),
+}
+
+
+def _saved_values(profile: Profile | None, api: Api) -> dict[str, str]:
     """The profile's ids, and from the keyring only the secrets the environment lacks (each
     keyring read may ask the desktop to unlock it)."""
     if profile is None:
         return {}
     values = {"NYLAS_CLIENT_ID": profile.nylas_client_id, "ZOOM_CLIENT_ID": profile.zoom_client_id}
-    wanted = [
-        (kind, name)
-        for kind, name in (
-            ("nylas_client_secret", "NYLAS_CLIENT_SECRET"),
-            ("zoom_client_secret", "ZOOM_CLIENT_SECRET"),
-        )
-        if not os.environ.get(name, "").strip()
-    ]
+    kinds = (*_SECRET_KINDS[api.value], ("zoom_client_secret", "ZOOM_CLIENT_SECRET"))
+    wanted = [(kind, name) for kind, name in kinds if not os.environ.get(name, "").strip()]
     secrets = SecretStore() if wanted else None
     for kind, name in wanted:
         assert secrets is not None
@@ -240,9 +318,9 @@ def _saved_values(profile: Profile | None) -> dict[str, str]:
 
 @contextlib.asynccontextmanager
 async def _api(
-    args: argparse.Namespace, profile: Profile | None
-) -> AsyncIterator[tuple[str, str, Credentials]]:
-    """Region, API base URL and credentials; for the sandbox, one running in this process."""
+    args: argparse.Namespace, profile: Profile | None, api: Api
+) -> AsyncIterator[tuple[Target, Credentials]]:
+    """The target and credentials; for the sandbox, one running in this process."""
     region, api_url = _where(args, profile)
     if region == "sandbox":
         from wizard.sandbox import SandboxServer
@@ -250,17 +328,19 @@ async def _api(
         async with SandboxServer() as sandbox:
             demo = sandbox.credentials
             creds = read_credentials(
+                api=api.value,
                 fallback={
-                    "NYLAS_CLIENT_ID": demo.nylas_client_id,
+                    "NYLAS_CLIENT_ID": demo.nylas_client_id if api is Api.CONNECT else "",
                     "NYLAS_CLIENT_SECRET": demo.nylas_client_secret,
+                    "NYLAS_API_KEY": demo.v3_api_key,
                     "ZOOM_CLIENT_ID": demo.zoom_client_id,
                     "ZOOM_CLIENT_SECRET": demo.zoom_client_secret,
                 },
                 interactive=False,
             )
-            yield region, sandbox.url, creds
+            yield Target.of(api, "sandbox", sandbox.url), creds
         return
-    base_url = api_url if region == "custom" and api_url else Region(region).base_url
+    target = Target.of(api, region, api_url)
     # The keyring may block (D-Bus): read it off the event loop.
-    saved = await asyncio.to_thread(_saved_values, profile)
-    yield region, base_url, read_credentials(fallback=saved)
+    saved = await asyncio.to_thread(_saved_values, profile, api)
+    yield target, read_credentials(api=api.value, fallback=saved)

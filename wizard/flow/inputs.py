@@ -2,19 +2,27 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from pydantic import SecretStr
 
 from wizard.defaults import DEFAULT_GRANT_LIFETIME, DEFAULT_INTEGRATION_NAME
 from wizard.listener.redirect_uri import LoopbackRedirectUri
-from wizard.nylas.models import MAX_EXPIRES_IN, MIN_EXPIRES_IN
+from wizard.validation import (
+    validate_account_id,
+    validate_customer,
+    validate_lifetime,
+    validate_login_hint,
+    validate_name,
+)
 
-# Nylas account ids are opaque tokens; letters, digits and a few separators cover them.
-_ACCOUNT_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:@-]{0,255}")
-_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+__all__ = [
+    "CustomerAccount",
+    "IntegrationSpec",
+    "ZoomApp",
+    "validate_account_id",
+    "validate_lifetime",
+]
 
 
 @dataclass(frozen=True)
@@ -84,76 +92,3 @@ class CustomerAccount:
     def label(self) -> str:
         """How the operator knows this customer, for messages."""
         return self.customer or self.account_id or self.login_hint or "this customer"
-
-
-MAX_LOGIN_HINT = 254  # the longest email address (RFC 5321 path limit)
-MAX_CUSTOMER = 200
-
-
-def validate_login_hint(text: str) -> str:
-    hint = text.strip()
-    if len(hint) > MAX_LOGIN_HINT:
-        raise ValueError(
-            f"The Zoom login hint is {len(hint)} characters long; an email address has at "
-            f"most {MAX_LOGIN_HINT}. Enter the customer's Zoom email or leave it empty."
-        )
-    if not _EMAIL.fullmatch(hint) or _CONTROL.search(hint):
-        raise ValueError(
-            f"The Zoom login hint {hint[:60]!r} is not an email address; "
-            "enter the customer's Zoom email or leave it empty."
-        )
-    return hint
-
-
-def validate_customer(text: str | None) -> str | None:
-    value = (text or "").strip()
-    if not value:
-        return None
-    if _CONTROL.search(value):
-        raise ValueError(
-            "The customer reference contains control characters (a line break, a tab or an "
-            "escape); type it on one line."
-        )
-    if len(value) > MAX_CUSTOMER:
-        raise ValueError(
-            f"The customer reference is {len(value)} characters long; keep it to at most "
-            f"{MAX_CUSTOMER}."
-        )
-    return value
-
-
-def validate_name(text: str, what: str = "integration name", limit: int = 256) -> str:
-    value = text.strip()
-    if not value:
-        raise ValueError(f"Enter a name for the {what}, for example 'Zoom'.")
-    if _CONTROL.search(value):
-        raise ValueError(
-            f"The {what} contains control characters (a line break, a tab or an escape); "
-            "type it on one line."
-        )
-    if len(value) > limit:
-        raise ValueError(
-            f"The {what} is {len(value)} characters long; at most {limit} are allowed."
-        )
-    return value
-
-
-def validate_account_id(text: str) -> str:
-    value = text.strip()
-    if not value:
-        raise ValueError("Enter the customer's Nylas account id.")
-    if not _ACCOUNT_ID.fullmatch(value):
-        raise ValueError(
-            f"{value[:40]!r} is not a Nylas account id: use only letters, digits and . _ : @ -, "
-            "at most 256 characters, as shown in the Nylas dashboard."
-        )
-    return value
-
-
-def validate_lifetime(seconds: int) -> int:
-    if not MIN_EXPIRES_IN <= seconds <= MAX_EXPIRES_IN:
-        raise ValueError(
-            f"A grant lifetime must be between {MIN_EXPIRES_IN} seconds and "
-            f"{MAX_EXPIRES_IN // 86400} days; {seconds} seconds is outside that."
-        )
-    return seconds

@@ -70,6 +70,10 @@ BrowserOpener = Callable[[str], Awaitable[bool]]
 LINK_GRACE_SECONDS = 60.0
 OPENER_GRACE_SECONDS = 2.0
 STATE_BYTES = 32  # 256 bits; the issue asks for at least 128
+NOBODY_OPENED_HINT = (
+    "Nobody opened the sign-in link on this computer. Open it in a browser here (a private "
+    "window if your own Zoom account is signed in), then try again."
+)
 
 
 def state_digest(state: str) -> str:
@@ -96,7 +100,10 @@ class OnboardingFlow:
         on_event: Callable[[FlowEvent], None] = lambda event: None,
         recorder: GrantRecorder | None = None,
         browser_grace: float = 15.0,
+        opens_browser: bool = True,
     ) -> None:
+        """`opens_browser` False: the operator opens the link themselves (--no-browser), so a
+        silent listener means nobody opened it yet, not a browser that failed to start."""
         if isinstance(backend, NylasConnectClient):
             backend = ConnectBackend(backend)
         self.backend: Backend = backend
@@ -104,6 +111,7 @@ class OnboardingFlow:
         self.on_event = on_event
         self.recorder = recorder
         self.browser_grace = browser_grace
+        self.opens_browser = opens_browser
 
     @classmethod
     def for_api(
@@ -175,6 +183,7 @@ class OnboardingFlow:
             resolve=self._resolver(auth),
             on_grant=self._record_capture(account, recorder),
             launch_target=auth.url,
+            silent_hint=None if self.opens_browser else NOBODY_OPENED_HINT,
         )
         await listener.start()  # a busy port fails here, before any browser opens
         launch_url = listener.launch_url or auth.url

@@ -144,6 +144,7 @@ class CallbackListener:
         launch_target: str | None = None,
         parse: CallbackParser = parse_callback,
         resolve: Resolver | None = None,
+        silent_hint: str | None = None,
     ) -> None:
         """`parse` reads the API's callback (Connect: grant id; v3: code and state).
         `resolve` turns a callback into a grant (v3: the code exchange) and checks it with the
@@ -154,6 +155,7 @@ class CallbackListener:
         self._expected_state = expected_state.encode("utf-8")
         self._expected_provider = expected_provider
         self._parse = parse
+        self._silent_hint = silent_hint
         self._resolve = resolve or (_legacy_resolver(verify) if verify is not None else None)
         self._on_grant = on_grant
         self._limits = limits or DEFAULT_LIMITS
@@ -277,11 +279,11 @@ class CallbackListener:
                 "Start the connection again and complete the Zoom consent in the browser."
             )
         else:
-            hint = (
+            hint = self._silent_hint or (
                 "The browser never came back to this computer, so it probably did not open. "
                 "Open the sign-in link shown in the app in a browser yourself, then try again."
             )
-        log.info("no callback within %g s (browser reached: %s)", timeout, self.reached.is_set())
+        log.warning("no callback within %g s (browser reached: %s)", timeout, self.reached.is_set())
         return ListenerTimeout(f"No answer from the browser within {timeout:g} seconds. {hint}")
 
     async def _flush_final_page(self) -> None:

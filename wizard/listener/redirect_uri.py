@@ -22,6 +22,9 @@ class InvalidRedirectUri(ValueError):
     """The text is not a redirect URI this listener can serve; the message says how to fix it."""
 
 
+MAX_PATH = 1024
+
+
 def _ipv6_loopback_available() -> bool:
     # has_ipv6 only says Python was built with it; the trial bind says the machine has ::1.
     if not socket.has_ipv6:
@@ -53,6 +56,12 @@ class LoopbackRedirectUri:
             )
         if not 0 <= self.port <= 65535:
             raise InvalidRedirectUri(f"port {self.port} is outside 0..65535")
+        if len(self.path) > MAX_PATH:
+            # The callback's request line (path, code, state) must fit the listener's limits.
+            raise InvalidRedirectUri(
+                f"the path is {len(self.path)} characters long; at most {MAX_PATH} can be "
+                "served: use a short one like /callback"
+            )
         if not _PATH_RE.fullmatch(self.path) or _has_dot_segment(self.path):
             raise InvalidRedirectUri(f"path {self.path!r} must start with / and be plain")
 

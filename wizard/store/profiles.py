@@ -23,13 +23,14 @@ from typing import NoReturn
 from urllib.parse import urlsplit
 
 from wizard.defaults import DEFAULT_GRANT_LIFETIME, DEFAULT_INTEGRATION_NAME, DEFAULT_REDIRECT_URI
-from wizard.flow.inputs import validate_lifetime
+from wizard.validation import validate_lifetime
 from wizard.listener.redirect_uri import InvalidRedirectUri, LoopbackRedirectUri
 
 __all__ = ["FILE_VERSION", "MAX_NAME_LENGTH", "REGIONS", "Profile", "ProfileError", "ProfileStore"]
 
 FILE_VERSION = 1
 REGIONS = ("us", "eu", "sandbox", "custom")
+APIS = ("v3", "connect")
 MAX_NAME_LENGTH = 64
 
 
@@ -47,8 +48,12 @@ class Profile:
     integration_name: str = DEFAULT_INTEGRATION_NAME
     redirect_uri: str = DEFAULT_REDIRECT_URI
     grant_lifetime: int = DEFAULT_GRANT_LIFETIME  # seconds
+    # Profiles saved before v3 existed were for the Connect API; new ones name theirs.
+    api: str = "connect"
 
     def __post_init__(self) -> None:
+        if self.api not in APIS:
+            raise ProfileError(f"Unknown API {self.api!r}: choose one of {', '.join(APIS)}.")
         # Frozen: normalised values are set through object.__setattr__.
         object.__setattr__(self, "name", validate_name(self.name))
         region = self.region.strip().lower()

@@ -37,11 +37,15 @@ def create_wizard(
     *,
     sandbox: bool = False,
     browser_grace: float = 20.0,
+    api: str | None = None,
 ) -> OnboardingWizard:
-    """The window with its session; `sandbox` preselects the offline sandbox. After
-    `browser_grace` seconds with no browser at the listener, the consent page says so."""
+    """The window with its session; `sandbox` preselects the offline sandbox, `api` the Nylas
+    API (default v3). After `browser_grace` seconds with no browser at the listener, the
+    consent page says so."""
     session = WizardSession(opener, browser_grace=browser_grace)
     wizard = OnboardingWizard(session)
+    if api is not None:
+        wizard.connection_page.select_api(api)
     if sandbox:
         wizard.connection_page.select_region("sandbox")
     return wizard

@@ -34,16 +34,19 @@ if TYPE_CHECKING:
     from wizard.store.history import History
     from wizard.store.profiles import ProfileStore
     from wizard.store.secrets import SecretStore
+    from wizard.target import Target
 
 # What the wizard will need, loaded on a worker thread right after the window first shows.
 CORE_MODULES = (
     "wizard.flow",
     "wizard.flow.explain",
+    "wizard.flow.factory",
+    "wizard.flow.connect_backend",
+    "wizard.flow.v3_backend",
     "wizard.store.profiles",
     "wizard.store.history",
     "wizard.store.secrets",
     "wizard.sandbox",
-    "wizard.sandbox.consent_bot",
 )
 
 
@@ -73,8 +76,7 @@ class WizardSession(QObject):
         self.browser_grace = browser_grace
         self.sandbox: SandboxServer | None = None
         self.flow: OnboardingFlow | None = None
-        self.api_url: str = ""
-        self.region: str = ""
+        self.target: Target | None = None
         self.integration: IntegrationOutcome | None = None
         self.spec: IntegrationSpec | None = None
         self.account: CustomerAccount | None = None
@@ -108,16 +110,31 @@ class WizardSession(QObject):
         from wizard.store.history import HistoryRecorder
 
         self.integration = outcome
+        assert self.target is not None
         self.recorder = HistoryRecorder(
             self.history,
             profile=self.profile_name or "",
-            region=self.region,
+            region=self.target.region.value,
             integration_id=outcome.integration.id,
+            api=self.target.api.value,
+            practice=self.target.practice,
         )
 
     @property
+    def region(self) -> str:
+        return self.target.region.value if self.target else ""
+
+    @property
+    def api_url(self) -> str:
+        return self.target.base_url if self.target else ""
+
+    @property
+    def api(self) -> str:
+        return self.target.api.value if self.target else ""
+
+    @property
     def in_sandbox(self) -> bool:
-        return self.region == "sandbox"
+        return self.target is not None and self.target.practice
 
     async def start_sandbox(self) -> SandboxServer:
         if self.sandbox is None:
@@ -128,8 +145,10 @@ class WizardSession(QObject):
             log.info("in-process sandbox at %s", sandbox.url)
         return self.sandbox
 
-    async def connect(self, region: str, api_url: str, client_id: str, secret: str) -> None:
-        """Replace the flow with one for these credentials and check them (raises on failure).
+    async def open_connection(self, target: Target, client_id: str, secret: str) -> None:
+        """Replace the flow with one for this target and these credentials and check them
+        (raises on failure). `client_id`: Connect's client id, or v3's application id (may be
+        empty: it is looked up from the API key; read it back with `application_id`).
 
         Everything that needs the core happens on a worker thread, so a first click made while
         the core is still loading never waits on an import lock in the Qt thread."""
@@ -139,7 +158,7 @@ class WizardSession(QObject):
         # when installed), which blocked the Qt loop for 100-300 ms (bench/run.py, row 4).
         flow = await asyncio.to_thread(
             _new_flow,
-            api_url,
+            target,
             client_id,
             secret,
             self.opener,
@@ -151,9 +170,21 @@ class WizardSession(QObject):
         except BaseException:
             await flow.aclose()
             raise
-        self.flow, self.api_url, self.region = flow, api_url, region
+        self.flow, self.target = flow, target
         self.integration = None
         self.sandboxChanged.emit(self.in_sandbox)
+
+    async def application_id(self) -> str | None:
+        """v3: the application id the API key belongs to (None for Connect)."""
+        backend = getattr(self.flow, "backend", None)
+        lookup = getattr(backend, "application_id", None)
+        return await lookup() if lookup is not None else None
+
+    def grant_deleted(self, grant_id: str) -> None:
+        """The operator revoked a grant (the wrong Zoom user consented)."""
+        if grant_id in self.grants_this_session:
+            self.grants_this_session.remove(grant_id)
+        log.warning("grant %s deleted on Nylas by the operator", grant_id)
 
     def _forward(self, event: FlowEvent) -> None:
         self.flowEvent.emit(event)
@@ -171,13 +202,13 @@ class WizardSession(QObject):
 
 
 def _new_flow(
-    api_url: str, client_id: str, secret: str, *args: Any, **kwargs: Any
+    target: Target, client_id: str, secret: str, *args: Any, **kwargs: Any
 ) -> OnboardingFlow:
     from pydantic import SecretStr
 
-    from wizard.flow import OnboardingFlow
+    from wizard.flow.factory import NylasCredentials, open_flow
 
-    return OnboardingFlow.for_api(api_url, client_id, SecretStr(secret), *args, **kwargs)
+    return open_flow(target, NylasCredentials(SecretStr(secret), client_id), *args, **kwargs)
 
 
 def _new_secret_store() -> SecretStore:

@@ -38,6 +38,10 @@ class SecretLineEdit(QLineEdit):
         self.toggle.toggled.connect(self._on_toggled)
         layout.addWidget(self.toggle)
 
+    def set_accessible_name(self, name: str) -> None:
+        self.setAccessibleName(name)
+        self.toggle.setAccessibleName(f"Show {name}")
+
     def _on_toggled(self, shown: bool) -> None:
         self.setEchoMode(QLineEdit.EchoMode.Normal if shown else QLineEdit.EchoMode.Password)
         self.toggle.setText("Hide" if shown else "Show")

@@ -10,7 +10,7 @@ from PySide6.QtGui import QCloseEvent, QGuiApplication
 from PySide6.QtWidgets import QWidget, QWizard
 
 from wizard.ui import crash
-from wizard.ui.pages.account import AccountPage
+from wizard.ui.pages.account import AccountPage, V3AccountPage
 from wizard.ui.pages.authorization import AuthorizationPage
 from wizard.ui.pages.base import BasePage
 from wizard.ui.pages.connection import ConnectionPage
@@ -33,6 +33,7 @@ class PageId(enum.IntEnum):
     ACCOUNT = 3
     AUTHORIZATION = 4
     DONE = 5
+    ACCOUNT_V3 = 6  # after DONE in number only: IntegrationPage.nextId chooses the account page
 
 
 class OnboardingWizard(QWizard):
@@ -58,6 +59,7 @@ class OnboardingWizard(QWizard):
         self.zoom_app_page = ZoomAppPage()
         self.integration_page = IntegrationPage()
         self.account_page = AccountPage()
+        self.v3_account_page = V3AccountPage()
         self.authorization_page = AuthorizationPage()
         # Named *_page: an attribute `done` would hide QDialog.done() from Qt and crash on close.
         self.done_page = DonePage()
@@ -68,6 +70,7 @@ class OnboardingWizard(QWizard):
             (PageId.ACCOUNT, self.account_page),
             (PageId.AUTHORIZATION, self.authorization_page),
             (PageId.DONE, self.done_page),
+            (PageId.ACCOUNT_V3, self.v3_account_page),
         ):
             self.setPage(page_id, page)
         session.sandboxChanged.connect(self._sandbox_changed)
@@ -105,12 +108,21 @@ class OnboardingWizard(QWizard):
         )
         self._diagnostics.start(report, QGuiApplication.clipboard().setText, crash.show_crash)
 
+    def account_page_id(self) -> PageId:
+        return PageId.ACCOUNT_V3 if self.session.api == "v3" else PageId.ACCOUNT
+
+    def current_account_page(self) -> AccountPage | V3AccountPage:
+        return self.v3_account_page if self.session.api == "v3" else self.account_page
+
     def onboard_another(self) -> None:
         """Back to the account page, keeping the connection and the integration."""
         self.session.result = None
-        while self.currentId() != PageId.ACCOUNT:
+        target = self.account_page_id()
+        while self.currentId() != target and self.currentId() != PageId.CONNECTION:
             self.back()
-        self.account_page.clear()
+        self.current_account_page().clear()
+        # initializePage is not run on Back: say here how far this session has come.
+        self.current_account_page().initializePage()
 
     def closeEvent(self, event: QCloseEvent) -> None:
         # Every wait of every page and widget ends with the window.

@@ -1,81 +1,136 @@
-"""Page 4: the customer account to connect (Nylas account_id), validated as it is typed."""
+"""Page 4: the customer to connect, validated as it is typed, one page per API.
+
+Connect: the customer's Nylas account id (and optionally their Zoom email and a grant lifetime).
+v3: the customer's Zoom email (the login hint, which also renews that user's existing grant) and
+a reference of the operator's own for the history (v3 grants have no Nylas account id).
+"""
 
 from __future__ import annotations
 
 from PySide6.QtWidgets import QCheckBox, QFormLayout, QLabel, QLineEdit, QSpinBox, QWidget
 
+from wizard.defaults import DAY, DEFAULT_GRANT_LIFETIME
 from wizard.ui.pages.base import BasePage
 from wizard.ui.widgets import StatusLine
 
-DAY = 86_400
 
+class _AccountPage(BasePage):
+    """What both account pages share: one inline problem line, checked as the operator types
+    (the same style for every field), and the session count."""
 
-class AccountPage(BasePage):
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(
-            "Customer account",
-            "The Nylas account the Zoom grant will belong to.",
-            parent,
-        )
-        form = QFormLayout()
-        self.account_id = QLineEdit(self)
-        self.account_id.setAccessibleName("Nylas account id")
-        self.account_id.setPlaceholderText("as shown in the Nylas dashboard")
-        self.account_error = QLabel(self)
-        self.account_error.setWordWrap(True)
-        self.account_error.setAccessibleName("Account id problem")
-        self.login_hint = QLineEdit(self)
-        self.login_hint.setAccessibleName("Zoom login hint")
-        self.login_hint.setPlaceholderText("optional: the customer's Zoom email")
-        self.override = QCheckBox("&Override the grant lifetime for this account", self)
-        self.lifetime = QSpinBox(self)
-        self.lifetime.setRange(1, 3650)
-        self.lifetime.setValue(14)
-        self.lifetime.setSuffix(" days")
-        self.lifetime.setAccessibleName("Grant lifetime override")
-        self.lifetime.setEnabled(False)
-        self.override.toggled.connect(self.lifetime.setEnabled)
-        form.addRow("Nylas &account id:", self.account_id)
-        form.addRow("", self.account_error)
-        form.addRow("Zoom login hin&t:", self.login_hint)
-        form.addRow("", self.override)
-        form.addRow("Grant &lifetime:", self.lifetime)
-        self.body.addLayout(form)
+    def __init__(self, subtitle: str, parent: QWidget | None = None) -> None:
+        super().__init__("Customer account", subtitle, parent)
+        self.form = QFormLayout()
+        self.body.addLayout(self.form)
+        self.problem = QLabel(self)
+        self.problem.setWordWrap(True)
+        self.problem.setAccessibleName("Problem")
+        self.problem.setVisible(False)
         self.status = StatusLine(self)
+
+    def _finish_layout(self) -> None:
+        self.body.addWidget(self.problem)
         self.body.addWidget(self.status)
         self.body.addStretch(1)
-        self.account_id.textChanged.connect(self._account_edited)
-        self.account_error.setVisible(False)
+
+    def first_field(self) -> QLineEdit:
+        raise NotImplementedError
 
     def initializePage(self) -> None:
         super().initializePage()
         done = len(self.session.grants_this_session)
         if done:
             self.status.info(f"{done} account(s) onboarded in this session. Enter the next one.")
-        self.account_id.setFocus()
+        self.first_field().setFocus()
 
-    def clear(self) -> None:
-        self.account_id.clear()
-        self.login_hint.clear()
-        self.override.setChecked(False)
-        self.status.clear()
+    def _check(self) -> str:
+        """The first problem of what is typed ("" when none)."""
+        raise NotImplementedError
 
-    def _account_edited(self) -> None:
-        text = self.account_id.text()
-        problem = ""
-        if text.strip():
-            from wizard.flow import validate_account_id  # the core loads after the window
-
-            try:
-                validate_account_id(text)
-            except ValueError as exc:
-                problem = str(exc)
-        self.account_error.setText(problem)
-        self.account_error.setVisible(bool(problem))
+    def _edited(self) -> None:
+        problem = self._check()
+        self.problem.setText(problem)
+        self.problem.setVisible(bool(problem))
         self.completeChanged.emit()
 
+    def _required_filled(self) -> bool:
+        raise NotImplementedError
+
     def isComplete(self) -> bool:
-        return bool(self.account_id.text().strip()) and not self.account_error.text()
+        return self._required_filled() and not self.problem.text()
+
+    def clear(self) -> None:
+        for field in self.findChildren(QLineEdit):
+            field.clear()
+        self.status.clear()
+
+    def nextId(self) -> int:
+        from wizard.ui.wizard import PageId
+
+        return int(PageId.AUTHORIZATION)
+
+
+def _problem_of(check: object, text: str) -> str:
+    if not text.strip():
+        return ""
+    try:
+        check(text)  # type: ignore[operator]
+    except ValueError as exc:
+        return str(exc)
+    return ""
+
+
+class AccountPage(_AccountPage):
+    """Connect API."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__("The Nylas account the Zoom grant will belong to.", parent)
+        self.account_id = QLineEdit(self)
+        self.account_id.setAccessibleName("Nylas account id")
+        self.account_id.setPlaceholderText("as shown in the Nylas dashboard")
+        self.login_hint = QLineEdit(self)
+        self.login_hint.setAccessibleName("Zoom login hint")
+        self.login_hint.setPlaceholderText("optional: the customer's Zoom email")
+        self.customer = QLineEdit(self)
+        self.customer.setAccessibleName("Customer reference")
+        self.customer.setPlaceholderText("optional: for the history, e.g. Acme #123")
+        self.override = QCheckBox("&Override the grant lifetime for this account", self)
+        self.lifetime = QSpinBox(self)
+        self.lifetime.setRange(1, 3650)
+        self.lifetime.setValue(DEFAULT_GRANT_LIFETIME // DAY)
+        self.lifetime.setSuffix(" days")
+        self.lifetime.setAccessibleName("Grant lifetime override")
+        self.lifetime.setEnabled(False)
+        self.override.toggled.connect(self.lifetime.setEnabled)
+        self.form.addRow("Nylas &account id:", self.account_id)
+        self.form.addRow("Zoom login hin&t:", self.login_hint)
+        self.form.addRow("Customer &reference:", self.customer)
+        self.form.addRow("", self.override)
+        self.form.addRow("Grant &lifetime:", self.lifetime)
+        self._finish_layout()
+        # Kept for callers and tests that look for the account id's problem.
+        self.account_error = self.problem
+        for field in (self.account_id, self.login_hint, self.customer):
+            field.textChanged.connect(self._edited)
+
+    def first_field(self) -> QLineEdit:
+        return self.account_id
+
+    def clear(self) -> None:
+        super().clear()
+        self.override.setChecked(False)
+
+    def _check(self) -> str:
+        from wizard.validation import validate_account_id, validate_customer, validate_login_hint
+
+        return (
+            _problem_of(validate_account_id, self.account_id.text())
+            or _problem_of(validate_login_hint, self.login_hint.text())
+            or _problem_of(validate_customer, self.customer.text())
+        )
+
+    def _required_filled(self) -> bool:
+        return bool(self.account_id.text().strip())
 
     def validatePage(self) -> bool:
         from wizard.flow import CustomerAccount
@@ -85,7 +140,56 @@ class AccountPage(BasePage):
                 self.account_id.text(),
                 login_hint=self.login_hint.text(),
                 expires_in=self.lifetime.value() * DAY if self.override.isChecked() else None,
-            )
+                customer=self.customer.text(),
+            ).require_for("connect")
+        except ValueError as exc:
+            self.status.error(str(exc))
+            return False
+        self.status.clear()
+        return True
+
+
+class V3AccountPage(_AccountPage):
+    """Nylas API v3."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(
+            "The customer whose Zoom user will consent. Their Zoom email also renews that "
+            "user's existing grant instead of making a second one.",
+            parent,
+        )
+        self.login_hint = QLineEdit(self)
+        self.login_hint.setAccessibleName("Customer's Zoom email")
+        self.login_hint.setPlaceholderText("recommended: the customer's Zoom email")
+        self.customer = QLineEdit(self)
+        self.customer.setAccessibleName("Customer reference")
+        self.customer.setPlaceholderText("for the history, e.g. Acme #123 or a ticket number")
+        self.form.addRow("Customer's Zoom &email:", self.login_hint)
+        self.form.addRow("Customer &reference:", self.customer)
+        self._finish_layout()
+        for field in (self.login_hint, self.customer):
+            field.textChanged.connect(self._edited)
+
+    def first_field(self) -> QLineEdit:
+        return self.login_hint
+
+    def _check(self) -> str:
+        from wizard.validation import validate_customer, validate_login_hint
+
+        return _problem_of(validate_login_hint, self.login_hint.text()) or _problem_of(
+            validate_customer, self.customer.text()
+        )
+
+    def _required_filled(self) -> bool:
+        return bool(self.customer.text().strip())
+
+    def validatePage(self) -> bool:
+        from wizard.flow import CustomerAccount
+
+        try:
+            self.session.account = CustomerAccount(
+                login_hint=self.login_hint.text(), customer=self.customer.text()
+            ).require_for("v3")
         except ValueError as exc:
             self.status.error(str(exc))
             return False

@@ -103,7 +103,10 @@ class AuthorizationPage(BasePage):
         assert flow is not None and session.account is not None and session.spec is not None
         self._result = None
         self._launch_url = ""
+        self._expires_at = None
         self.url.clear()
+        for widget in (self.url, self.copy, self.open_again):
+            widget.setEnabled(True)
         self._show_link(False)
         self._set_waiting(True)
         self.status.busy("Creating the authorization request...")
@@ -192,24 +195,33 @@ class AuthorizationPage(BasePage):
 
         self._tick.stop()
         self._set_waiting(False)
+        self._retire_link()
+        text = explain(exc).text()
         if isinstance(exc, PortInUse):
             # The port was free on the Zoom app page; past the commit page it cannot change.
-            self.status.error(
-                f"Port {exc.port} was taken by another program after it was checked. Close "
-                "that program and use Try again, or start the wizard again to choose another "
-                "port."
-            )
-        else:
-            self.status.error(explain(exc).text())
+            text += " Close that program and use Try again."
+        self.status.error(text)
         self.try_again.setFocus()
 
     def _cancelled(self) -> None:
         self._tick.stop()
         self._set_waiting(False)
+        self._retire_link()
         self.status.info(
-            "Stopped waiting; the link no longer works on this computer. Use Try "
-            "again for a new link."
+            "Stopped waiting. A consent given now with the old link will not be caught on "
+            "this computer. Use Try again for a new link."
         )
+
+    def _retire_link(self) -> None:
+        """Nothing on the page offers a link this computer no longer listens for."""
+        self.url.clear()
+        for widget in (self.url, self.copy, self.open_again):
+            widget.setEnabled(False)
+        if self._expires_at is not None:
+            self.countdown.setText(
+                "The old link is no longer watched here: a consent given with it now will not "
+                "be caught."
+            )
 
     # -- helpers ---------------------------------------------------------------------------
 

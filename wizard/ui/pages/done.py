@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont
-from PySide6.QtWidgets import QFormLayout, QHBoxLayout, QLabel, QPushButton, QWidget
+from PySide6.QtWidgets import (
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QMessageBox,
+    QPushButton,
+    QWidget,
+)
 
 from wizard.ui.pages.base import BasePage
 from wizard.ui.widgets import CopyButton, StatusLine
@@ -33,11 +40,13 @@ class DonePage(BasePage):
 
         form = QFormLayout()
         self.account = QLabel(self)
+        self.customer = QLabel(self)
         self.provider = QLabel(self)
         self.email = QLabel(self)
         self.grant_status = QLabel(self)
         for label, widget in (
             ("Nylas account:", self.account),
+            ("Customer:", self.customer),
             ("Provider:", self.provider),
             ("Zoom user:", self.email),
             ("Grant status:", self.grant_status),
@@ -46,6 +55,7 @@ class DonePage(BasePage):
             widget.setAccessibleName(label.rstrip(":"))
             form.addRow(label, widget)
         self.body.addLayout(form)
+        self.form = form
         self.verification = StatusLine(self)
         self.body.addWidget(self.verification)
 
@@ -55,22 +65,40 @@ class DonePage(BasePage):
         self.another.clicked.connect(lambda: self.owner().onboard_another())
         row.addWidget(self.another)
         row.addStretch(1)
+        self.delete = QPushButton("Dele&te this grant...", self)
+        self.delete.setAutoDefault(False)
+        self.delete.setToolTip("For when the wrong Zoom user consented: revokes the grant on Nylas")
+        self.delete.clicked.connect(self.ask_delete)
+        row.addWidget(self.delete)
+        self.confirm: QMessageBox | None = None
         self.body.addLayout(row)
         self.body.addStretch(1)
+
+    def nextId(self) -> int:
+        return -1  # the last page, though the v3 account page has a higher id
 
     def initializePage(self) -> None:
         super().initializePage()
         result = self.session.result
         assert result is not None
         self.grant_id.setText(result.grant_id)
-        self.account.setText(result.account_id)
+        self.account.setText(result.account_id or "")
+        self.form.setRowVisible(self.account, bool(result.account_id))
+        self.customer.setText(result.customer or "")
+        self.form.setRowVisible(self.customer, bool(result.customer))
         self.provider.setText(result.provider)
         self.email.setText(result.email or "unknown")
         self.grant_status.setText(result.grant_status or "unknown")
+        self.delete.setEnabled(True)
         if result.verified:
+            renewed = (
+                " It was already connected: its existing grant was renewed (same grant id)."
+                if result.renewed
+                else ""
+            )
             self.verification.ok(
-                f"Verified with Nylas: the grant belongs to Zoom user {result.email}. If that "
-                "is not the customer's Zoom user, delete the grant and try again in a private "
+                f"Verified with Nylas: the grant belongs to Zoom user {result.email}.{renewed} "
+                "If that is not the customer's Zoom user, delete it and try again in a private "
                 "window."
             )
         else:
@@ -78,4 +106,51 @@ class DonePage(BasePage):
                 f"Not verified: {result.verification_note} The grant id above was received and "
                 "saved; check it in the Nylas dashboard."
             )
-        self.copy.setFocus()
+        # Return starts the next customer, never closes the window (Finish is no default).
+        self.another.setDefault(True)
+        self.another.setFocus()
+
+    def ask_delete(self) -> None:
+        result = self.session.result
+        if result is None:
+            return
+        who = result.email or "an unknown Zoom user"
+        box = QMessageBox(
+            QMessageBox.Icon.Warning,
+            "Delete this grant?",
+            f"Delete the grant {result.grant_id} of Zoom user {who}?\n\nNylas revokes it for "
+            "good; the customer must consent again to be connected.",
+            QMessageBox.StandardButton.Cancel,
+            self,
+        )
+        delete = box.addButton("Delete grant", QMessageBox.ButtonRole.DestructiveRole)
+        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+        box.finished.connect(lambda _code: self._confirmed(box.clickedButton() is delete))
+        self.confirm = box
+        box.open()  # not exec(): this may run inside the qasync loop
+
+    def _confirmed(self, yes: bool) -> None:
+        self.confirm = None
+        result, flow = self.session.result, self.session.flow
+        if not yes or result is None or flow is None:
+            return
+        self.delete.setEnabled(False)
+        self.verification.busy(f"Deleting the grant {result.grant_id}...")
+        self.task.start(
+            flow.delete_grant(result.grant_id),
+            lambda _none: self._deleted(result.grant_id),
+            self._delete_failed,
+        )
+
+    def _deleted(self, grant_id: str) -> None:
+        self.session.grant_deleted(grant_id)
+        self.verification.ok(
+            f"The grant {grant_id} was deleted on Nylas. Onboard this account again, signed in "
+            "as the customer's Zoom user (a private window helps)."
+        )
+
+    def _delete_failed(self, exc: BaseException) -> None:
+        from wizard.flow.explain import explain
+
+        self.delete.setEnabled(True)
+        self.verification.error(f"The grant was not deleted: {explain(exc).text()}")

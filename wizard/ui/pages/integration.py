@@ -40,7 +40,20 @@ class IntegrationPage(BasePage):
 
     def initializePage(self) -> None:
         super().initializePage()
+        target = self.session.target
+        if target is not None:
+            word = target.api.connector_word
+            self.setTitle(f"Zoom {word}")
+            self.setSubTitle(
+                f"Setting up the Zoom {word} on the Nylas application. It is done once per "
+                "Nylas application; every customer account uses it."
+            )
         self.start()
+
+    def nextId(self) -> int:
+        from wizard.ui.wizard import PageId
+
+        return int(PageId.ACCOUNT_V3 if self.session.api == "v3" else PageId.ACCOUNT)
 
     def start(self) -> None:
         flow, spec = self.session.flow, self.session.spec
@@ -55,15 +68,11 @@ class IntegrationPage(BasePage):
         self.session.integration_ready(outcome)
         self.progress.setVisible(False)
         integration = outcome.integration
-        verb = {
-            "create": "Created",
-            "reuse": "Reusing",
-            "add_redirect_uri": "Added this computer's redirect URI to",
-        }[outcome.action.value]
+        label = "Redirect URIs" if integration.api.value == "connect" else "Callback URIs"
         self.status.ok(
-            f"{verb} the Zoom integration {integration.name!r}"
-            f"{f' (id {integration.id})' if integration.id else ''}.\n"
-            f"Redirect URIs: {', '.join(integration.redirect_uris)}"
+            f"{outcome.action.describe(integration.api, done=True)}"
+            f"{f' (id {integration.id})' if integration.id else ''}\n"
+            f"{label}: {', '.join(integration.redirect_uris)}"
         )
         self.completeChanged.emit()
 

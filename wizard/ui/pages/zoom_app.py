@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import errno
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QTimer
@@ -15,8 +14,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from wizard.defaults import DEFAULT_GRANT_LIFETIME, DEFAULT_INTEGRATION_NAME
-from wizard.nylas.regions import callback_url
+from wizard.defaults import DAY, DEFAULT_GRANT_LIFETIME, DEFAULT_INTEGRATION_NAME, DEFAULT_PORT
 from wizard.ui.pages.base import BasePage
 from wizard.ui.widgets import CopyButton, SecretLineEdit, StatusLine
 
@@ -26,9 +24,6 @@ if TYPE_CHECKING:
     from wizard.flow import IntegrationPlan, IntegrationSpec
     from wizard.listener.redirect_uri import LoopbackRedirectUri
     from wizard.store.profiles import Profile
-
-DAY = 86_400
-DEFAULT_PORT = 9007
 
 
 def buddy_label(text: str, buddy: QWidget) -> QLabel:
@@ -47,6 +42,7 @@ class ZoomAppPage(BasePage):
             parent,
         )
         form = QFormLayout()
+        self.form = form
         self.zoom_id = QLineEdit(self)
         self.zoom_id.setAccessibleName("Zoom client id")
         self.zoom_secret = SecretLineEdit("Zoom client secret", self)
@@ -135,7 +131,13 @@ class ZoomAppPage(BasePage):
         if sandbox is not None and not self.zoom_id.text():
             self.zoom_id.setText(sandbox.credentials.zoom_client_id)
             self.zoom_secret.setText(sandbox.credentials.zoom_client_secret)
-        self.callback.setText(callback_url(self.session.api_url))
+        target = self.session.target
+        assert target is not None
+        self.callback.setText(target.zoom_redirect_url)
+        # The integration's name and default lifetime are the Connect API's; v3 has neither.
+        connect = target.api.value == "connect"
+        self.form.setRowVisible(self.name, connect)
+        self.form.setRowVisible(self.lifetime, connect)
         self._port_changed()
         self._lookup_timer.stop()
         self.look_up()
@@ -151,7 +153,8 @@ class ZoomAppPage(BasePage):
         if flow is None:
             return
         redirect = self.redirect_uri()
-        self.plan_status.busy("Looking up the Zoom integration on this Nylas application...")
+        word = self.session.target.api.connector_word if self.session.target else "integration"
+        self.plan_status.busy(f"Looking up the Zoom {word} on this Nylas application...")
 
         async def look_up() -> IntegrationPlan:
             # A busy port found now can still be changed; after the commit page it cannot.
@@ -166,7 +169,8 @@ class ZoomAppPage(BasePage):
 
     def _planned(self, plan: IntegrationPlan, redirect: str) -> None:
         self.plan, self._plan_for = plan, redirect
-        self.plan_status.info(plan.action.describe())
+        assert self.session.target is not None
+        self.plan_status.info(plan.action.describe(self.session.target.api))
         self.completeChanged.emit()
 
     def _lookup_failed(self, exc: BaseException) -> None:
@@ -175,17 +179,11 @@ class ZoomAppPage(BasePage):
         self.plan = None
         if isinstance(exc, PortInUse):
             self.port.setFocus()
-            busy = exc.errno in (errno.EADDRINUSE, 10048)  # 10048: Windows' own code
-            self.plan_status.error(
-                f"Port {exc.port} is in use by another program: choose another loopback "
-                "port, or close that program."
-                if busy
-                else f"{exc} Choose another port."
-            )
+            self.plan_status.error(f"{_explain(exc)} Change the loopback port above.")
             self.completeChanged.emit()
             return
         self.plan_status.error(
-            f"Could not look up the Zoom integration: {_explain(exc)} "
+            f"Could not look up the Zoom settings on Nylas: {_explain(exc)} "
             "Change the port or go Back to retry."
         )
         self.completeChanged.emit()
@@ -197,7 +195,7 @@ class ZoomAppPage(BasePage):
             and self._plan_for == str(self.redirect_uri())
             and bool(self.zoom_id.text().strip())
             and bool(self.zoom_secret.text().strip())
-            and bool(self.name.text().strip())
+            and (self.session.api == "v3" or bool(self.name.text().strip()))
         )
 
     def spec(self) -> IntegrationSpec:
