@@ -23,8 +23,8 @@ from typing import NoReturn
 from urllib.parse import urlsplit
 
 from wizard.defaults import DEFAULT_GRANT_LIFETIME, DEFAULT_INTEGRATION_NAME, DEFAULT_REDIRECT_URI
-from wizard.validation import validate_lifetime
 from wizard.listener.redirect_uri import InvalidRedirectUri, LoopbackRedirectUri
+from wizard.validation import validate_lifetime
 
 __all__ = ["FILE_VERSION", "MAX_NAME_LENGTH", "REGIONS", "Profile", "ProfileError", "ProfileStore"]
 
