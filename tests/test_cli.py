@@ -51,6 +51,7 @@ async def run_onboard(
     bot: ConsentBot | None = None,
 ) -> tuple[int, list[dict[str, object]], str]:
     port = free_port()
+    api = () if "--api" in args else ("--api", "connect")
     proc = await spawn(
         tmp_path,
         "onboard",
@@ -58,6 +59,7 @@ async def run_onboard(
         "--no-browser",
         "--redirect-uri",
         f"http://127.0.0.1:{port}/callback",
+        *api,
         *args,
         env=env or cli_env(tmp_path),
     )
@@ -141,6 +143,7 @@ async def test_bad_account_id_exits_2_before_any_network(tmp_path: Path) -> None
     code, events, output = await run_onboard(tmp_path, "--sandbox", "--account-id", "no spaces!")
     assert code == 2, output
     assert events == [events[-1]] and events[-1]["type"] == "invalid_input"
+    assert "--account-id" in str(events[-1]["message"])
     assert "account id" in str(events[-1]["message"])
 
 
@@ -239,3 +242,85 @@ def test_no_option_takes_a_secret() -> None:
     names = options(build_parser())
     assert "--account-id" in names  # the walk reaches the subcommands
     assert [n for n in names if any(w in n for w in ("secret", "password", "token"))] == []
+
+
+@pytest.mark.parametrize(
+    ("args", "named", "limit"),
+    [
+        (("--timeout", "-5"), "--timeout", "between 1 and 86400"),
+        (("--timeout", "nan"), "--timeout", "between 1 and 86400"),
+        (("--timeout", "inf"), "--timeout", "between 1 and 86400"),
+        (("--integration-name", "Zoom\nInjected: yes"), "--integration-name", "control"),
+        (("--integration-name", "Zoom\x1b[31m"), "--integration-name", "control"),
+        (("--login-hint", "a" * 100_000 + "@b.example"), "--login-hint", "at most 254"),
+        (("--customer", "x" * 201), "--customer", "at most 200"),
+        (("--expires-in", "5"), "--expires-in", "between 60 and"),
+        (
+            ("--redirect-uri", "http://127.0.0.1:9007/" + "p" * 2000),
+            "--redirect-uri",
+            "at most 1024",
+        ),
+    ],
+)
+async def test_bad_flags_exit_2_naming_the_flag_and_the_limit(
+    tmp_path: Path, args: tuple[str, ...], named: str, limit: str
+) -> None:
+    code, events, output = await run_onboard(tmp_path, "--sandbox", "--account-id", "a1", *args)
+    assert code == 2, output
+    assert events[-1]["event"] == "error" and events[-1]["type"] in (
+        "invalid_input",
+        "invalid_redirect_uri",
+    )
+    message = str(events[-1]["message"])
+    assert named in message or named == "--redirect-uri", message
+    assert limit in message, message
+    assert "\x1b" not in output
+
+
+async def test_connect_flags_are_refused_with_v3(tmp_path: Path) -> None:
+    code, events, output = await run_onboard(
+        tmp_path, "--api", "v3", "--sandbox", "--account-id", "a1", "--customer", "Acme"
+    )
+    assert code == 2, output
+    assert "--account-id belongs to the Connect API" in str(events[-1]["message"])
+
+
+async def test_v3_needs_a_customer_reference(tmp_path: Path) -> None:
+    code, events, output = await run_onboard(tmp_path, "--api", "v3", "--sandbox")
+    assert code == 2, output
+    assert "--customer is required" in str(events[-1]["message"])
+
+
+async def test_a_busy_port_is_found_before_the_integration_is_touched(tmp_path: Path) -> None:
+    import socket
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        code, events, output = await run_onboard(
+            tmp_path,
+            "--sandbox",
+            "--account-id",
+            "a1",
+            "--redirect-uri",
+            f"http://127.0.0.1:{port}/callback",
+        )
+    assert code == 2, output
+    assert [e["event"] for e in events] == ["error"], output  # no integration event before it
+    assert events[-1]["type"] == "port_in_use"
+    assert "--redirect-uri" in str(events[-1]["message"])
+    log_text = (tmp_path / "logs" / "zoom-onboard.log").read_text()
+    assert "WARNING" in log_text and "port_in_use" in log_text
+
+
+async def test_without_a_browser_the_timeout_speaks_of_nobody_opening_the_link(
+    tmp_path: Path,
+) -> None:
+    code, events, output = await run_onboard(
+        tmp_path, "--sandbox", "--account-id", "a1", "--timeout", "1", decision=None
+    )
+    assert code == 3, output
+    message = str(events[-1]["message"])
+    assert "Nobody opened the sign-in link" in message
+    assert "did not open" not in message

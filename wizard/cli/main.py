@@ -7,9 +7,11 @@ network); 2 bad input or environment; 3 timed out or cancelled.
 from __future__ import annotations
 
 import argparse
+import json
 import math
 import sys
 from collections.abc import Callable, Sequence
+from typing import NoReturn
 
 from wizard import __version__
 
@@ -71,8 +73,28 @@ def _lifetime(text: str) -> int:
     return value
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+class _Parser(argparse.ArgumentParser):
+    """With --json on the command line, a bad flag is reported as a JSON error event too, so a
+    program driving the command reads every failure the same way."""
+
+    json_errors = False
+
+    def error(self, message: str) -> NoReturn:
+        if self.json_errors:
+            event = {
+                "event": "error",
+                "type": "invalid_input",
+                "message": message,
+                "exit_code": int(Outcome.BAD_INPUT),
+            }
+            print(json.dumps(event), flush=True)
+            sys.exit(int(Outcome.BAD_INPUT))
+        super().error(message)
+
+
+def build_parser(json_errors: bool = False) -> argparse.ArgumentParser:
+    _Parser.json_errors = json_errors
+    parser = _Parser(
         prog="zoom-onboard",
         description="Connect a customer's Zoom account to Nylas. "
         "Without a command, opens the wizard.",
@@ -204,7 +226,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    args = build_parser(json_errors="--json" in argv).parse_args(argv)
     try:
         if args.diagnostics:
             from wizard.cli.diagnostics_cmd import run_diagnostics

@@ -120,7 +120,10 @@ class HttpServer:
         self._port = port
         self.limits = limits or ServerLimits()
         self._servers: list[asyncio.Server] = []
-        self._connections: set[asyncio.Task[None]] = set()
+        # Oldest first (dicts keep insertion order): under pressure the oldest connection that
+        # is only waiting for a request makes room for the newcomer.
+        self._connections: dict[asyncio.Task[None], _Connection] = {}
+        self.shed = 0  # connections dropped to make room (for tests and the log)
         self.bound_port: int | None = None
 
     async def start(self) -> None:
@@ -170,12 +173,15 @@ class HttpServer:
         self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
     ) -> None:
         task = asyncio.current_task()
-        if len(self._connections) >= self.limits.max_connections or task is None:
+        if task is None or (
+            len(self._connections) >= self.limits.max_connections and not self._shed_one()
+        ):
             _reset(writer)
             return
-        self._connections.add(task)
+        connection = _Connection(reader, writer, self._handler, self.limits)
+        self._connections[task] = connection
         try:
-            await _Connection(reader, writer, self._handler, self.limits).serve()
+            await connection.serve()
         except asyncio.CancelledError:
             # close() cancels us. Ending normally, not as cancelled: on Python 3.11 asyncio's
             # stream callback calls task.exception() on this task, which would raise and log.
@@ -184,8 +190,21 @@ class HttpServer:
             log.exception("connection handler failed")
             _reset(writer)
         finally:
-            self._connections.discard(task)
+            self._connections.pop(task, None)
             writer.close()
+
+    def _shed_one(self) -> bool:
+        """Drop the oldest connection that is idle or still trickling its request; a crowd of
+        such sockets must not shut out the browser's real callback. False if all are busy."""
+        for task, connection in self._connections.items():
+            if not connection.in_handler and not task.done():
+                del self._connections[task]
+                task.cancel()
+                self.shed += 1
+                if self.shed in (1, 100, 1000) or self.shed % 10_000 == 0:
+                    log.warning("connection limit reached: %d idle connections shed", self.shed)
+                return True
+        return False
 
 
 class _Connection:
@@ -201,6 +220,7 @@ class _Connection:
         self.handler = handler
         self.limits = limits
         self.conn = h11.Connection(h11.SERVER, max_incomplete_event_size=limits.max_header_bytes)
+        self.in_handler = False  # True while the handler works on a complete request
         peer = writer.get_extra_info("peername")
         self.peer = f"{peer[0]}:{peer[1]}" if peer else "?"
 
@@ -220,11 +240,14 @@ class _Connection:
                 return
             if request is None:  # the peer closed the connection
                 return
+            self.in_handler = True
             try:
                 response = await self.handler(request)
             except DropConnection:
                 _reset(self.writer)
                 return
+            finally:
+                self.in_handler = False
             keep = self.limits.keep_alive and self.conn.our_state is h11.SEND_RESPONSE
             await self._send(response, keep_alive=keep, head=request.method == "HEAD")
             if not keep or self.conn.our_state is h11.MUST_CLOSE:
