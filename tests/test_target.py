@@ -43,5 +43,5 @@ def test_sandbox_and_custom_need_a_url_and_only_the_sandbox_is_practice() -> Non
     assert not Target.of("connect", "custom", "https://nylas.example.com").practice
     with pytest.raises(ValueError, match="not an http"):
         Target.of("v3", "custom", "ftp://x")
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="is not a valid Api"):
         Target.of("v2", "us")
