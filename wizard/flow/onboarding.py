@@ -14,7 +14,7 @@ import logging
 import secrets
 import time
 from collections.abc import Awaitable, Callable
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from pydantic import SecretStr
 
@@ -44,7 +44,7 @@ from wizard.flow.events import (
 )
 from wizard.flow.inputs import CustomerAccount, IntegrationSpec
 from wizard.listener.callback import CodeCallback, GrantCallback
-from wizard.listener.listener import CallbackListener, CapturedGrant
+from wizard.listener.listener import CallbackListener, CallbackRefused, CapturedGrant
 from wizard.listener.redirect_uri import LoopbackRedirectUri
 from wizard.listener.verdict import Resolution
 from wizard.logs import remember_secret
@@ -89,6 +89,20 @@ class GrantRecorder(Protocol):
     ) -> None: ...
 
     async def grant_verified(self, result: OnboardingResult) -> None: ...
+
+
+@runtime_checkable
+class AuthorizationLog(Protocol):
+    """A recorder that also keeps authorizations in progress, so a grant that arrives after
+    the tool stopped listening can be found later (wizard/flow/reconcile.py)."""
+
+    async def authorization_started(
+        self, account: CustomerAccount, *, expires_at: int, state_sha256: str
+    ) -> int | None: ...
+
+    async def authorization_ended(
+        self, auth_id: int, outcome: str, *, grant_id: str | None = None, note: str | None = None
+    ) -> None: ...
 
 
 class OnboardingFlow:
@@ -175,13 +189,16 @@ class OnboardingFlow:
         state = secrets.token_urlsafe(STATE_BYTES)
         remember_secret(state)  # whoever logs a URL or body with it, the log shows a mask
         auth = await self.backend.start_authorization(account, redirect_uri, state)
+        # Kept before any browser opens: if the callback is never caught here, the grant it
+        # makes can still be found and recorded later.
+        log_row = await self._authorization_started(recorder, account, auth, state)
         listener = CallbackListener(
             redirect_uri,
             state,
             expected_provider="zoom",
             parse=self.backend.parse_callback,
             resolve=self._resolver(auth),
-            on_grant=self._record_capture(account, recorder),
+            on_grant=self._record_capture(account, recorder, log_row),
             launch_target=auth.url,
             silent_hint=None if self.opens_browser else NOBODY_OPENED_HINT,
         )
@@ -195,7 +212,12 @@ class OnboardingFlow:
         ]
         try:
             deadline = min(timeout, max(0.0, auth.expires_at - time.time()) + LINK_GRACE_SECONDS)
-            captured = await listener.wait(deadline)
+            try:
+                captured = await listener.wait(deadline)
+            except CallbackRefused as refusal:
+                await self._authorization_ended(recorder, log_row, "refused", note=str(refusal))
+                raise
+            # A timeout or a cancel leaves the row open: the consent tab may still be used.
             # A scripted browser may still be reading the success page: let it finish.
             await asyncio.wait(helpers[:1], timeout=OPENER_GRACE_SECONDS)
         finally:
@@ -239,16 +261,51 @@ class OnboardingFlow:
         self.on_event(BrowserReached())
 
     def _record_capture(
-        self, account: CustomerAccount, recorder: GrantRecorder | None
+        self, account: CustomerAccount, recorder: GrantRecorder | None, log_row: int | None
     ) -> Callable[[CapturedGrant], Awaitable[None]]:
         async def on_grant(captured: CapturedGrant) -> None:
             if recorder is not None:
                 await self._recorder_call(
                     recorder.grant_captured(captured.grant_id, captured.provider, account)
                 )
+                await self._authorization_ended(
+                    recorder, log_row, "connected", grant_id=captured.grant_id
+                )
             self.on_event(GrantCaptured(captured.grant_id))
 
         return on_grant
+
+    async def _authorization_started(
+        self,
+        recorder: GrantRecorder | None,
+        account: CustomerAccount,
+        auth: PendingAuthorization,
+        state: str,
+    ) -> int | None:
+        if not isinstance(recorder, AuthorizationLog):
+            return None
+        try:
+            return await recorder.authorization_started(
+                account, expires_at=auth.expires_at, state_sha256=state_digest(state)
+            )
+        except Exception:  # the history keeps its own fallbacks; never block the onboarding
+            log.exception("recording the authorization failed")
+            return None
+
+    async def _authorization_ended(
+        self,
+        recorder: GrantRecorder | None,
+        log_row: int | None,
+        outcome: str,
+        *,
+        grant_id: str | None = None,
+        note: str | None = None,
+    ) -> None:
+        if log_row is None or not isinstance(recorder, AuthorizationLog):
+            return
+        await self._recorder_call(
+            recorder.authorization_ended(log_row, outcome, grant_id=grant_id, note=note)
+        )
 
     async def _recorder_call(self, call: Awaitable[None]) -> None:
         # The recorder keeps its own fallbacks; its failure must not cost the operator the grant.

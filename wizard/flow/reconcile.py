@@ -1,0 +1,120 @@
+"""Grants that came back after the tool stopped listening: find them on Nylas and name them.
+
+An authorization that did not end with a captured callback (Stop waiting, a timeout, a closed
+window, a killed process) may still have produced a grant: the customer's consent tab kept
+working. Each such authorization is kept in the history with a SHA-256 of its state; this asks
+the API for the grants made since it began and matches them:
+
+- by state (Connect grants carry it; v3 grants may): confirmed;
+- else, v3 only, by the login-hint email: "found later, not confirmed by state", and only when
+  exactly one grant of that email appeared in the authorization's time window.
+
+A grant is never attributed to two authorizations, nor to one whose window it falls outside.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from wizard.flow.backend import ZOOM, Backend, GrantInfo
+from wizard.flow.inputs import CustomerAccount
+
+# A grant may be stamped a little before the authorization row (clocks, rounding).
+CLOCK_SLACK = 120
+UNCONFIRMED = "found later, not confirmed by state"
+
+
+class OpenAuthorization(Protocol):
+    """What reconciliation reads of an authorization row of the history."""
+
+    @property
+    def id(self) -> int: ...
+
+    @property
+    def api(self) -> str: ...
+
+    @property
+    def started_at(self) -> float: ...  # epoch seconds
+
+    @property
+    def expires_at(self) -> float: ...
+
+    @property
+    def state_sha256(self) -> str: ...
+
+    @property
+    def login_hint(self) -> str | None: ...
+
+
+@dataclass(frozen=True)
+class LateGrant:
+    authorization_id: int
+    grant: GrantInfo
+    confirmed: bool  # True: matched by state; False: by email only
+
+    @property
+    def note(self) -> str | None:
+        return None if self.confirmed else UNCONFIRMED
+
+
+def _digest(state: str) -> str:
+    return hashlib.sha256(state.encode()).hexdigest()
+
+
+def _stamp(grant: GrantInfo) -> int | None:
+    # v3 renews a grant in place: its updated_at moves, created_at may be old.
+    return grant.updated_at or grant.created_at
+
+
+def match(
+    authorizations: Sequence[OpenAuthorization],
+    grants: Sequence[GrantInfo],
+    *,
+    grace: float = 600.0,
+) -> list[LateGrant]:
+    """Pure: which grant belongs to which authorization (each side used at most once)."""
+    found: list[LateGrant] = []
+    used: set[str] = set()
+    zoom = [g for g in grants if g.provider == ZOOM]
+    by_state = {_digest(g.state): g for g in zoom if g.state}
+    for auth in authorizations:
+        for digest, grant in by_state.items():
+            if grant.id not in used and hmac.compare_digest(digest, auth.state_sha256):
+                found.append(LateGrant(auth.id, grant, confirmed=True))
+                used.add(grant.id)
+                break
+    matched = {f.authorization_id for f in found}
+    for auth in authorizations:
+        if auth.id in matched or auth.api != "v3" or not auth.login_hint:
+            continue
+        hint = auth.login_hint.casefold()
+        low, high = auth.started_at - CLOCK_SLACK, auth.expires_at + grace
+        candidates = [
+            g
+            for g in zoom
+            if g.id not in used
+            and g.state is None  # a grant with another state belongs to another request
+            and (g.email or "").casefold() == hint
+            and (stamp := _stamp(g)) is not None
+            and low <= stamp <= high
+        ]
+        if len(candidates) == 1:
+            found.append(LateGrant(auth.id, candidates[0], confirmed=False))
+            used.add(candidates[0].id)
+    return found
+
+
+async def find_late_grants(
+    backend: Backend, authorizations: Sequence[OpenAuthorization], *, grace: float = 600.0
+) -> list[LateGrant]:
+    """Ask the API once for the grants since the oldest open authorization began."""
+    mine = [a for a in authorizations if a.api == backend.api.value]
+    if not mine:
+        return []
+    since = int(min(a.started_at for a in mine) - CLOCK_SLACK)
+    grants = await backend.grants_since(since, CustomerAccount())
+    return match(mine, grants, grace=grace)
