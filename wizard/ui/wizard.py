@@ -7,7 +7,7 @@ import enum
 from typing import TYPE_CHECKING
 
 from PySide6.QtGui import QCloseEvent, QGuiApplication
-from PySide6.QtWidgets import QWidget, QWizard
+from PySide6.QtWidgets import QMessageBox, QWidget, QWizard
 
 from wizard.ui import crash
 from wizard.ui.pages.account import AccountPage, V3AccountPage
@@ -76,6 +76,8 @@ class OnboardingWizard(QWizard):
         session.sandboxChanged.connect(self._sandbox_changed)
         self._sandbox_changed(False)
         self._closing: asyncio.Task[None] | None = None
+        self._close_confirmed = False
+        self.close_question: QMessageBox | None = None
 
     def pages(self) -> list[BasePage]:
         return [self.page(i) for i in self.pageIds()]  # type: ignore[misc]
@@ -124,7 +126,55 @@ class OnboardingWizard(QWizard):
         # initializePage is not run on Back: say here how far this session has come.
         self.current_account_page().initializePage()
 
+    def pending_loss(self) -> str | None:
+        """What closing now would lose, in words for the operator (None: nothing)."""
+        if self.currentId() == PageId.AUTHORIZATION and self.authorization_page.task.running:
+            return (
+                "A customer's consent is still pending. If you close now, a grant made with "
+                "the open link is not caught here (History can check for late grants)."
+            )
+        if self.currentId() in (PageId.ACCOUNT, PageId.ACCOUNT_V3):
+            page = self.current_account_page()
+            if any(field.text().strip() for field in (page.login_hint, page.customer)):
+                return "The customer details you typed will be lost."
+        return None
+
+    def _ask_before_closing(self) -> bool:
+        """True when the window may close now; otherwise a question is open."""
+        loss = None if self._close_confirmed else self.pending_loss()
+        if loss is None:
+            return True
+        if self.close_question is None:
+            box = QMessageBox(
+                QMessageBox.Icon.Question,
+                "Close Zoom onboarding?",
+                loss,
+                QMessageBox.StandardButton.NoButton,
+                self,
+            )
+            close = box.addButton("&Close anyway", QMessageBox.ButtonRole.DestructiveRole)
+            keep = box.addButton("&Keep open", QMessageBox.ButtonRole.RejectRole)
+            box.setDefaultButton(keep)
+            box.finished.connect(lambda _code: self._answered(box.clickedButton() is close))
+            self.close_question = box
+            box.open()  # not exec(): this runs inside the qasync loop
+        return False
+
+    def _answered(self, close: bool) -> None:
+        self.close_question = None
+        if close:
+            self._close_confirmed = True
+            self.close()
+
+    def reject(self) -> None:
+        # Cancel and Escape: ask first when something would be lost.
+        if self._ask_before_closing():
+            super().reject()
+
     def closeEvent(self, event: QCloseEvent) -> None:
+        if not self._ask_before_closing():
+            event.ignore()
+            return
         # Every wait of every page and widget ends with the window.
         for task in self.findChildren(PageTask):
             task.cancel()
