@@ -1,3 +1,3 @@
 """Zoom onboarding wizard: connect a customer's Zoom account to Nylas."""
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
