@@ -15,8 +15,13 @@ from pathlib import Path
 
 MASK = "[redacted]"
 
+# Every remembered value is at least this long; its first _KEY characters index it, so finding
+# the values in a text costs a pass over the text, whatever the number of values remembered.
+_KEY = 4
+
 _lock = threading.Lock()
 _secrets: set[str] = set()
+_by_prefix: dict[str, tuple[str, ...]] = {}  # first _KEY characters -> values, longest first
 
 _PATTERNS = [
     # Authorization: Basic xxx / Bearer xxx
@@ -34,20 +39,66 @@ _PATTERNS = [
 
 
 def remember_secret(*values: str | None) -> None:
-    """Register values that must never be logged (secrets, state values)."""
+    """Register values that must never be logged (secrets, state values). A value is never
+    forgotten: it may still appear in a URL, a body or an error message later in the day."""
     with _lock:
-        _secrets.update(v for v in values if v and len(v) >= 4)
+        for value in values:
+            if not value or len(value) < _KEY or value in _secrets:
+                continue
+            _secrets.add(value)
+            key = value[:_KEY]
+            same = (*_by_prefix.get(key, ()), value)
+            _by_prefix[key] = tuple(sorted(same, key=len, reverse=True))
 
 
 def redact(text: str) -> str:
-    with _lock:
-        known = sorted(_secrets, key=len, reverse=True)
-    for value in known:
-        if value in text:
-            text = text.replace(value, MASK)
+    """`text` with every remembered value masked, then the shapes of the rest (Authorization
+    headers, secret query parameters and JSON fields)."""
+    if len(text) >= _KEY and _by_prefix:
+        text = _mask_known(text)
     for pattern in _PATTERNS:
         text = pattern.sub(_mask_match, text)
     return text
+
+
+def redact_text(text: str) -> str:
+    """The redaction of the log, for any other text that leaves the process: error messages
+    printed by the command line, shown in dialogs or copied to the clipboard."""
+    return redact(text)
+
+
+def _mask_known(text: str) -> str:
+    # Which indexed prefixes occur in the text at all: one set of its windows, intersected
+    # with the index (both in C), so the cost follows the text, not the remembered values.
+    windows = {text[i : i + _KEY] for i in range(len(text) - _KEY + 1)}
+    with _lock:
+        candidates = [_by_prefix[key] for key in windows & _by_prefix.keys()]
+    if not candidates:
+        return text
+    spans: list[tuple[int, int]] = []
+    for values in candidates:
+        for value in values:
+            start = text.find(value)
+            while start != -1:
+                spans.append((start, start + len(value)))
+                start = text.find(value, start + 1)
+    if not spans:
+        return text
+    # Overlapping occurrences (two values sharing characters) become one mask: no part of
+    # either survives. Occurrences that only touch keep a mask each, as before.
+    spans.sort()
+    pieces: list[str] = []
+    done = 0
+    current_start, current_end = spans[0]
+    for start, end in spans[1:]:
+        if start < current_end:
+            current_end = max(current_end, end)
+            continue
+        pieces += (text[done:current_start], MASK)
+        done = current_end
+        current_start, current_end = start, end
+    pieces += (text[done:current_start], MASK, text[current_end:])
+    return "".join(pieces)
 
 
 def _mask_match(match: re.Match[str]) -> str:
