@@ -1,13 +1,17 @@
-"""Every error the core can raise, in words a support person can act on (CLI and wizard alike)."""
+"""Every error the core can raise, in words a support person can act on (CLI and wizard alike).
+
+Every word returned has been through the log's redaction (`wizard.logs.redact_text`).
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from pydantic import ValidationError
 
 from wizard.listener.listener import CallbackRefused, ListenerTimeout, PortInUse
 from wizard.listener.redirect_uri import InvalidRedirectUri
+from wizard.logs import redact_text
 from wizard.nylas.errors import NylasApiError, NylasError, NylasNetworkError
 from wizard.outcome import Outcome
 
@@ -24,6 +28,18 @@ class Explanation:
 
 
 def explain(exc: BaseException) -> Explanation:
+    """The words for `exc`, redacted like the log: a server or proxy that echoes a credential
+    in its error message (or its error type) must not get it printed or shown."""
+    words = _explain(exc)
+    return replace(
+        words,
+        type=redact_text(words.type),
+        message=redact_text(words.message),
+        hint=redact_text(words.hint),
+    )
+
+
+def _explain(exc: BaseException) -> Explanation:
     match exc:
         case CallbackRefused():
             return Explanation(

@@ -1,0 +1,53 @@
+"""explain() words errors for both front ends; what it returns is redacted like the log."""
+
+from __future__ import annotations
+
+import secrets
+
+from wizard.flow.explain import explain
+from wizard.logs import MASK, remember_secret
+from wizard.nylas.errors import AuthenticationFailed, NylasApiError, NylasNetworkError
+
+
+def test_an_api_error_echoing_a_remembered_secret_is_redacted() -> None:
+    secret = "echo-" + secrets.token_hex(12)
+    remember_secret(secret)
+    exc = NylasApiError(
+        f"invalid client secret {secret}",
+        type=f"bad_{secret}",
+        http_status=400,
+        request_id="req-1",
+    )
+    assert secret in str(exc)  # the raw error carries it, as a proxy's echo would
+    words = explain(exc)
+    for part in (words.type, words.message, words.hint, words.text()):
+        assert secret not in part
+    assert f"invalid client secret {MASK}" in words.message
+    assert "HTTP 400" in words.message
+
+
+def test_a_subclass_and_its_own_hint_are_redacted_too() -> None:
+    secret = "hint-" + secrets.token_hex(12)
+    remember_secret(secret)
+    exc = AuthenticationFailed("denied", type="unauthorized", http_status=401, hint=f"use {secret}")
+    words = explain(exc)
+    assert secret not in words.text()
+    assert words.hint == f"use {MASK}"
+
+
+def test_secret_shapes_are_masked_without_being_remembered() -> None:
+    # The shape of a query string with a client secret, from a proxy's error page.
+    exc = NylasNetworkError(
+        "proxy refused https://x/?client_secret=unregistered-value",
+        kind="proxy",
+        sent=False,
+        hint="Check the proxy.",
+    )
+    words = explain(exc)
+    assert "unregistered-value" not in words.message
+    assert "client_secret=[redacted]" in words.message
+
+
+def test_an_ordinary_error_is_worded_as_before() -> None:
+    words = explain(ValueError("account id is empty"))
+    assert (words.type, words.message) == ("invalid_input", "account id is empty")
