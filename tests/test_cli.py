@@ -160,6 +160,8 @@ async def test_plain_output_for_people(tmp_path: Path) -> None:
     proc = await spawn(
         tmp_path,
         "onboard",
+        "--api",
+        "connect",
         "--sandbox",
         "--no-browser",
         "--account-id",

@@ -16,6 +16,7 @@ from wizard.sandbox.consent_bot import ConsentBot
 from wizard.store.history import History
 from wizard.store.paths import HOME_ENV, AppPaths
 from wizard.store.profiles import Profile, ProfileStore
+from wizard.target import Api
 
 pytestmark = pytest.mark.anyio
 
@@ -33,6 +34,8 @@ async def test_grant_survives_sigkill_right_after_the_callback(
     proc = await spawn(
         tmp_path,
         "onboard",
+        "--api",
+        "connect",
         "--sandbox",
         "--json",
         "--no-browser",
@@ -109,6 +112,8 @@ async def test_profile_supplies_region_and_redirect_uri(
     proc = await spawn(
         tmp_path,
         "onboard",
+        "--api",
+        "connect",
         "--profile",
         "training",
         "--json",
@@ -162,7 +167,7 @@ def test_profile_secrets_come_from_the_keyring_unless_the_environment_has_them(
     store.set("acme", "zoom_client_secret", SecretStr("from-keyring-z"))
     monkeypatch.delenv("NYLAS_CLIENT_SECRET", raising=False)
     monkeypatch.setenv("ZOOM_CLIENT_SECRET", "from-env-z")
-    values = _saved_values(profile)
+    values = _saved_values(profile, Api.CONNECT)
     assert values == {
         "NYLAS_CLIENT_ID": "n-id",
         "ZOOM_CLIENT_ID": "z-id",

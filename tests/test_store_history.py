@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from wizard.flow import CustomerAccount
 from wizard.flow.onboarding import GrantRecorder, OnboardingResult
 from wizard.store import history as history_module
 from wizard.store.history import (
@@ -138,7 +139,7 @@ def test_recorder_implements_the_flows_protocol(history: History) -> None:
     )
 
     async def flow() -> None:
-        await recorder.grant_captured("grant-r", "zoom", "acct-r")
+        await recorder.grant_captured("grant-r", "zoom", CustomerAccount("acct-r"))
         await recorder.grant_verified(
             OnboardingResult(
                 grant_id="grant-r",
@@ -384,16 +385,21 @@ def test_csv_reads_back(history: History) -> None:
     out.seek(0)
     reader = csv.DictReader(out)
     assert reader.fieldnames == [
+        "api",
+        "region",
+        "practice",
         "id",
         "created_at",
         "profile",
-        "region",
         "account_id",
+        "customer",
+        "login_hint",
         "integration_id",
         "grant_id",
         "email",
         "grant_status",
         "verified",
+        "note",
         "operator",
     ]
     rows = list(reader)

@@ -115,6 +115,6 @@ async def find_late_grants(
     mine = [a for a in authorizations if a.api == backend.api.value]
     if not mine:
         return []
-    since = int(min(a.started_at for a in mine) - CLOCK_SLACK)
+    since = max(0, int(min(a.started_at for a in mine) - CLOCK_SLACK))
     grants = await backend.grants_since(since, CustomerAccount())
     return match(mine, grants, grace=grace)

@@ -92,6 +92,13 @@ class ServerError(NylasApiError):
     hint = "Nylas had a problem; wait a moment and try again. If it persists, check Nylas status."
 
 
+class TokenExchangeFailed(NylasApiError):
+    hint = (
+        "The sign-in code could not be turned into a grant (a code works once and only for a "
+        "short time). Start the connection again for a new sign-in link."
+    )
+
+
 class NylasProtocolError(NylasError):
     """The answer was not what the API documents (not JSON, wrong shape)."""
 
@@ -116,6 +123,58 @@ _TYPES: dict[str, type[NylasApiError]] = {
     "redirect_uri_not_allowed": RedirectUriNotAllowed,
     "scopes_conflict": ScopesConflict,
 }
+
+# Nylas v3: the same failures under v3's names, with v3's words for what to do.
+_V3_TYPES: dict[str, type[NylasApiError]] = {
+    "grant.callback_uri_not_allowed": RedirectUriNotAllowed,
+    "grant.scopes_conflict": ScopesConflict,
+    "token.exchange_failed": TokenExchangeFailed,
+    "invalid_grant": TokenExchangeFailed,
+    "invalid_client": AuthenticationFailed,
+}
+_V3_HINTS: dict[type[NylasApiError], str] = {
+    AuthenticationFailed: (
+        "Check the Nylas API key (Nylas dashboard > API keys), and that the region (US or EU) "
+        "is the one where this Nylas application lives."
+    ),
+    RedirectUriNotAllowed: (
+        "Register this computer's redirect URI on the Nylas application (callback URIs), "
+        "then try again."
+    ),
+    NotFound: "It does not exist (any more) on this Nylas application.",
+}
+
+
+def v3_error(
+    status: int, payload: Any, *, request_id: str | None = None, retry_after: float | None = None
+) -> NylasApiError:
+    """The typed exception for a v3 error answer: the API envelope
+    `{request_id, error: {type, message}}` or the OAuth style of /v3/connect/token
+    `{error, error_description, error_code}`; matched on the status first."""
+    body = payload if isinstance(payload, dict) else {}
+    error = body.get("error")
+    if isinstance(error, dict):
+        err_type = str(error.get("type") or _default_type(status))
+        message = str(error.get("message") or _default_message(status))
+    elif isinstance(error, str) and error:
+        err_type = error
+        message = str(body.get("error_description") or _default_message(status))
+    else:
+        err_type, message = _default_type(status), _default_message(status)
+    cls = _class_for_status(status)
+    if cls in (InvalidRequest, AuthenticationFailed, NylasApiError):
+        cls = _V3_TYPES.get(err_type, cls)
+    rid = body.get("request_id") or request_id
+    if status == 401 and message == _default_message(401):
+        message = "Nylas did not accept the API key."
+    return cls(
+        message,
+        type=err_type,
+        http_status=status,
+        request_id=str(rid) if rid else None,
+        retry_after=retry_after,
+        hint=_V3_HINTS.get(cls),
+    )
 
 
 def api_error(status: int, payload: Any, retry_after: float | None = None) -> NylasApiError:

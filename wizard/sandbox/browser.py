@@ -157,7 +157,7 @@ class BrowserLeg:
         if not self.zoom.knows_client(client_id):
             return html(400, pages.zoom_error("Invalid client_id: 4,702"))
         redirect_uri = params.get("redirect_uri", "")
-        if redirect_uri != self.zoom.registered_redirect():
+        if not self.zoom.accepts_redirect(redirect_uri):
             return html(400, pages.zoom_error("Invalid redirect: 4,709"))
         scope = params.get("scope", "")
         if any(s not in self.zoom.scopes for s in scope.split()):

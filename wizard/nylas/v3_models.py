@@ -1,0 +1,88 @@
+"""Typed payloads of Nylas API v3 (pydantic): applications, connectors, callback URIs,
+grants and the code exchange.
+
+As for the Connect models: answers ignore unknown fields, requests are strict, secrets are
+`SecretStr` (tokens too: they never show in a repr or a log).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
+
+from wizard.nylas.models import ZOOM, ZoomAppSettings
+
+
+class _Request(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    def body(self) -> dict[str, Any]:
+        return self.model_dump(mode="json", exclude_none=True)
+
+
+class _Response(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+
+class Application(_Response):
+    application_id: str = Field(min_length=1)
+    organization_id: str | None = None
+    region: str | None = None
+    environment: str | None = None
+
+
+class Connector(_Response):
+    provider: str
+    settings: dict[str, Any] = Field(default_factory=dict)
+    scope: list[str] | None = None
+    active_credential_id: str | None = None
+
+
+class ConnectorCreate(_Request):
+    # No `scope`: Zoom connectors take none; the scopes live on the Zoom app.
+    provider: str = ZOOM
+    settings: ZoomAppSettings
+
+
+class ConnectorUpdate(_Request):
+    settings: ZoomAppSettings | None = None  # replaces the settings object as a whole
+    scope: list[str] | None = None
+
+
+class CallbackUri(_Response):
+    id: str | None = None
+    url: str
+    platform: str | None = None
+    settings: dict[str, Any] | None = None
+
+
+class V3Grant(_Response):
+    id: str
+    provider: str
+    email: str | None = None
+    grant_status: str = ""
+    scope: list[str] = Field(default_factory=list)
+    created_at: int | None = None
+    updated_at: int | None = None
+    name: str | None = None
+    provider_user_id: str | None = None
+    state: str | None = None
+    ip: str | None = None
+    user_agent: str | None = None
+
+    @property
+    def is_valid(self) -> bool:
+        return self.grant_status == "valid"
+
+
+class TokenExchange(_Response):
+    grant_id: str = Field(min_length=1)
+    email: str | None = None
+    provider: str | None = None
+    scope: str | None = None
+    token_type: str | None = None
+    expires_in: int | None = None
+    access_token: SecretStr | None = None
+    refresh_token: SecretStr | None = None
+    id_token: SecretStr | None = None
