@@ -111,7 +111,8 @@ def test_wrong_nylas_secret_says_so_and_blocks_next(qtbot: QtBot, loop: object) 
     page.secret.setText("not-the-secret")
     assert not page.isComplete()
     page.check.click()
-    qtbot.waitUntil(lambda: "did not accept" in page.status.message, timeout=WAIT)
+    # The same words as the command line's, from explain().
+    qtbot.waitUntil(lambda: "client secret is wrong" in page.status.message, timeout=WAIT)
     assert not page.isComplete()
     assert not wizard.button(wizard.WizardButton.NextButton).isEnabled()
     assert "not-the-secret" not in page.status.message
@@ -241,7 +242,10 @@ def test_a_busy_port_is_caught_on_the_zoom_page_while_it_can_be_changed(
         connect(qtbot, wizard)
         page = wizard.zoom_app_page
         page.port.setValue(port)
-        qtbot.waitUntil(lambda: f"Port {port} is in use" in page.plan_status.message, timeout=WAIT)
+        qtbot.waitUntil(
+            lambda: f"Port {port} on localhost is already in use" in page.plan_status.message,
+            timeout=WAIT,
+        )
         assert not page.isComplete()
         page.port.setValue(other)
         qtbot.waitUntil(page.isComplete, timeout=WAIT)

@@ -211,9 +211,10 @@ def test_secrets_typed_in_the_wizard_never_reach_the_diagnostics(
     wizard = make(qtbot, ConsentBot())
     page = wizard.connection_page
     qtbot.waitUntil(lambda: page.api_url.text().startswith("http://127.0.0.1"), timeout=WAIT)
+    qtbot.waitUntil(page.isComplete, timeout=WAIT)  # the demo credentials' own check
     page.secret.setText("typed-secret-4711")
     page.check.click()
-    qtbot.waitUntil(lambda: "did not accept" in page.status.message, timeout=WAIT)
+    qtbot.waitUntil(lambda: "HTTP 401" in page.status.message, timeout=WAIT)
     report = build_report(extra={"pasted by mistake": "typed-secret-4711"})
     assert "typed-secret-4711" not in report
     wizard.close()

@@ -41,12 +41,22 @@ def explain(exc: BaseException) -> Explanation:
 
 def _explain(exc: BaseException) -> Explanation:
     match exc:
+        # Connect wraps Zoom's access_denied in oauth_failed; its description names it.
+        case CallbackRefused() if "access_denied" in f"{exc.error} {exc.description}":
+            # A decline is the customer's choice: nothing to do with any secret.
+            return Explanation(
+                "refused",
+                "The customer's Zoom user declined to connect the app.",
+                "If that was a mistake, use Try again and choose Allow, signed in as the "
+                "customer's Zoom user.",
+                Outcome.FAILED,
+            )
         case CallbackRefused():
             return Explanation(
                 "refused",
-                f"Zoom access was not granted: {exc.description}",
-                "Ask the customer to try again and click Allow, or check the Zoom app's "
-                "client id and secret.",
+                f"Zoom access was not granted: {exc.description or exc.error}",
+                "If Zoom reported an invalid client, check the Zoom app's client id and secret "
+                "on the Zoom connector or integration; otherwise try again.",
                 Outcome.FAILED,
             )
         case ListenerTimeout():

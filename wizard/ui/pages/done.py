@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QFormLayout,
@@ -11,6 +11,7 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QPushButton,
     QWidget,
+    QWizard,
 )
 
 from wizard.ui.pages.base import BasePage
@@ -106,9 +107,16 @@ class DonePage(BasePage):
                 f"Not verified: {result.verification_note} The grant id above was received and "
                 "saved; check it in the Nylas dashboard."
             )
-        # Return starts the next customer, never closes the window (Finish is no default).
-        self.another.setDefault(True)
+        # Return starts the next customer, never closes the window. QWizard makes Finish the
+        # default while it lays out the last page: take that back once it is done.
+        QTimer.singleShot(0, self._make_another_default)
         self.another.setFocus()
+
+    def _make_another_default(self) -> None:
+        finish = self.owner().button(QWizard.WizardButton.FinishButton)
+        finish.setDefault(False)
+        finish.setAutoDefault(False)
+        self.another.setDefault(True)
 
     def ask_delete(self) -> None:
         result = self.session.result

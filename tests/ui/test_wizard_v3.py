@@ -1,0 +1,97 @@
+"""The wizard on Nylas API v3 (the default), driven by pytest-qt against the in-process sandbox."""
+
+from __future__ import annotations
+
+from pytestqt.qtbot import QtBot
+
+from tests.support import free_port
+from tests.ui.test_wizard import WAIT, make, sandbox_checked
+from wizard.sandbox.consent_bot import ConsentBot
+from wizard.ui.wizard import OnboardingWizard, PageId
+
+
+def to_account_page(qtbot: QtBot, wizard: OnboardingWizard, port: int) -> None:
+    sandbox_checked(qtbot, wizard)
+    page = wizard.connection_page
+    sandbox = wizard.session.sandbox
+    assert sandbox is not None
+    # The application id was filled in from the API key.
+    assert page.client_id.text() == sandbox.credentials.v3_application_id
+    wizard.next()
+    zoom = wizard.zoom_app_page
+    assert zoom.callback.text() == f"{sandbox.url}/v3/connect/callback"
+    assert not zoom.name.isVisibleTo(zoom)  # Connect-only fields are not offered for v3
+    zoom.port.setValue(port)
+    qtbot.waitUntil(zoom.isComplete, timeout=WAIT)
+    assert "connector" in zoom.plan_status.message
+    wizard.next()
+    assert wizard.currentId() == PageId.INTEGRATION
+    qtbot.waitUntil(wizard.integration_page.isComplete, timeout=WAIT)
+    assert "connector" in wizard.integration_page.status.message
+    assert f"http://localhost:{port}/callback" in sandbox.v3_callback_uris
+    wizard.next()
+    assert wizard.currentId() == PageId.ACCOUNT_V3
+
+
+def consent(qtbot: QtBot, wizard: OnboardingWizard, customer: str) -> None:
+    page = wizard.v3_account_page
+    page.login_hint.setText("zoom.user@example.com")
+    page.customer.setText(customer)
+    assert page.isComplete()
+    wizard.next()
+    assert wizard.currentId() == PageId.AUTHORIZATION
+    qtbot.waitUntil(lambda: wizard.currentId() == PageId.DONE, timeout=WAIT)
+
+
+def test_v3_is_the_default_and_reaches_done_then_renews(qtbot: QtBot, loop: object) -> None:
+    wizard = make(qtbot, ConsentBot("allow"), api="v3")
+    assert wizard.connection_page.api_value() == "v3"
+    to_account_page(qtbot, wizard, free_port())
+    consent(qtbot, wizard, "Acme #123")
+    result = wizard.session.result
+    assert result is not None and result.verified and result.api == "v3"
+    assert result.customer == "Acme #123" and not result.renewed
+    done = wizard.done_page
+    assert done.grant_id.text() == result.grant_id
+    assert done.customer.text() == "Acme #123"
+    qtbot.waitUntil(done.another.isDefault, timeout=WAIT)  # Return: the next customer
+    assert not wizard.button(wizard.WizardButton.FinishButton).isDefault()
+    # The same Zoom user again: Nylas renews the grant (same id) and the page says so.
+    done.another.click()
+    assert wizard.currentId() == PageId.ACCOUNT_V3
+    assert "1 account(s) onboarded" in wizard.v3_account_page.status.message
+    consent(qtbot, wizard, "Acme #123 again")
+    again = wizard.session.result
+    assert again is not None and again.grant_id == result.grant_id and again.renewed
+    assert "renewed" in done.verification.message
+    wizard.close()
+
+
+def test_v3_decline_says_so_without_blaming_a_secret(qtbot: QtBot, loop: object) -> None:
+    wizard = make(qtbot, ConsentBot("deny"), api="v3")
+    to_account_page(qtbot, wizard, free_port())
+    page = wizard.v3_account_page
+    page.customer.setText("Declines")
+    wizard.next()
+    auth = wizard.authorization_page
+    qtbot.waitUntil(lambda: not auth.task.running and bool(auth.status.message), timeout=WAIT)
+    qtbot.waitUntil(lambda: "declined" in auth.status.message.lower(), timeout=WAIT)
+    assert "secret" not in auth.status.message.lower()
+    wizard._close_confirmed = True
+    wizard.close()
+
+
+def test_the_account_page_checks_as_you_type_in_one_style(qtbot: QtBot, loop: object) -> None:
+    wizard = make(qtbot, ConsentBot("allow"), api="v3")
+    to_account_page(qtbot, wizard, free_port())
+    page = wizard.v3_account_page
+    page.customer.setText("Acme")
+    page.login_hint.setText("not-an-email")
+    assert not page.isComplete()
+    assert "not an email address" in page.problem.text() and page.problem.isVisibleTo(page)
+    page.login_hint.setText("a@b.example")
+    page.customer.setText("bad\ttab")
+    assert "control characters" in page.problem.text()
+    page.customer.setText("Acme")
+    assert page.isComplete() and not page.problem.isVisibleTo(page)
+    wizard.close()
