@@ -17,7 +17,11 @@ from wizard.sandbox.consent_bot import ConsentBot
 
 pytestmark = pytest.mark.anyio
 
-SECRETS = (DEMO_CREDENTIALS.nylas_client_secret, DEMO_CREDENTIALS.zoom_client_secret)
+SECRETS = (
+    DEMO_CREDENTIALS.nylas_client_secret,
+    DEMO_CREDENTIALS.zoom_client_secret,
+    DEMO_CREDENTIALS.v3_api_key,
+)
 
 
 def cli_env(tmp_path: Path, **extra: str) -> dict[str, str]:
@@ -201,7 +205,10 @@ async def test_sandbox_command_prints_one_json_line(tmp_path: Path) -> None:
             "nylas_client_secret",
             "zoom_client_id",
             "zoom_client_secret",
+            "v3_api_key",
+            "v3_application_id",
         }
+        assert info["v3_api_key"] == DEMO_CREDENTIALS.v3_api_key
         import httpx
 
         async with httpx.AsyncClient() as client:
@@ -326,3 +333,39 @@ async def test_without_a_browser_the_timeout_speaks_of_nobody_opening_the_link(
     message = str(events[-1]["message"])
     assert "Nobody opened the sign-in link" in message
     assert "did not open" not in message
+
+
+async def test_v3_on_the_sandbox_gives_a_verified_grant_and_no_secret_anywhere(
+    tmp_path: Path,
+) -> None:
+    env = cli_env(
+        tmp_path,
+        NYLAS_API_KEY=DEMO_CREDENTIALS.v3_api_key,
+        ZOOM_CLIENT_ID=DEMO_CREDENTIALS.zoom_client_id,
+        ZOOM_CLIENT_SECRET=DEMO_CREDENTIALS.zoom_client_secret,
+    )
+    args = ("--api", "v3", "--sandbox", "--login-hint", "zoom.user@example.com")
+    code, events, output = await run_onboard(tmp_path, *args, "--customer", "Acme #123", env=env)
+    assert code == 0, output
+    integration, grant = events[0], events[-1]
+    assert integration["event"] == "integration" and integration["api"] == "v3"
+    assert "was created" in output  # said after it happened, not before
+    assert grant["event"] == "grant" and grant["verified"] is True
+    assert grant["api"] == "v3" and grant["customer"] == "Acme #123"
+    assert grant["account_id"] is None and grant["renewed"] is False
+    for secret in SECRETS:
+        assert secret not in output
+    for path in tmp_path.rglob("*"):
+        if path.is_file():
+            for secret in SECRETS:
+                assert secret.encode() not in path.read_bytes(), path
+
+
+async def test_v3_decline_exits_1_and_names_the_decline(tmp_path: Path) -> None:
+    code, events, output = await run_onboard(
+        tmp_path, "--api", "v3", "--sandbox", "--customer", "Acme", decision="deny"
+    )
+    assert code == 1, output
+    assert events[-1]["type"] == "refused"
+    assert "declined" in str(events[-1]["message"])
+    assert "secret" not in str(events[-1]["message"]).lower()

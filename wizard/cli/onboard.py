@@ -78,6 +78,7 @@ class Reporter:
                     f"{word} {integration.name!r}: {action.describe(integration.api, done=True)}",
                     api=integration.api.value,
                     action=action.value,
+                    description=action.describe(integration.api, done=True),
                     id=integration.id,
                     name=integration.name,
                     provider=integration.provider,

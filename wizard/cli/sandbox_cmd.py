@@ -44,19 +44,24 @@ async def _serve(port: int, as_json: bool) -> int:
                         "nylas_client_secret": demo.nylas_client_secret,
                         "zoom_client_id": demo.zoom_client_id,
                         "zoom_client_secret": demo.zoom_client_secret,
+                        "v3_api_key": demo.v3_api_key,
+                        "v3_application_id": demo.v3_application_id,
                     }
                 ),
                 flush=True,
             )
         else:
             print(
-                f"Offline sandbox (imitates Nylas Connect and Zoom) at {sandbox.url}\n"
+                f"Offline sandbox (imitates Nylas API v3, the Connect API and Zoom) at "
+                f"{sandbox.url}\n"
                 "Demo credentials (they work only here):\n"
-                f"  NYLAS_CLIENT_ID={demo.nylas_client_id}\n"
-                f"  NYLAS_CLIENT_SECRET={demo.nylas_client_secret}\n"
-                f"  ZOOM_CLIENT_ID={demo.zoom_client_id}\n"
-                f"  ZOOM_CLIENT_SECRET={demo.zoom_client_secret}\n"
-                f"Use it with: zoom-onboard onboard --api-url {sandbox.url} --account-id ACCOUNT\n"
+                f"  v3:      NYLAS_API_KEY={demo.v3_api_key}\n"
+                f"           (application id {demo.v3_application_id})\n"
+                f"  Connect: NYLAS_CLIENT_ID={demo.nylas_client_id}\n"
+                f"           NYLAS_CLIENT_SECRET={demo.nylas_client_secret}\n"
+                f"  Zoom:    ZOOM_CLIENT_ID={demo.zoom_client_id}\n"
+                f"           ZOOM_CLIENT_SECRET={demo.zoom_client_secret}\n"
+                f"Use it with: zoom-onboard onboard --api-url {sandbox.url} --customer NAME\n"
                 "Stop with Ctrl+C.",
                 flush=True,
             )
