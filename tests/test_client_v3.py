@@ -236,3 +236,24 @@ async def _consent(url: str) -> str:
         )
         back = await browser.get(allowed.headers["location"])
     return parse_qs(urlsplit(back.headers["location"]).query)["code"][0]
+
+
+async def test_the_login_hint_is_the_zoom_consent_forms_prefill(sandbox: SandboxServer) -> None:
+    # Nylas hands the hint on to the provider; a trainee who clicks Allow then consents as the
+    # customer the operator named, not as the sandbox's one default user.
+    sandbox.add_v3_connector()
+    redirect = f"http://localhost:{free_port()}/callback"
+    sandbox.add_v3_callback_uri(redirect)
+    async with client_for(sandbox) as client:
+        url = client.hosted_auth_url(
+            client_id=sandbox.credentials.v3_application_id,
+            redirect_uri=redirect,
+            state="s",
+            code_challenge=VECTOR,
+            login_hint="customer.42@example.com",
+        )
+    async with httpx.AsyncClient(trust_env=False, follow_redirects=True) as browser:
+        consent = await browser.get(url)
+    assert consent.status_code == 200
+    assert 'value="customer.42@example.com"' in consent.text
+    assert sandbox.zoom_user_email not in consent.text

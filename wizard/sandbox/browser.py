@@ -128,7 +128,8 @@ class BrowserLeg:
         checked = self._check_zoom_request(params)
         if isinstance(checked, Response):
             return checked
-        email = params.get("email", self.zoom.user_email).strip()
+        # Nylas forwards the login hint to the provider; the form's own field wins once posted.
+        email = params.get("email", params.get("login_hint") or self.zoom.user_email).strip()
         if request.method == "GET":
             return self._consent_page(checked, email)
         decision = params.get("decision")

@@ -364,6 +364,8 @@ class V3Api:
             "redirect_uri": self.callback_url,
             "state": zoom_state,
         }
+        if q("login_hint"):
+            params["login_hint"] = q("login_hint") or ""
         query = "&".join(f"{k}={_quote(v)}" for k, v in params.items())
         return Response.redirect(f"{self.base_url()}/zoom/oauth/authorize?{query}")
 
