@@ -12,7 +12,9 @@ Timing lives here only; the tests never assert a duration.
 Rows: 1 launch to first window (vs a bare QWizard), 2 callback to result, 3 our listener vs
 google-auth-oauthlib's run_local_server on four request sequences, 4 longest gap of a 5 ms
 QTimer through a full wizard flow, 5 peak RSS through that flow, 6 the listener under load
-(200 idle connections, 2,000 junk requests) vs a clean callback.
+(200 idle connections, 2,000 junk requests) vs a clean callback, 7 a soak: 300 accounts
+onboarded one after another in one wizard window (RSS, descriptors, tasks, objects and the
+reference count of None, after the first account and after the last).
 """
 
 from __future__ import annotations
@@ -55,10 +57,13 @@ class Plan:
     load_runs: int
     idle: int = 200
     junk: int = 2000
+    soak: int = 300  # accounts onboarded one after another in one wizard process
 
 
 FULL = Plan(launches=21, callbacks=200, peer_runs=5, probes=7, load_runs=15)
-QUICK = Plan(launches=3, callbacks=20, peer_runs=1, probes=1, load_runs=2, idle=50, junk=300)
+QUICK = Plan(
+    launches=3, callbacks=20, peer_runs=1, probes=1, load_runs=2, idle=50, junk=300, soak=10
+)
 
 
 @dataclass
@@ -560,21 +565,27 @@ def bench_peers(plan: Plan) -> list[Row]:
 # ---- 4 and 5. the full wizard flow ----
 
 
+def run_probe(*args: str, timeout: float = 120) -> dict[str, Any]:
+    done = subprocess.run(
+        [sys.executable, str(BENCH / "wizard_probe.py"), *args],
+        env=qt_env(),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+        cwd=ROOT,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"wizard_probe {' '.join(args)} failed: {done.stderr[-2000:]}")
+    report: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return report
+
+
 def bench_probe(plan: Plan, launch: dict[str, Any]) -> list[Row]:
     reports = []
     for i in range(plan.probes):
-        done = subprocess.run(
-            [sys.executable, str(BENCH / "wizard_probe.py")],
-            env=qt_env(),
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=False,
-            cwd=ROOT,
-        )
-        if done.returncode != 0:
-            raise RuntimeError(f"wizard_probe failed: {done.stderr[-2000:]}")
-        reports.append(json.loads(done.stdout.strip().splitlines()[-1]))
+        # Alternate the two APIs: the flow is shared, the backends are not.
+        reports.append(run_probe("--api", "v3" if i % 2 == 0 else "connect"))
         progress(f"wizard flow {i + 1}/{plan.probes}")
     worst = max(reports, key=lambda r: r["max_gap_ms"])
     gaps = [r["max_gap_ms"] for r in reports]
@@ -601,6 +612,32 @@ def bench_probe(plan: Plan, launch: dict[str, Any]) -> list[Row]:
             f"{rss / launch['bare_rss_mib']:.1f}× the bare QWizard",
         ),
     ]
+
+
+# ---- 7. a day in one window ----
+
+
+def bench_soak(plan: Plan) -> Row:
+    report = run_probe("--accounts", str(plan.soak), timeout=60 + plan.soak * 2)
+    progress(f"soak of {plan.soak} accounts")
+    first, last = report["after_first"], report["after_last"]
+    later = max(plan.soak - 1, 1)
+    rss_per = (last["rss_kib"] - first["rss_kib"]) / later
+    flat = last["fds"] <= first["fds"] and last["tasks"] <= first["tasks"]
+    none_kept = last["none_refs"] >= first["none_refs"]  # a falling count is the 6.12.0 crash
+    return Row(
+        "7",
+        f"Soak: {plan.soak} accounts onboarded one after another in one wizard window (v3, "
+        f"sandbox, ConsentBot; {report['soak_s']:.0f} s), after the first account → after the last",
+        f"RSS {first['rss_kib'] / 1024:.0f} → {last['rss_kib'] / 1024:.0f} MiB "
+        f"({rss_per:+.0f} KiB/account); fds {first['fds']} → {last['fds']}; tasks "
+        f"{first['tasks']} → {last['tasks']}; gc objects {first['objects']} → {last['objects']} "
+        f"({(last['objects'] - first['objects']) / later:+.0f}/account); refcount(None) "
+        f"{first['none_refs']} → {last['none_refs']}",
+        "the same window after its first account",
+        "✓" if flat and none_kept else "✗",
+        "fds and tasks flat; refcount(None) never falls",
+    )
 
 
 # ---- 6. the listener under load ----
@@ -741,6 +778,7 @@ def main(argv: list[str] | None = None) -> int:
     rows += bench_peers(plan)
     rows += bench_probe(plan, launch)
     rows.append(bench_load(plan))
+    rows.append(bench_soak(plan))
     load = os.getloadavg() if hasattr(os, "getloadavg") else None
 
     print(f"## Benchmarks ({'quick' if args.quick else 'full'} run)\n")

@@ -1,16 +1,22 @@
-"""One full wizard flow for bench/run.py, in its own process; prints one JSON line.
+"""Full wizard flows for bench/run.py, in their own process; prints one JSON line.
 
 Offscreen (or whatever QT_QPA_PLATFORM says), in-process sandbox, ConsentBot as the browser:
-connection check, Zoom app, integration, account, consent, done. A 5 ms QTimer runs from the
-first show to the done page; the longest gap between its ticks says how long the event loop
-was blocked. Peak RSS (ru_maxrss) is read at the end, after the flow.
+connection (checked on its own in sandbox mode), Zoom app, integration, then one account after
+another through "Onboard another account", as an operator's day goes. A 5 ms QTimer runs from the
+first show to the first done page; the longest gap between its ticks says how long the event loop
+was blocked. Peak RSS (ru_maxrss) is read at the end. With --accounts N (a soak), the process's
+RSS, file descriptors, asyncio tasks, Python objects and the reference count of None are read
+after the first account and after the last.
 
-    QT_QPA_PLATFORM=offscreen python bench/wizard_probe.py
+    QT_QPA_PLATFORM=offscreen python bench/wizard_probe.py [--api v3|connect] [--accounts 300]
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
+import contextlib
+import gc
 import itertools
 import json
 import os
@@ -30,7 +36,7 @@ from PySide6.QtWidgets import QApplication
 
 from wizard.sandbox.consent_bot import ConsentBot
 from wizard.ui.app import create_wizard
-from wizard.ui.wizard import PageId
+from wizard.ui.wizard import OnboardingWizard, PageId
 
 STEP_TIMEOUT = 20.0  # seconds per step: a stuck flow ends the probe, not the benchmark
 
@@ -72,7 +78,51 @@ def max_rss_kib() -> int:
     return rss // 1024 if sys.platform == "darwin" else rss  # bytes on macOS, KiB elsewhere
 
 
-async def flow() -> dict[str, object]:
+def rss_kib() -> int:
+    """Resident memory now (Linux /proc); peak RSS elsewhere."""
+    try:
+        with open("/proc/self/statm") as f:
+            return int(f.read().split()[1]) * (os.sysconf("SC_PAGE_SIZE") // 1024)
+    except OSError:
+        return max_rss_kib()
+
+
+def open_fds() -> int | None:
+    for where in ("/proc/self/fd", "/dev/fd"):
+        with contextlib.suppress(OSError):
+            return len(os.listdir(where))
+    return None
+
+
+def resources() -> dict[str, int | None]:
+    gc.collect()
+    return {
+        "rss_kib": rss_kib(),
+        "fds": open_fds(),
+        "tasks": len(asyncio.all_tasks()),
+        "objects": len(gc.get_objects()),
+        "none_refs": sys.getrefcount(None),  # falls without end under a leaky PySide6 (3.11)
+    }
+
+
+async def one_account(wizard: OnboardingWizard, api: str, n: int) -> None:
+    if api == "v3":
+        await until(lambda: wizard.currentId() == PageId.ACCOUNT_V3, "the v3 account page")
+        page = wizard.v3_account_page
+        page.login_hint.setText(f"zoom.user{n}@example.com")  # a new Zoom user: a new grant
+        page.customer.setText(f"Bench customer #{n}")
+    else:
+        await until(lambda: wizard.currentId() == PageId.ACCOUNT, "the account page")
+        wizard.account_page.account_id.setText(f"acct-bench-{n}")
+    step("authorize (browser leg, callback, verification)")
+    wizard.next()
+    await until(lambda: wizard.currentId() == PageId.DONE, f"done page (account {n})")
+    result = wizard.session.result
+    if not (result and result.verified):
+        raise RuntimeError(f"account {n} ended without a verified grant")
+
+
+async def flow(api: str, accounts: int) -> dict[str, object]:
     # (wall, main-thread CPU) per tick: a long gap with little CPU is the OS not scheduling
     # this process (a busy machine), one with CPU to match is work blocking the loop.
     ticks: list[tuple[int, int]] = []
@@ -80,16 +130,15 @@ async def flow() -> dict[str, object]:
     timer.setInterval(5)
     timer.timeout.connect(lambda: ticks.append((time.perf_counter_ns(), time.thread_time_ns())))
     step("create the window")
-    wizard = create_wizard(ConsentBot("allow"), sandbox=True)
+    bot = ConsentBot("allow")
+    wizard = create_wizard(bot, sandbox=True, api=api)  # type: ignore[arg-type]
     started = time.perf_counter_ns()
     timer.start()
-    step("show, start the sandbox")
+    step("show, start the sandbox, check the connection")
     wizard.show()
 
     page = wizard.connection_page
     await until(lambda: page.api_url.text().startswith("http://127.0.0.1"), "sandbox started")
-    step("check the connection")
-    page.check.click()
     await until(page.isComplete, "connection checked")
     step("to the Zoom app page")
     wizard.next()
@@ -100,14 +149,27 @@ async def flow() -> dict[str, object]:
     await until(wizard.integration_page.isComplete, "integration ready")
     step("to the account page")
     wizard.next()
-    wizard.account_page.account_id.setText("acct-bench")
-    step("authorize (browser leg, callback, verification)")
-    wizard.next()
-    await until(lambda: wizard.currentId() == PageId.DONE, "done page")
+    await one_account(wizard, api, 1)
     finished = time.perf_counter_ns()
     timer.stop()
 
-    result = wizard.session.result
+    soak: dict[str, object] = {}
+    if accounts > 1:
+        first = resources()
+        soak_started = time.perf_counter()
+        for n in range(2, accounts + 1):
+            wizard.done_page.another.click()
+            await one_account(wizard, api, n)
+        soak_s = time.perf_counter() - soak_started
+        last = resources()
+        soak = {
+            "accounts": accounts,
+            "soak_s": soak_s,
+            "after_first": first,
+            "after_last": last,
+            "browser_visits": bot.visit_count,
+        }
+
     wizard.close()
     await wizard.session.aclose()
     during = [t for t in ticks if started <= t[0] <= finished]
@@ -116,7 +178,8 @@ async def flow() -> dict[str, object]:
         reverse=True,
     )
     return {
-        "verified": bool(result and result.verified),
+        "api": api,
+        "verified": True,
         "flow_ms": (finished - started) / 1e6,
         "ticks": len(during),
         "max_gap_ms": gaps[0][0] / 1e6 if gaps else None,
@@ -126,13 +189,18 @@ async def flow() -> dict[str, object]:
             (round(g / 1e6, 1), round(c / 1e6, 1), steps_between(a, b)) for g, c, a, b in gaps[:5]
         ],
         "maxrss_kib": max_rss_kib(),
+        **soak,
     }
 
 
-def main() -> int:
-    app = QApplication.instance() or QApplication(sys.argv)
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--api", choices=("v3", "connect"), default="v3")
+    parser.add_argument("--accounts", type=int, default=1, help="accounts in one window (soak)")
+    args = parser.parse_args(argv)
+    app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setQuitOnLastWindowClosed(False)
-    report = qasync.run(flow())
+    report = qasync.run(flow(args.api, max(1, args.accounts)))
     print(json.dumps(report), flush=True)
     return 0 if report["verified"] else 1
 

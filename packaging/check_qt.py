@@ -32,8 +32,11 @@ def main() -> int:
     drift = sys.getrefcount(None) - before
     version = f"PySide6 {PySide6.__version__} on Python {sys.version.split()[0]}"
     if abs(drift) > ROUNDS // 10:
-        print(f"check_qt: {version} lost {-drift} references of None in {ROUNDS} rounds; "
-              "install a safe release (see packaging/constraints.txt)", file=sys.stderr)
+        print(
+            f"check_qt: {version} lost {-drift} references of None in {ROUNDS} rounds; "
+            "install a safe release (see packaging/constraints.txt)",
+            file=sys.stderr,
+        )
         return 1
     print(f"check_qt: {version}: None's reference count steady (drift {drift})")
     return 0

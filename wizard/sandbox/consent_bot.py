@@ -8,6 +8,7 @@ Used by `zoom-onboard --self-test`, the tests and the benchmarks as the browser 
 from __future__ import annotations
 
 import asyncio
+from collections import deque
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from typing import Literal
@@ -58,17 +59,21 @@ class ConsentBot:
         email: str | None = None,
         timeout: float = 15.0,
         pause: float = 0.0,
+        keep: int = 20,
     ) -> None:
-        """`pause`: seconds spent on the consent page before clicking, like a person reading."""
+        """`pause`: seconds spent on the consent page before clicking, like a person reading.
+        `keep`: how many recent visits to remember (a soak runs hundreds; each holds a page)."""
         self.decision = decision
         self.email = email
         self.timeout = timeout
         self.pause = pause
-        self.visits: list[BrowserVisit] = []
+        self.visits: deque[BrowserVisit] = deque(maxlen=keep)
+        self.visit_count = 0
 
     async def __call__(self, url: str) -> bool:
         """A BrowserOpener: True once the browser leg has run (whatever its outcome)."""
         self.visits.append(await self.visit(url))
+        self.visit_count += 1
         return True
 
     async def visit(self, url: str) -> BrowserVisit:
