@@ -32,9 +32,11 @@ os.environ.setdefault("ZOOM_ONBOARD_HOME", tempfile.mkdtemp(prefix="zoom-onboard
 
 import qasync
 from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QLabel
 
+from wizard.logs import setup_logging
 from wizard.sandbox.consent_bot import ConsentBot
+from wizard.store.paths import AppPaths
 from wizard.ui.app import create_wizard
 from wizard.ui.wizard import OnboardingWizard, PageId
 
@@ -65,11 +67,23 @@ def steps_between(start: int, end: int) -> str:
     return first if first == last else f"{first} → {last}"
 
 
+def on_screen() -> str:
+    """What the operator would read: every visible label of every visible window."""
+    texts = [
+        label.text()
+        for window in QApplication.topLevelWidgets()
+        if window.isVisible()
+        for label in window.findChildren(QLabel)
+        if label.isVisible() and label.text()
+    ]
+    return " | ".join(texts)
+
+
 async def until(condition: Callable[[], bool], what: str) -> None:
     deadline = time.monotonic() + STEP_TIMEOUT
     while not condition():
         if time.monotonic() > deadline:
-            raise TimeoutError(f"the wizard did not reach: {what}")
+            raise TimeoutError(f"the wizard did not reach: {what}; it shows: {on_screen()}")
         await asyncio.sleep(0.005)
 
 
@@ -198,9 +212,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--api", choices=("v3", "connect"), default="v3")
     parser.add_argument("--accounts", type=int, default=1, help="accounts in one window (soak)")
     args = parser.parse_args(argv)
+    log_file = AppPaths.default().log_file
+    setup_logging(log_file)  # as the app does: a failure's traceback is in it
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setQuitOnLastWindowClosed(False)
-    report = qasync.run(flow(args.api, max(1, args.accounts)))
+    try:
+        report = qasync.run(flow(args.api, max(1, args.accounts)))
+    except TimeoutError:
+        if log_file.is_file():
+            print(f"--- the wizard's log ({log_file}) ---", file=sys.stderr)
+            print(log_file.read_text(encoding="utf-8")[-4000:], file=sys.stderr)
+        raise
     print(json.dumps(report), flush=True)
     return 0 if report["verified"] else 1
 

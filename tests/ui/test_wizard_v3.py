@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+import pytest
 from pytestqt.qtbot import QtBot
 
 from tests.support import free_port
@@ -95,3 +98,58 @@ def test_the_account_page_checks_as_you_type_in_one_style(qtbot: QtBot, loop: ob
     page.customer.setText("Acme")
     assert page.isComplete() and not page.problem.isVisibleTo(page)
     wizard.close()
+
+
+def test_everything_that_may_import_runs_on_the_one_loader_thread(
+    qtbot: QtBot, loop: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Two workers importing overlapping modules at once can hand one a half-initialised module
+    # (an ImportError at the first Check connection, 4 launches in 12 here): one thread loads.
+    import threading
+
+    from wizard.ui import session as session_module
+
+    threads: dict[str, str] = {}
+
+    def recorded(name: str, original: Any) -> Any:
+        def run(*args: Any, **kwargs: Any) -> Any:
+            threads[name] = threading.current_thread().name
+            return original(*args, **kwargs)
+
+        return run
+
+    monkeypatch.setattr(session_module, "_new_flow", recorded("flow", session_module._new_flow))
+    monkeypatch.setattr(
+        session_module, "_new_secret_store", recorded("keyring", session_module._new_secret_store)
+    )
+    monkeypatch.setattr(
+        session_module.importlib,
+        "import_module",
+        recorded("sandbox", session_module.importlib.import_module),
+    )
+    wizard = make(qtbot, ConsentBot("allow"), api="v3")
+    sandbox_checked(qtbot, wizard)
+    assert set(threads) == {"flow", "keyring", "sandbox"}
+    assert {name.rsplit("_", 1)[0] for name in threads.values()} == {"zoom-onboard-loader"}
+
+
+def test_a_consent_by_another_zoom_user_is_said_on_the_page_and_the_wait_goes_on(
+    qtbot: QtBot, loop: object
+) -> None:
+    bot = ConsentBot("allow", email="operator@example.com")  # the operator's own Zoom session
+    wizard = make(qtbot, bot, api="v3")
+    to_account_page(qtbot, wizard, free_port())
+    page = wizard.v3_account_page
+    page.login_hint.setText("customer.9@example.com")
+    page.customer.setText("Acme #9")
+    wizard.next()
+    status = wizard.authorization_page.status
+    qtbot.waitUntil(lambda: "operator@example.com" in status.message, timeout=WAIT)
+    assert "not accepted" in status.message and "customer.9@example.com" in status.message
+    assert wizard.currentId() == PageId.AUTHORIZATION
+    assert wizard.authorization_page.task.running  # still waiting for the right user
+    bot.email = None  # the customer signs in: the form is prefilled with the login hint
+    wizard.authorization_page.open_again.click()
+    qtbot.waitUntil(lambda: wizard.currentId() == PageId.DONE, timeout=WAIT)
+    result = wizard.session.result
+    assert result is not None and result.verified and result.email == "customer.9@example.com"

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from wizard.ui.loader import on_loader
 from wizard.ui.tasks import PageTask
 from wizard.ui.widgets import StatusLine
 
@@ -96,8 +97,8 @@ class ProfileBar(QWidget):
 
     async def _load(self) -> tuple[list[str], str | None, str]:
         session = self.session
-        # Touching the store the first time imports it: on the worker thread too.
-        profiles, last = await asyncio.to_thread(
+        # Touching the store the first time imports it: on the loader thread.
+        profiles, last = await on_loader(
             lambda: (session.profiles.list(), session.profiles.last_used)
         )
         secrets = await self.session.secret_store()

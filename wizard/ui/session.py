@@ -9,7 +9,6 @@ can be: the window appears before any of it is loaded (bench/run.py, row 1).
 
 from __future__ import annotations
 
-import asyncio
 import functools
 import importlib
 import logging
@@ -19,6 +18,7 @@ from PySide6.QtCore import QObject, Signal
 
 from wizard.logs import remember_secret
 from wizard.store.paths import AppPaths
+from wizard.ui.loader import on_loader
 
 if TYPE_CHECKING:
     from wizard.flow import (
@@ -102,7 +102,7 @@ class WizardSession(QObject):
     async def secret_store(self) -> SecretStore:
         """The keyring, found on a worker thread: backend discovery may block on D-Bus."""
         if self._secrets is None:
-            self._secrets = await asyncio.to_thread(_new_secret_store)
+            self._secrets = await on_loader(_new_secret_store)
         return self._secrets
 
     def integration_ready(self, outcome: IntegrationOutcome) -> None:
@@ -138,7 +138,7 @@ class WizardSession(QObject):
 
     async def start_sandbox(self) -> SandboxServer:
         if self.sandbox is None:
-            module: Any = await asyncio.to_thread(importlib.import_module, "wizard.sandbox")
+            module: Any = await on_loader(importlib.import_module, "wizard.sandbox")
             sandbox = module.SandboxServer()
             await sandbox.start()
             self.sandbox = sandbox
@@ -156,7 +156,7 @@ class WizardSession(QObject):
         await self.close_flow()
         # Built in a worker thread: the first httpx client imports httpcore (and trio, anyio
         # when installed), which blocked the Qt loop for 100-300 ms (bench/run.py, row 4).
-        flow = await asyncio.to_thread(
+        flow = await on_loader(
             _new_flow,
             target,
             client_id,

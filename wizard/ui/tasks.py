@@ -19,6 +19,14 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 
+def _log_if_unexpected(exc: Exception) -> None:
+    # The page shows "Unexpected error: X, copy the diagnostics": the traceback must be in them.
+    from wizard.flow.explain import explain
+
+    if explain(exc).type == "internal":
+        log.error("unexpected error in a page task", exc_info=exc)
+
+
 class PageTask(QObject):
     """At most one running coroutine; starting another cancels the previous one."""
 
@@ -61,6 +69,7 @@ class PageTask(QObject):
             if exc is not None:
                 if not isinstance(exc, Exception):  # KeyboardInterrupt, SystemExit
                     raise exc
+                _log_if_unexpected(exc)
                 on_error(exc)
             else:
                 on_done(t.result())
