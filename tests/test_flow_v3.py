@@ -210,3 +210,35 @@ def test_state_digest_is_sha256_hex() -> None:
 
     assert state_digest("x") == hashlib.sha256(b"x").hexdigest()
     assert ListenerTimeout  # imported for the timeout tests below
+
+
+async def test_another_zoom_user_is_refused_said_as_an_event_and_the_wait_goes_on() -> None:
+    # The operator's own Zoom session consents first (a common slip); the customer then does.
+    from wizard.flow import AnswerRejected
+
+    async with SandboxServer() as sandbox:
+        events: list[object] = []
+        retried: list[asyncio.Task[object]] = []
+
+        def on_event(event: object) -> None:
+            events.append(event)
+            if isinstance(event, AnswerRejected):
+                link = next(e.url for e in events if isinstance(e, AuthUrlReady))
+                retried.append(asyncio.ensure_future(ConsentBot("allow").visit(link)))
+
+        wrong = ConsentBot("allow", email="operator@example.com")
+        flow = v3_flow(sandbox, wrong, on_event=on_event)
+        try:
+            s = spec(sandbox)
+            await flow.ensure_integration(s)
+            account = CustomerAccount(customer="Acme #7", login_hint="customer.7@example.com")
+            result = await flow.authorize(account, s.redirect_uri, timeout=20)
+            await asyncio.gather(*retried)
+        finally:
+            await flow.aclose()
+        rejected = [e for e in events if isinstance(e, AnswerRejected)]
+        assert len(rejected) == 1
+        assert "operator@example.com" in rejected[0].reason
+        assert "customer.7@example.com" in rejected[0].reason
+        assert "operator@example.com" in wrong.visits[-1].text  # the browser was told too
+        assert result.verified and result.email == "customer.7@example.com"

@@ -22,6 +22,7 @@ from wizard.defaults import (
     DEFAULT_TIMEOUT,
 )
 from wizard.flow import (
+    AnswerRejected,
     AuthUrlReady,
     BrowserSilent,
     CustomerAccount,
@@ -102,6 +103,12 @@ class Reporter:
                     f"No browser has opened the link after {waited:.0f} s. If none "
                     "started, open the link above in a browser on this computer.",
                     url=url,
+                )
+            case AnswerRejected(reason):
+                self.emit(
+                    "answer_rejected",
+                    f"An answer came back but was not accepted: {reason} Still waiting.",
+                    reason=reason,
                 )
             case GrantCaptured(grant_id):
                 self.emit(

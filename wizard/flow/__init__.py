@@ -1,6 +1,7 @@
 """The onboarding flow: UI-free async code that orders the steps, used by the CLI and the wizard."""
 
 from wizard.flow.events import (
+    AnswerRejected,
     AuthUrlReady,
     BrowserLaunched,
     BrowserReached,
@@ -26,6 +27,7 @@ from wizard.flow.onboarding import (
 )
 
 __all__ = [
+    "AnswerRejected",
     "AuthUrlReady",
     "BrowserLaunched",
     "BrowserReached",

@@ -45,6 +45,14 @@ class BrowserSilent:
 
 
 @dataclass(frozen=True)
+class AnswerRejected:
+    """An answer that carried this request's state was not accepted (another Zoom user, another
+    account); the browser was told why and the wait goes on. Stateless junk is not reported."""
+
+    reason: str
+
+
+@dataclass(frozen=True)
 class GrantCaptured:
     grant_id: str
 
@@ -60,6 +68,7 @@ FlowEvent = (
     | BrowserLaunched
     | BrowserReached
     | BrowserSilent
+    | AnswerRejected
     | GrantCaptured
     | GrantVerified
 )

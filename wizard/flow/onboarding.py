@@ -33,6 +33,7 @@ from wizard.flow.backend import (
 )
 from wizard.flow.connect_backend import ConnectBackend
 from wizard.flow.events import (
+    AnswerRejected,
     AuthUrlReady,
     BrowserLaunched,
     BrowserReached,
@@ -46,7 +47,7 @@ from wizard.flow.inputs import CustomerAccount, IntegrationSpec
 from wizard.listener.callback import CodeCallback, GrantCallback
 from wizard.listener.listener import CallbackListener, CallbackRefused, CapturedGrant
 from wizard.listener.redirect_uri import LoopbackRedirectUri
-from wizard.listener.verdict import Resolution
+from wizard.listener.verdict import Rejected, Resolution
 from wizard.logs import remember_secret
 from wizard.nylas.client import NylasConnectClient
 from wizard.nylas.errors import NylasError
@@ -317,7 +318,14 @@ class OnboardingFlow:
     def _resolver(
         self, auth: PendingAuthorization
     ) -> Callable[[GrantCallback | CodeCallback], Awaitable[Resolution]]:
-        return auth.resolve
+        async def resolve(callback: GrantCallback | CodeCallback) -> Resolution:
+            resolution = await auth.resolve(callback)
+            # Only an answer with this request's state is worth the operator's attention.
+            if isinstance(resolution, Rejected) and callback.state is not None:
+                self.on_event(AnswerRejected(resolution.reason))
+            return resolution
+
+        return resolve
 
     async def _result(
         self, captured: CapturedGrant, account: CustomerAccount, state: str

@@ -125,6 +125,7 @@ class AuthorizationPage(BasePage):
 
     def _on_event(self, event: FlowEvent) -> None:
         from wizard.flow import (
+            AnswerRejected,
             AuthUrlReady,
             BrowserLaunched,
             BrowserReached,
@@ -156,6 +157,12 @@ class AuthorizationPage(BasePage):
                 self.status.busy(
                     "The browser opened the sign-in link. Waiting for the customer to sign "
                     "in to Zoom and click Allow..."
+                )
+            case AnswerRejected(reason):
+                # Said here as well as in the browser: the operator may not see that tab.
+                self.status.info(
+                    f"The answer that came back was not accepted: {reason} Still waiting for "
+                    "the right Zoom user to click Allow; or Stop waiting."
                 )
             case GrantCaptured(grant_id):
                 self.status.busy(f"Grant {grant_id} received and saved. Verifying it with Nylas...")
