@@ -157,7 +157,7 @@ def test_profile_secrets_come_from_the_keyring_unless_the_environment_has_them(
 ) -> None:
     from pydantic import SecretStr
 
-    from wizard.cli.onboard import _saved_values
+    from wizard.cli.where import saved_values
     from wizard.store.secrets import SecretStore
 
     monkeypatch.setenv(HOME_ENV, str(tmp_path))
@@ -167,7 +167,7 @@ def test_profile_secrets_come_from_the_keyring_unless_the_environment_has_them(
     store.set("acme", "zoom_client_secret", SecretStr("from-keyring-z"))
     monkeypatch.delenv("NYLAS_CLIENT_SECRET", raising=False)
     monkeypatch.setenv("ZOOM_CLIENT_SECRET", "from-env-z")
-    values = _saved_values(profile, Api.CONNECT)
+    values = saved_values(profile, Api.CONNECT)
     assert values == {
         "NYLAS_CLIENT_ID": "n-id",
         "ZOOM_CLIENT_ID": "z-id",

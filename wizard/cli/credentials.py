@@ -43,16 +43,19 @@ def read_credentials(
     api: str = "connect",
     fallback: Mapping[str, str] | None = None,
     interactive: bool | None = None,
+    zoom: bool = True,
 ) -> Credentials:
     """Environment first, then `fallback` (a profile or the sandbox's demo values), then a
-    prompt on a terminal."""
+    prompt on a terminal. `zoom=False`: only the Nylas credentials (asking Nylas about grants
+    needs no Zoom app)."""
     env = os.environ if env is None else env
     fallback = fallback or {}
     if interactive is None:
         interactive = sys.stdin.isatty() and sys.stderr.isatty()
     values: dict[str, str] = {}
     missing: list[str] = []
-    for name in (*ENV_NAMES[api], *OPTIONAL[api]):
+    names = [n for n in (*ENV_NAMES[api], *OPTIONAL[api]) if zoom or not n.startswith("ZOOM_")]
+    for name in names:
         value = (env.get(name) or fallback.get(name) or "").strip()
         required = name not in OPTIONAL[api]
         if not value and interactive and required:
@@ -67,10 +70,10 @@ def read_credentials(
             "with --profile, or run on a terminal to be asked."
         )
     secret_name = "NYLAS_API_KEY" if api == "v3" else "NYLAS_CLIENT_SECRET"
-    remember_secret(values[secret_name], values["ZOOM_CLIENT_SECRET"])
+    remember_secret(values[secret_name], values.get("ZOOM_CLIENT_SECRET", ""))
     return Credentials(
         values.get("NYLAS_CLIENT_ID") or None,
         SecretStr(values[secret_name]),
-        values["ZOOM_CLIENT_ID"],
-        SecretStr(values["ZOOM_CLIENT_SECRET"]),
+        values.get("ZOOM_CLIENT_ID", ""),
+        SecretStr(values.get("ZOOM_CLIENT_SECRET", "")),
     )

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import datetime
 import sys
 from collections.abc import Sequence
 from typing import TextIO
 
 from wizard.logs import setup_logging
+from wizard.outcome import Outcome
 from wizard.store.history import History, HistoryRecord, write_csv
 from wizard.store.paths import AppPaths
 
@@ -21,6 +23,10 @@ def run_history(args: argparse.Namespace) -> int:
     verbose = bool(getattr(args, "verbose", False))
     setup_logging(paths.log_file, verbose=verbose, console=verbose)
     history = History(paths.history_db, paths.history_fallback)
+    if getattr(args, "reconcile", False):
+        code = asyncio.run(_reconcile(args, paths, history))
+        if code != Outcome.OK:
+            return code
     account_id = getattr(args, "account_id", None)
     records = history.records(account_id=account_id, limit=1_000_000)
     if getattr(args, "csv", False):
@@ -34,6 +40,51 @@ def run_history(args: argparse.Namespace) -> int:
     for problem in history.problems:
         print(f"Note: {problem}", file=sys.stderr)
     return 0
+
+
+async def _reconcile(args: argparse.Namespace, paths: AppPaths, history: History) -> int:
+    """Ask Nylas for the grants of the sign-ins that were left waiting, and record them."""
+    from wizard.cli.credentials import read_credentials
+    from wizard.cli.where import api_of, chosen_profile, saved_values, where
+    from wizard.flow.browser import no_browser
+    from wizard.flow.explain import explain
+    from wizard.flow.factory import NylasCredentials, open_flow
+    from wizard.flow.reconcile import reconcile_history
+    from wizard.target import Target
+
+    try:
+        profile = chosen_profile(args, paths)
+        api = api_of(args, profile)
+        region, api_url = where(args, profile)
+        if region == "sandbox":
+            raise ValueError(
+                "A new in-process sandbox knows no grants of earlier runs: practice sign-ins "
+                "are checked by the wizard that ran them. To practise this, run "
+                "`zoom-onboard sandbox` and give its URL with --api-url."
+            )
+        saved = await asyncio.to_thread(saved_values, profile, api)
+        creds = read_credentials(api=api.value, fallback=saved, zoom=False)
+        target = Target.of(api, region, api_url)
+        flow = open_flow(
+            target, NylasCredentials(creds.nylas_secret, creds.nylas_client_id), no_browser
+        )
+        try:
+            await flow.check_connection()  # a wrong key is said even with nothing to look for
+            report = await reconcile_history(
+                flow.backend, history, region=target.region.value, practice=target.practice
+            )
+        finally:
+            await flow.aclose()
+    except Exception as exc:  # worded like every other error, redacted like the log
+        words = explain(exc)
+        print(f"Checking for late grants failed: {words.text()}", file=sys.stderr)
+        return int(words.outcome)
+    print(f"Late grants ({target.api.label}, {target.region.label}): {report.summary()}")
+    for found in report.found:
+        how = "matched by state" if found.confirmed else found.note
+        print(f"  {found.grant.id}  {found.grant.email or '-'}  ({how})")
+    print()
+    return int(Outcome.OK)
 
 
 def print_table(records: Sequence[HistoryRecord], out: TextIO) -> None:

@@ -222,6 +222,25 @@ def build_parser(json_errors: bool = False) -> argparse.ArgumentParser:
     history = commands.add_parser("history", help="list the grants obtained on this computer")
     history.add_argument("--csv", action="store_true", help="CSV instead of a table")
     history.add_argument("--account-id", metavar="ID", help="only this account")
+    history.add_argument(
+        "--reconcile",
+        action="store_true",
+        help="first ask Nylas for the grants of sign-ins left waiting (Stop waiting, a timeout, "
+        "a closed window) and record them; uses --profile or the environment's credentials",
+    )
+    history.add_argument(
+        "--api", choices=["v3", "connect"], default=None, help="with --reconcile: the Nylas API"
+    )
+    history_where = history.add_mutually_exclusive_group()
+    history_where.add_argument(
+        "--region", choices=["us", "eu"], default=None, help="with --reconcile: the region"
+    )
+    history_where.add_argument(
+        "--api-url", metavar="URL", help="with --reconcile: a custom Nylas API base URL"
+    )
+    history.add_argument(
+        "--profile", metavar="NAME", default=argparse.SUPPRESS, help="use a saved profile"
+    )
     return parser
 
 

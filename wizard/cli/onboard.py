@@ -7,15 +7,14 @@ import asyncio
 import contextlib
 import json
 import logging
-import os
 import sys
 import time
 from collections.abc import AsyncIterator
 from typing import Any, TextIO
 
 from wizard.cli.credentials import Credentials, read_credentials
+from wizard.cli.where import api_of, chosen_profile, saved_values, where
 from wizard.defaults import (
-    DEFAULT_API,
     DEFAULT_GRANT_LIFETIME,
     DEFAULT_INTEGRATION_NAME,
     DEFAULT_REDIRECT_URI,
@@ -42,8 +41,7 @@ from wizard.logs import setup_logging
 from wizard.outcome import Outcome
 from wizard.store.history import History, HistoryRecorder
 from wizard.store.paths import AppPaths
-from wizard.store.profiles import Profile, ProfileStore
-from wizard.store.secrets import SecretStore
+from wizard.store.profiles import Profile
 from wizard.target import Api, Target
 
 log = logging.getLogger("wizard.cli")
@@ -192,17 +190,10 @@ def _explain_for_cli(exc: BaseException) -> Explanation:
     return explanation
 
 
-def _api_of(args: argparse.Namespace, profile: Profile | None) -> Api:
-    if args.api:
-        return Api(args.api)
-    saved = getattr(profile, "api", None)
-    return Api(saved) if saved else Api(DEFAULT_API)
-
-
 async def _run(args: argparse.Namespace, reporter: Reporter) -> int:
     paths = AppPaths.default()
-    profile = _profile(args, paths)
-    api = _api_of(args, profile)
+    profile = chosen_profile(args, paths)
+    api = api_of(args, profile)
     reporter.api = api
     # Validate everything the operator typed before touching the network.
     if api is Api.V3 and args.account_id:
@@ -275,61 +266,12 @@ async def _run(args: argparse.Namespace, reporter: Reporter) -> int:
     return int(Outcome.OK)
 
 
-def _profile(args: argparse.Namespace, paths: AppPaths) -> Profile | None:
-    name = getattr(args, "profile", None)
-    if not name:
-        return None
-    store = ProfileStore(paths.profiles_file)
-    profile = store.get(name)  # ProfileError (a ValueError) names the saved ones
-    store.set_last_used(profile.name)
-    return profile
-
-
-def _where(args: argparse.Namespace, profile: Profile | None) -> tuple[str, str | None]:
-    """The region ("us", "eu", "sandbox", "custom") and, for custom, the API URL: flags win
-    over the profile, which wins over the default (US)."""
-    if getattr(args, "sandbox", False):
-        return "sandbox", None
-    if args.api_url:
-        return "custom", args.api_url
-    if args.region:
-        return args.region, None
-    if profile is not None:
-        return profile.region, profile.api_url
-    return "us", None
-
-
-# A profile's Nylas secret (keyring kind "nylas_client_secret") is its API's: the client
-# secret for Connect, the API key for v3.
-_SECRET_KINDS = {
-    "connect": (("nylas_client_secret", "NYLAS_CLIENT_SECRET"),),
-    "v3": (("nylas_client_secret", "NYLAS_API_KEY"),),
-}
-
-
-def _saved_values(profile: Profile | None, api: Api) -> dict[str, str]:
-    """The profile's ids, and from the keyring only the secrets the environment lacks (each
-    keyring read may ask the desktop to unlock it)."""
-    if profile is None:
-        return {}
-    values = {"NYLAS_CLIENT_ID": profile.nylas_client_id, "ZOOM_CLIENT_ID": profile.zoom_client_id}
-    kinds = (*_SECRET_KINDS[api.value], ("zoom_client_secret", "ZOOM_CLIENT_SECRET"))
-    wanted = [(kind, name) for kind, name in kinds if not os.environ.get(name, "").strip()]
-    secrets = SecretStore() if wanted else None
-    for kind, name in wanted:
-        assert secrets is not None
-        secret = secrets.get(profile.name, kind)
-        if secret is not None:
-            values[name] = secret.get_secret_value()
-    return values
-
-
 @contextlib.asynccontextmanager
 async def _api(
     args: argparse.Namespace, profile: Profile | None, api: Api
 ) -> AsyncIterator[tuple[Target, Credentials]]:
     """The target and credentials; for the sandbox, one running in this process."""
-    region, api_url = _where(args, profile)
+    region, api_url = where(args, profile)
     if region == "sandbox":
         from wizard.sandbox import SandboxServer
 
@@ -350,5 +292,5 @@ async def _api(
         return
     target = Target.of(api, region, api_url)
     # The keyring may block (D-Bus): read it off the event loop.
-    saved = await asyncio.to_thread(_saved_values, profile, api)
+    saved = await asyncio.to_thread(saved_values, profile, api)
     yield target, read_credentials(api=api.value, fallback=saved)

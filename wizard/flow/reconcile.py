@@ -14,14 +14,20 @@ A grant is never attributed to two authorizations, nor to one whose window it fa
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import hashlib
 import hmac
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from wizard.flow.backend import ZOOM, Backend, GrantInfo
 from wizard.flow.inputs import CustomerAccount
+
+if TYPE_CHECKING:
+    from wizard.store.history import History
 
 # A grant may be stamped a little before the authorization row (clocks, rounding).
 CLOCK_SLACK = 120
@@ -118,3 +124,93 @@ async def find_late_grants(
     since = max(0, int(min(a.started_at for a in mine) - CLOCK_SLACK))
     grants = await backend.grants_since(since, CustomerAccount())
     return match(mine, grants, grace=grace)
+
+
+# -- the history's side: ask once, record what was found, close what can no longer come ----
+
+EXPIRED_NOTE = "The sign-in link expired and no grant of it appeared on Nylas."
+
+
+@dataclass(frozen=True)
+class ReconcileReport:
+    found: list[LateGrant]  # recorded in the history by this run
+    expired: int  # closed: their link expired and nothing came of them
+    still_open: int  # their link still works: a later check may find them
+
+    def summary(self) -> str:
+        if not (self.found or self.expired or self.still_open):
+            return "No sign-in was left waiting: nothing to look for."
+        parts = []
+        if self.found:
+            unconfirmed = sum(1 for f in self.found if not f.confirmed)
+            parts.append(
+                f"{len(self.found)} late grant(s) found on Nylas and added to the history"
+                + (f" ({unconfirmed} matched by Zoom email only)" if unconfirmed else "")
+            )
+        if self.expired:
+            parts.append(f"{self.expired} expired sign-in link(s) closed with nothing found")
+        if self.still_open:
+            parts.append(f"{self.still_open} sign-in link(s) still valid, checked again later")
+        return "; ".join(parts) + "."
+
+
+async def reconcile_history(
+    backend: Backend,
+    history: History,
+    *,
+    region: str,
+    practice: bool,
+    grace: float = 600.0,
+    now: float | None = None,
+) -> ReconcileReport:
+    """Find the grants of this target's open authorizations and record them, before anything
+    else can fail; close those whose link expired (plus `grace`) with nothing found. Raises
+    the API's errors (NylasError): then nothing is closed, and the next check tries again."""
+    authorizations = await asyncio.to_thread(
+        history.open_authorizations, api=backend.api.value, region=region, practice=practice
+    )
+    if not authorizations:
+        return ReconcileReport([], 0, 0)
+    late = await find_late_grants(backend, authorizations, grace=grace)
+    by_id = {a.id: a for a in authorizations}
+    for found in late:
+        auth, grant = by_id[found.authorization_id], found.grant
+        note = found.note or "found later on Nylas (the browser's answer never reached this tool)"
+        await asyncio.to_thread(
+            functools.partial(
+                history.record_grant,
+                profile=auth.profile,
+                region=auth.region,
+                account_id=auth.account_id or grant.account_id or "",
+                integration_id=auth.integration_id,
+                grant_id=grant.id,
+                api=auth.api,
+                customer=auth.customer,
+                login_hint=auth.login_hint,
+                practice=auth.practice,
+                note=note,
+            )
+        )
+        await asyncio.to_thread(
+            functools.partial(
+                history.update_verification,
+                grant.id,
+                email=grant.email,
+                grant_status=grant.grant_status,
+                # The API was asked: verified when it also matched by state.
+                verified=found.confirmed and grant.is_valid,
+            )
+        )
+        await asyncio.to_thread(
+            functools.partial(
+                history.end_authorization, auth.id, "connected", grant_id=grant.id, note=note
+            )
+        )
+    matched = {f.authorization_id for f in late}
+    now = time.time() if now is None else now
+    expired = [a for a in authorizations if a.id not in matched and a.expires_at + grace < now]
+    for auth in expired:
+        await asyncio.to_thread(
+            functools.partial(history.end_authorization, auth.id, "expired", note=EXPIRED_NOTE)
+        )
+    return ReconcileReport(late, len(expired), len(authorizations) - len(late) - len(expired))

@@ -332,25 +332,27 @@ class History:
             log.warning("the end of authorization %s was not recorded: %s", auth_id, _describe(exc))
 
     def open_authorizations(
-        self, *, now: float | None = None, grace: float = 600.0
+        self, *, api: str | None = None, region: str | None = None, practice: bool | None = None
     ) -> list[PendingAuthorization]:
-        """Those without an outcome whose link expired less than `grace` ago (the older ones
-        are closed as expired: nothing can come of them any more)."""
+        """Those without an outcome, oldest first: their grant may have been made after the
+        tool stopped listening. Reconciliation (wizard/flow/reconcile.py) closes them once it
+        has asked Nylas; nothing is closed here without asking."""
         if not self.db_path.exists():
             return []
-        now = time.time() if now is None else now
+        params = {
+            "api": api,
+            "region": region,
+            "practice": None if practice is None else int(practice),
+        }
         try:
             with self._connection() as conn:
-                self._open_for_writing(conn)
-                conn.execute(
-                    "UPDATE authorizations SET outcome = 'expired', ended_at = ? "
-                    "WHERE outcome IS NULL AND expires_at < ?",
-                    (now, now - grace),
-                )
                 rows = conn.execute(
                     "SELECT id, started_at, api, region, profile, integration_id, account_id, "
                     "customer, login_hint, expires_at, state_sha256, practice "
-                    "FROM authorizations WHERE outcome IS NULL ORDER BY started_at"
+                    "FROM authorizations WHERE outcome IS NULL "
+                    "AND (:api IS NULL OR api = :api) AND (:region IS NULL OR region = :region) "
+                    "AND (:practice IS NULL OR practice = :practice) ORDER BY started_at",
+                    params,
                 ).fetchall()
         except Exception as exc:
             self._note(f"Open authorizations could not be read ({_describe(exc)}).")

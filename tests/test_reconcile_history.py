@@ -1,0 +1,180 @@
+"""Late grants found and recorded: the flow's reconciliation against the sandbox (both APIs)
+and a real history database. The lost redirect is real: the listener is gone when the customer
+clicks Allow, and the browser lands on a dead localhost page."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+from pydantic import SecretStr
+
+from tests.support import loopback_uri
+from wizard.flow import AuthUrlReady, CustomerAccount, IntegrationSpec, ZoomApp
+from wizard.flow.factory import NylasCredentials, open_flow
+from wizard.flow.onboarding import OnboardingFlow
+from wizard.flow.reconcile import UNCONFIRMED, reconcile_history
+from wizard.sandbox import SandboxServer
+from wizard.sandbox.consent_bot import ConsentBot
+from wizard.store.history import History, HistoryRecorder
+from wizard.target import Target
+
+pytestmark = pytest.mark.anyio
+EMAIL = "zoom.user@example.com"
+
+
+def flow_for(api: str, sandbox: SandboxServer, links: list[str]) -> OnboardingFlow:
+    creds = sandbox.credentials
+    secret, client_id = (
+        (creds.v3_api_key, None)
+        if api == "v3"
+        else (creds.nylas_client_secret, creds.nylas_client_id)
+    )
+
+    def on_event(event: object) -> None:
+        if isinstance(event, AuthUrlReady):
+            links.append(event.url)
+
+    async def nobody(url: str) -> bool:
+        return True  # the operator will open the link by hand, later
+
+    return open_flow(
+        Target.of(api, "sandbox", sandbox.url),
+        NylasCredentials(SecretStr(secret), client_id),
+        nobody,
+        on_event=on_event,
+        browser_grace=60,
+    )
+
+
+def account_for(api: str, n: int) -> CustomerAccount:
+    if api == "v3":
+        return CustomerAccount(customer=f"Late #{n}", login_hint=f"late.{n}@example.com")
+    return CustomerAccount(f"acct-late-{n}")
+
+
+async def stopped_authorization(
+    sandbox: SandboxServer,
+    flow: OnboardingFlow,
+    history: History,
+    api: str,
+    n: int,
+    links: list[str],
+) -> str:
+    """Start an authorization and Stop waiting: returns the sign-in link, still working."""
+    creds = sandbox.credentials
+    spec = IntegrationSpec(
+        zoom=ZoomApp(creds.zoom_client_id, SecretStr(creds.zoom_client_secret)),
+        redirect_uri=loopback_uri(host="localhost"),
+    )
+    outcome = await flow.ensure_integration(spec)
+    recorder = HistoryRecorder(
+        history,
+        profile="",
+        region="sandbox",
+        integration_id=outcome.integration.id,
+        api=api,
+        practice=True,
+    )
+    before = len(links)
+    task = asyncio.create_task(
+        flow.authorize(account_for(api, n), spec.redirect_uri, timeout=30, recorder=recorder)
+    )
+    for _ in range(1000):
+        if len(links) > before:
+            break
+        await asyncio.sleep(0.01)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    return links[-1]
+
+
+async def allow_late(url: str, email: str | None = None) -> None:
+    with pytest.raises(httpx.ConnectError):  # the listener is gone: a dead localhost page
+        await ConsentBot("allow", email=email).visit(url)
+
+
+@pytest.fixture
+def history(tmp_path: Path) -> History:
+    return History(tmp_path / "history.sqlite3", tmp_path / "fallback.jsonl")
+
+
+@pytest.mark.parametrize("api", ["connect", "v3"])
+async def test_stop_waiting_then_allow_ends_with_the_grant_in_the_history(
+    api: str, history: History
+) -> None:
+    async with SandboxServer() as sandbox:
+        links: list[str] = []
+        flow = flow_for(api, sandbox, links)
+        try:
+            first = await stopped_authorization(sandbox, flow, history, api, 1, links)
+            await stopped_authorization(sandbox, flow, history, api, 2, links)  # never consented
+            assert len(history.open_authorizations()) == 2
+            await allow_late(first)
+            report = await reconcile_history(flow.backend, history, region="sandbox", practice=True)
+            again = await reconcile_history(flow.backend, history, region="sandbox", practice=True)
+            opened = [a.id for a in history.open_authorizations()]
+            later = await reconcile_history(
+                flow.backend, history, region="sandbox", practice=True, now=time.time() + 7200
+            )
+        finally:
+            await flow.aclose()
+    grants = sandbox.v3_grants if api == "v3" else sandbox.grants
+    assert len(report.found) == 1 and report.still_open == 1 and report.expired == 0
+    found = report.found[0]
+    assert found.grant.id in grants
+    # The first authorization's grant, never the second's (the one nobody consented to).
+    assert found.authorization_id not in opened and len(opened) == 1
+    records = history.records()
+    assert [r.grant_id for r in records] == [found.grant.id]
+    assert records[0].customer == account_for(api, 1).customer
+    assert records[0].verified  # Connect grants carry the state; so do the sandbox's v3 ones
+    assert again.found == [] and again.still_open == 1  # never recorded twice
+    assert later.expired == 1 and history.open_authorizations() == []
+    assert "1 late grant(s) found" in report.summary()
+
+
+async def test_v3_without_state_on_the_grant_matches_by_email_only_and_says_so(
+    history: History,
+) -> None:
+    async with SandboxServer() as sandbox:
+        links: list[str] = []
+        flow = flow_for("v3", sandbox, links)
+        try:
+            await stopped_authorization(sandbox, flow, history, "v3", 3, links)
+            # Nylas made the grant without keeping the state (UNCONFIRMED in the API notes).
+            sandbox.add_v3_grant(email="late.3@example.com")
+            # Another Zoom user's grant in the same window is never taken for this one.
+            sandbox.add_v3_grant(email="someone.else@example.com")
+            report = await reconcile_history(flow.backend, history, region="sandbox", practice=True)
+        finally:
+            await flow.aclose()
+    assert [f.grant.email for f in report.found] == ["late.3@example.com"]
+    record = history.records()[0]
+    assert record.note == UNCONFIRMED and not record.verified
+    assert "matched by Zoom email only" in report.summary()
+
+
+async def test_an_api_error_closes_nothing(history: History) -> None:
+    from wizard.nylas.errors import NylasError
+    from wizard.sandbox.faults import Fault
+
+    async with SandboxServer() as sandbox:
+        links: list[str] = []
+        flow = flow_for("connect", sandbox, links)
+        try:
+            await stopped_authorization(sandbox, flow, history, "connect", 4, links)
+            sandbox.faults.add(
+                Fault(method="GET", path_prefix="/connect/grants", kind="status", status=401)
+            )
+            with pytest.raises(NylasError):
+                await reconcile_history(
+                    flow.backend, history, region="sandbox", practice=True, now=time.time() + 7200
+                )
+        finally:
+            await flow.aclose()
+    assert len(history.open_authorizations()) == 1  # the next check tries again
