@@ -178,3 +178,22 @@ async def test_an_api_error_closes_nothing(history: History) -> None:
         finally:
             await flow.aclose()
     assert len(history.open_authorizations()) == 1  # the next check tries again
+
+
+async def test_two_checks_at_once_record_the_grant_once(history: History) -> None:
+    async with SandboxServer() as sandbox:
+        links: list[str] = []
+        flow = flow_for("v3", sandbox, links)
+        try:
+            url = await stopped_authorization(sandbox, flow, history, "v3", 5, links)
+            await allow_late(url)
+            reports = await asyncio.gather(
+                *(
+                    reconcile_history(flow.backend, history, region="sandbox", practice=True)
+                    for _ in range(3)
+                )
+            )
+        finally:
+            await flow.aclose()
+    assert sum(len(r.found) for r in reports) == 1
+    assert len(history.records()) == 1

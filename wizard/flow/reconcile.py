@@ -173,9 +173,18 @@ async def reconcile_history(
         return ReconcileReport([], 0, 0)
     late = await find_late_grants(backend, authorizations, grace=grace)
     by_id = {a.id: a for a in authorizations}
+    recorded: list[LateGrant] = []
     for found in late:
         auth, grant = by_id[found.authorization_id], found.grant
         note = found.note or "found later on Nylas (the browser's answer never reached this tool)"
+        # Claim the row first: of two checks at once (two windows, the CLI), one records it.
+        claimed = await asyncio.to_thread(
+            functools.partial(
+                history.end_authorization, auth.id, "connected", grant_id=grant.id, note=note
+            )
+        )
+        if not claimed:
+            continue
         await asyncio.to_thread(
             functools.partial(
                 history.record_grant,
@@ -201,11 +210,7 @@ async def reconcile_history(
                 verified=found.confirmed and grant.is_valid,
             )
         )
-        await asyncio.to_thread(
-            functools.partial(
-                history.end_authorization, auth.id, "connected", grant_id=grant.id, note=note
-            )
-        )
+        recorded.append(found)
     matched = {f.authorization_id for f in late}
     now = time.time() if now is None else now
     expired = [a for a in authorizations if a.id not in matched and a.expires_at + grace < now]
@@ -213,4 +218,5 @@ async def reconcile_history(
         await asyncio.to_thread(
             functools.partial(history.end_authorization, auth.id, "expired", note=EXPIRED_NOTE)
         )
-    return ReconcileReport(late, len(expired), len(authorizations) - len(late) - len(expired))
+    still_open = len(authorizations) - len(late) - len(expired)
+    return ReconcileReport(recorded, len(expired), still_open)

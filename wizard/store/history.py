@@ -318,18 +318,22 @@ class History:
 
     def end_authorization(
         self, auth_id: int, outcome: str, *, grant_id: str | None = None, note: str | None = None
-    ) -> None:
-        """connected, refused, expired or abandoned. Never raises."""
+    ) -> bool:
+        """connected, refused, expired or abandoned. True when this call ended it (it was still
+        open): two checks for late grants, in two windows say, never both record its grant.
+        Never raises."""
         try:
             with self._connection() as conn:
                 self._open_for_writing(conn)
-                conn.execute(
+                cursor = conn.execute(
                     "UPDATE authorizations SET outcome = ?, grant_id = ?, note = ?, "
                     "ended_at = ? WHERE id = ? AND outcome IS NULL",
                     (outcome, grant_id, note, time.time(), auth_id),
                 )
+                return cursor.rowcount == 1
         except Exception as exc:
             log.warning("the end of authorization %s was not recorded: %s", auth_id, _describe(exc))
+            return False
 
     def open_authorizations(
         self, *, api: str | None = None, region: str | None = None, practice: bool | None = None
