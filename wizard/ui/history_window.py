@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import io
+from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QSortFilterProxyModel, Qt
 from PySide6.QtGui import QGuiApplication, QStandardItem, QStandardItemModel
@@ -26,6 +28,9 @@ from wizard.store.history import History, HistoryRecord, write_csv
 from wizard.ui.tasks import PageTask
 from wizard.ui.widgets import StatusLine
 
+if TYPE_CHECKING:
+    from wizard.flow.reconcile import ReconcileReport
+
 COLUMNS = [
     ("When (UTC)", lambda r: r.created_at.replace("T", " ")[:19]),
     ("Account", lambda r: r.account_id),
@@ -40,9 +45,18 @@ COLUMNS = [
 
 
 class HistoryWindow(QDialog):
-    def __init__(self, history: History, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        history: History,
+        parent: QWidget | None = None,
+        *,
+        check_late: Callable[[], Awaitable[ReconcileReport]] | None = None,
+    ) -> None:
+        """`check_late`: asks Nylas for the grants of sign-ins left waiting (the session's)."""
         super().__init__(parent)
         self.history = history
+        self._check_late = check_late
+        self._after_load: str | None = None  # what the late-grant check found, said after load
         self.records: list[HistoryRecord] = []
         self.task = PageTask(self)
         self.setWindowTitle("Zoom onboarding - history")
@@ -82,8 +96,14 @@ class HistoryWindow(QDialog):
         self.copy = QPushButton("&Copy row", self)
         self.export = QPushButton("&Export CSV...", self)
         self.refresh = QPushButton("&Refresh", self)
+        self.check_late = QPushButton("Check for &late grants", self)
+        self.check_late.setToolTip(
+            "Ask Nylas whether a customer allowed after the wait ended (Stop waiting, a "
+            "timeout, a closed window) and add those grants here"
+        )
+        self.check_late.setVisible(check_late is not None)
         close = QPushButton("Close", self)
-        for button in (self.copy, self.export, self.refresh):
+        for button in (self.copy, self.export, self.refresh, self.check_late):
             button.setAutoDefault(False)
             buttons.addWidget(button)
         buttons.addStretch(1)
@@ -92,11 +112,27 @@ class HistoryWindow(QDialog):
         self.copy.clicked.connect(self.copy_row)
         self.export.clicked.connect(self._choose_export_file)
         self.refresh.clicked.connect(self.load)
+        self.check_late.clicked.connect(self.look_for_late_grants)
         close.clicked.connect(self.close)
 
     def load(self) -> None:
         self.status.busy("Reading the history...")
         self.task.start(asyncio.to_thread(self._read), self._show, self._failed)
+
+    def refresh_if_idle(self) -> None:
+        """New rows arrived from elsewhere; a read or check of our own will show them anyway."""
+        if not self.task.running:
+            self.load()
+
+    def look_for_late_grants(self) -> None:
+        assert self._check_late is not None
+        self.status.busy("Asking Nylas for grants of sign-ins left waiting...")
+        self.task.start(self._check_late(), self._checked, self._failed)
+
+    def _checked(self, report: ReconcileReport) -> None:
+        summary = report.summary()
+        self.load()  # the table, with what was found
+        self._after_load = summary
 
     def _read(self) -> tuple[list[HistoryRecord], list[str]]:
         records = self.history.records()
@@ -109,8 +145,11 @@ class HistoryWindow(QDialog):
             items = [QStandardItem(str(value(record))) for _, value in COLUMNS]
             self.model.appendRow(items)
         self.table.sortByColumn(0, Qt.SortOrder.DescendingOrder)
+        after, self._after_load = self._after_load, None
         if problems:
             self.status.error(" ".join(problems))
+        elif after:
+            self.status.ok(f"{after} {len(self.records)} grant(s) on this computer.")
         else:
             self.status.info(f"{len(self.records)} grant(s) on this computer.")
 
@@ -153,4 +192,6 @@ class HistoryWindow(QDialog):
         )
 
     def _failed(self, exc: BaseException) -> None:
-        self.status.error(f"{type(exc).__name__}: {exc}")
+        from wizard.flow.explain import explain
+
+        self.status.error(explain(exc).text())  # one wording for every error, redacted

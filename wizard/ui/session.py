@@ -9,9 +9,12 @@ can be: the window appears before any of it is loaded (bench/run.py, row 1).
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import importlib
 import logging
+import time
+from collections.abc import Coroutine
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal
@@ -30,6 +33,7 @@ if TYPE_CHECKING:
         OnboardingResult,
     )
     from wizard.flow.onboarding import BrowserOpener, GrantRecorder
+    from wizard.flow.reconcile import ReconcileReport
     from wizard.sandbox import SandboxServer
     from wizard.store.history import History
     from wizard.store.profiles import ProfileStore
@@ -41,6 +45,7 @@ CORE_MODULES = (
     "wizard.flow",
     "wizard.flow.explain",
     "wizard.flow.factory",
+    "wizard.flow.reconcile",
     "wizard.flow.connect_backend",
     "wizard.flow.v3_backend",
     "wizard.store.profiles",
@@ -58,9 +63,15 @@ def preload_core() -> None:
 log = logging.getLogger(__name__)
 
 
+# While a stopped or timed-out sign-in link still works, how often Nylas is asked whether a
+# consent came back through it anyway (a list of grants: one cheap read).
+LATE_POLL_SECONDS = 15.0
+
+
 class WizardSession(QObject):
     flowEvent = Signal(object)  # every FlowEvent of the current flow
     sandboxChanged = Signal(bool)
+    lateGrantsFound = Signal(object)  # a ReconcileReport that recorded or closed something
 
     def __init__(
         self,
@@ -86,6 +97,8 @@ class WizardSession(QObject):
         self.paths = AppPaths.default()
         self.profile_name: str | None = None
         self._secrets: SecretStore | None = None
+        self._reconciling = asyncio.Lock()
+        self._late_tasks: set[asyncio.Task[None]] = set()
 
     @functools.cached_property
     def profiles(self) -> ProfileStore:
@@ -173,6 +186,9 @@ class WizardSession(QObject):
         self.flow, self.target = flow, target
         self.integration = None
         self.sandboxChanged.emit(self.in_sandbox)
+        # Sign-ins left waiting by an earlier run (a closed window, a crash): look for their
+        # grants now that there are credentials to ask with.
+        self._spawn(self._check_quietly())
 
     async def application_id(self) -> str | None:
         """v3: the application id the API key belongs to (None for Connect)."""
@@ -186,6 +202,52 @@ class WizardSession(QObject):
             self.grants_this_session.remove(grant_id)
         log.warning("grant %s deleted on Nylas by the operator", grant_id)
 
+    # -- grants that came back late ------------------------------------------------------
+
+    async def check_late_grants(self) -> ReconcileReport:
+        """Ask Nylas for the grants of this target's sign-ins left waiting and record them."""
+        from wizard.flow.reconcile import reconcile_history
+
+        flow, target = self.flow, self.target
+        if flow is None or target is None:
+            raise ValueError(
+                "Check the connection on the first page first: late grants are looked for on "
+                "Nylas with those credentials."
+            )
+        async with self._reconciling:  # one check at a time in this window
+            report = await reconcile_history(
+                flow.backend, self.history, region=target.region.value, practice=target.practice
+            )
+        if report.found or report.expired:
+            log.info("late grants: %s", report.summary())
+            self.lateGrantsFound.emit(report)
+        return report
+
+    def watch_late_grants(self, until: float) -> None:
+        """After Stop waiting or a timeout: the old link still works until `until` (its expiry
+        plus a grace); until then, look for its grant every LATE_POLL_SECONDS."""
+        self._spawn(self._watch(until))
+
+    async def _watch(self, until: float) -> None:
+        while time.time() < until:
+            await asyncio.sleep(LATE_POLL_SECONDS)
+            report = await self._check_quietly()
+            if report is not None and not report.still_open:
+                return
+        await self._check_quietly()  # once more at the end: then the link is dead
+
+    async def _check_quietly(self) -> ReconcileReport | None:
+        try:
+            return await self.check_late_grants()
+        except Exception as exc:  # offline, a changed key: the next check tries again
+            log.warning("looking for late grants failed: %s", exc)
+            return None
+
+    def _spawn(self, coro: Coroutine[Any, Any, Any]) -> None:
+        task = asyncio.ensure_future(coro)
+        self._late_tasks.add(task)
+        task.add_done_callback(self._late_tasks.discard)
+
     def _forward(self, event: FlowEvent) -> None:
         self.flowEvent.emit(event)
 
@@ -195,6 +257,9 @@ class WizardSession(QObject):
             await flow.aclose()
 
     async def aclose(self) -> None:
+        for task in list(self._late_tasks):
+            task.cancel()
+        await asyncio.gather(*self._late_tasks, return_exceptions=True)
         await self.close_flow()
         if self.sandbox is not None:
             sandbox, self.sandbox = self.sandbox, None

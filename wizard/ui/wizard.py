@@ -21,6 +21,7 @@ from wizard.ui.session import WizardSession
 from wizard.ui.tasks import PageTask
 
 if TYPE_CHECKING:
+    from wizard.flow.reconcile import ReconcileReport
     from wizard.ui.history_window import HistoryWindow
 
 TITLE = "Zoom onboarding"
@@ -74,6 +75,7 @@ class OnboardingWizard(QWizard):
         ):
             self.setPage(page_id, page)
         session.sandboxChanged.connect(self._sandbox_changed)
+        session.lateGrantsFound.connect(self._late_grants_found)
         self._sandbox_changed(False)
         self._closing: asyncio.Task[None] | None = None
         self._close_confirmed = False
@@ -85,6 +87,19 @@ class OnboardingWizard(QWizard):
     def _sandbox_changed(self, sandbox: bool) -> None:
         self.setWindowTitle(f"{TITLE} - offline sandbox" if sandbox else TITLE)
 
+    def _late_grants_found(self, report: ReconcileReport) -> None:
+        """Said on the page the operator is on, and shown in the History window if open."""
+        if report.found:
+            names = ", ".join(
+                f"{f.grant.id} ({f.grant.email or 'unknown Zoom user'})" for f in report.found
+            )
+            text = f"A consent came back after the wait ended: {names}, now in the History."
+            status = getattr(self.currentPage(), "status", None)
+            if status is not None:
+                status.ok(text)
+        if self.history_window is not None and self.history_window.isVisible():
+            self.history_window.refresh_if_idle()
+
     def _custom_button(self, which: int) -> None:
         if which == QWizard.WizardButton.CustomButton1.value:
             self.show_history()
@@ -95,7 +110,9 @@ class OnboardingWizard(QWizard):
         if self.history_window is None:
             from wizard.ui.history_window import HistoryWindow
 
-            self.history_window = HistoryWindow(self.session.history, self)
+            self.history_window = HistoryWindow(
+                self.session.history, self, check_late=self.session.check_late_grants
+            )
         self.history_window.show()
         self.history_window.raise_()
         self.history_window.load()

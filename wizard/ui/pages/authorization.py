@@ -29,6 +29,14 @@ WHEN_TO_COPY = (
 )
 
 
+# Said when the wait ends but the link still works: the customer may still click Allow.
+LATE_NOTE = (
+    "If the customer still allows with the old link, its grant is looked for on Nylas every "
+    "15 seconds until the link expires, and added to the history (History... shows it)."
+)
+LATE_WATCH_GRACE = 60.0  # seconds after the link's expiry: a consent begun just before it
+
+
 class AuthorizationPage(BasePage):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(
@@ -198,12 +206,15 @@ class AuthorizationPage(BasePage):
 
     def _failed(self, exc: BaseException) -> None:
         from wizard.flow.explain import explain
-        from wizard.listener.listener import PortInUse
+        from wizard.listener.listener import ListenerTimeout, PortInUse
 
         self._tick.stop()
         self._set_waiting(False)
         self._retire_link()
         text = explain(exc).text()
+        if isinstance(exc, ListenerTimeout):
+            self._watch_old_link()
+            text += " " + LATE_NOTE
         if isinstance(exc, PortInUse):
             # The port was free on the Zoom app page; past the commit page it cannot change.
             text += " Close that program and use Try again."
@@ -214,10 +225,12 @@ class AuthorizationPage(BasePage):
         self._tick.stop()
         self._set_waiting(False)
         self._retire_link()
-        self.status.info(
-            "Stopped waiting. A consent given now with the old link will not be caught on "
-            "this computer. Use Try again for a new link."
-        )
+        self._watch_old_link()
+        self.status.info(f"Stopped waiting. {LATE_NOTE} Use Try again for a new link.")
+
+    def _watch_old_link(self) -> None:
+        if self._expires_at is not None:
+            self.session.watch_late_grants(self._expires_at + LATE_WATCH_GRACE)
 
     def _retire_link(self) -> None:
         """Nothing on the page offers a link this computer no longer listens for."""
@@ -225,9 +238,9 @@ class AuthorizationPage(BasePage):
         for widget in (self.url, self.copy, self.open_again):
             widget.setEnabled(False)
         if self._expires_at is not None:
+            until = time.strftime("%H:%M", time.localtime(self._expires_at))
             self.countdown.setText(
-                "The old link is no longer watched here: a consent given with it now will not "
-                "be caught."
+                f"This computer no longer listens for the old link; it works until {until}."
             )
 
     # -- helpers ---------------------------------------------------------------------------
