@@ -62,9 +62,9 @@ async def test_grant_survives_sigkill_right_after_the_callback(
         await asyncio.gather(browser, return_exceptions=True)
     assert proc.returncode == -signal.SIGKILL
     records = history_in(tmp_path, monkeypatch).records()
-    assert [(r.grant_id, r.account_id, r.verified) for r in records] == [
-        (grant_id, "acct-killed", None)
-    ]
+    assert [(r.grant_id, r.account_id) for r in records] == [(grant_id, "acct-killed")]
+    # Killed before or (on a loaded machine) just after its verification was written.
+    assert records[0].verified in (None, True)
 
 
 async def test_completed_onboarding_is_in_the_history_verified(

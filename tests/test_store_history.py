@@ -463,3 +463,69 @@ def test_history_command_reports_problems_on_stderr(history: History, paths: App
     assert "grant-ccc" in result.stdout
     assert str(paths.history_fallback) in result.stderr
     assert "could not be read" in result.stderr
+
+
+# -- one bad row never hides the rest ------------------------------------------------------
+
+
+def test_a_deeply_nested_fallback_line_is_skipped_with_its_line_number(
+    history: History, paths: AppPaths
+) -> None:
+    _record(history, "grant-db")
+    good = {
+        "type": "grant",
+        "created_at": "2026-12-01T10:00:00.000000+00:00",
+        "profile": "Acme",
+        "region": "us",
+        "account_id": "acct-2",
+        "integration_id": None,
+        "grant_id": "grant-file",
+        "operator": "op",
+    }
+    paths.history_fallback.write_text(
+        json.dumps(good) + "\n" + "[" * 100_000 + "]" * 100_000 + "\n", encoding="utf-8"
+    )
+    records = history.records()
+    assert {r.grant_id for r in records} == {"grant-db", "grant-file"}
+    assert history.skipped == 1
+    assert any("line 2" in p and "Unreadable, skipped" in p for p in history.problems)
+
+
+def test_a_database_row_of_the_wrong_type_is_skipped_with_its_id(
+    history: History, paths: AppPaths
+) -> None:
+    _record(history, "grant-1")
+    _record(history, "grant-2")
+    with sqlite3.connect(paths.history_db) as conn:
+        # TEXT affinity turns a number into text; a blob stays a blob.
+        conn.execute("UPDATE grants SET created_at = x'00ff' WHERE grant_id = 'grant-1'")
+        (bad_id,) = conn.execute("SELECT id FROM grants WHERE grant_id = 'grant-1'").fetchone()
+    records = history.records()
+    assert [r.grant_id for r in records] == ["grant-2"]
+    assert history.skipped == 1
+    assert any(f"id {bad_id}" in p for p in history.problems)
+    # The next read starts afresh: a repaired row is listed and no stale note stays.
+    with sqlite3.connect(paths.history_db) as conn:
+        conn.execute("UPDATE grants SET created_at = '2026-12-01T10:00:00.000000+00:00'")
+    assert len(history.records()) == 2 and history.skipped == 0
+    assert not any("Unreadable" in p for p in history.problems)
+
+
+def test_the_history_command_lists_the_rest_and_exits_1_when_it_skipped(
+    history: History, paths: AppPaths
+) -> None:
+    _record(history, "grant-1")
+    _record(history, "grant-2")
+    with sqlite3.connect(paths.history_db) as conn:
+        conn.execute("UPDATE grants SET created_at = x'00ff' WHERE grant_id = 'grant-1'")
+    done = subprocess.run(
+        [sys.executable, "-m", "wizard", "history"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        env={**os.environ, "ZOOM_ONBOARD_HOME": str(paths.config_dir.parent)},
+    )
+    assert done.returncode == 1, done.stderr
+    assert "grant-2" in done.stdout and "grant-1" not in done.stdout
+    assert "Unreadable, skipped" in done.stderr and "Traceback" not in done.stderr

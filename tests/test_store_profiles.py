@@ -186,6 +186,7 @@ def test_other_fields_are_validated(changes: dict[str, object], message: str) ->
         (b"{ not json", "not valid JSON"),
         (b"\xff\xfe\x00garbage", "not valid JSON"),
         (b"[1, 2]", "does not hold a JSON object"),
+        (b'{"version": 1, "x": ' + b"[" * 100_000 + b"]" * 100_000 + b"}", "nested too deeply"),
         (b'{"version": 1, "profiles": [{"name": "a"}]}', "profile number 1 is invalid"),
         (b'{"version": 1, "profiles": [{"name": "a/b", "region": "us"}]}', "cannot contain"),
         (

@@ -39,7 +39,8 @@ def run_history(args: argparse.Namespace) -> int:
         print("No grants recorded yet.")
     for problem in history.problems:
         print(f"Note: {problem}", file=sys.stderr)
-    return 0
+    # Listed what could be read; the exit code says that something was left out.
+    return int(Outcome.FAILED) if history.skipped else int(Outcome.OK)
 
 
 async def _reconcile(args: argparse.Namespace, paths: AppPaths, history: History) -> int:

@@ -191,6 +191,7 @@ class History:
         self.db_path = db_path
         self.fallback_path = fallback_path
         self.problems: list[str] = []
+        self.skipped = 0  # unreadable rows and lines left out of the last `records()`
         self._lock = threading.Lock()  # guards `problems` and appends to the fallback file
         try:
             in_fallback = fallback_path.stat().st_size > 0
@@ -374,7 +375,10 @@ class History:
         """Newest first, from the database and the fallback file together."""
         unreadable = f"The history database {self.db_path} could not be read"
         with self._lock:  # a read problem holds until the next read, not forever
-            self.problems[:] = [p for p in self.problems if not p.startswith(unreadable)]
+            self.problems[:] = [
+                p for p in self.problems if not p.startswith((unreadable, _SKIPPED))
+            ]
+            self.skipped = 0
         grants, updates = self._read_fallback()
         try:
             rows = self._select(account_id, None if text else limit)
@@ -484,7 +488,19 @@ class History:
             if limit is not None:
                 query += " LIMIT ?"
                 params.append(max(0, limit))
-            return [_row_record(row) for row in conn.execute(query, params)]
+            records, bad = [], []
+            for row in conn.execute(query, params):
+                try:
+                    records.append(_row_record(row))
+                except (TypeError, ValueError):  # a row written by hand, or by a broken tool
+                    bad.append(str(row[0]))
+            if bad:
+                self._skipped(
+                    len(bad),
+                    f"row(s) of the history database {self.db_path} (id {', '.join(bad[:10])}"
+                    f"{', ...' if len(bad) > 10 else ''})",
+                )
+            return records
 
     # -- the fallback file -----------------------------------------------------------------
 
@@ -545,8 +561,8 @@ class History:
                 f"({_describe(exc)}); the grants in it are not listed."
             )
             return grants, updates
-        bad = 0
-        for line in raw.splitlines():
+        bad: list[str] = []
+        for number, line in enumerate(raw.splitlines(), start=1):
             if not line.strip():
                 continue
             try:
@@ -557,14 +573,24 @@ class History:
                     updates.append(_fallback_update(item))
                 else:
                     raise ValueError("unknown entry type")
-            except (ValueError, TypeError, KeyError, AttributeError):
-                bad += 1
+            # RecursionError: a line nested thousands deep (json.loads recurses per level).
+            except (ValueError, TypeError, KeyError, AttributeError, RecursionError):
+                bad.append(str(number))
         if bad:
-            self._note(
-                f"{bad} line(s) of the history fallback file {self.fallback_path} could not be "
-                "read and are not listed; keep the file for an engineer."
+            self._skipped(
+                len(bad),
+                f"line(s) of the history fallback file {self.fallback_path} (line "
+                f"{', '.join(bad[:10])}{', ...' if len(bad) > 10 else ''})",
             )
         return grants, updates
+
+    def _skipped(self, count: int, where: str) -> None:
+        with self._lock:
+            self.skipped += count
+        self._note(
+            f"{_SKIPPED} {count} {where}: they are not listed; the rest are. Keep the file for "
+            "an engineer."
+        )
 
     # -- problems --------------------------------------------------------------------------
 
@@ -765,7 +791,20 @@ def _ends_without_newline(path: Path) -> bool:
         return False
 
 
+_SKIPPED = "Unreadable, skipped:"
+_TEXT_COLUMNS = (1, 2, 3, 4, 6, 10)  # created_at, profile, region, account_id, grant_id, operator
+_OPTIONAL_TEXT_COLUMNS = (5, 7, 8, 11, 12, 13, 15)
+
+
 def _row_record(row: tuple[Any, ...]) -> HistoryRecord:
+    """A database row as a record; TypeError when a column holds the wrong type (sorting and
+    printing would fail on it later, for every row)."""
+    for index in _TEXT_COLUMNS:
+        if not isinstance(row[index], str):
+            raise TypeError(f"column {index} is not text")
+    for index in _OPTIONAL_TEXT_COLUMNS:
+        if row[index] is not None and not isinstance(row[index], str):
+            raise TypeError(f"column {index} is not text")
     (
         id_,
         created_at,

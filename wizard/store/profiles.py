@@ -243,6 +243,8 @@ class ProfileStore:
             data = json.loads(raw.decode("utf-8"))
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
             self._keep_aside(f"it is not valid JSON ({exc})")
+        except RecursionError:  # json.loads recurses once per level of nesting
+            self._keep_aside("it is nested too deeply to be a profiles file")
         if not isinstance(data, dict):
             self._keep_aside("it does not hold a JSON object")
         version = data.get("version")
