@@ -20,9 +20,9 @@ import pytest
 
 from wizard.flow import CustomerAccount
 from wizard.flow.onboarding import GrantRecorder, OnboardingResult
-from wizard.store import history as history_module
+from wizard.store import database
+from wizard.store.database import SCHEMA_VERSION
 from wizard.store.history import (
-    SCHEMA_VERSION,
     History,
     HistoryRecorder,
     write_csv,
@@ -324,7 +324,7 @@ def test_database_from_a_newer_version_is_not_written(history: History, paths: A
 def test_locked_database_falls_back_after_the_busy_timeout(
     history: History, paths: AppPaths, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(history_module, "BUSY_TIMEOUT_SECONDS", 0.2)
+    monkeypatch.setattr(database, "BUSY_TIMEOUT_SECONDS", 0.2)
     _record(history, "first")
     blocker = sqlite3.connect(paths.history_db, isolation_level=None)
     try:

@@ -17,7 +17,6 @@ All methods block on disk I/O: async callers use `HistoryRecorder` or `asyncio.t
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import csv
 import dataclasses
 import datetime
@@ -27,17 +26,16 @@ import getpass
 import json
 import logging
 import os
-import sqlite3
 import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol, TextIO
 
+from wizard.store import database
+
 __all__ = [
-    "BUSY_TIMEOUT_SECONDS",
-    "SCHEMA_VERSION",
     "History",
     "HistoryRecord",
     "HistoryRecorder",
@@ -77,66 +75,6 @@ class VerifiedRef(Protocol):
 
 log = logging.getLogger(__name__)
 
-BUSY_TIMEOUT_SECONDS = 2.0
-
-# Each entry migrates from user_version i to i + 1. Statements run one by one inside the
-# migration's transaction (executescript would commit behind our back).
-_MIGRATIONS: tuple[tuple[str, ...], ...] = (
-    (
-        """
-        CREATE TABLE IF NOT EXISTS grants (
-            id INTEGER PRIMARY KEY AUTOINCREMENT,
-            created_at TEXT NOT NULL,
-            profile TEXT NOT NULL,
-            region TEXT NOT NULL,
-            account_id TEXT NOT NULL,
-            integration_id TEXT,
-            grant_id TEXT NOT NULL,
-            email TEXT,
-            grant_status TEXT,
-            verified INTEGER,
-            verified_at TEXT,
-            operator TEXT NOT NULL
-        )
-        """,
-        "CREATE INDEX IF NOT EXISTS grants_account_id ON grants (account_id)",
-        "CREATE INDEX IF NOT EXISTS grants_grant_id ON grants (grant_id)",
-    ),
-    (
-        # Two Nylas APIs, a customer reference (v3 grants have no account id) and practice
-        # grants made on the sandbox, kept apart from real ones.
-        "ALTER TABLE grants ADD COLUMN api TEXT NOT NULL DEFAULT 'connect'",
-        "ALTER TABLE grants ADD COLUMN customer TEXT",
-        "ALTER TABLE grants ADD COLUMN login_hint TEXT",
-        "ALTER TABLE grants ADD COLUMN practice INTEGER NOT NULL DEFAULT 0",
-        "ALTER TABLE grants ADD COLUMN note TEXT",
-        "CREATE INDEX IF NOT EXISTS grants_created_at ON grants (created_at)",
-        # Authorizations in progress: a grant that comes back after the tool stopped listening
-        # is found later by the SHA-256 of the state (never the state itself).
-        """
-        CREATE TABLE IF NOT EXISTS authorizations (
-            id INTEGER PRIMARY KEY AUTOINCREMENT,
-            started_at REAL NOT NULL,
-            api TEXT NOT NULL,
-            region TEXT NOT NULL,
-            profile TEXT NOT NULL,
-            integration_id TEXT,
-            account_id TEXT,
-            customer TEXT,
-            login_hint TEXT,
-            expires_at REAL NOT NULL,
-            state_sha256 TEXT NOT NULL,
-            practice INTEGER NOT NULL DEFAULT 0,
-            outcome TEXT,
-            grant_id TEXT,
-            note TEXT,
-            ended_at REAL
-        )
-        """,
-        "CREATE INDEX IF NOT EXISTS authorizations_open ON authorizations (outcome, expires_at)",
-    ),
-)
-SCHEMA_VERSION = len(_MIGRATIONS)
 
 _COLUMNS = (
     "id, created_at, profile, region, account_id, integration_id, grant_id, email, "
@@ -180,10 +118,6 @@ class PendingAuthorization:
     expires_at: float
     state_sha256: str
     practice: bool
-
-
-class _NewerSchema(sqlite3.DatabaseError):
-    """The database was migrated by a newer version of the app; we must not write to it."""
 
 
 class History:
@@ -302,8 +236,8 @@ class History:
         }
         try:
             self.db_path.parent.mkdir(parents=True, exist_ok=True)
-            with self._connection() as conn:
-                self._open_for_writing(conn)
+            with database.connect(self.db_path) as conn:
+                database.open_for_writing(conn)
                 cursor = conn.execute(
                     "INSERT INTO authorizations (started_at, api, region, profile, "
                     "integration_id, account_id, customer, login_hint, expires_at, "
@@ -324,8 +258,8 @@ class History:
         open): two checks for late grants, in two windows say, never both record its grant.
         Never raises."""
         try:
-            with self._connection() as conn:
-                self._open_for_writing(conn)
+            with database.connect(self.db_path) as conn:
+                database.open_for_writing(conn)
                 cursor = conn.execute(
                     "UPDATE authorizations SET outcome = ?, grant_id = ?, note = ?, "
                     "ended_at = ? WHERE id = ? AND outcome IS NULL",
@@ -350,7 +284,7 @@ class History:
             "practice": None if practice is None else int(practice),
         }
         try:
-            with self._connection() as conn:
+            with database.connect(self.db_path) as conn:
                 rows = conn.execute(
                     "SELECT id, started_at, api, region, profile, integration_id, account_id, "
                     "customer, login_hint, expires_at, state_sha256, practice "
@@ -412,45 +346,10 @@ class History:
 
     # -- SQLite ----------------------------------------------------------------------------
 
-    @contextlib.contextmanager
-    def _connection(self) -> Iterator[sqlite3.Connection]:
-        # isolation_level=None: we issue BEGIN IMMEDIATE / COMMIT ourselves.
-        conn = sqlite3.connect(self.db_path, timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None)
-        try:
-            yield conn
-        finally:
-            conn.close()
-
-    def _open_for_writing(self, conn: sqlite3.Connection) -> None:
-        mode = conn.execute("PRAGMA journal_mode").fetchone()[0]
-        if str(mode).lower() != "wal":
-            _switch_to_wal(conn)  # persistent: done once per database
-        # FULL: in WAL mode the commit is fsynced before returning (NORMAL could lose it).
-        conn.execute("PRAGMA synchronous=FULL")
-        version = conn.execute("PRAGMA user_version").fetchone()[0]
-        if version == SCHEMA_VERSION:
-            return
-        if version > SCHEMA_VERSION:
-            raise _NewerSchema(f"schema version {version}, this app knows {SCHEMA_VERSION}")
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            # Re-read under the write lock: another process may have migrated meanwhile.
-            version = conn.execute("PRAGMA user_version").fetchone()[0]
-            for step in range(version, SCHEMA_VERSION):
-                for statement in _MIGRATIONS[step]:
-                    conn.execute(statement)
-            if version < SCHEMA_VERSION:
-                conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION:d}")
-            conn.execute("COMMIT")
-        except BaseException:
-            with contextlib.suppress(sqlite3.Error):
-                conn.execute("ROLLBACK")
-            raise
-
     def _insert(self, entry: dict[str, Any]) -> None:
         self.db_path.parent.mkdir(parents=True, exist_ok=True)
-        with self._connection() as conn:
-            self._open_for_writing(conn)
+        with database.connect(self.db_path) as conn:
+            database.open_for_writing(conn)
             conn.execute(
                 "INSERT INTO grants (created_at, profile, region, account_id, integration_id, "
                 "grant_id, operator, api, customer, login_hint, practice, note) VALUES "
@@ -462,8 +361,8 @@ class History:
     def _update(self, entry: dict[str, Any]) -> bool:
         if not self.db_path.exists():
             return False  # don't create a database just to find nothing in it
-        with self._connection() as conn:
-            self._open_for_writing(conn)
+        with database.connect(self.db_path) as conn:
+            database.open_for_writing(conn)
             cursor = conn.execute(
                 "UPDATE grants SET email = :email, grant_status = :grant_status, "
                 "verified = :verified, verified_at = :at "
@@ -475,7 +374,7 @@ class History:
     def _select(self, account_id: str | None, limit: int | None) -> list[HistoryRecord]:
         if not self.db_path.exists():
             return []  # reading must not create the database
-        with self._connection() as conn:
+        with database.connect(self.db_path) as conn:
             version = conn.execute("PRAGMA user_version").fetchone()[0]
             if version == 0:
                 return []  # created but never migrated: no table yet
@@ -604,7 +503,7 @@ class History:
         db, instead = self.db_path, f"grants are being written to {self.fallback_path} instead."
         name = str(getattr(exc, "sqlite_errorname", ""))
         message = str(exc).lower()
-        if isinstance(exc, _NewerSchema):
+        if isinstance(exc, database.NewerSchema):
             return (
                 f"The history database {db} was created by a newer version of this app; {instead}"
             )
@@ -626,7 +525,7 @@ class History:
         if name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")) or "locked" in message:
             return (
                 f"The history database {db} stayed locked by another program for more than "
-                f"{BUSY_TIMEOUT_SECONDS:g} seconds; {instead}"
+                f"{database.BUSY_TIMEOUT_SECONDS:g} seconds; {instead}"
             )
         if name.startswith("SQLITE_FULL") or (
             isinstance(exc, OSError) and exc.errno == errno.ENOSPC
@@ -758,21 +657,6 @@ def _operator() -> str:
         return getpass.getuser() or "unknown"
     except Exception:  # no login name in the environment (services, some containers)
         return "unknown"
-
-
-def _switch_to_wal(conn: sqlite3.Connection) -> None:
-    # Changing the journal mode answers SQLITE_BUSY at once, without the busy handler, when
-    # another process is creating the same new database: retry within the same time budget.
-    deadline = time.monotonic() + BUSY_TIMEOUT_SECONDS
-    while True:
-        try:
-            conn.execute("PRAGMA journal_mode=WAL")
-            return
-        except sqlite3.OperationalError as exc:
-            busy = str(getattr(exc, "sqlite_errorname", "")).startswith("SQLITE_BUSY")
-            if not busy or time.monotonic() >= deadline:
-                raise
-        time.sleep(0.01)
 
 
 def _describe(exc: BaseException) -> str:

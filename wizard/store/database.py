@@ -1,0 +1,134 @@
+"""The one SQLite database of this computer's onboarding: its schema, its migrations and how
+to open it (WAL, synchronous=FULL, a busy timeout). The history and the work queue both live in
+it, so a grant and the queue entry it completes are kept by the same kind of commit.
+
+Connections: one per call (sqlite3 connections may not cross threads, the callers run on worker
+threads and in several processes); SQLite's own locking serialises writers.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+__all__ = ["BUSY_TIMEOUT_SECONDS", "SCHEMA_VERSION", "NewerSchema", "connect", "open_for_writing"]
+
+BUSY_TIMEOUT_SECONDS = 2.0
+
+# Each entry migrates from user_version i to i + 1. Statements run one by one inside the
+# migration's transaction (executescript would commit behind our back).
+MIGRATIONS: tuple[tuple[str, ...], ...] = (
+    (
+        """
+        CREATE TABLE IF NOT EXISTS grants (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            created_at TEXT NOT NULL,
+            profile TEXT NOT NULL,
+            region TEXT NOT NULL,
+            account_id TEXT NOT NULL,
+            integration_id TEXT,
+            grant_id TEXT NOT NULL,
+            email TEXT,
+            grant_status TEXT,
+            verified INTEGER,
+            verified_at TEXT,
+            operator TEXT NOT NULL
+        )
+        """,
+        "CREATE INDEX IF NOT EXISTS grants_account_id ON grants (account_id)",
+        "CREATE INDEX IF NOT EXISTS grants_grant_id ON grants (grant_id)",
+    ),
+    (
+        # Two Nylas APIs, a customer reference (v3 grants have no account id) and practice
+        # grants made on the sandbox, kept apart from real ones.
+        "ALTER TABLE grants ADD COLUMN api TEXT NOT NULL DEFAULT 'connect'",
+        "ALTER TABLE grants ADD COLUMN customer TEXT",
+        "ALTER TABLE grants ADD COLUMN login_hint TEXT",
+        "ALTER TABLE grants ADD COLUMN practice INTEGER NOT NULL DEFAULT 0",
+        "ALTER TABLE grants ADD COLUMN note TEXT",
+        "CREATE INDEX IF NOT EXISTS grants_created_at ON grants (created_at)",
+        # Authorizations in progress: a grant that comes back after the tool stopped listening
+        # is found later by the SHA-256 of the state (never the state itself).
+        """
+        CREATE TABLE IF NOT EXISTS authorizations (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            started_at REAL NOT NULL,
+            api TEXT NOT NULL,
+            region TEXT NOT NULL,
+            profile TEXT NOT NULL,
+            integration_id TEXT,
+            account_id TEXT,
+            customer TEXT,
+            login_hint TEXT,
+            expires_at REAL NOT NULL,
+            state_sha256 TEXT NOT NULL,
+            practice INTEGER NOT NULL DEFAULT 0,
+            outcome TEXT,
+            grant_id TEXT,
+            note TEXT,
+            ended_at REAL
+        )
+        """,
+        "CREATE INDEX IF NOT EXISTS authorizations_open ON authorizations (outcome, expires_at)",
+    ),
+)
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+class NewerSchema(sqlite3.DatabaseError):
+    """The database was migrated by a newer version of the app; we must not write to it."""
+
+
+@contextlib.contextmanager
+def connect(db_path: Path) -> Iterator[sqlite3.Connection]:
+    # isolation_level=None: we issue BEGIN IMMEDIATE / COMMIT ourselves.
+    conn = sqlite3.connect(db_path, timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None)
+    try:
+        yield conn
+    finally:
+        conn.close()
+
+
+def open_for_writing(conn: sqlite3.Connection) -> None:
+    mode = conn.execute("PRAGMA journal_mode").fetchone()[0]
+    if str(mode).lower() != "wal":
+        _switch_to_wal(conn)  # persistent: done once per database
+    # FULL: in WAL mode the commit is fsynced before returning (NORMAL could lose it).
+    conn.execute("PRAGMA synchronous=FULL")
+    version = conn.execute("PRAGMA user_version").fetchone()[0]
+    if version == SCHEMA_VERSION:
+        return
+    if version > SCHEMA_VERSION:
+        raise NewerSchema(f"schema version {version}, this app knows {SCHEMA_VERSION}")
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        # Re-read under the write lock: another process may have migrated meanwhile.
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        for step in range(version, SCHEMA_VERSION):
+            for statement in MIGRATIONS[step]:
+                conn.execute(statement)
+        if version < SCHEMA_VERSION:
+            conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION:d}")
+        conn.execute("COMMIT")
+    except BaseException:
+        with contextlib.suppress(sqlite3.Error):
+            conn.execute("ROLLBACK")
+        raise
+
+
+def _switch_to_wal(conn: sqlite3.Connection) -> None:
+    # Changing the journal mode answers SQLITE_BUSY at once, without the busy handler, when
+    # another process is creating the same new database: retry within the same time budget.
+    deadline = time.monotonic() + BUSY_TIMEOUT_SECONDS
+    while True:
+        try:
+            conn.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            busy = str(getattr(exc, "sqlite_errorname", "")).startswith("SQLITE_BUSY")
+            if not busy or time.monotonic() >= deadline:
+                raise
+        time.sleep(0.01)
