@@ -74,7 +74,27 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         """,
         "CREATE INDEX IF NOT EXISTS authorizations_open ON authorizations (outcome, expires_at)",
     ),
+    (
+        # The day's work queue (store/queue.py): the accounts to onboard and how each ended.
+        """
+        CREATE TABLE IF NOT EXISTS queue (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            added_at REAL NOT NULL,
+            account_id TEXT,
+            login_hint TEXT,
+            customer TEXT,
+            practice INTEGER NOT NULL DEFAULT 0,
+            state TEXT NOT NULL,
+            grant_id TEXT,
+            email TEXT,
+            reason TEXT,
+            updated_at REAL NOT NULL
+        )
+        """,
+        "CREATE INDEX IF NOT EXISTS queue_practice_state ON queue (practice, state)",
+    ),
 )
+
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -1,0 +1,369 @@
+"""The day's work queue: the customer accounts an operator was given, and how each one ended.
+
+It lives in the same SQLite database as the history (store/database.py), so it survives a
+restart or a crash and the wizard can offer to resume where the operator left off. Entries made
+on the offline sandbox are practice and are kept apart from real ones.
+
+An entry names the customer by a Nylas account id (Connect) or a Zoom email (v3's login hint),
+with an optional reference of the operator's own ("Acme #123"). Import is all or nothing: a
+paste or a CSV with one bad line imports no line, and every bad line is named.
+
+All methods block on disk I/O: async callers use `asyncio.to_thread`.
+"""
+
+from __future__ import annotations
+
+import csv
+import enum
+import io
+import sqlite3
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TextIO
+
+from wizard.store import database
+from wizard.validation import validate_account_id, validate_customer, validate_login_hint
+
+__all__ = [
+    "EntryState",
+    "NewEntry",
+    "QueueEntry",
+    "QueueImportError",
+    "WorkQueue",
+    "parse_entries",
+    "write_queue_csv",
+]
+
+MAX_ENTRIES_PER_IMPORT = 10_000
+
+# A first row with one of these in its first cell is a header, not a customer.
+_HEADER_WORDS = frozenset(
+    {"account", "account id", "account_id", "email", "zoom email", "login hint", "login_hint"}
+)
+
+
+class EntryState(enum.StrEnum):
+    WAITING = "waiting"
+    IN_PROGRESS = "in progress"
+    CONNECTED = "connected"
+    REFUSED = "refused"
+    SKIPPED = "skipped"
+    FAILED = "failed"
+
+    @property
+    def done(self) -> bool:
+        """Nothing more to do for it (clear --done removes these)."""
+        return self in (EntryState.CONNECTED, EntryState.SKIPPED)
+
+
+@dataclass(frozen=True)
+class NewEntry:
+    account_id: str | None  # Connect
+    login_hint: str | None  # v3: the customer's Zoom email
+    customer: str | None
+
+    @property
+    def label(self) -> str:
+        return self.customer or self.login_hint or self.account_id or ""
+
+
+@dataclass(frozen=True)
+class QueueEntry:
+    id: int
+    added_at: float
+    account_id: str | None
+    login_hint: str | None
+    customer: str | None
+    practice: bool
+    state: EntryState
+    grant_id: str | None
+    email: str | None  # the Zoom user who consented
+    reason: str | None  # why it was refused or failed
+    updated_at: float
+
+    @property
+    def label(self) -> str:
+        return self.customer or self.login_hint or self.account_id or f"entry {self.id}"
+
+
+class QueueImportError(ValueError):
+    """Nothing was imported; `problems` holds (line number, what is wrong) for each bad line."""
+
+    def __init__(self, problems: Sequence[tuple[int, str]]) -> None:
+        self.problems = list(problems)
+        shown = "; ".join(f"line {n}: {why}" for n, why in self.problems[:5])
+        more = f"; and {len(self.problems) - 5} more" if len(self.problems) > 5 else ""
+        super().__init__(
+            f"Nothing was imported: {len(self.problems)} line(s) need fixing ({shown}{more}). "
+            "Each line is an account id or a Zoom email, then optionally a customer reference."
+        )
+
+
+def parse_entries(text: str, *, already: Iterable[QueueEntry] = ()) -> list[NewEntry]:
+    """Lines pasted from a spreadsheet (tabs) or a CSV file (commas): an account id or a Zoom
+    email, then an optional customer reference; a header row is recognised and skipped.
+    Raises QueueImportError naming every bad line; returns the entries otherwise."""
+    delimiter = "\t" if "\t" in text else ","
+    rows = list(csv.reader(io.StringIO(text), delimiter=delimiter))
+    waiting = {
+        key.casefold(): e.id
+        for e in already
+        if not e.state.done
+        for key in (e.account_id, e.login_hint)
+        if key
+    }
+    seen: dict[str, int] = {}
+    entries: list[NewEntry] = []
+    problems: list[tuple[int, str]] = []
+    for number, row in enumerate(rows, start=1):
+        cells = [cell.strip() for cell in row]
+        while cells and not cells[-1]:
+            cells.pop()
+        if not cells:
+            continue  # blank lines are fine
+        if not entries and not problems and cells[0].casefold() in _HEADER_WORDS:
+            continue
+        if len(cells) > 2:
+            problems.append((number, f"{len(cells)} columns; expected at most 2"))
+            continue
+        key = cells[0]
+        try:
+            entry = _entry(key, cells[1] if len(cells) > 1 else None)
+        except ValueError as exc:
+            problems.append((number, str(exc)))
+            continue
+        folded = key.casefold()
+        if folded in seen:
+            problems.append((number, f"{key!r} is already on line {seen[folded]}"))
+            continue
+        if folded in waiting:
+            problems.append((number, f"{key!r} is already in the queue and not done"))
+            continue
+        seen[folded] = number
+        entries.append(entry)
+    if len(entries) > MAX_ENTRIES_PER_IMPORT:
+        problems.append((len(rows), f"more than {MAX_ENTRIES_PER_IMPORT} entries in one import"))
+    if problems:
+        raise QueueImportError(problems)
+    return entries
+
+
+def _entry(key: str, customer: str | None) -> NewEntry:
+    if not key:
+        raise ValueError("the first column is empty; give an account id or a Zoom email")
+    reference = validate_customer(customer) if customer else None
+    if "@" in key and "." in key.rpartition("@")[2]:
+        return NewEntry(None, validate_login_hint(key), reference)
+    return NewEntry(validate_account_id(key), None, reference)
+
+
+class WorkQueue:
+    def __init__(self, db_path: Path) -> None:
+        self.db_path = db_path
+
+    # -- filling ---------------------------------------------------------------------------
+
+    def add(self, entries: Sequence[NewEntry], *, practice: bool) -> list[int]:
+        """All in one transaction: every entry is added, or none."""
+        now = time.time()
+        self.db_path.parent.mkdir(parents=True, exist_ok=True)
+        with database.connect(self.db_path) as conn:
+            database.open_for_writing(conn)
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                ids = [
+                    int(
+                        conn.execute(
+                            "INSERT INTO queue (added_at, account_id, login_hint, customer, "
+                            "practice, state, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                            (
+                                now,
+                                e.account_id,
+                                e.login_hint,
+                                e.customer,
+                                int(practice),
+                                EntryState.WAITING.value,
+                                now,
+                            ),
+                        ).lastrowid
+                        or 0
+                    )
+                    for e in entries
+                ]
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+        return ids
+
+    def import_text(self, text: str, *, practice: bool) -> list[int]:
+        """Parse and add (QueueImportError, and nothing added, when a line is bad)."""
+        return self.add(
+            parse_entries(text, already=self.entries(practice=practice)), practice=practice
+        )
+
+    # -- reading ---------------------------------------------------------------------------
+
+    def entries(self, *, practice: bool) -> list[QueueEntry]:
+        """In the order they were added."""
+        if not self.db_path.exists():
+            return []
+        with database.connect(self.db_path) as conn:
+            if not _has_queue(conn):
+                return []
+            rows = conn.execute(
+                "SELECT id, added_at, account_id, login_hint, customer, practice, state, "
+                "grant_id, email, reason, updated_at FROM queue WHERE practice = ? ORDER BY id",
+                (int(practice),),
+            ).fetchall()
+        return [_entry_of(row) for row in rows]
+
+    def get(self, entry_id: int) -> QueueEntry:
+        with database.connect(self.db_path) as conn:
+            row = conn.execute(
+                "SELECT id, added_at, account_id, login_hint, customer, practice, state, "
+                "grant_id, email, reason, updated_at FROM queue WHERE id = ?",
+                (entry_id,),
+            ).fetchone()
+        if row is None:
+            raise KeyError(f"There is no queue entry {entry_id}.")
+        return _entry_of(row)
+
+    def next_waiting(self, *, practice: bool) -> QueueEntry | None:
+        return next(
+            (e for e in self.entries(practice=practice) if e.state is EntryState.WAITING), None
+        )
+
+    def interrupted(self, *, practice: bool) -> list[QueueEntry]:
+        """Left "in progress" by a window or command that ended without recording how (a
+        crash, a power cut): the operator decides whether to retry them."""
+        return [e for e in self.entries(practice=practice) if e.state is EntryState.IN_PROGRESS]
+
+    # -- progress --------------------------------------------------------------------------
+
+    def start(self, entry_id: int) -> bool:
+        """Claim a waiting (or failed, or refused) entry; False when another window or command
+        took it first, or it is done. An interrupted one goes back to waiting with `retry`."""
+        return self._set(
+            entry_id,
+            EntryState.IN_PROGRESS,
+            only_from=(EntryState.WAITING, EntryState.FAILED, EntryState.REFUSED),
+        )
+
+    def finish(
+        self,
+        entry_id: int,
+        state: EntryState,
+        *,
+        grant_id: str | None = None,
+        email: str | None = None,
+        reason: str | None = None,
+    ) -> None:
+        self._set(entry_id, state, grant_id=grant_id, email=email, reason=reason)
+
+    def retry(self, entry_id: int) -> None:
+        self._set(entry_id, EntryState.WAITING)
+
+    def skip(self, entry_id: int) -> None:
+        self._set(entry_id, EntryState.SKIPPED, only_from=_NOT_CONNECTED)
+
+    def clear_done(self, *, practice: bool) -> int:
+        """Remove the connected and skipped entries; how many."""
+        if not self.db_path.exists():
+            return 0
+        with database.connect(self.db_path) as conn:
+            database.open_for_writing(conn)
+            cursor = conn.execute(
+                "DELETE FROM queue WHERE practice = ? AND state IN (?, ?)",
+                (int(practice), EntryState.CONNECTED.value, EntryState.SKIPPED.value),
+            )
+            return cursor.rowcount
+
+    def _set(
+        self,
+        entry_id: int,
+        state: EntryState,
+        *,
+        grant_id: str | None = None,
+        email: str | None = None,
+        reason: str | None = None,
+        only_from: Sequence[EntryState] | None = None,
+    ) -> bool:
+        allowed = [s.value for s in (only_from or tuple(EntryState))]
+        marks = ", ".join("?" * len(allowed))
+        with database.connect(self.db_path) as conn:
+            database.open_for_writing(conn)
+            cursor = conn.execute(
+                "UPDATE queue SET state = ?, grant_id = ?, email = ?, reason = ?, "  # noqa: S608
+                f"updated_at = ? WHERE id = ? AND state IN ({marks})",  # only ? marks
+                (state.value, grant_id, email, reason, time.time(), entry_id, *allowed),
+            )
+            return cursor.rowcount == 1
+
+
+_NOT_CONNECTED = tuple(s for s in EntryState if s is not EntryState.CONNECTED)
+
+
+def _has_queue(conn: sqlite3.Connection) -> bool:
+    found = conn.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'queue'"
+    ).fetchone()
+    return found is not None
+
+
+def _entry_of(row: tuple[Any, ...]) -> QueueEntry:
+    (id_, added, account_id, hint, customer, practice, state, grant_id, email, reason, updated) = (
+        row
+    )
+    return QueueEntry(
+        id=id_,
+        added_at=added,
+        account_id=account_id,
+        login_hint=hint,
+        customer=customer,
+        practice=bool(practice),
+        state=EntryState(state),
+        grant_id=grant_id,
+        email=email,
+        reason=reason,
+        updated_at=updated,
+    )
+
+
+CSV_HEADER = (
+    "account_id",
+    "zoom_email",
+    "customer",
+    "state",
+    "grant_id",
+    "zoom_user",
+    "reason",
+    "practice",
+)
+
+
+def write_queue_csv(entries: Iterable[QueueEntry], out: TextIO) -> None:
+    """The queue with its results, for whoever handed out the list."""
+    writer = csv.writer(out)
+    writer.writerow(CSV_HEADER)
+    for e in entries:
+        writer.writerow(
+            [
+                _cell(e.account_id),
+                _cell(e.login_hint),
+                _cell(e.customer),
+                e.state.value,
+                _cell(e.grant_id),
+                _cell(e.email),
+                _cell(e.reason),
+                "practice (sandbox)" if e.practice else "real",
+            ]
+        )
+
+
+def _cell(value: str | None) -> str:
+    # A spreadsheet runs a cell that starts with = + - @ as a formula: keep it text.
+    text = value or ""
+    return f"'{text}" if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
