@@ -11,7 +11,7 @@ import json
 import math
 import sys
 from collections.abc import Callable, Sequence
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from wizard import __version__
 
@@ -219,6 +219,8 @@ def build_parser(json_errors: bool = False) -> argparse.ArgumentParser:
         "--json", action="store_true", help="print one JSON line with the URL and demo credentials"
     )
 
+    _queue_parser(commands, onboard)
+
     history = commands.add_parser("history", help="list the grants obtained on this computer")
     history.add_argument("--csv", action="store_true", help="CSV instead of a table")
     history.add_argument("--account-id", metavar="ID", help="only this account")
@@ -244,6 +246,48 @@ def build_parser(json_errors: bool = False) -> argparse.ArgumentParser:
     return parser
 
 
+def _queue_parser(commands: Any, onboard: argparse.ArgumentParser) -> None:
+    queue = commands.add_parser(
+        "queue",
+        help="the day's list of customer accounts: add, list, run, clear",
+        description="A list of customer accounts (an account id or a Zoom email, then an "
+        "optional customer reference, per line) kept on this computer and worked through one "
+        "after another. --sandbox addresses the practice queue.",
+    )
+    steps = queue.add_subparsers(dest="queue_command", metavar="STEP", required=True)
+    practice = argparse.ArgumentParser(add_help=False)
+    practice.add_argument(
+        "--sandbox",
+        action="store_true",
+        default=argparse.SUPPRESS,
+        help="the practice queue of the offline sandbox",
+    )
+    add = steps.add_parser(
+        "add", parents=[practice], help="add accounts from a CSV or text file, or - for stdin"
+    )
+    add.add_argument("file", metavar="FILE|-")
+    listing = steps.add_parser("list", parents=[practice], help="the queue and its results")
+    shape = listing.add_mutually_exclusive_group()
+    shape.add_argument("--csv", action="store_true", help="CSV with the results")
+    shape.add_argument("--json", action="store_true", help="a JSON list")
+    clear = steps.add_parser("clear", parents=[practice], help="remove entries")
+    clear.add_argument(
+        "--done", action="store_true", required=True, help="the connected and skipped ones"
+    )
+    # `run` takes every option of `onboard` that is not about one account.
+    run = steps.add_parser(
+        "run",
+        help="onboard the waiting entries one after another (Ctrl+C stops after recording the "
+        "current one)",
+    )
+    per_account = {"--account-id", "--customer", "--login-hint", "--expires-in"}
+    for action in onboard._actions:  # argparse has no public way to share a subset
+        flags = set(action.option_strings)
+        if not flags or flags & per_account or "-h" in flags:
+            continue
+        run._add_action(action)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     args = build_parser(json_errors="--json" in argv).parse_args(argv)
@@ -264,6 +308,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from wizard.cli.sandbox_cmd import run_sandbox
 
             return run_sandbox(args)
+        if args.command == "queue":
+            from wizard.cli.queue_cmd import run_queue
+
+            return run_queue(args)
         if args.command == "history":
             from wizard.cli.history_cmd import run_history
 

@@ -10,6 +10,7 @@ import logging
 import sys
 import time
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from typing import Any, TextIO
 
 from wizard.cli.credentials import Credentials, read_credentials
@@ -29,6 +30,7 @@ from wizard.flow import (
     GrantCaptured,
     IntegrationReady,
     IntegrationSpec,
+    OnboardingFlow,
     OnboardingResult,
     ZoomApp,
 )
@@ -166,7 +168,7 @@ def run_onboard(args: argparse.Namespace) -> int:
     try:
         return asyncio.run(_run(args, reporter))
     except Exception as exc:  # every failure ends as a message and an exit code
-        explanation = _explain_for_cli(exc)
+        explanation = explain_for_cli(exc)
         # WARNING, so the diagnostics report of an engineer shows every failure an operator saw.
         log.warning("onboarding failed (%s): %s", explanation.type, explanation.text())
         reporter.error(explanation)
@@ -177,7 +179,7 @@ def run_onboard(args: argparse.Namespace) -> int:
         return int(Outcome.TIMEOUT)
 
 
-def _explain_for_cli(exc: BaseException) -> Explanation:
+def explain_for_cli(exc: BaseException) -> Explanation:
     explanation = explain(exc)
     if isinstance(exc, PortInUse):
         # The command's words for "choose another port".
@@ -224,8 +226,40 @@ async def _run(args: argparse.Namespace, reporter: Reporter) -> int:
                 else "a reference of yours for the history, for example 'Acme #123'."
             )
         ) from None
-    history = History(paths.history_db, paths.history_fallback)
     timeout = args.timeout if args.timeout is not None else DEFAULT_TIMEOUT
+    async with prepared_flow(args, reporter, profile, api, redirect_uri) as ready:
+        try:
+            result = await ready.flow.authorize(
+                account, redirect_uri, timeout=timeout, recorder=ready.recorder
+            )
+        finally:
+            for problem in ready.history.problems:
+                reporter.warning(problem)
+    reporter.result(result)
+    return int(Outcome.OK)
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A checked flow with its integration in place, ready for one authorization after
+    another (the queue runs many on one)."""
+
+    flow: OnboardingFlow
+    target: Target
+    recorder: HistoryRecorder
+    history: History
+
+
+@contextlib.asynccontextmanager
+async def prepared_flow(
+    args: argparse.Namespace,
+    reporter: Reporter,
+    profile: Profile | None,
+    api: Api,
+    redirect_uri: LoopbackRedirectUri,
+) -> AsyncIterator[Prepared]:
+    paths = AppPaths.default()
+    history = History(paths.history_db, paths.history_fallback)
     async with _api(args, profile, api) as (target, creds):
         spec = IntegrationSpec(
             zoom=ZoomApp(creds.zoom_client_id, creds.zoom_client_secret),
@@ -253,17 +287,9 @@ async def _run(args: argparse.Namespace, reporter: Reporter) -> int:
                 api=api.value,
                 practice=target.practice,
             )
-            try:
-                result = await flow.authorize(
-                    account, redirect_uri, timeout=timeout, recorder=recorder
-                )
-            finally:
-                for problem in history.problems:
-                    reporter.warning(problem)
+            yield Prepared(flow, target, recorder, history)
         finally:
             await flow.aclose()
-    reporter.result(result)
-    return int(Outcome.OK)
 
 
 @contextlib.asynccontextmanager

@@ -1,0 +1,139 @@
+"""`zoom-onboard queue` as a subprocess: all-or-nothing import, a run that works through the
+entries with onboard's events, Ctrl+C that records the current entry, clear --done."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import signal
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.support import free_port
+from tests.test_cli import cli_env, spawn
+from wizard.sandbox.consent_bot import ConsentBot
+
+pytestmark = pytest.mark.anyio
+
+
+async def run(tmp_path: Path, *args: str, stdin: bytes | None = None) -> tuple[int, str, str]:
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "wizard",
+        *args,
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+        env=cli_env(tmp_path),
+    )
+    out, err = await asyncio.wait_for(proc.communicate(stdin or b""), 60)
+    assert proc.returncode is not None
+    return proc.returncode, out.decode(), err.decode()
+
+
+async def listed(tmp_path: Path) -> list[dict[str, object]]:
+    code, out, err = await run(tmp_path, "queue", "list", "--sandbox", "--json")
+    assert code == 0, err
+    entries: list[dict[str, object]] = json.loads(out)
+    return entries
+
+
+async def run_queue(
+    tmp_path: Path, decisions: list[str], *extra: str
+) -> tuple[int, list[dict[str, object]]]:
+    proc = await spawn(
+        tmp_path,
+        "queue",
+        "run",
+        "--sandbox",
+        "--json",
+        "--no-browser",
+        "--redirect-uri",
+        f"http://127.0.0.1:{free_port()}/callback",
+        *extra,
+    )
+    assert proc.stdout is not None
+    events: list[dict[str, object]] = []
+    async with asyncio.timeout(60):
+        while line := (await proc.stdout.readline()).decode():
+            event = json.loads(line)
+            events.append(event)
+            if event["event"] == "auth_url":
+                await ConsentBot(decisions.pop(0))(str(event["url"]))  # type: ignore[arg-type]
+        code = await proc.wait()
+    return code, events
+
+
+async def test_a_bad_line_imports_nothing_and_every_bad_line_is_named(tmp_path: Path) -> None:
+    text = b"Account id,Customer\nacct-1,Acme\nbad id!,X\nacct-1,Again\n"
+    code, _out, err = await run(tmp_path, "queue", "add", "--sandbox", "-", stdin=text)
+    assert code == 2
+    assert "line 3:" in err and "line 4:" in err and "Nothing was imported" in err
+    assert await listed(tmp_path) == []
+
+
+async def test_run_works_through_the_queue_with_onboards_events(tmp_path: Path) -> None:
+    text = b"Account id\tCustomer\nacct-1\tAcme #1\nacct-2\tGlobex\nacct-3\tInitech\n"
+    code, out, err = await run(tmp_path, "queue", "add", "--sandbox", "-", stdin=text)
+    assert code == 0 and "Added 3 practice entries" in out, err
+    code, events = await run_queue(tmp_path, ["allow", "deny", "allow"], "--api", "connect")
+    assert code == 0  # the last entry's outcome
+    names = [e["event"] for e in events]
+    assert names.count("entry") == 3 and names.count("grant") == 2 and names.count("error") == 1
+    entries = await listed(tmp_path)
+    assert [e["state"] for e in entries] == ["connected", "refused", "connected"]
+    grants = [e["grant_id"] for e in entries if e["state"] == "connected"]
+    assert all(grants) and len(set(grants)) == 2
+    assert "declined" in str(entries[1]["reason"]).lower()
+    # The history has the grants too, as practice.
+    code, out, _ = await run(tmp_path, "history", "--csv")
+    assert all(str(g) in out for g in grants)
+    code, out, _ = await run(tmp_path, "queue", "clear", "--sandbox", "--done")
+    assert "Removed 2 done entries" in out
+    assert [e["account_id"] for e in await listed(tmp_path)] == ["acct-2"]
+    # Real and practice queues never mix.
+    code, out, _ = await run(tmp_path, "queue", "list")
+    assert "The queue is empty" in out
+
+
+async def test_v3_entries_by_zoom_email(tmp_path: Path) -> None:
+    text = b"zoom.a@example.com,Acme\nzoom.b@example.com\n"
+    await run(tmp_path, "queue", "add", "--sandbox", "-", stdin=text)
+    code, events = await run_queue(tmp_path, ["allow", "allow"], "--api", "v3")
+    assert code == 0
+    emails = [e["email"] for e in events if e["event"] == "grant"]
+    assert emails == ["zoom.a@example.com", "zoom.b@example.com"]  # the login hint prefilled
+    entries = await listed(tmp_path)
+    assert [e["email"] for e in entries] == emails
+    assert [e["customer"] for e in entries] == ["Acme", None]
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGINT")
+async def test_ctrl_c_records_the_current_entry_and_stops(tmp_path: Path) -> None:
+    await run(tmp_path, "queue", "add", "--sandbox", "-", stdin=b"acct-1\nacct-2\n")
+    proc = await spawn(
+        tmp_path,
+        "queue",
+        "run",
+        "--sandbox",
+        "--api",
+        "connect",
+        "--json",
+        "--no-browser",
+        "--redirect-uri",
+        f"http://127.0.0.1:{free_port()}/callback",
+    )
+    assert proc.stdout is not None
+    async with asyncio.timeout(30):
+        while line := (await proc.stdout.readline()).decode():
+            if json.loads(line)["event"] == "auth_url":
+                proc.send_signal(signal.SIGINT)  # nobody consents; the operator stops
+                break
+        code = await proc.wait()
+    assert code == 3
+    first, second = await listed(tmp_path)
+    assert first["state"] == "failed" and "Ctrl+C" in str(first["reason"])
+    assert second["state"] == "waiting"

@@ -1,0 +1,205 @@
+"""`zoom-onboard queue`: the day's list of customer accounts, filled from a file or a paste and
+worked through one entry after another with the same events and rules as `onboard`."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import sys
+from collections.abc import Sequence
+from dataclasses import asdict
+
+from wizard.cli.onboard import Reporter, explain_for_cli, prepared_flow
+from wizard.cli.where import api_of, chosen_profile, where
+from wizard.defaults import DEFAULT_REDIRECT_URI, DEFAULT_TIMEOUT
+from wizard.flow import CustomerAccount
+from wizard.flow.explain import Explanation
+from wizard.listener.listener import CallbackRefused, ListenerTimeout
+from wizard.listener.redirect_uri import LoopbackRedirectUri
+from wizard.logs import setup_logging
+from wizard.outcome import Outcome
+from wizard.store.paths import AppPaths
+from wizard.store.queue import EntryState, QueueEntry, QueueImportError, WorkQueue, write_queue_csv
+from wizard.target import Api
+
+log = logging.getLogger("wizard.cli.queue")
+
+STOPPED_REASON = (
+    "Stopped with Ctrl+C before the customer's consent came back. If they allow with that "
+    "link, `zoom-onboard history --reconcile` finds the grant; or run the queue again."
+)
+
+
+def run_queue(args: argparse.Namespace) -> int:
+    paths = AppPaths.default()
+    verbose = bool(getattr(args, "verbose", False))
+    setup_logging(paths.log_file, verbose=verbose, console=args.queue_command == "run")
+    queue = WorkQueue(paths.history_db)
+    practice = bool(getattr(args, "sandbox", False))
+    try:
+        match args.queue_command:
+            case "add":
+                return _add(queue, args.file, practice)
+            case "list":
+                return _list(queue, practice, as_csv=args.csv, as_json=args.json)
+            case "clear":
+                removed = queue.clear_done(practice=practice)
+                print(
+                    f"Removed {removed} done entr{'y' if removed == 1 else 'ies'} from the queue."
+                )
+                return int(Outcome.OK)
+            case _:
+                reporter = Reporter(args.json)
+                try:
+                    return asyncio.run(_run(args, reporter, queue))
+                except KeyboardInterrupt:
+                    log.warning("the queue run was stopped with Ctrl+C")
+                    reporter.error(Explanation("cancelled", "Stopped.", "", Outcome.TIMEOUT))
+                    return int(Outcome.TIMEOUT)
+                except Exception as exc:  # the run could not start: credentials, port, API
+                    explanation = explain_for_cli(exc)
+                    log.warning(
+                        "the queue run failed (%s): %s", explanation.type, explanation.text()
+                    )
+                    reporter.error(explanation)
+                    return int(explanation.outcome)
+    except QueueImportError as exc:
+        print(f"Error: {exc}", file=sys.stderr)
+        for number, why in exc.problems:
+            print(f"  line {number}: {why}", file=sys.stderr)
+        return int(Outcome.BAD_INPUT)
+    except (OSError, ValueError) as exc:
+        words = explain_for_cli(exc)
+        print(f"Error: {words.text()}", file=sys.stderr)
+        return int(words.outcome)
+
+
+def _add(queue: WorkQueue, source: str, practice: bool) -> int:
+    # utf-8-sig: a spreadsheet's CSV export starts with a byte-order mark.
+    if source == "-":
+        text = sys.stdin.read()
+    else:
+        with open(source, encoding="utf-8-sig") as f:
+            text = f.read()
+    ids = queue.import_text(text, practice=practice)
+    waiting = sum(1 for e in queue.entries(practice=practice) if e.state is EntryState.WAITING)
+    kind = " practice" if practice else ""
+    print(f"Added {len(ids)}{kind} entr{'y' if len(ids) == 1 else 'ies'}; {waiting} waiting.")
+    return int(Outcome.OK)
+
+
+def _list(queue: WorkQueue, practice: bool, *, as_csv: bool, as_json: bool) -> int:
+    entries = queue.entries(practice=practice)
+    if as_csv:
+        write_queue_csv(entries, sys.stdout)
+    elif as_json:
+        print(json.dumps([{**asdict(e), "state": e.state.value} for e in entries], indent=1))
+    elif not entries:
+        print("The queue is empty. Add accounts with `zoom-onboard queue add FILE`.")
+    else:
+        print_queue(entries)
+    return int(Outcome.OK)
+
+
+def print_queue(entries: Sequence[QueueEntry]) -> None:
+    headers = ("#", "State", "Account / Zoom email", "Customer", "Grant id", "Zoom user", "Why")
+    rows = [
+        (
+            str(e.id),
+            e.state.value,
+            e.account_id or e.login_hint or "",
+            e.customer or "",
+            e.grant_id or "",
+            e.email or "",
+            e.reason or "",
+        )
+        for e in entries
+    ]
+    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(headers)]
+    for row in (headers, *rows):
+        print("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
+
+
+def account_for(entry: QueueEntry, api: Api) -> CustomerAccount:
+    """The entry as the flow's account for this API (ValueError says what the entry lacks)."""
+    if api is Api.CONNECT:
+        if not entry.account_id:
+            raise ValueError(
+                f"{entry.label}: the Connect API needs the customer's Nylas account id, and this "
+                "entry has only a Zoom email. Run it with --api v3, or add it again by account id."
+            )
+        return CustomerAccount(entry.account_id, customer=entry.customer)
+    # v3 has no account id: what the operator gave becomes the reference in the history.
+    reference = entry.customer or entry.login_hint or entry.account_id
+    return CustomerAccount(customer=reference, login_hint=entry.login_hint)
+
+
+async def _run(args: argparse.Namespace, reporter: Reporter, queue: WorkQueue) -> int:
+    paths = AppPaths.default()
+    profile = chosen_profile(args, paths)
+    api = api_of(args, profile)
+    reporter.api = api
+    practice = where(args, profile)[0] == "sandbox"
+    waiting = [e for e in queue.entries(practice=practice) if e.state is EntryState.WAITING]
+    if not waiting:
+        reporter.emit(
+            "queue_empty",
+            "No waiting entries in the queue. Add some with `zoom-onboard queue add FILE`.",
+        )
+        return int(Outcome.OK)
+    redirect_uri = LoopbackRedirectUri.parse(
+        args.redirect_uri or (profile.redirect_uri if profile else DEFAULT_REDIRECT_URI)
+    )
+    timeout = args.timeout if args.timeout is not None else DEFAULT_TIMEOUT
+    last = Outcome.OK
+    done = 0
+    told: set[str] = set()  # history problems already said
+    async with prepared_flow(args, reporter, profile, api, redirect_uri) as ready:
+        while (entry := queue.next_waiting(practice=practice)) is not None:
+            if not queue.start(entry.id):
+                continue  # another window or command took it
+            done += 1
+            reporter.emit(
+                "entry",
+                f"[{done}/{len(waiting)}] {entry.label}",
+                id=entry.id,
+                account_id=entry.account_id,
+                login_hint=entry.login_hint,
+                customer=entry.customer,
+            )
+            try:
+                account = account_for(entry, api)
+                result = await ready.flow.authorize(
+                    account, redirect_uri, timeout=timeout, recorder=ready.recorder
+                )
+            except asyncio.CancelledError:  # Ctrl+C: record this entry, then stop
+                queue.finish(entry.id, EntryState.FAILED, reason=STOPPED_REASON)
+                raise
+            except (CallbackRefused, ListenerTimeout, ValueError) as exc:
+                # About this customer: record it and go on with the next.
+                words = explain_for_cli(exc)
+                state = (
+                    EntryState.REFUSED if isinstance(exc, CallbackRefused) else EntryState.FAILED
+                )
+                queue.finish(entry.id, state, reason=words.text())
+                reporter.error(words)
+                last = words.outcome
+                continue
+            except Exception as exc:
+                # About the run (credentials, the API, the port): every next entry would fail too.
+                words = explain_for_cli(exc)
+                queue.finish(entry.id, EntryState.FAILED, reason=words.text())
+                raise
+            finally:
+                for problem in ready.history.problems:
+                    if problem not in told:
+                        told.add(problem)
+                        reporter.warning(problem)
+            queue.finish(
+                entry.id, EntryState.CONNECTED, grant_id=result.grant_id, email=result.email
+            )
+            reporter.result(result)
+            last = Outcome.OK
+    return int(last)
