@@ -14,7 +14,7 @@ import functools
 import importlib
 import logging
 import time
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal
@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from wizard.sandbox import SandboxServer
     from wizard.store.history import History
     from wizard.store.profiles import ProfileStore
+    from wizard.store.queue import EntryState, QueueEntry, WorkQueue
     from wizard.store.secrets import SecretStore
     from wizard.target import Target
 
@@ -50,6 +51,7 @@ CORE_MODULES = (
     "wizard.flow.v3_backend",
     "wizard.store.profiles",
     "wizard.store.history",
+    "wizard.store.queue",
     "wizard.store.secrets",
     "wizard.sandbox",
 )
@@ -72,6 +74,7 @@ class WizardSession(QObject):
     flowEvent = Signal(object)  # every FlowEvent of the current flow
     sandboxChanged = Signal(bool)
     lateGrantsFound = Signal(object)  # a ReconcileReport that recorded or closed something
+    queueChanged = Signal()  # an entry was added, started or ended
 
     def __init__(
         self,
@@ -97,7 +100,9 @@ class WizardSession(QObject):
         self.paths = AppPaths.default()
         self.profile_name: str | None = None
         self._secrets: SecretStore | None = None
+        self.queue_entry: QueueEntry | None = None  # the queue entry being onboarded now
         self._reconciling = asyncio.Lock()
+        self._queue_writes = asyncio.Lock()
         self._late_tasks: set[asyncio.Task[None]] = set()
 
     @functools.cached_property
@@ -105,6 +110,12 @@ class WizardSession(QObject):
         from wizard.store.profiles import ProfileStore
 
         return ProfileStore(self.paths.profiles_file)
+
+    @functools.cached_property
+    def queue(self) -> WorkQueue:
+        from wizard.store.queue import WorkQueue
+
+        return WorkQueue(self.paths.history_db)
 
     @functools.cached_property
     def history(self) -> History:
@@ -201,6 +212,90 @@ class WizardSession(QObject):
         if grant_id in self.grants_this_session:
             self.grants_this_session.remove(grant_id)
         log.warning("grant %s deleted on Nylas by the operator", grant_id)
+
+    # -- the work queue --------------------------------------------------------------------
+
+    @property
+    def practice(self) -> bool:
+        """Which queue this window works on: the sandbox's practice one, or the real one (before
+        the first connection check, the in-process sandbox running means practice)."""
+        return self.in_sandbox if self.target is not None else self.sandbox is not None
+
+    async def queue_entries(self) -> list[QueueEntry]:
+        return await asyncio.to_thread(self.queue.entries, practice=self.practice)
+
+    async def next_queue_entry(self) -> QueueEntry | None:
+        return await asyncio.to_thread(self.queue.next_waiting, practice=self.practice)
+
+    async def import_queue(self, text: str) -> list[int]:
+        """QueueImportError (nothing added) names every bad line."""
+        ids = await asyncio.to_thread(self.queue.import_text, text, practice=self.practice)
+        self.queueChanged.emit()
+        return ids
+
+    async def claim_queue_entry(self, entry_id: int) -> QueueEntry | None:
+        """Take an entry for the onboarding about to start (None: another window has it)."""
+        from wizard.store.queue import EntryState
+
+        if not await asyncio.to_thread(self.queue.start, entry_id):
+            return None
+        entry = await asyncio.to_thread(self.queue.get, entry_id)
+        self.queue_entry = entry if entry.state is EntryState.IN_PROGRESS else None
+        self.queueChanged.emit()
+        return self.queue_entry
+
+    def queue_entry_ended(
+        self,
+        state: EntryState,
+        *,
+        grant_id: str | None = None,
+        email: str | None = None,
+        reason: str | None = None,
+    ) -> None:
+        """How the current entry's authorization ended (written off the Qt thread). The entry
+        stays current: Try again on the same page starts it again."""
+        entry = self.queue_entry
+        if entry is not None:
+            self._write_queue(
+                functools.partial(
+                    self.queue.finish,
+                    entry.id,
+                    state,
+                    grant_id=grant_id,
+                    email=email,
+                    reason=reason,
+                )
+            )
+
+    def queue_entry_retried(self) -> None:
+        """Try again after a refusal or a failure: the entry is in progress again."""
+        if self.queue_entry is not None:
+            self._write_queue(functools.partial(self.queue.start, self.queue_entry.id))
+
+    def release_queue_entry(self) -> None:
+        """The operator moved on to another account: the current entry is no longer worked
+        on here (one that never ended goes back to waiting)."""
+        entry, self.queue_entry = self.queue_entry, None
+        if entry is not None:
+            self._write_queue(functools.partial(self.queue.release, entry.id))
+
+    def _write_queue(self, write: Callable[[], object]) -> None:
+        async def run() -> None:
+            async with self._queue_writes:  # FIFO: an end, then a Try again, in that order
+                await asyncio.to_thread(write)
+            self.queueChanged.emit()
+
+        self._spawn(run())
+
+    async def queue_change(self, action: str, entry_id: int) -> None:
+        """retry or skip, from the Queue window."""
+        await asyncio.to_thread(getattr(self.queue, action), entry_id)
+        self.queueChanged.emit()
+
+    async def clear_done_entries(self) -> int:
+        removed = await asyncio.to_thread(self.queue.clear_done, practice=self.practice)
+        self.queueChanged.emit()
+        return removed
 
     # -- grants that came back late ------------------------------------------------------
 

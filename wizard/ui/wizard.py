@@ -23,6 +23,7 @@ from wizard.ui.tasks import PageTask
 if TYPE_CHECKING:
     from wizard.flow.reconcile import ReconcileReport
     from wizard.ui.history_window import HistoryWindow
+    from wizard.ui.queue_window import QueueWindow
 
 TITLE = "Zoom onboarding"
 
@@ -46,13 +47,33 @@ class OnboardingWizard(QWizard):
         self.setOption(QWizard.WizardOption.NoCancelButtonOnLastPage, True)
         self.setOption(QWizard.WizardOption.HaveCustomButton1, True)
         self.setOption(QWizard.WizardOption.HaveCustomButton2, True)
+        self.setOption(QWizard.WizardOption.HaveCustomButton3, True)
         self.setButtonText(QWizard.WizardButton.CustomButton1, "&History...")
+        self.setButtonText(QWizard.WizardButton.CustomButton3, "&Queue...")
+        self.button(QWizard.WizardButton.CustomButton3).setToolTip(
+            "The day's list of customer accounts: paste or import it, then work through it"
+        )
+        self.setButtonLayout(
+            [
+                QWizard.WizardButton.CustomButton1,
+                QWizard.WizardButton.CustomButton3,
+                QWizard.WizardButton.CustomButton2,
+                QWizard.WizardButton.Stretch,
+                QWizard.WizardButton.BackButton,
+                QWizard.WizardButton.NextButton,
+                QWizard.WizardButton.CommitButton,
+                QWizard.WizardButton.FinishButton,
+                QWizard.WizardButton.CancelButton,
+            ]
+        )
         self.setButtonText(QWizard.WizardButton.CustomButton2, "Copy &diagnostics")
         self.button(QWizard.WizardButton.CustomButton2).setToolTip(
             "Copy a report for an engineer: versions, settings and recent errors, no secrets"
         )
         self.customButtonClicked.connect(self._custom_button)
         self.history_window: HistoryWindow | None = None  # created when first asked for
+        self.queue_window: QueueWindow | None = None
+        self._queue_task = PageTask(self)
         self._diagnostics = PageTask(self)
         self.setButtonText(QWizard.WizardButton.CommitButton, "&Next >")
         self.setMinimumSize(720, 540)
@@ -76,6 +97,7 @@ class OnboardingWizard(QWizard):
             self.setPage(page_id, page)
         session.sandboxChanged.connect(self._sandbox_changed)
         session.lateGrantsFound.connect(self._late_grants_found)
+        session.queueChanged.connect(self._queue_changed)
         self._sandbox_changed(False)
         self._closing: asyncio.Task[None] | None = None
         self._close_confirmed = False
@@ -100,11 +122,82 @@ class OnboardingWizard(QWizard):
         if self.history_window is not None and self.history_window.isVisible():
             self.history_window.refresh_if_idle()
 
+    def _queue_changed(self) -> None:
+        if self.currentId() in (PageId.ACCOUNT, PageId.ACCOUNT_V3):
+            self.current_account_page().refresh_queue_offer()
+
     def _custom_button(self, which: int) -> None:
         if which == QWizard.WizardButton.CustomButton1.value:
             self.show_history()
         elif which == QWizard.WizardButton.CustomButton2.value:
             self.copy_diagnostics()
+        elif which == QWizard.WizardButton.CustomButton3.value:
+            self.show_queue()
+
+    def show_queue(self) -> QueueWindow:
+        if self.queue_window is None:
+            from wizard.ui.queue_window import QueueWindow
+
+            self.queue_window = QueueWindow(self.session, self)
+        self.queue_window.show()
+        self.queue_window.raise_()
+        self.queue_window.load()
+        return self.queue_window
+
+    # -- working through the queue --------------------------------------------------------
+
+    def start_entry(self, entry_id: int) -> None:
+        """Fill the account page with this queue entry and go straight to consent."""
+        self._queue_task.start(self._start_entry(entry_id), lambda _none: None, self._entry_failed)
+
+    async def _start_entry(self, entry_id: int) -> None:
+        from wizard.store.queue import QueueEntry
+
+        if self.session.integration is None or self.currentId() not in (
+            PageId.ACCOUNT,
+            PageId.ACCOUNT_V3,
+            PageId.AUTHORIZATION,
+            PageId.DONE,
+        ):
+            raise ValueError(
+                "Set up the connection, the Zoom app and the integration first (the first "
+                "three pages); then start the queue."
+            )
+        if self.currentId() == PageId.AUTHORIZATION and self.authorization_page.task.running:
+            raise ValueError("A consent is still pending: use Stop waiting first.")
+        entry: QueueEntry = await asyncio.to_thread(self.session.queue.get, entry_id)
+        if self.session.api == "connect" and not entry.account_id:
+            raise ValueError(
+                f"{entry.label}: the Connect API needs the customer's Nylas account id, and this "
+                "entry has only a Zoom email. Use Nylas API v3 on the first page, or add the "
+                "account again by its account id."
+            )
+        self.onboard_another()  # to a clean account page (and away from any earlier entry)
+        claimed = await self.session.claim_queue_entry(entry_id)
+        if claimed is None:
+            raise ValueError(f"{entry.label} is done or another window is working on it.")
+        if self.session.api == "v3":
+            page = self.v3_account_page
+            page.login_hint.setText(claimed.login_hint or "")
+            # v3 has no account id: what the operator was given becomes the reference.
+            reference = claimed.customer or claimed.login_hint or claimed.account_id
+            page.customer.setText(reference or "")
+        else:
+            self.account_page.account_id.setText(claimed.account_id or "")
+            self.account_page.customer.setText(claimed.customer or "")
+        self.next()
+        if self.currentId() != PageId.AUTHORIZATION:  # the page refused it: say why, keep it
+            self.session.release_queue_entry()
+
+    def _entry_failed(self, exc: BaseException) -> None:
+        from wizard.flow.explain import explain
+
+        text = explain(exc).text()
+        status = getattr(self.currentPage(), "status", None)
+        if status is not None:
+            status.error(text)
+        if self.queue_window is not None and self.queue_window.isVisible():
+            self.queue_window.status.error(text)
 
     def show_history(self) -> HistoryWindow:
         if self.history_window is None:
@@ -136,6 +229,7 @@ class OnboardingWizard(QWizard):
     def onboard_another(self) -> None:
         """Back to the account page, keeping the connection and the integration."""
         self.session.result = None
+        self.session.release_queue_entry()
         target = self.account_page_id()
         while self.currentId() != target and self.currentId() != PageId.CONNECTION:
             self.back()

@@ -7,11 +7,25 @@ a reference of the operator's own for the history (v3 grants have no Nylas accou
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QCheckBox, QFormLayout, QLabel, QLineEdit, QSpinBox, QWidget
+from typing import TYPE_CHECKING
+
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSpinBox,
+    QWidget,
+)
 
 from wizard.defaults import DAY, DEFAULT_GRANT_LIFETIME
 from wizard.ui.pages.base import BasePage
 from wizard.ui.widgets import StatusLine
+
+if TYPE_CHECKING:
+    from wizard.store.queue import QueueEntry
 
 
 class _AccountPage(BasePage):
@@ -27,10 +41,20 @@ class _AccountPage(BasePage):
         self.problem.setAccessibleName("Problem")
         self.problem.setVisible(False)
         self.status = StatusLine(self)
+        # The day's queue, when it has a waiting entry: one click fills this page and goes on.
+        self.from_queue = QPushButton(self)
+        self.from_queue.setAutoDefault(False)
+        self.from_queue.setVisible(False)
+        self.from_queue.clicked.connect(self._start_from_queue)
+        self._queued: int | None = None
 
     def _finish_layout(self) -> None:
         self.body.addWidget(self.problem)
         self.body.addWidget(self.status)
+        row = QHBoxLayout()
+        row.addWidget(self.from_queue)
+        row.addStretch(1)
+        self.body.addLayout(row)
         self.body.addStretch(1)
 
     def first_field(self) -> QLineEdit:
@@ -42,6 +66,34 @@ class _AccountPage(BasePage):
         if done:
             self.status.info(f"{done} account(s) onboarded in this session. Enter the next one.")
         self.first_field().setFocus()
+        self.from_queue.setVisible(False)
+        self.refresh_queue_offer()
+
+    def refresh_queue_offer(self) -> None:
+        self.task.start(self.session.queue_entries(), self._offer_queue, lambda _exc: None)
+
+    def _offer_queue(self, entries: list[QueueEntry]) -> None:
+        """Where the operator left off: the next waiting entry, and what was interrupted."""
+        from wizard.store.queue import EntryState
+
+        waiting = [e for e in entries if e.state is EntryState.WAITING]
+        interrupted = [e for e in entries if e.state is EntryState.IN_PROGRESS]
+        self._queued = waiting[0].id if waiting else None
+        if waiting:
+            self.from_queue.setText(
+                f"Next from the &queue: {waiting[0].label} ({len(waiting)} waiting)"
+            )
+        self.from_queue.setVisible(bool(waiting))
+        if interrupted and not self.status.message:
+            self.status.info(
+                f"{len(interrupted)} queue entr{'y was' if len(interrupted) == 1 else 'ies were'} "
+                "interrupted (the window closed during consent): Queue... shows them; "
+                "use Retry there."
+            )
+
+    def _start_from_queue(self) -> None:
+        if self._queued is not None:
+            self.owner().start_entry(self._queued)
 
     def _check(self) -> str:
         """The first problem of what is typed ("" when none)."""

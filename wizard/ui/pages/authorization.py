@@ -110,6 +110,7 @@ class AuthorizationPage(BasePage):
         session, flow = self.session, self.session.flow
         assert flow is not None and session.account is not None and session.spec is not None
         self._result = None
+        session.queue_entry_retried()  # Try again on a queue entry: in progress once more
         self._launch_url = ""
         self._expires_at = None
         self.url.clear()
@@ -195,9 +196,14 @@ class AuthorizationPage(BasePage):
     # -- outcomes --------------------------------------------------------------------------
 
     def _done(self, result: OnboardingResult) -> None:
+        from wizard.store.queue import EntryState  # loaded with the core, after the first show
+
         self._tick.stop()
         self._result = result
         self.session.result = result
+        self.session.queue_entry_ended(
+            EntryState.CONNECTED, grant_id=result.grant_id, email=result.email
+        )
         self.session.grants_this_session.append(result.grant_id)
         self._set_waiting(False)
         self.status.ok("Zoom is connected.")
@@ -206,12 +212,17 @@ class AuthorizationPage(BasePage):
 
     def _failed(self, exc: BaseException) -> None:
         from wizard.flow.explain import explain
-        from wizard.listener.listener import ListenerTimeout, PortInUse
+        from wizard.listener.listener import CallbackRefused, ListenerTimeout, PortInUse
+        from wizard.store.queue import EntryState
 
         self._tick.stop()
         self._set_waiting(False)
         self._retire_link()
         text = explain(exc).text()
+        refused = isinstance(exc, CallbackRefused)
+        self.session.queue_entry_ended(
+            EntryState.REFUSED if refused else EntryState.FAILED, reason=text
+        )
         if isinstance(exc, ListenerTimeout):
             self._watch_old_link()
             text += " " + LATE_NOTE
@@ -222,10 +233,13 @@ class AuthorizationPage(BasePage):
         self.try_again.setFocus()
 
     def _cancelled(self) -> None:
+        from wizard.store.queue import EntryState
+
         self._tick.stop()
         self._set_waiting(False)
         self._retire_link()
         self._watch_old_link()
+        self.session.queue_entry_ended(EntryState.FAILED, reason=f"Stopped waiting. {LATE_NOTE}")
         self.status.info(f"Stopped waiting. {LATE_NOTE} Use Try again for a new link.")
 
     def _watch_old_link(self) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
@@ -16,6 +18,11 @@ from PySide6.QtWidgets import (
 
 from wizard.ui.pages.base import BasePage
 from wizard.ui.widgets import CopyButton, StatusLine
+
+if TYPE_CHECKING:
+    from wizard.store.queue import QueueEntry
+
+ANOTHER = "Onboard &another account"
 
 
 class DonePage(BasePage):
@@ -61,9 +68,10 @@ class DonePage(BasePage):
         self.body.addWidget(self.verification)
 
         row = QHBoxLayout()
-        self.another = QPushButton("Onboard &another account", self)
+        self.another = QPushButton(ANOTHER, self)
         self.another.setAutoDefault(False)
-        self.another.clicked.connect(lambda: self.owner().onboard_another())
+        self.another.clicked.connect(self._another)
+        self._next_entry: int | None = None  # the queue's next waiting entry, if any
         row.addWidget(self.another)
         row.addStretch(1)
         self.delete = QPushButton("Dele&te this grant...", self)
@@ -107,10 +115,30 @@ class DonePage(BasePage):
                 f"Not verified: {result.verification_note} The grant id above was received and "
                 "saved; check it in the Nylas dashboard."
             )
+        self._next_entry = None
+        self.another.setText(ANOTHER)
+        self.task.start(self.session.next_queue_entry(), self._offer_next, self._no_offer)
         # Return starts the next customer, never closes the window. QWizard makes Finish the
         # default while it lays out the last page: take that back once it is done.
         QTimer.singleShot(0, self._make_another_default)
         self.another.setFocus()
+
+    def _offer_next(self, entry: QueueEntry | None) -> None:
+        # From the queue: one action (Return) per customer, plus their consent.
+        self._next_entry = entry.id if entry is not None else None
+        if entry is not None:
+            self.another.setText(f"&Next customer: {entry.label}")
+        # The task's end made QWizard update its buttons, and Finish default again.
+        self._make_another_default()
+
+    def _no_offer(self, _exc: BaseException) -> None:
+        self._make_another_default()
+
+    def _another(self) -> None:
+        if self._next_entry is not None:
+            self.owner().start_entry(self._next_entry)
+        else:
+            self.owner().onboard_another()
 
     def _make_another_default(self) -> None:
         finish = self.owner().button(QWizard.WizardButton.FinishButton)

@@ -1,0 +1,142 @@
+"""The work queue in the wizard: paste (all or nothing), start an entry (the account page is
+filled and consent begins), Next customer with Return, outcomes recorded, resume after a
+restart, retry, export."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from pytestqt.qtbot import QtBot
+
+from tests.support import free_port
+from tests.ui.test_wizard import WAIT, make, sandbox_checked
+from tests.ui.test_wizard_v3 import to_account_page
+from wizard.sandbox.consent_bot import ConsentBot
+from wizard.store.queue import EntryState, WorkQueue
+from wizard.ui.wizard import OnboardingWizard, PageId
+
+
+def states(wizard: OnboardingWizard) -> list[str]:
+    queue = WorkQueue(wizard.session.paths.history_db)
+    return [e.state.value for e in queue.entries(practice=True)]
+
+
+def pasted(qtbot: QtBot, wizard: OnboardingWizard, text: str) -> None:
+    window = wizard.show_queue()
+    window.paste.setPlainText(text)
+    window.add.click()
+    qtbot.waitUntil(lambda: not window.task.running, timeout=WAIT)
+
+
+def test_a_paste_with_a_bad_line_adds_nothing_and_names_it(qtbot: QtBot, loop: object) -> None:
+    wizard = make(qtbot, ConsentBot("allow"), api="v3")
+    sandbox_checked(qtbot, wizard)
+    pasted(qtbot, wizard, "a@example.com\tAcme\nnot an email or id!\tX\na@example.com\tAgain")
+    window = wizard.queue_window
+    assert window is not None
+    assert "line 2" in window.status.message and "line 3" in window.status.message
+    assert window.model.rowCount() == 0
+    window.paste.setPlainText("a@example.com\tAcme\nb@example.com\tGlobex")
+    window.add.click()
+    qtbot.waitUntil(lambda: window.model.rowCount() == 2, timeout=WAIT)
+    assert "Added 2" in window.status.message and "Practice queue" in window.practice_note.text()
+    wizard.close()
+
+
+def test_work_through_the_queue_with_one_action_per_customer(
+    qtbot: QtBot, loop: object, tmp_path: Path
+) -> None:
+    bot = ConsentBot("allow")
+    wizard = make(qtbot, bot, api="v3")
+    to_account_page(qtbot, wizard, free_port())
+    pasted(qtbot, wizard, "first@example.com\tAcme #1\nsecond@example.com\tGlobex #2")
+    page = wizard.v3_account_page
+    # The account page offers the queue's next entry (also where a restart resumes).
+    wizard.onboard_another()
+    qtbot.waitUntil(page.from_queue.isVisible, timeout=WAIT)
+    assert "Acme #1" in page.from_queue.text() and "2 waiting" in page.from_queue.text()
+    page.from_queue.click()
+    qtbot.waitUntil(lambda: wizard.currentId() == PageId.DONE, timeout=WAIT)
+    assert wizard.session.result is not None
+    assert wizard.session.result.email == "first@example.com"  # filled from the entry
+    done = wizard.done_page
+    qtbot.waitUntil(lambda: "Next customer: Globex #2" in done.another.text(), timeout=WAIT)
+    qtbot.waitUntil(done.another.isDefault, timeout=WAIT)
+    qtbot.keyClick(done.another, Qt.Key.Key_Return)  # Return: the next customer
+    qtbot.waitUntil(
+        lambda: (
+            wizard.currentId() == PageId.DONE
+            and wizard.session.result is not None
+            and wizard.session.result.customer == "Globex #2"
+        ),
+        timeout=WAIT,
+    )
+    qtbot.waitUntil(lambda: states(wizard) == ["connected", "connected"], timeout=WAIT)
+    qtbot.waitUntil(lambda: done.another.text() == "Onboard &another account", timeout=WAIT)
+    window = wizard.show_queue()
+    qtbot.waitUntil(lambda: window.model.rowCount() == 2, timeout=WAIT)
+    grants = [window.model.item(row, 4).text() for row in range(2)]
+    assert all(grants) and len(set(grants)) == 2
+    window.export_to(tmp_path / "queue.csv")
+    qtbot.waitUntil(lambda: "Exported 2" in window.status.message, timeout=WAIT)
+    rows = list(csv.reader((tmp_path / "queue.csv").open(encoding="utf-8")))
+    assert [r[3] for r in rows[1:]] == ["connected", "connected"]
+    assert rows[1][7] == "practice (sandbox)"
+    wizard.close()
+
+
+def test_a_decline_is_recorded_with_why_and_retry_brings_it_back(
+    qtbot: QtBot, loop: object
+) -> None:
+    wizard = make(qtbot, ConsentBot("deny"), api="v3")
+    to_account_page(qtbot, wizard, free_port())
+    pasted(qtbot, wizard, "first@example.com\tAcme #1")
+    window = wizard.queue_window
+    assert window is not None
+    qtbot.waitUntil(lambda: window.model.rowCount() == 1, timeout=WAIT)
+    window.start.click()  # nothing selected: the next waiting one
+    auth = wizard.authorization_page
+    qtbot.waitUntil(lambda: auth.try_again.isVisible(), timeout=WAIT)
+    qtbot.waitUntil(lambda: states(wizard) == ["refused"], timeout=WAIT)
+    qtbot.waitUntil(lambda: window.model.item(0, 1).text() == "refused", timeout=WAIT)
+    assert "declined" in window.model.item(0, 6).text().lower()
+    window.table.selectRow(0)
+    window.retry.click()
+    qtbot.waitUntil(lambda: states(wizard) == ["waiting"], timeout=WAIT)
+    wizard.close()
+
+
+def test_start_before_the_integration_says_what_to_do(qtbot: QtBot, loop: object) -> None:
+    wizard = make(qtbot, ConsentBot("allow"), api="v3")
+    sandbox_checked(qtbot, wizard)
+    pasted(qtbot, wizard, "first@example.com")
+    window = wizard.queue_window
+    assert window is not None
+    window.start.click()
+    qtbot.waitUntil(lambda: "first three pages" in window.status.message, timeout=WAIT)
+    assert wizard.currentId() == PageId.CONNECTION
+    assert states(wizard) == [EntryState.WAITING.value]  # not claimed
+    wizard.close()
+
+
+def test_a_new_window_offers_to_resume_where_the_last_one_stopped(
+    qtbot: QtBot, loop: object, tmp_path: Path
+) -> None:
+    # What a window killed during a consent leaves behind (ZOOM_ONBOARD_HOME is tmp_path).
+    queue = WorkQueue(tmp_path / "data" / "history.sqlite3")
+    first, _second = queue.import_text(
+        "first@example.com\tAcme #1\nsecond@example.com\tGlobex #2", practice=True
+    )
+    assert queue.start(first)
+
+    again = make(qtbot, ConsentBot("allow"), api="v3")
+    to_account_page(qtbot, again, free_port())
+    page = again.v3_account_page
+    qtbot.waitUntil(page.from_queue.isVisible, timeout=WAIT)
+    assert "Globex #2" in page.from_queue.text() and "1 waiting" in page.from_queue.text()
+    assert "interrupted" in page.status.message and "Retry" in page.status.message
+    page.from_queue.click()
+    qtbot.waitUntil(lambda: states(again) == ["in progress", "connected"], timeout=WAIT)
+    again.close()

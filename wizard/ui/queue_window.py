@@ -1,0 +1,266 @@
+"""The Queue window: the day's customer accounts, pasted or imported, each with how it ended;
+start one (the account page is filled and consent begins), retry, skip, export, clear."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtGui import QStandardItem, QStandardItemModel
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QDialog,
+    QFileDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPlainTextEdit,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+)
+
+from wizard.ui.tasks import PageTask
+from wizard.ui.widgets import StatusLine
+
+if TYPE_CHECKING:
+    from wizard.store.queue import QueueEntry
+    from wizard.ui.session import WizardSession
+    from wizard.ui.wizard import OnboardingWizard
+
+COLUMNS = ("#", "State", "Account / Zoom email", "Customer", "Grant id", "Zoom user", "Why")
+PASTE_HINT = (
+    "Paste the accounts here, one per line: an account id (Connect) or the customer's Zoom "
+    "email (v3), then optionally a tab or comma and your reference (e.g. Acme #123)."
+)
+
+
+class QueueWindow(QDialog):
+    def __init__(self, session: WizardSession, wizard: OnboardingWizard) -> None:
+        super().__init__(wizard)
+        self.session = session
+        self.wizard = wizard
+        self.entries: list[QueueEntry] = []
+        self.task = PageTask(self)
+        self._then_say: str | None = None  # what the last action did, said after the reload
+        self.setWindowTitle("Zoom onboarding - queue")
+        self.resize(960, 520)
+        layout = QVBoxLayout(self)
+
+        self.practice_note = QLabel(self)
+        self.practice_note.setWordWrap(True)
+        layout.addWidget(self.practice_note)
+        self.paste = QPlainTextEdit(self)
+        self.paste.setAccessibleName("Accounts to add")
+        self.paste.setPlaceholderText(PASTE_HINT)
+        self.paste.setMaximumHeight(90)
+        self.paste.setTabChangesFocus(False)  # a pasted spreadsheet row has tabs
+        layout.addWidget(self.paste)
+        adding = QHBoxLayout()
+        self.add = QPushButton("&Add to queue", self)
+        self.import_csv = QPushButton("&Import CSV...", self)
+        for button in (self.add, self.import_csv):
+            button.setAutoDefault(False)
+            adding.addWidget(button)
+        adding.addStretch(1)
+        layout.addLayout(adding)
+
+        self.model = QStandardItemModel(0, len(COLUMNS), self)
+        self.model.setHorizontalHeaderLabels(list(COLUMNS))
+        self.table = QTableView(self)
+        self.table.setAccessibleName("Queue")
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().setVisible(False)
+        self.table.setWordWrap(False)  # one line per customer; the reason is in a tooltip too
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.doubleClicked.connect(lambda _index: self.start_selected())
+        layout.addWidget(self.table, 1)
+
+        self.status = StatusLine(self)
+        layout.addWidget(self.status)
+        buttons = QHBoxLayout()
+        self.start = QPushButton("&Start", self)
+        self.start.setToolTip("Onboard the selected entry, or the next waiting one")
+        self.retry = QPushButton("&Retry", self)
+        self.skip = QPushButton("S&kip", self)
+        self.export = QPushButton("&Export CSV...", self)
+        self.clear_done = QPushButton("Clear &done", self)
+        close = QPushButton("Close", self)
+        for button in (self.start, self.retry, self.skip, self.export, self.clear_done):
+            button.setAutoDefault(False)
+            buttons.addWidget(button)
+        buttons.addStretch(1)
+        buttons.addWidget(close)
+        layout.addLayout(buttons)
+
+        self.add.clicked.connect(self.add_pasted)
+        self.import_csv.clicked.connect(self._choose_import_file)
+        self.start.clicked.connect(self.start_selected)
+        self.retry.clicked.connect(lambda: self._change("retry"))
+        self.skip.clicked.connect(lambda: self._change("skip"))
+        self.export.clicked.connect(self._choose_export_file)
+        self.clear_done.clicked.connect(self._clear_done)
+        close.clicked.connect(self.close)
+        session.queueChanged.connect(self._changed)
+
+    # -- reading ---------------------------------------------------------------------------
+
+    def load(self) -> None:
+        self.task.start(self.session.queue_entries(), self._show, self._failed)
+
+    def _changed(self) -> None:
+        if self.isVisible() and not self.task.running:
+            self.load()
+
+    def _show(self, entries: list[QueueEntry]) -> None:
+        from wizard.store.queue import EntryState
+
+        selected = self.selected()
+        self.entries = entries
+        self.model.setRowCount(0)
+        for entry in entries:
+            cells = (
+                str(entry.id),
+                entry.state.value,
+                entry.account_id or entry.login_hint or "",
+                entry.customer or "",
+                entry.grant_id or "",
+                entry.email or "",
+                entry.reason or "",
+            )
+            items = [QStandardItem(cell) for cell in cells]
+            items[-1].setToolTip(entry.reason or "")
+            self.model.appendRow(items)
+        self.table.resizeColumnsToContents()
+        if selected is not None:
+            self._select(selected.id)
+        self.practice_note.setText(
+            "<b>Practice queue</b> (offline sandbox): kept apart from the real one."
+            if self.session.practice
+            else "The real queue of this computer."
+        )
+        counts = {state: 0 for state in EntryState}
+        for entry in entries:
+            counts[entry.state] += 1
+        said, self._then_say = self._then_say, None
+        if not entries:
+            self.status.info("The queue is empty: paste the accounts above or import a CSV.")
+        else:
+            parts = [f"{n} {state.value}" for state, n in counts.items() if n]
+            summary = f"{len(entries)} in the queue: {', '.join(parts)}."
+            if said:
+                self.status.ok(f"{said} {summary}")
+            else:
+                self.status.info(summary)
+
+    def selected(self) -> QueueEntry | None:
+        rows = self.table.selectionModel().selectedRows()
+        return self.entries[rows[0].row()] if rows else None
+
+    def _select(self, entry_id: int) -> None:
+        for row, entry in enumerate(self.entries):
+            if entry.id == entry_id:
+                self.table.selectRow(row)
+
+    # -- adding ----------------------------------------------------------------------------
+
+    def add_pasted(self) -> None:
+        text = self.paste.toPlainText()
+        if not text.strip():
+            self.status.info(PASTE_HINT)
+            return
+        self.task.start(self.session.import_queue(text), self._added, self._failed)
+
+    def _added(self, ids: list[int]) -> None:
+        self.paste.clear()
+        self._then_say = f"Added {len(ids)} account(s) to the queue."
+        self.load()
+
+    def _choose_import_file(self) -> None:
+        dialog = QFileDialog(self, "Import accounts", str(Path.home()), "CSV or text (*.csv *.txt)")
+        dialog.setObjectName("importDialog")
+        dialog.setFileMode(QFileDialog.FileMode.ExistingFile)
+        dialog.fileSelected.connect(lambda path: self.import_from(Path(path)))
+        dialog.open()  # never exec(): the qasync loop must keep running
+
+    def import_from(self, path: Path) -> None:
+        async def read_and_add() -> list[int]:
+            # utf-8-sig: a spreadsheet's CSV export starts with a byte-order mark.
+            text = await asyncio.to_thread(path.read_text, encoding="utf-8-sig")
+            return await self.session.import_queue(text)
+
+        self.task.start(read_and_add(), self._added, self._failed)
+
+    # -- working ---------------------------------------------------------------------------
+
+    def start_selected(self) -> None:
+        from wizard.store.queue import EntryState
+
+        entry = self.selected() or next(
+            (e for e in self.entries if e.state is EntryState.WAITING), None
+        )
+        if entry is None:
+            self.status.info("Nothing is waiting: add accounts, or Retry a failed one.")
+            return
+        if entry.state is EntryState.CONNECTED:
+            self.status.info(f"{entry.label} is already connected (grant {entry.grant_id}).")
+            return
+        self.wizard.start_entry(entry.id)
+        self.wizard.raise_()
+        self.wizard.activateWindow()
+
+    def _change(self, action: str) -> None:
+        entry = self.selected()
+        if entry is None:
+            self.status.info("Select an entry first.")
+            return
+        self.task.start(self.session.queue_change(action, entry.id), self._done, self._failed)
+
+    def _clear_done(self) -> None:
+        self.task.start(self.session.clear_done_entries(), self._cleared, self._failed)
+
+    def _cleared(self, removed: int) -> None:
+        self._then_say = f"Removed {removed} done entr{'y' if removed == 1 else 'ies'}."
+        self.load()
+
+    def _done(self, _result: object) -> None:
+        self.load()
+
+    # -- export ----------------------------------------------------------------------------
+
+    def _choose_export_file(self) -> None:
+        name = "zoom-queue-practice.csv" if self.session.practice else "zoom-queue.csv"
+        dialog = QFileDialog(self, "Export queue", str(Path.home() / name), "CSV files (*.csv)")
+        dialog.setObjectName("exportDialog")
+        dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
+        dialog.setDefaultSuffix("csv")
+        dialog.fileSelected.connect(lambda path: self.export_to(Path(path)))
+        dialog.open()
+
+    def export_to(self, path: Path) -> None:
+        from wizard.store.queue import write_queue_csv
+
+        buffer = io.StringIO()
+        write_queue_csv(self.entries, buffer)
+        count = len(self.entries)
+        self.task.start(
+            asyncio.to_thread(path.write_text, buffer.getvalue(), encoding="utf-8", newline=""),
+            lambda _n: self.status.ok(f"Exported {count} entr(ies) with their results to {path}."),
+            self._failed,
+        )
+
+    def _failed(self, exc: BaseException) -> None:
+        from wizard.flow.explain import explain
+        from wizard.store.queue import QueueImportError
+
+        if isinstance(exc, QueueImportError):
+            lines = "\n".join(f"line {n}: {why}" for n, why in exc.problems[:20])
+            self.status.error(f"{exc}\n{lines}")
+        else:
+            self.status.error(explain(exc).text())
