@@ -74,17 +74,34 @@ async def main() -> None:
     await until(wizard.integration_page.isComplete)
     await shoot("03-integration")
     wizard.next()
-    wizard.account_page.account_id.setText("acct-7f3a2c")
-    wizard.account_page.login_hint.setText("alex@customer.example")
+    # The day's list, pasted into the queue: the account page offers its next entry.
+    queue = wizard.show_queue()
+    queue.move(60, 60)
+    queue.paste.setPlainText(
+        "alex@customer.example\tAcme #1042\n"
+        "sam@globex.example\tGlobex #77\n"
+        "kim@initech.example\tInitech #5"
+    )
+    queue.add.click()
+    account = wizard.v3_account_page
+    await until(account.from_queue.isVisible)
+    wizard.activateWindow()
     await shoot("04-account")
-    wizard.next()
+    account.from_queue.click()
     auth = wizard.authorization_page
     await until(lambda: bool(auth.url.text()))
     await until(lambda: "Waiting for the customer" in auth.status.message)
     await shoot("05-authorization")
     await ConsentBot("allow")(auth.url.text())
     await until(lambda: wizard.currentId() == PageId.DONE)
+    await until(lambda: "Next customer" in wizard.done_page.another.text())
     await shoot("06-done")
+    queue.show()
+    queue.raise_()
+    queue.activateWindow()
+    await until(lambda: queue.model.rowCount() == 3 and queue.model.item(0, 4).text() != "")
+    await shoot("07-queue")
+    queue.close()
     wizard.close()
     await wizard.session.aclose()
 
