@@ -90,6 +90,8 @@ async def test_run_works_through_the_queue_with_onboards_events(tmp_path: Path) 
     assert "declined" in str(entries[1]["reason"]).lower()
     # The history has the grants too, as practice.
     code, out, _ = await run(tmp_path, "history", "--csv")
+    assert not any(str(g) in out for g in grants)  # practice is never mixed in unasked
+    code, out, _ = await run(tmp_path, "history", "--csv", "--include-practice")
     assert all(str(g) in out for g in grants)
     code, out, _ = await run(tmp_path, "queue", "clear", "--sandbox", "--done")
     assert "Removed 2 done entries" in out

@@ -434,11 +434,16 @@ def test_history_command_table_and_csv(history: History, paths: AppPaths) -> Non
     assert table.returncode == 0, table.stderr
     lines = table.stdout.splitlines()
     assert lines[0].split() == [
+        "API",
+        "Region",
         "Time",
         "Account",
+        "/",
+        "customer",
         "Grant",
         "id",
-        "Email",
+        "Zoom",
+        "user",
         "Status",
         "Verified",
         "Operator",
@@ -529,3 +534,28 @@ def test_the_history_command_lists_the_rest_and_exits_1_when_it_skipped(
     assert done.returncode == 1, done.stderr
     assert "grant-2" in done.stdout and "grant-1" not in done.stdout
     assert "Unreadable, skipped" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_practice_grants_are_listed_only_when_asked_and_marked(
+    history: History, paths: AppPaths
+) -> None:
+    _record(history, "grant-real", "acct-1")
+    history.record_grant(
+        profile="",
+        region="sandbox",
+        account_id="",
+        integration_id=None,
+        grant_id="grant-practice",
+        api="v3",
+        customer="Training #1",
+        practice=True,
+    )
+    plain = _cli("history")
+    assert "grant-real" in plain.stdout and "grant-practice" not in plain.stdout
+    assert "1 practice grant(s)" in plain.stderr and "--include-practice" in plain.stderr
+    both = _cli("history", "--include-practice")
+    line = next(x for x in both.stdout.splitlines() if "grant-practice" in x)
+    assert line.split()[:2] == ["v3", "sandbox"] and "(practice)" in line and "Training" in line
+    exported = _cli("history", "--csv", "--include-practice")
+    rows = {r["grant_id"]: r for r in csv.DictReader(io.StringIO(exported.stdout))}
+    assert rows["grant-practice"]["practice"] != rows["grant-real"]["practice"]

@@ -218,3 +218,35 @@ def test_secrets_typed_in_the_wizard_never_reach_the_diagnostics(
     report = build_report(extra={"pasted by mistake": "typed-secret-4711"})
     assert "typed-secret-4711" not in report
     wizard.close()
+
+
+def test_the_history_window_hides_practice_grants_unless_asked(
+    qtbot: QtBot, loop: object, tmp_path: Path
+) -> None:
+    from wizard.store.history import History
+    from wizard.ui.history_window import COLUMNS, HistoryWindow
+
+    history = History(tmp_path / "h.sqlite3", tmp_path / "h.jsonl")
+    for grant_id, practice in (("grant-real", False), ("grant-practice", True)):
+        history.record_grant(
+            profile="",
+            region="sandbox" if practice else "eu",
+            account_id="",
+            integration_id=None,
+            grant_id=grant_id,
+            api="v3",
+            customer=f"Customer of {grant_id}",
+            practice=practice,
+        )
+    window = HistoryWindow(history)
+    qtbot.addWidget(window)
+    assert [title for title, _ in COLUMNS][:2] == ["API", "Region"]  # which is which, first
+    window.show()
+    window.load()
+    qtbot.waitUntil(lambda: window.model.rowCount() == 1, timeout=WAIT)
+    assert window.records[0].grant_id == "grant-real"
+    assert "1 practice grant(s) hidden" in window.status.message
+    window.include_practice.setChecked(True)
+    assert window.model.rowCount() == 2
+    regions = {window.model.item(row, 1).text() for row in range(2)}
+    assert regions == {"eu", "sandbox (practice)"}

@@ -14,7 +14,17 @@ from wizard.outcome import Outcome
 from wizard.store.history import History, HistoryRecord, write_csv
 from wizard.store.paths import AppPaths
 
-_HEADERS = ("Time", "Account", "Grant id", "Email", "Status", "Verified", "Operator")
+_HEADERS = (
+    "API",
+    "Region",
+    "Time",
+    "Account / customer",
+    "Grant id",
+    "Zoom user",
+    "Status",
+    "Verified",
+    "Operator",
+)
 
 
 def run_history(args: argparse.Namespace) -> int:
@@ -29,6 +39,11 @@ def run_history(args: argparse.Namespace) -> int:
             return code
     account_id = getattr(args, "account_id", None)
     records = history.records(account_id=account_id, limit=1_000_000)
+    hidden = 0
+    if not getattr(args, "include_practice", False):
+        # Sandbox grants are not real: never mixed into the real list unless asked.
+        shown = [r for r in records if not r.practice]
+        hidden, records = len(records) - len(shown), shown
     if getattr(args, "csv", False):
         write_csv(records, sys.stdout)
     elif records:
@@ -37,6 +52,12 @@ def run_history(args: argparse.Namespace) -> int:
         print(f"No grants recorded for account {account_id}.")
     else:
         print("No grants recorded yet.")
+    if hidden:
+        print(
+            f"Note: {hidden} practice grant(s) of the offline sandbox not listed; add "
+            "--include-practice to see them.",
+            file=sys.stderr,
+        )
     for problem in history.problems:
         print(f"Note: {problem}", file=sys.stderr)
     # Listed what could be read; the exit code says that something was left out.
@@ -98,8 +119,10 @@ def print_table(records: Sequence[HistoryRecord], out: TextIO) -> None:
 def _row(record: HistoryRecord) -> tuple[str, ...]:
     verified = {True: "yes", False: "no", None: "-"}[record.verified]
     return (
+        record.api,
+        f"{record.region} (practice)" if record.practice else record.region,
         _local_time(record.created_at),
-        record.account_id,
+        record.account_id or record.customer or "-",
         record.grant_id,
         record.email or "-",
         record.grant_status or "-",

@@ -225,6 +225,11 @@ def build_parser(json_errors: bool = False) -> argparse.ArgumentParser:
     history.add_argument("--csv", action="store_true", help="CSV instead of a table")
     history.add_argument("--account-id", metavar="ID", help="only this account")
     history.add_argument(
+        "--include-practice",
+        action="store_true",
+        help="also list the practice grants of the offline sandbox (marked as such)",
+    )
+    history.add_argument(
         "--reconcile",
         action="store_true",
         help="first ask Nylas for the grants of sign-ins left waiting (Stop waiting, a timeout, "

@@ -12,6 +12,7 @@ from PySide6.QtCore import QSortFilterProxyModel, Qt
 from PySide6.QtGui import QGuiApplication, QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QCheckBox,
     QDialog,
     QFileDialog,
     QHBoxLayout,
@@ -32,8 +33,10 @@ if TYPE_CHECKING:
     from wizard.flow.reconcile import ReconcileReport
 
 COLUMNS = [
+    ("API", lambda r: r.api),
+    ("Region", lambda r: f"{r.region} (practice)" if r.practice else r.region),
     ("When (UTC)", lambda r: r.created_at.replace("T", " ")[:19]),
-    ("Account", lambda r: r.account_id),
+    ("Account / customer", lambda r: r.account_id or r.customer or ""),
     ("Grant id", lambda r: r.grant_id),
     ("Zoom user", lambda r: r.email or ""),
     ("Status", lambda r: r.grant_status or ""),
@@ -57,7 +60,8 @@ class HistoryWindow(QDialog):
         self.history = history
         self._check_late = check_late
         self._after_load: str | None = None  # what the late-grant check found, said after load
-        self.records: list[HistoryRecord] = []
+        self.records: list[HistoryRecord] = []  # those shown (practice ones only when asked)
+        self.all_records: list[HistoryRecord] = []
         self.task = PageTask(self)
         self.setWindowTitle("Zoom onboarding - history")
         self.resize(900, 420)
@@ -72,6 +76,12 @@ class HistoryWindow(QDialog):
         label.setBuddy(self.filter)
         top.addWidget(label)
         top.addWidget(self.filter, 1)
+        self.include_practice = QCheckBox("Show &practice grants (sandbox)", self)
+        self.include_practice.setToolTip(
+            "Grants made on the offline sandbox are not real and are hidden unless asked for"
+        )
+        self.include_practice.toggled.connect(lambda _on: self._show_rows())
+        top.addWidget(self.include_practice)
         layout.addLayout(top)
 
         self.model = QStandardItemModel(0, len(COLUMNS), self)
@@ -139,19 +149,28 @@ class HistoryWindow(QDialog):
         return records, list(self.history.problems)
 
     def _show(self, loaded: tuple[list[HistoryRecord], list[str]]) -> None:
-        self.records, problems = loaded
-        self.model.setRowCount(0)
-        for record in self.records:
-            items = [QStandardItem(str(value(record))) for _, value in COLUMNS]
-            self.model.appendRow(items)
-        self.table.sortByColumn(0, Qt.SortOrder.DescendingOrder)
+        self.all_records, problems = loaded
+        self._show_rows()
         after, self._after_load = self._after_load, None
+        hidden = len(self.all_records) - len(self.records)
+        if hidden and not problems:
+            after = f"{after or ''} {hidden} practice grant(s) hidden.".strip()
         if problems:
             self.status.error(" ".join(problems))
         elif after:
             self.status.ok(f"{after} {len(self.records)} grant(s) on this computer.")
         else:
             self.status.info(f"{len(self.records)} grant(s) on this computer.")
+
+    def _show_rows(self) -> None:
+        practice = self.include_practice.isChecked()
+        self.records = [r for r in self.all_records if practice or not r.practice]
+        self.model.setRowCount(0)
+        for record in self.records:
+            items = [QStandardItem(str(value(record))) for _, value in COLUMNS]
+            self.model.appendRow(items)
+        when = [title for title, _ in COLUMNS].index("When (UTC)")
+        self.table.sortByColumn(when, Qt.SortOrder.DescendingOrder)
 
     def copy_row(self) -> None:
         rows = self.table.selectionModel().selectedRows()

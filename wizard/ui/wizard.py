@@ -206,6 +206,8 @@ class OnboardingWizard(QWizard):
             self.history_window = HistoryWindow(
                 self.session.history, self, check_late=self.session.check_late_grants
             )
+        # Practice grants are hidden unless asked for, and asked for while practising.
+        self.history_window.include_practice.setChecked(self.session.practice)
         self.history_window.show()
         self.history_window.raise_()
         self.history_window.load()
