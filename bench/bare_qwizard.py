@@ -26,7 +26,9 @@ class FirstShown(QObject):
             and self.window.windowHandle().isExposed()
         ):
             print(f"shown perf_counter_ns={time.perf_counter_ns()}", flush=True)
-            QApplication.instance().removeEventFilter(self)
+            app = QApplication.instance()
+            assert app is not None
+            app.removeEventFilter(self)
             QTimer.singleShot(0, self.window.close)
         return False
 

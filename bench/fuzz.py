@@ -17,7 +17,7 @@ import sys
 import time
 import traceback
 from collections import Counter
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -96,7 +96,7 @@ def run_async(
     seed: int,
     make_target: Callable[[], Any],
     strategies: dict[str, SearchStrategy[Any]],
-    prop: Callable[..., Awaitable[str]],
+    prop: Callable[..., Coroutine[Any, Any, str]],
 ) -> Report:
     started = time.perf_counter()
     with asyncio.Runner() as runner:

@@ -367,7 +367,7 @@ class GooglePeer:
         ready = self.ready
         capture = self.capture
 
-        class ReadyServer(gflow._ExclusiveWSGIServer):  # type: ignore[name-defined, misc]
+        class ReadyServer(gflow._ExclusiveWSGIServer):  # type: ignore[misc]
             def server_activate(self) -> None:
                 super().server_activate()
                 ready.set()
@@ -508,7 +508,8 @@ def peer_run(make_peer: Callable[[], Any], sequence: Callable[..., Callable[[], 
     cleanup()
     sender.join(BOUND)
     peer.stop()
-    return capture
+    result: Capture = capture
+    return result
 
 
 def _send_quietly(port: int, data: bytes) -> None:
@@ -745,7 +746,7 @@ def bench_load(plan: Plan) -> Row:
     refused = sum(s["refused"] for s in stats)
     reset = sum(s["reset"] for s in stats)
     timed_out = sum(s["timed_out"] for s in stats)
-    idle_open = min((s["idle"] for s in stats), default=0)
+    idle_held = min((s["idle"] for s in stats), default=0)
     return Row(
         "6",
         f"Listener under load: callback captured while {plan.idle} idle connections are open "
@@ -754,7 +755,7 @@ def bench_load(plan: Plan) -> Row:
         f"{loaded_ms:.1f} ms (p95 {percentile_ms(loaded, 95):.1f} ms); junk at {rate:,.0f} "
         f"req/s: of {sent:,}, {answered:,} answered, {refused:,} refused and {reset:,} reset "
         f"(after the capture the listener closes), {timed_out:,} timed out (2 s); "
-        f"at least {idle_open} idle connections held open",
+        f"at least {idle_held} idle connections held open",
         f"clean callback, same run: {clean_ms:.1f} ms",
         f"{loaded_ms / clean_ms:.1f}× clean",
     )

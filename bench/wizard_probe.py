@@ -37,7 +37,7 @@ from PySide6.QtWidgets import QApplication, QLabel
 from wizard.logs import setup_logging
 from wizard.sandbox.consent_bot import ConsentBot
 from wizard.store.paths import AppPaths
-from wizard.ui.app import create_wizard
+from wizard.ui.app import app, create_wizard
 from wizard.ui.wizard import OnboardingWizard, PageId
 
 STEP_TIMEOUT = 20.0  # seconds per step: a stuck flow ends the probe, not the benchmark
@@ -145,7 +145,7 @@ async def flow(api: str, accounts: int) -> dict[str, object]:
     timer.timeout.connect(lambda: ticks.append((time.perf_counter_ns(), time.thread_time_ns())))
     step("create the window")
     bot = ConsentBot("allow")
-    wizard = create_wizard(bot, sandbox=True, api=api)  # type: ignore[arg-type]
+    wizard = create_wizard(bot, sandbox=True, api=api)
     started = time.perf_counter_ns()
     timer.start()
     step("show, start the sandbox, check the connection")
@@ -214,8 +214,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     log_file = AppPaths.default().log_file
     setup_logging(log_file)  # as the app does: a failure's traceback is in it
-    app = QApplication.instance() or QApplication(sys.argv[:1])
-    app.setQuitOnLastWindowClosed(False)
+    app().setQuitOnLastWindowClosed(False)
     try:
         report = qasync.run(flow(args.api, max(1, args.accounts)))
     except TimeoutError:

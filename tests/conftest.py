@@ -39,5 +39,5 @@ def memory_keyring() -> Iterator[MemoryKeyring]:
 
 @pytest.fixture
 def no_keyring() -> Iterator[None]:
-    with install_keyring(keyring.backends.fail.Keyring()):
+    with install_keyring(keyring.backends.fail.Keyring()):  # type: ignore[no-untyped-call]
         yield

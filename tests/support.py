@@ -35,17 +35,17 @@ def sandbox_flow(sandbox: SandboxServer, opener: BrowserOpener, **kwargs: object
         creds.nylas_client_id,
         SecretStr(creds.nylas_client_secret),
         opener,
-        **kwargs,  # type: ignore[arg-type]
+        **kwargs,  # type: ignore[arg-type,unused-ignore]
     )
 
 
 class MemoryKeyring(keyring.backend.KeyringBackend):
     """A usable keyring that lives in a dict."""
 
-    priority = 5  # type: ignore[assignment]
+    priority = 5
 
     def __init__(self) -> None:
-        super().__init__()
+        super().__init__()  # type: ignore[no-untyped-call]
         self.entries: dict[tuple[str, str], str] = {}
 
     def get_password(self, service: str, username: str) -> str | None:

@@ -87,6 +87,7 @@ async def test_completed_onboarding_is_in_the_history_verified(
         tmp_path,
         "history",
         "--csv",
+        "--include-practice",  # made on the sandbox: practice, listed only when asked
         "--account-id",
         "acct-ok",
         env=cli_env(tmp_path),

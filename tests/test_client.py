@@ -56,8 +56,8 @@ def client_for(
         sandbox.url,
         creds.nylas_client_id,
         SecretStr(secret or creds.nylas_client_secret),
-        **{"retry": FAST, **kwargs},
-    )  # type: ignore[arg-type]
+        **{"retry": FAST, **kwargs},  # type: ignore[arg-type]
+    )
 
 
 def zoom_integration(sandbox: SandboxServer, name: str = "Zoom") -> IntegrationCreate:

@@ -70,7 +70,7 @@ async def test_application_connectors_and_callback_uris(sandbox: SandboxServer) 
         app = await client.check_credentials()
         assert app.application_id == sandbox.credentials.v3_application_id
         assert await client.find_connector() is None
-        settings_ = ZoomAppSettings(client_id="zid", client_secret="zsecret")  # type: ignore[arg-type]
+        settings_ = ZoomAppSettings(client_id="zid", client_secret="zsecret")  # type: ignore[arg-type,unused-ignore]
         created = await client.create_connector(ConnectorCreate(settings=settings_))
         assert created.provider == "zoom" and "client_secret" not in created.settings
         assert "zsecret" not in repr(ConnectorCreate(settings=settings_))

@@ -39,7 +39,7 @@ def test_ruff_is_clean() -> None:
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-def test_mypy_is_clean_below_the_ui() -> None:
+def test_mypy_is_clean_on_every_layer_the_ui_too() -> None:
     result = run("mypy")
     assert result.returncode == 0, result.stdout + result.stderr
 

@@ -24,7 +24,6 @@ from pytestqt.qtbot import QtBot
 from tests.conftest import require_in_ci
 from tests.support import free_port
 from tests.ui.test_wizard import WAIT, authorize, connect, make, through_integration
-from wizard.ui import opener as opener_module
 from wizard.ui.opener import desktop_browser
 from wizard.ui.wizard import PageId
 
@@ -214,7 +213,7 @@ def test_a_silent_browser_is_noticed_and_copy_link_is_offered(
 ) -> None:
     """The desktop claims it opened the link, but no browser ever reaches the listener."""
     desktop = DesktopRecorder(True)
-    monkeypatch.setattr(opener_module.QDesktopServices, "openUrl", desktop)
+    monkeypatch.setattr(QDesktopServices, "openUrl", desktop)
     wizard = make_with_grace(qtbot, grace=0.5)
     connect(qtbot, wizard)
     through_integration(qtbot, wizard, free_port())

@@ -83,7 +83,7 @@ def test_without_a_keyring_the_wizard_says_secrets_are_session_only(
 ) -> None:
     import keyring.backends.fail
 
-    with install_keyring(keyring.backends.fail.Keyring()):
+    with install_keyring(keyring.backends.fail.Keyring()):  # type: ignore[no-untyped-call]
         wizard = make(qtbot, ConsentBot())
         bar = wizard.connection_page.profile_bar
         qtbot.waitUntil(lambda: "session only" in bar.keyring_note.message, timeout=WAIT)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import importlib
 from typing import Any
 
 import pytest
+from PySide6.QtWidgets import QPushButton
 from pytestqt.qtbot import QtBot
 
 from tests.support import free_port
@@ -58,7 +60,8 @@ def test_v3_is_the_default_and_reaches_done_then_renews(qtbot: QtBot, loop: obje
     assert done.grant_id.text() == result.grant_id
     assert done.customer.text() == "Acme #123"
     qtbot.waitUntil(done.another.isDefault, timeout=WAIT)  # Return: the next customer
-    assert not wizard.button(wizard.WizardButton.FinishButton).isDefault()
+    finish = wizard.button(wizard.WizardButton.FinishButton)
+    assert isinstance(finish, QPushButton) and not finish.isDefault()
     # The same Zoom user again: Nylas renews the grant (same id) and the page says so.
     done.another.click()
     assert wizard.currentId() == PageId.ACCOUNT_V3
@@ -122,11 +125,7 @@ def test_everything_that_may_import_runs_on_the_one_loader_thread(
     monkeypatch.setattr(
         session_module, "_new_secret_store", recorded("keyring", session_module._new_secret_store)
     )
-    monkeypatch.setattr(
-        session_module.importlib,
-        "import_module",
-        recorded("sandbox", session_module.importlib.import_module),
-    )
+    monkeypatch.setattr(importlib, "import_module", recorded("sandbox", importlib.import_module))
     wizard = make(qtbot, ConsentBot("allow"), api="v3")
     sandbox_checked(qtbot, wizard)
     assert set(threads) == {"flow", "keyring", "sandbox"}

@@ -51,6 +51,15 @@ def create_wizard(
     return wizard
 
 
+def app() -> QApplication:
+    """The one QApplication (created on first use): a widgets application, never a bare core."""
+    existing = QApplication.instance()
+    if existing is None:
+        return QApplication(sys.argv)
+    assert isinstance(existing, QApplication)
+    return existing
+
+
 def app_icon() -> QIcon:
     """resources/zoom-onboard.svg: beside the package in a checkout, at the top of a PyInstaller
     bundle (sys._MEIPASS); else the desktop theme's icon of that name (an installed .desktop)."""
@@ -72,7 +81,7 @@ class _FirstShown(QObject):
         handle = self._window.windowHandle()
         if event.type() == QEvent.Type.Expose and watched is handle and handle.isExposed():
             print(f"shown perf_counter_ns={time.perf_counter_ns()}", flush=True)
-            QApplication.instance().removeEventFilter(self)
+            app().removeEventFilter(self)
             QTimer.singleShot(0, self._window.close)
         return False
 
@@ -84,7 +93,7 @@ async def _run(args: argparse.Namespace) -> int:
     closed = asyncio.Event()
     wizard.finished.connect(lambda _code: closed.set())
     if os.environ.get(BENCH_SHOWN_ENV) == "1":
-        QApplication.instance().installEventFilter(_FirstShown(wizard))
+        app().installEventFilter(_FirstShown(wizard))
     wizard.show()
     # The window is up; load the rest of the app off the Qt thread before anyone clicks.
     preload = asyncio.wrap_future(loader.submit(preload_core))
@@ -96,14 +105,14 @@ async def _run(args: argparse.Namespace) -> int:
 
 def run_app(args: argparse.Namespace) -> int:
     setup_logging(AppPaths.default().log_file, verbose=args.verbose)
-    app = QApplication.instance() or QApplication(sys.argv)
-    app.setApplicationName("Zoom onboarding")
-    app.setApplicationVersion(__version__)
-    app.setDesktopFileName("zoom-onboard")
+    application = app()
+    application.setApplicationName("Zoom onboarding")
+    application.setApplicationVersion(__version__)
+    application.setDesktopFileName("zoom-onboard")
     icon = app_icon()
-    app.setWindowIcon(icon)
+    application.setWindowIcon(icon)
     log.debug("window icon %s", "not found" if icon.pixmap(32, 32).isNull() else "loaded")
     # The loop ends when the wizard closes and the session is tidied up, not before.
-    app.setQuitOnLastWindowClosed(False)
+    application.setQuitOnLastWindowClosed(False)
     crash.install()
     return int(qasync.run(_run(args)))

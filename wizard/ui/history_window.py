@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import io
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QSortFilterProxyModel, Qt
 from PySide6.QtGui import QGuiApplication, QStandardItem, QStandardItemModel
@@ -32,7 +32,7 @@ from wizard.ui.widgets import StatusLine
 if TYPE_CHECKING:
     from wizard.flow.reconcile import ReconcileReport
 
-COLUMNS = [
+COLUMNS: list[tuple[str, Callable[[HistoryRecord], object]]] = [
     ("API", lambda r: r.api),
     ("Region", lambda r: f"{r.region} (practice)" if r.practice else r.region),
     ("When (UTC)", lambda r: r.created_at.replace("T", " ")[:19]),
@@ -53,7 +53,7 @@ class HistoryWindow(QDialog):
         history: History,
         parent: QWidget | None = None,
         *,
-        check_late: Callable[[], Awaitable[ReconcileReport]] | None = None,
+        check_late: Callable[[], Coroutine[Any, Any, ReconcileReport]] | None = None,
     ) -> None:
         """`check_late`: asks Nylas for the grants of sign-ins left waiting (the session's)."""
         super().__init__(parent)

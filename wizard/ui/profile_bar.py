@@ -124,7 +124,7 @@ class ProfileBar(QWidget):
         name = self.current()
         self._update_buttons()
         if name is None:
-            self.session.profile_name = None
+            self.session.choose_profile(None)
             return
         self._apply(name)
 
@@ -141,7 +141,7 @@ class ProfileBar(QWidget):
 
     def _show(self, loaded: tuple[Profile, dict[str, SecretStr | None]]) -> None:
         profile, secrets = loaded
-        self.session.profile_name = profile.name
+        self.session.choose_profile(profile.name)
         wizard = self._owner()
         wizard.connection_page.apply_profile(profile, secrets["nylas_client_secret"])
         wizard.zoom_app_page.apply_profile(profile, secrets["zoom_client_secret"])
@@ -197,7 +197,7 @@ class ProfileBar(QWidget):
 
     def _saved(self, saved: tuple[str, bool]) -> None:
         name, kept = saved
-        self.session.profile_name = name
+        self.session.choose_profile(name)
         if kept:
             self.note.ok(f"Saved profile {name!r}; its secrets are in the system keyring.")
         else:
@@ -222,7 +222,7 @@ class ProfileBar(QWidget):
             return new.strip()
 
         def renamed(name: str) -> None:
-            self.session.profile_name = name
+            self.session.choose_profile(name)
             self.note.ok(f"Renamed {old!r} to {name!r}.")
             self.load(select_last=False)
 
@@ -251,7 +251,7 @@ class ProfileBar(QWidget):
             await asyncio.to_thread(store.delete_profile, name)
 
         def deleted(_none: None) -> None:
-            self.session.profile_name = None
+            self.session.choose_profile(None)
             self.note.ok(f"Deleted profile {name!r}.")
             self.load(select_last=False)
 

@@ -71,7 +71,12 @@ LATE_POLL_SECONDS = 15.0
 
 
 class WizardSession(QObject):
+    """What the wizard keeps between pages. Pages read it and state their intent through its
+    methods (choose a profile, the Zoom app, the account; record a result); `changed` follows
+    each. The flow's own state stays in the flow."""
+
     flowEvent = Signal(object)  # every FlowEvent of the current flow
+    changed = Signal()
     sandboxChanged = Signal(bool)
     lateGrantsFound = Signal(object)  # a ReconcileReport that recorded or closed something
     queueChanged = Signal()  # an entry was added, started or ended
@@ -91,14 +96,16 @@ class WizardSession(QObject):
         self.sandbox: SandboxServer | None = None
         self.flow: OnboardingFlow | None = None
         self.target: Target | None = None
-        self.integration: IntegrationOutcome | None = None
-        self.spec: IntegrationSpec | None = None
-        self.account: CustomerAccount | None = None
-        self.result: OnboardingResult | None = None
+        # What the pages chose: read through the properties, changed only through the intent
+        # methods below (each says so with `changed`).
+        self._integration: IntegrationOutcome | None = None
+        self._spec: IntegrationSpec | None = None
+        self._account: CustomerAccount | None = None
+        self._result: OnboardingResult | None = None
+        self._profile_name: str | None = None
+        self._grants: list[str] = []
         self.recorder: GrantRecorder | None = None
-        self.grants_this_session: list[str] = []
         self.paths = AppPaths.default()
-        self.profile_name: str | None = None
         self._secrets: SecretStore | None = None
         self.queue_entry: QueueEntry | None = None  # the queue entry being onboarded now
         self._reconciling = asyncio.Lock()
@@ -129,15 +136,68 @@ class WizardSession(QObject):
             self._secrets = await on_loader(_new_secret_store)
         return self._secrets
 
+    # -- what the pages chose ---------------------------------------------------------------
+
+    @property
+    def profile_name(self) -> str | None:
+        return self._profile_name
+
+    @property
+    def integration(self) -> IntegrationOutcome | None:
+        return self._integration
+
+    @property
+    def spec(self) -> IntegrationSpec | None:
+        return self._spec
+
+    @property
+    def account(self) -> CustomerAccount | None:
+        return self._account
+
+    @property
+    def result(self) -> OnboardingResult | None:
+        return self._result
+
+    @property
+    def grants_this_session(self) -> tuple[str, ...]:
+        return tuple(self._grants)
+
+    def choose_profile(self, name: str | None) -> None:
+        self._profile_name = name
+        self.changed.emit()
+
+    def choose_zoom_app(self, spec: IntegrationSpec) -> None:
+        self._spec = spec
+        self.changed.emit()
+
+    def choose_account(self, account: CustomerAccount) -> None:
+        self._account = account
+        self.changed.emit()
+
+    def record_result(self, result: OnboardingResult) -> None:
+        self._result = result
+        self._grants.append(result.grant_id)
+        self.changed.emit()
+
+    def next_account(self) -> None:
+        """The result is shown; the next customer starts from an empty account page."""
+        self._result = None
+        self.changed.emit()
+
+    def forget_integration(self) -> None:
+        """The Zoom app or the target changed: the integration must be set up again."""
+        self._integration = None
+        self.changed.emit()
+
     def integration_ready(self, outcome: IntegrationOutcome) -> None:
         """From here on every grant goes to the history, tagged with this integration."""
         from wizard.store.history import HistoryRecorder
 
-        self.integration = outcome
+        self._integration = outcome
         assert self.target is not None
         self.recorder = HistoryRecorder(
             self.history,
-            profile=self.profile_name or "",
+            profile=self._profile_name or "",
             region=self.target.region.value,
             integration_id=outcome.integration.id,
             api=self.target.api.value,
@@ -195,7 +255,7 @@ class WizardSession(QObject):
             await flow.aclose()
             raise
         self.flow, self.target = flow, target
-        self.integration = None
+        self._integration = None
         self.sandboxChanged.emit(self.in_sandbox)
         # Sign-ins left waiting by an earlier run (a closed window, a crash): look for their
         # grants now that there are credentials to ask with.
@@ -209,8 +269,9 @@ class WizardSession(QObject):
 
     def grant_deleted(self, grant_id: str) -> None:
         """The operator revoked a grant (the wrong Zoom user consented)."""
-        if grant_id in self.grants_this_session:
-            self.grants_this_session.remove(grant_id)
+        if grant_id in self._grants:
+            self._grants.remove(grant_id)
+            self.changed.emit()
         log.warning("grant %s deleted on Nylas by the operator", grant_id)
 
     # -- the work queue --------------------------------------------------------------------

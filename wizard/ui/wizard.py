@@ -230,7 +230,7 @@ class OnboardingWizard(QWizard):
 
     def onboard_another(self) -> None:
         """Back to the account page, keeping the connection and the integration."""
-        self.session.result = None
+        self.session.next_account()
         self.session.release_queue_entry()
         target = self.account_page_id()
         while self.currentId() != target and self.currentId() != PageId.CONNECTION:

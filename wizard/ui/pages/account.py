@@ -188,7 +188,7 @@ class AccountPage(_AccountPage):
         from wizard.flow import CustomerAccount
 
         try:
-            self.session.account = CustomerAccount(
+            account = CustomerAccount(
                 self.account_id.text(),
                 login_hint=self.login_hint.text(),
                 expires_in=self.lifetime.value() * DAY if self.override.isChecked() else None,
@@ -197,6 +197,7 @@ class AccountPage(_AccountPage):
         except ValueError as exc:
             self.status.error(str(exc))
             return False
+        self.session.choose_account(account)
         self.status.clear()
         return True
 
@@ -239,11 +240,12 @@ class V3AccountPage(_AccountPage):
         from wizard.flow import CustomerAccount
 
         try:
-            self.session.account = CustomerAccount(
+            account = CustomerAccount(
                 login_hint=self.login_hint.text(), customer=self.customer.text()
             ).require_for("v3")
         except ValueError as exc:
             self.status.error(str(exc))
             return False
+        self.session.choose_account(account)
         self.status.clear()
         return True

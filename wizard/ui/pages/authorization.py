@@ -200,11 +200,10 @@ class AuthorizationPage(BasePage):
 
         self._tick.stop()
         self._result = result
-        self.session.result = result
+        self.session.record_result(result)
         self.session.queue_entry_ended(
             EntryState.CONNECTED, grant_id=result.grant_id, email=result.email
         )
-        self.session.grants_this_session.append(result.grant_id)
         self._set_waiting(False)
         self.status.ok("Zoom is connected.")
         self.completeChanged.emit()

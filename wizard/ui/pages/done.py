@@ -142,6 +142,7 @@ class DonePage(BasePage):
 
     def _make_another_default(self) -> None:
         finish = self.owner().button(QWizard.WizardButton.FinishButton)
+        assert isinstance(finish, QPushButton)  # QWizard's buttons are push buttons
         finish.setDefault(False)
         finish.setAutoDefault(False)
         self.another.setDefault(True)

@@ -58,7 +58,7 @@ class IntegrationPage(BasePage):
     def start(self) -> None:
         flow, spec = self.session.flow, self.session.spec
         assert flow is not None and spec is not None
-        self.session.integration = None
+        self.session.forget_integration()
         self.retry.setVisible(False)
         self.progress.setVisible(True)
         self.status.busy("Working with Nylas...")

@@ -214,7 +214,7 @@ class ZoomAppPage(BasePage):
 
     def validatePage(self) -> bool:
         try:
-            self.session.spec = self.spec()
+            self.session.choose_zoom_app(self.spec())
         except ValueError as exc:
             self.status.error(str(exc))
             return False
