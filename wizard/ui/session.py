@@ -10,6 +10,7 @@ can be: the window appears before any of it is loaded (bench/run.py, row 1).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import importlib
 import logging
@@ -57,9 +58,22 @@ CORE_MODULES = (
 )
 
 
+# What httpcore imports at its first request when they are installed (its async-library
+# detection): 14 modules, imported on the Qt thread during Check connection otherwise.
+OPTIONAL_MODULES = ("anyio", "httpcore._backends.anyio")
+
+
 def preload_core() -> None:
     for name in CORE_MODULES:
         importlib.import_module(name)
+    for name in OPTIONAL_MODULES:
+        with contextlib.suppress(ImportError):
+            module = importlib.import_module(name)
+            # anyio imports its parts at first attribute access (anyio.Event in httpcore's
+            # first request): resolve them here, off the Qt thread.
+            for attribute in dir(module):
+                with contextlib.suppress(Exception):
+                    getattr(module, attribute)
 
 
 log = logging.getLogger(__name__)
@@ -238,6 +252,7 @@ class WizardSession(QObject):
         the core is still loading never waits on an import lock in the Qt thread."""
         remember_secret(secret)  # typed by the operator: never in a log or a report
         await self.close_flow()
+        await self.loaded()  # the first request must import nothing on the Qt thread
         # Built in a worker thread: the first httpx client imports httpcore (and trio, anyio
         # when installed), which blocked the Qt loop for 100-300 ms (bench/run.py, row 4).
         flow = await on_loader(
@@ -282,14 +297,22 @@ class WizardSession(QObject):
         the first connection check, the in-process sandbox running means practice)."""
         return self.in_sandbox if self.target is not None else self.sandbox is not None
 
+    async def loaded(self) -> None:
+        """The core is imported (on the loader thread): after this, touching the stores or the
+        flow's modules imports nothing on the Qt thread."""
+        await on_loader(preload_core)
+
     async def queue_entries(self) -> list[QueueEntry]:
+        await self.loaded()
         return await asyncio.to_thread(self.queue.entries, practice=self.practice)
 
     async def next_queue_entry(self) -> QueueEntry | None:
+        await self.loaded()
         return await asyncio.to_thread(self.queue.next_waiting, practice=self.practice)
 
     async def import_queue(self, text: str) -> list[int]:
         """QueueImportError (nothing added) names every bad line."""
+        await self.loaded()
         ids = await asyncio.to_thread(self.queue.import_text, text, practice=self.practice)
         self.queueChanged.emit()
         return ids
@@ -362,6 +385,7 @@ class WizardSession(QObject):
 
     async def check_late_grants(self) -> ReconcileReport:
         """Ask Nylas for the grants of this target's sign-ins left waiting and record them."""
+        await self.loaded()
         from wizard.flow.reconcile import reconcile_history
 
         flow, target = self.flow, self.target
