@@ -119,3 +119,18 @@ def test_the_export_has_the_results_and_never_a_formula(queue: WorkQueue) -> Non
     assert rows[1][2] == "'=HYPERLINK(1)" and rows[1][3] == "failed"
     assert rows[1][6] == "'-Nylas was unreachable"
     assert rows[2][1] == "z@example.com" and rows[2][7] == "practice (sandbox)"
+
+
+def test_ten_thousand_rows_import_in_one_transaction(queue: WorkQueue) -> None:
+    text = "Account id,Customer\n" + "\n".join(f"acct-{n},Customer #{n}" for n in range(10_000))
+    ids = queue.import_text(text, practice=False)
+    entries = queue.entries(practice=False)
+    assert len(ids) == len(entries) == 10_000
+    assert entries[0].account_id == "acct-0" and entries[-1].customer == "Customer #9999"
+    # One bad row among 10,001: still nothing added, and the row is named.
+    with pytest.raises(QueueImportError) as raised:
+        queue.import_text(
+            "\n".join(f"new-{n}" for n in range(10_000)) + "\nbad id!", practice=True
+        )
+    assert [n for n, _ in raised.value.problems] == [10_001]
+    assert queue.entries(practice=True) == []

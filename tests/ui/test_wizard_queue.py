@@ -7,7 +7,8 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtWidgets import QApplication, QWidget
 from pytestqt.qtbot import QtBot
 
 from tests.support import free_port
@@ -144,3 +145,62 @@ def test_a_new_window_offers_to_resume_where_the_last_one_stopped(
     page.from_queue.click()
     qtbot.waitUntil(lambda: states(again) == ["in progress", "connected"], timeout=WAIT)
     again.close()
+
+
+class ActionCounter(QObject):
+    """Counts what an operator does: key presses and mouse presses that reach any widget."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.count = 0
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() in (QEvent.Type.KeyPress, QEvent.Type.MouseButtonPress) and isinstance(
+            watched, QWidget
+        ):
+            self.count += 1
+        return False
+
+
+def test_three_entries_cost_one_action_each_after_the_first(qtbot: QtBot, loop: object) -> None:
+    wizard = make(qtbot, ConsentBot("allow"), api="v3")  # the bot is the customer's consent
+    to_account_page(qtbot, wizard, free_port())
+    pasted(qtbot, wizard, "\n".join(f"c{n}@example.com\tCustomer #{n}" for n in (1, 2, 3)))
+    page = wizard.v3_account_page
+    qtbot.waitUntil(lambda: "3 waiting" in page.from_queue.text(), timeout=WAIT)
+    assert wizard.queue_window is not None
+    wizard.queue_window.close()  # the list is in; back to the wizard
+    wizard.activateWindow()
+    app = QApplication.instance()
+    assert app is not None
+    counter = ActionCounter()
+    app.installEventFilter(counter)
+    try:
+        qtbot.mouseClick(page.from_queue, Qt.MouseButton.LeftButton)  # the first entry
+        per_account = []
+        for n in (2, 3):
+            qtbot.waitUntil(
+                lambda n=n: (
+                    wizard.currentId() == PageId.DONE  # type: ignore[misc]
+                    and f"Customer #{n}" in wizard.done_page.another.text()
+                    and wizard.done_page.another.isDefault()
+                ),
+                timeout=WAIT,
+            )
+            before = counter.count
+            focused = QApplication.focusWidget()
+            assert focused is wizard.done_page.another  # where Return lands
+            qtbot.keyClick(focused, Qt.Key.Key_Return)  # type: ignore[no-untyped-call]
+            qtbot.waitUntil(
+                lambda n=n: (
+                    wizard.session.result is not None  # type: ignore[misc]
+                    and wizard.session.result.customer == f"Customer #{n}"
+                ),
+                timeout=WAIT,
+            )
+            per_account.append(counter.count - before)
+    finally:
+        app.removeEventFilter(counter)
+    assert per_account == [1, 1]  # one Return per later customer, besides their consent
+    qtbot.waitUntil(lambda: states(wizard) == ["connected"] * 3, timeout=WAIT)
+    wizard.close()

@@ -146,6 +146,10 @@ class DonePage(BasePage):
         finish.setDefault(False)
         finish.setAutoDefault(False)
         self.another.setDefault(True)
+        # And the focus: QWizard gives it to the page's first button (Copy grant id), where a
+        # Return would copy instead of starting the next customer.
+        if self.isVisible():
+            self.another.setFocus()
 
     def ask_delete(self) -> None:
         result = self.session.result
