@@ -82,6 +82,24 @@ _COLUMNS = (
 )
 
 
+_TEXT = ("created_at", "profile", "region", "account_id", "grant_id", "operator")
+_OPTIONAL_TEXT = (
+    "integration_id",
+    "email",
+    "grant_status",
+    "api",
+    "customer",
+    "login_hint",
+    "note",
+)
+# 1 when every column has the type a record needs (sorting and printing fail on others).
+_WELL_TYPED = " AND ".join(
+    [f"typeof({c}) = 'text'" for c in _TEXT]
+    + [f"typeof({c}) IN ('text', 'null')" for c in _OPTIONAL_TEXT]
+    + ["typeof(verified) IN ('integer', 'null')", "typeof(practice) = 'integer'"]
+)
+
+
 @dataclass(frozen=True)
 class HistoryRecord:
     id: int | None  # None for a grant that is only in the fallback file
@@ -322,6 +340,8 @@ class History:
                 f"{unreadable} ({_describe(exc)}); only the grants in {self.fallback_path} are "
                 "listed. Close other copies of the app and check the file, then Refresh."
             )
+        if not grants and not updates and not text:
+            return rows[: max(0, limit)]  # the usual case: the database's order is the order
         merged: dict[tuple[str, str, str], HistoryRecord] = {}
         for record in rows + [g for g in grants if account_id in (None, g.account_id)]:
             # A grant in both places (should not happen) is shown once; the database wins.
@@ -378,7 +398,8 @@ class History:
             version = conn.execute("PRAGMA user_version").fetchone()[0]
             if version == 0:
                 return []  # created but never migrated: no table yet
-            query = f"SELECT {_COLUMNS} FROM grants"  # noqa: S608 (constant column list)
+            # The types are checked by SQLite (one pass in C); Python only builds records.
+            query = f"SELECT {_COLUMNS}, {_WELL_TYPED} FROM grants"  # noqa: S608 (constants)
             params: list[Any] = []
             if account_id is not None:
                 query += " WHERE account_id = ?"
@@ -387,11 +408,33 @@ class History:
             if limit is not None:
                 query += " LIMIT ?"
                 params.append(max(0, limit))
-            records, bad = [], []
+            records: list[HistoryRecord] = []
+            bad: list[str] = []
+            append, record = records.append, HistoryRecord
             for row in conn.execute(query, params):
-                try:
-                    records.append(_row_record(row))
-                except (TypeError, ValueError):  # a row written by hand, or by a broken tool
+                if row[16]:
+                    verified = row[9]
+                    append(
+                        record(
+                            row[0],
+                            row[1],
+                            row[2],
+                            row[3],
+                            row[4],
+                            row[5],
+                            row[6],
+                            row[7],
+                            row[8],
+                            None if verified is None else bool(verified),
+                            row[10],
+                            row[11],
+                            row[12],
+                            row[13],
+                            bool(row[14]),
+                            row[15],
+                        )
+                    )
+                else:  # a row written by hand, or by a broken tool
                     bad.append(str(row[0]))
             if bad:
                 self._skipped(
@@ -676,55 +719,6 @@ def _ends_without_newline(path: Path) -> bool:
 
 
 _SKIPPED = "Unreadable, skipped:"
-_TEXT_COLUMNS = (1, 2, 3, 4, 6, 10)  # created_at, profile, region, account_id, grant_id, operator
-_OPTIONAL_TEXT_COLUMNS = (5, 7, 8, 11, 12, 13, 15)
-
-
-def _row_record(row: tuple[Any, ...]) -> HistoryRecord:
-    """A database row as a record; TypeError when a column holds the wrong type (sorting and
-    printing would fail on it later, for every row)."""
-    for index in _TEXT_COLUMNS:
-        if not isinstance(row[index], str):
-            raise TypeError(f"column {index} is not text")
-    for index in _OPTIONAL_TEXT_COLUMNS:
-        if row[index] is not None and not isinstance(row[index], str):
-            raise TypeError(f"column {index} is not text")
-    (
-        id_,
-        created_at,
-        profile,
-        region,
-        account_id,
-        integration_id,
-        grant_id,
-        email,
-        grant_status,
-        verified,
-        operator,
-        api,
-        customer,
-        login_hint,
-        practice,
-        note,
-    ) = row
-    return HistoryRecord(
-        id=id_,
-        created_at=created_at,
-        profile=profile,
-        region=region,
-        account_id=account_id,
-        integration_id=integration_id,
-        grant_id=grant_id,
-        email=email,
-        grant_status=grant_status,
-        verified=None if verified is None else bool(verified),
-        operator=operator,
-        api=api,
-        customer=customer,
-        login_hint=login_hint,
-        practice=bool(practice),
-        note=note,
-    )
 
 
 def _text(item: dict[str, Any], key: str, *, optional: bool = False) -> Any:
