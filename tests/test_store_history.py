@@ -559,3 +559,29 @@ def test_practice_grants_are_listed_only_when_asked_and_marked(
     exported = _cli("history", "--csv", "--include-practice")
     rows = {r["grant_id"]: r for r in csv.DictReader(io.StringIO(exported.stdout))}
     assert rows["grant-practice"]["practice"] != rows["grant-real"]["practice"]
+
+
+def test_the_tables_local_time_is_the_operators_clock_across_a_dst_change(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import time as time_module
+
+    from wizard.cli.history_cmd import _LocalTime
+
+    monkeypatch.setenv("TZ", "Europe/Berlin")
+    time_module.tzset()
+    try:
+        local = _LocalTime()
+        for iso in (
+            "2026-03-29T00:59:59.000000+00:00",  # before the change: +01:00
+            "2026-03-29T01:00:00.000000+00:00",  # after: +02:00
+            "2026-10-25T00:30:00.123456+00:00",
+        ):
+            expected = (
+                datetime.datetime.fromisoformat(iso).astimezone().strftime("%Y-%m-%d %H:%M:%S")
+            )
+            assert local(iso) == expected
+        assert local("not a time") == "not a time"
+    finally:
+        monkeypatch.delenv("TZ")
+        time_module.tzset()
