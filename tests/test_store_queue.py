@@ -129,8 +129,6 @@ def test_ten_thousand_rows_import_in_one_transaction(queue: WorkQueue) -> None:
     assert entries[0].account_id == "acct-0" and entries[-1].customer == "Customer #9999"
     # One bad row among 10,001: still nothing added, and the row is named.
     with pytest.raises(QueueImportError) as raised:
-        queue.import_text(
-            "\n".join(f"new-{n}" for n in range(10_000)) + "\nbad id!", practice=True
-        )
+        queue.import_text("\n".join(f"new-{n}" for n in range(10_000)) + "\nbad id!", practice=True)
     assert [n for n, _ in raised.value.problems] == [10_001]
     assert queue.entries(practice=True) == []

@@ -176,7 +176,7 @@ def test_three_entries_cost_one_action_each_after_the_first(qtbot: QtBot, loop: 
     counter = ActionCounter()
     app.installEventFilter(counter)
     try:
-        qtbot.mouseClick(page.from_queue, Qt.MouseButton.LeftButton)  # the first entry
+        qtbot.mouseClick(page.from_queue, Qt.MouseButton.LeftButton)  # type: ignore[no-untyped-call]
         per_account = []
         for n in (2, 3):
             qtbot.waitUntil(

@@ -9,6 +9,7 @@ import os
 from wizard.defaults import DEFAULT_API
 from wizard.store.paths import AppPaths
 from wizard.store.profiles import Profile, ProfileStore
+from wizard.store.secret_kinds import NYLAS_SECRET, ZOOM_SECRET
 from wizard.store.secrets import SecretStore
 from wizard.target import Api
 
@@ -44,11 +45,10 @@ def where(args: argparse.Namespace, profile: Profile | None) -> tuple[str, str |
     return "us", None
 
 
-# A profile's Nylas secret (keyring kind "nylas_client_secret") is its API's: the client
-# secret for Connect, the API key for v3.
+# A profile's Nylas secret is its API's: the client secret for Connect, the API key for v3.
 SECRET_KINDS_BY_API = {
-    "connect": (("nylas_client_secret", "NYLAS_CLIENT_SECRET"),),
-    "v3": (("nylas_client_secret", "NYLAS_API_KEY"),),
+    "connect": ((NYLAS_SECRET, "NYLAS_CLIENT_SECRET"),),
+    "v3": ((NYLAS_SECRET, "NYLAS_API_KEY"),),
 }
 
 
@@ -58,7 +58,7 @@ def saved_values(profile: Profile | None, api: Api) -> dict[str, str]:
     if profile is None:
         return {}
     values = {"NYLAS_CLIENT_ID": profile.nylas_client_id, "ZOOM_CLIENT_ID": profile.zoom_client_id}
-    kinds = (*SECRET_KINDS_BY_API[api.value], ("zoom_client_secret", "ZOOM_CLIENT_SECRET"))
+    kinds = (*SECRET_KINDS_BY_API[api.value], (ZOOM_SECRET, "ZOOM_CLIENT_SECRET"))
     wanted = [(kind, name) for kind, name in kinds if not os.environ.get(name, "").strip()]
     secrets = SecretStore() if wanted else None
     for kind, name in wanted:

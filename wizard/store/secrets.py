@@ -20,12 +20,12 @@ import keyring.errors
 from pydantic import SecretStr
 
 from wizard.logs import redact, remember_secret
+from wizard.store.secret_kinds import SECRET_KINDS
 
 __all__ = ["NO_KEYRING_REASON", "SECRET_KINDS", "SecretStore"]
 
 log = logging.getLogger(__name__)
 
-SECRET_KINDS = ("nylas_client_secret", "zoom_client_secret")
 
 NO_KEYRING_REASON = (
     "No system keyring is available (e.g. headless Linux without Secret Service): secrets are "

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from wizard.store.secret_kinds import NYLAS_SECRET, SECRET_KINDS, ZOOM_SECRET
 from wizard.ui.loader import on_loader
 from wizard.ui.tasks import PageTask
 from wizard.ui.widgets import StatusLine
@@ -34,7 +35,6 @@ if TYPE_CHECKING:
     from wizard.ui.wizard import OnboardingWizard
 
 NONE = "(no profile)"
-SECRET_KINDS = ("nylas_client_secret", "zoom_client_secret")
 
 
 class ProfileBar(QWidget):
@@ -143,8 +143,8 @@ class ProfileBar(QWidget):
         profile, secrets = loaded
         self.session.choose_profile(profile.name)
         wizard = self._owner()
-        wizard.connection_page.apply_profile(profile, secrets["nylas_client_secret"])
-        wizard.zoom_app_page.apply_profile(profile, secrets["zoom_client_secret"])
+        wizard.connection_page.apply_profile(profile, secrets[NYLAS_SECRET])
+        wizard.zoom_app_page.apply_profile(profile, secrets[ZOOM_SECRET])
         missing = [k for k, v in secrets.items() if v is None]
         if missing:
             self.note.info(
@@ -178,8 +178,8 @@ class ProfileBar(QWidget):
             self.note.error(f"Not saved: {exc}")
             return
         secrets = {
-            "nylas_client_secret": wizard.connection_page.secret.text(),
-            "zoom_client_secret": wizard.zoom_app_page.zoom_secret.text(),
+            NYLAS_SECRET: wizard.connection_page.secret.text(),
+            ZOOM_SECRET: wizard.zoom_app_page.zoom_secret.text(),
         }
         self.task.start(self._write(profile, secrets), self._saved, self._failed)
 
