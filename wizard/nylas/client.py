@@ -12,7 +12,7 @@ import logging
 import ssl
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, Self, TypeVar
 from urllib.parse import urlsplit
 
 import httpx
@@ -75,7 +75,38 @@ def system_ssl_context() -> ssl.SSLContext:
     return truststore.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
 
 
-class NylasConnectClient:
+def api_http_client(
+    base_url: str, timeout: float, transport: httpx.AsyncBaseTransport | None
+) -> httpx.AsyncClient:
+    """The HTTP client both API clients use: the OS trust store, the system proxy, a bounded
+    connect, never a redirect followed (a redirect of an API call is a misconfiguration)."""
+    return httpx.AsyncClient(
+        base_url=base_url,
+        timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)),
+        verify=system_ssl_context(),
+        trust_env=True,  # system proxy settings
+        transport=transport,
+        headers={"user-agent": f"zoom-onboard/{__version__}", "accept": "application/json"},
+        follow_redirects=False,
+    )
+
+
+class ClosingClient:
+    """`async with` for an API client: closes its HTTP client on the way out."""
+
+    _http: httpx.AsyncClient
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+
+class NylasConnectClient(ClosingClient):
     def __init__(
         self,
         base_url: str,
@@ -99,27 +130,10 @@ class NylasConnectClient:
         self.retry = retry
         self._host = parts.hostname
         self._auth = basic_auth_header(client_id, secret.get_secret_value())
-        self._http = httpx.AsyncClient(
-            base_url=self.base_url,
-            timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)),
-            verify=system_ssl_context(),
-            trust_env=True,  # system proxy settings
-            transport=transport,
-            headers={"user-agent": f"zoom-onboard/{__version__}", "accept": "application/json"},
-            follow_redirects=False,
-        )
+        self._http = api_http_client(self.base_url, timeout, transport)
 
     def __repr__(self) -> str:
         return f"NylasConnectClient({self.base_url!r}, client_id={self.client_id!r})"
-
-    async def aclose(self) -> None:
-        await self._http.aclose()
-
-    async def __aenter__(self) -> NylasConnectClient:
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.aclose()
 
     # -- integrations ----------------------------------------------------------------------
 

@@ -17,9 +17,9 @@ import httpx
 from pydantic import SecretStr
 from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt
 
-from wizard import __version__
 from wizard.nylas.client import (
     NO_RETRY,
+    ClosingClient,
     RetryPolicy,
     _json_or_none,
     _log_retry,
@@ -28,7 +28,7 @@ from wizard.nylas.client import (
     _retry_after,
     _retryable,
     _segment,
-    system_ssl_context,
+    api_http_client,
 )
 from wizard.nylas.errors import NotFound, NylasProtocolError, network_error, v3_error
 from wizard.nylas.models import ZOOM
@@ -49,7 +49,7 @@ log = logging.getLogger(__name__)
 CALLBACK_URI_PATHS = ("/v3/applications/redirect-uris", "/v3/applications/callback-uris")
 
 
-class NylasV3Client:
+class NylasV3Client(ClosingClient):
     def __init__(
         self,
         base_url: str,
@@ -70,27 +70,10 @@ class NylasV3Client:
         self._host = parts.hostname
         self._key = key
         self._callback_path: str | None = None
-        self._http = httpx.AsyncClient(
-            base_url=self.base_url,
-            timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)),
-            verify=system_ssl_context(),
-            trust_env=True,
-            transport=transport,
-            headers={"user-agent": f"zoom-onboard/{__version__}", "accept": "application/json"},
-            follow_redirects=False,
-        )
+        self._http = api_http_client(self.base_url, timeout, transport)
 
     def __repr__(self) -> str:
         return f"NylasV3Client({self.base_url!r})"
-
-    async def aclose(self) -> None:
-        await self._http.aclose()
-
-    async def __aenter__(self) -> NylasV3Client:
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.aclose()
 
     # -- the application -------------------------------------------------------------------
 
