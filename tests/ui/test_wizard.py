@@ -270,3 +270,13 @@ def test_an_opener_that_fails_is_no_browser_never_a_crash(qtbot: QtBot, loop: ob
     page.stop.click()
     qtbot.waitUntil(lambda: page.try_again.isVisible(), timeout=WAIT)
     wizard.close()
+
+
+def test_the_title_says_sandbox_from_the_choice_not_after_the_check(
+    qtbot: QtBot, loop: object
+) -> None:
+    wizard = make(qtbot, ConsentBot())
+    assert wizard.windowTitle() == "Zoom onboarding - offline sandbox"  # before any check
+    wizard.connection_page.select_region("us")
+    assert wizard.windowTitle() == "Zoom onboarding"
+    wizard.close()

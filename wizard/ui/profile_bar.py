@@ -267,8 +267,11 @@ class ProfileBar(QWidget):
         dialog.open()
 
     def _failed(self, exc: BaseException) -> None:
+        from wizard.flow.explain import explain
+
+        # One wording for every error (never a Python class name), redacted like the log.
         self.note.error(
             str(exc)
             if isinstance(exc, ValueError)
-            else f"The profile could not be used: {type(exc).__name__}: {exc}"
+            else f"The profile could not be used: {explain(exc).text()}"
         )

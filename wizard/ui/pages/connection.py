@@ -160,6 +160,8 @@ class ConnectionPage(BasePage):
         else:
             self._use_sandbox()
         self.show_sandbox_banner(region == "sandbox")
+        if self.wizard() is not None:  # the title says "offline sandbox" from the choice on
+            self.session.sandboxChanged.emit(region == "sandbox")
         if region != "sandbox":
             self.status.clear()  # a warning about the other region no longer applies
         self._edited()
