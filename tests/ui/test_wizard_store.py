@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication, QInputDialog, QMessageBox
 from pytestqt.qtbot import QtBot
@@ -144,8 +145,9 @@ def test_history_window_lists_filters_copies_and_exports(
     qtbot.waitUntil(lambda: window.model.rowCount() == 2, timeout=WAIT)
     assert {r.grant_id for r in window.records} == {first, second}
     assert all(r.verified for r in window.records)
-    window.filter.setText("ALPHA")
-    assert window.proxy.rowCount() == 1
+    window.filter.setText("ALPHA")  # SQLite filters, case-insensitively
+    qtbot.waitUntil(lambda: window.model.rowCount() == 1, timeout=WAIT)
+    assert "1 grant(s) match" in window.status.message
     window.table.selectRow(0)
     window.copy_row()
     assert first in QGuiApplication.clipboard().text()
@@ -240,13 +242,63 @@ def test_the_history_window_hides_practice_grants_unless_asked(
         )
     window = HistoryWindow(history)
     qtbot.addWidget(window)
-    assert [title for title, _ in COLUMNS][:2] == ["API", "Region"]  # which is which, first
+    assert [column[0] for column in COLUMNS][:2] == ["API", "Region"]  # which is which, first
     window.show()
     window.load()
     qtbot.waitUntil(lambda: window.model.rowCount() == 1, timeout=WAIT)
     assert window.records[0].grant_id == "grant-real"
     assert "1 practice grant(s) hidden" in window.status.message
     window.include_practice.setChecked(True)
-    assert window.model.rowCount() == 2
-    regions = {window.model.item(row, 1).text() for row in range(2)}
+    qtbot.waitUntil(lambda: window.model.rowCount() == 2, timeout=WAIT)
+    regions = {window.model.index(row, 1).data() for row in range(2)}
     assert regions == {"eu", "sandbox (practice)"}
+
+
+def test_a_large_history_loads_a_page_at_a_time_and_counts_truthfully(
+    qtbot: QtBot, loop: object, tmp_path: Path
+) -> None:
+    import sqlite3
+
+    from wizard.store.history import History
+    from wizard.ui.history_model import PAGE
+    from wizard.ui.history_window import HistoryWindow
+
+    history = History(tmp_path / "h.sqlite3", tmp_path / "h.jsonl")
+    history.record_grant(
+        profile="", region="us", account_id="acct-0", integration_id=None, grant_id="grant-0"
+    )
+    with sqlite3.connect(tmp_path / "h.sqlite3") as conn:
+        conn.executemany(
+            "INSERT INTO grants (created_at, profile, region, account_id, grant_id, operator, "
+            "api, practice) VALUES (?, '', 'us', ?, ?, 'op', 'v3', 0)",
+            [
+                (f"2026-11-{1 + n % 28:02d}T10:00:00.{n:06d}+00:00", f"acct-{n}", f"grant-{n}")
+                for n in range(1, 2500)
+            ],
+        )
+    window = HistoryWindow(history)
+    qtbot.addWidget(window)
+    window.show()
+    window.load()
+    qtbot.waitUntil(lambda: window.model.rowCount() == PAGE, timeout=WAIT)
+    assert "2500 grant(s) on this computer" in window.status.message  # not "500"
+    window.table.scrollToBottom()  # the view asks for more as it scrolls
+    qtbot.waitUntil(lambda: window.model.rowCount() > PAGE, timeout=WAIT)
+    while window.model.canFetchMore():
+        window.model.fetchMore()
+        qtbot.waitUntil(lambda: window.model._loading is None, timeout=WAIT)
+    assert window.model.rowCount() == 2500
+    dates = [r.created_at for r in window.records]
+    assert dates == sorted(dates, reverse=True)  # newest first, across pages
+    window.filter.setText("ACCT-249")  # in SQL: acct-249 and acct-2490..2499
+    qtbot.waitUntil(lambda: "11 grant(s) match" in window.status.message, timeout=WAIT)
+    assert window.model.rowCount() == 11
+    window.table.sortByColumn(3, Qt.SortOrder.AscendingOrder)  # by account, in SQL too
+    qtbot.waitUntil(lambda: window.records[0].account_id == "acct-249", timeout=WAIT)
+    out = tmp_path / "all.csv"
+    window.filter.clear()
+    qtbot.waitUntil(lambda: window.model.total == 2500 and not window.filter.text(), timeout=WAIT)
+    qtbot.waitUntil(lambda: "2500 grant(s)" in window.status.message, timeout=WAIT)
+    window.export_to(out)
+    qtbot.waitUntil(lambda: "Exported 2500 grant(s)" in window.status.message, timeout=WAIT)
+    assert len(out.read_text(encoding="utf-8").splitlines()) == 2501  # all, loaded or not

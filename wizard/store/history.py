@@ -321,6 +321,81 @@ class History:
 
     # -- reading ---------------------------------------------------------------------------
 
+    def query(
+        self,
+        *,
+        text: str = "",
+        include_practice: bool = True,
+        order_by: str = "created_at",
+        descending: bool = True,
+        offset: int = 0,
+        limit: int | None = 500,
+    ) -> list[HistoryRecord]:
+        """One page of the database's grants, filtered and sorted by SQLite (the History window
+        reads 100,000 rows a page at a time). The fallback file's grants come first on the
+        first page. `order_by` is a column name of HistoryRecord."""
+        column = _ORDERABLE.get(order_by)
+        if column is None:
+            raise ValueError(f"cannot sort by {order_by!r}")
+        records: list[HistoryRecord] = []
+        if offset == 0:
+            records = self._fallback_only(text, include_practice)
+        if not self.db_path.exists():
+            return records
+        where, params = _where(text, include_practice)
+        direction = "DESC" if descending else "ASC"
+        sql = (
+            f"SELECT {_COLUMNS}, {_WELL_TYPED} FROM grants WHERE {where} "  # noqa: S608
+            f"ORDER BY {column} {direction}, id {direction} LIMIT ? OFFSET ?"  # constants only
+        )
+        with database.connect(self.db_path) as conn:
+            if conn.execute("PRAGMA user_version").fetchone()[0] == 0:
+                return records
+            rows = conn.execute(sql, (*params, -1 if limit is None else limit, offset)).fetchall()
+        return records + [_record_of(row) for row in rows if row[16]]
+
+    def count(self, *, text: str = "", include_practice: bool = True) -> tuple[int, int]:
+        """(how many match, how many practice grants the filter hides): the truth, whatever
+        the window has loaded so far."""
+        fallback = self._fallback_only(text, True)
+        shown = sum(1 for r in fallback if include_practice or not r.practice)
+        hidden = len(fallback) - shown
+        if not self.db_path.exists():
+            return shown, hidden
+        where, params = _where(text, True)
+        with database.connect(self.db_path) as conn:
+            if conn.execute("PRAGMA user_version").fetchone()[0] == 0:
+                return shown, hidden
+            total, practice = conn.execute(
+                f"SELECT count(*), coalesce(sum(practice != 0), 0) FROM grants "  # noqa: S608
+                f"WHERE {where} AND {_WELL_TYPED}",
+                params,
+            ).fetchone()
+        if include_practice:
+            return shown + total, hidden
+        return shown + total - practice, hidden + practice
+
+    def _fallback_only(self, text: str, include_practice: bool) -> list[HistoryRecord]:
+        grants, updates = self._read_fallback()
+        if not grants:
+            return []
+        needle = text.strip().casefold()
+        by_id = {g.grant_id: g for g in grants}
+        for update in updates:
+            grant = by_id.get(str(update["grant_id"]))
+            if grant is not None:
+                by_id[grant.grant_id] = dataclasses.replace(
+                    grant,
+                    email=update["email"],
+                    grant_status=update["grant_status"],
+                    verified=update["verified"],
+                )
+        return [
+            g
+            for g in sorted(by_id.values(), key=lambda r: r.created_at, reverse=True)
+            if (include_practice or not g.practice) and (not needle or _matches(g, needle))
+        ]
+
     def records(
         self, *, account_id: str | None = None, text: str | None = None, limit: int = 1000
     ) -> list[HistoryRecord]:
@@ -410,30 +485,10 @@ class History:
                 params.append(max(0, limit))
             records: list[HistoryRecord] = []
             bad: list[str] = []
-            append, record = records.append, HistoryRecord
+            append = records.append
             for row in conn.execute(query, params):
                 if row[16]:
-                    verified = row[9]
-                    append(
-                        record(
-                            row[0],
-                            row[1],
-                            row[2],
-                            row[3],
-                            row[4],
-                            row[5],
-                            row[6],
-                            row[7],
-                            row[8],
-                            None if verified is None else bool(verified),
-                            row[10],
-                            row[11],
-                            row[12],
-                            row[13],
-                            bool(row[14]),
-                            row[15],
-                        )
-                    )
+                    append(_record_of(row))
                 else:  # a row written by hand, or by a broken tool
                     bad.append(str(row[0]))
             if bad:
@@ -759,6 +814,70 @@ def _fallback_update(item: dict[str, Any]) -> dict[str, Any]:
         "grant_status": _text(item, "grant_status", optional=True),
         "verified": verified,
     }
+
+
+_ORDERABLE = {
+    "created_at": "created_at",
+    "api": "api",
+    "region": "region",
+    "account_id": "coalesce(nullif(account_id, ''), customer)",
+    "grant_id": "grant_id",
+    "email": "email",
+    "grant_status": "grant_status",
+    "verified": "verified",
+    "profile": "profile",
+    "operator": "operator",
+}
+# What the filter searches, as one lower-cased text per row (SQLite's lower() folds ASCII only).
+_HAYSTACK = " || char(31) || ".join(
+    f"lower(coalesce({c}, ''))"
+    for c in (
+        "profile",
+        "region",
+        "account_id",
+        "integration_id",
+        "grant_id",
+        "email",
+        "grant_status",
+        "operator",
+        "api",
+        "customer",
+        "login_hint",
+    )
+)
+
+
+def _where(text: str, include_practice: bool) -> tuple[str, tuple[object, ...]]:
+    clauses, params = [], []
+    if not include_practice:
+        clauses.append("practice = 0")
+    needle = text.strip().casefold()
+    if needle:
+        clauses.append(f"instr({_HAYSTACK}, ?) > 0")
+        params.append(needle)
+    return " AND ".join(clauses) or "1", tuple(params)
+
+
+def _record_of(row: tuple[Any, ...]) -> HistoryRecord:
+    verified = row[9]
+    return HistoryRecord(
+        row[0],
+        row[1],
+        row[2],
+        row[3],
+        row[4],
+        row[5],
+        row[6],
+        row[7],
+        row[8],
+        None if verified is None else bool(verified),
+        row[10],
+        row[11],
+        row[12],
+        row[13],
+        bool(row[14]),
+        row[15],
+    )
 
 
 def _matches(record: HistoryRecord, needle: str) -> bool:

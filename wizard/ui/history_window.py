@@ -1,4 +1,7 @@
-"""The History window: every grant obtained on this computer, filterable, copyable, exportable."""
+"""The History window: every grant obtained on this computer, filterable, copyable, exportable.
+
+The table is a HistoryModel (ui/history_model.py): SQLite filters and sorts, pages load as the
+view scrolls, and the count is the database's, not the number of rows loaded."""
 
 from __future__ import annotations
 
@@ -8,8 +11,8 @@ from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QSortFilterProxyModel, Qt
-from PySide6.QtGui import QGuiApplication, QStandardItem, QStandardItemModel
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -26,25 +29,16 @@ from PySide6.QtWidgets import (
 )
 
 from wizard.store.history import History, HistoryRecord, write_csv
+from wizard.ui.history_model import COLUMNS, HistoryModel
 from wizard.ui.tasks import PageTask
 from wizard.ui.widgets import StatusLine
 
 if TYPE_CHECKING:
     from wizard.flow.reconcile import ReconcileReport
 
-COLUMNS: list[tuple[str, Callable[[HistoryRecord], object]]] = [
-    ("API", lambda r: r.api),
-    ("Region", lambda r: f"{r.region} (practice)" if r.practice else r.region),
-    ("When (UTC)", lambda r: r.created_at.replace("T", " ")[:19]),
-    ("Account / customer", lambda r: r.account_id or r.customer or ""),
-    ("Grant id", lambda r: r.grant_id),
-    ("Zoom user", lambda r: r.email or ""),
-    ("Status", lambda r: r.grant_status or ""),
-    ("Verified", lambda r: {True: "yes", False: "no", None: "pending"}[r.verified]),
-    ("Profile", lambda r: r.profile),
-    ("Region", lambda r: r.region),
-    ("Operator", lambda r: r.operator),
-]
+__all__ = ["COLUMNS", "HistoryWindow"]
+
+FILTER_PAUSE_MS = 250  # typing pauses this long before the database is asked again
 
 
 class HistoryWindow(QDialog):
@@ -59,9 +53,7 @@ class HistoryWindow(QDialog):
         super().__init__(parent)
         self.history = history
         self._check_late = check_late
-        self._after_load: str | None = None  # what the late-grant check found, said after load
-        self.records: list[HistoryRecord] = []  # those shown (practice ones only when asked)
-        self.all_records: list[HistoryRecord] = []
+        self._then_say: str | None = None  # what the late-grant check found, said after load
         self.task = PageTask(self)
         self.setWindowTitle("Zoom onboarding - history")
         self.resize(900, 420)
@@ -71,7 +63,7 @@ class HistoryWindow(QDialog):
         label = QLabel("&Filter:", self)
         self.filter = QLineEdit(self)
         self.filter.setAccessibleName("Filter")
-        self.filter.setPlaceholderText("account, grant id, Zoom user...")
+        self.filter.setPlaceholderText("account, customer, grant id, Zoom user...")
         self.filter.setClearButtonEnabled(True)
         label.setBuddy(self.filter)
         top.addWidget(label)
@@ -80,25 +72,30 @@ class HistoryWindow(QDialog):
         self.include_practice.setToolTip(
             "Grants made on the offline sandbox are not real and are hidden unless asked for"
         )
-        self.include_practice.toggled.connect(lambda _on: self._show_rows())
         top.addWidget(self.include_practice)
         layout.addLayout(top)
 
-        self.model = QStandardItemModel(0, len(COLUMNS), self)
-        self.model.setHorizontalHeaderLabels([title for title, _ in COLUMNS])
-        self.proxy = QSortFilterProxyModel(self)
-        self.proxy.setSourceModel(self.model)
-        self.proxy.setFilterKeyColumn(-1)  # any column
-        self.proxy.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
-        self.filter.textChanged.connect(self.proxy.setFilterFixedString)
+        self.model = HistoryModel(history, self)
+        self.model.loaded.connect(self._loaded)
+        self.model.failed.connect(self._failed)
         self.table = QTableView(self)
         self.table.setAccessibleName("Grants")
-        self.table.setModel(self.proxy)
+        self.table.setModel(self.model)
         self.table.setSortingEnabled(True)
+        self.table.horizontalHeader().setSortIndicator(2, Qt.SortOrder.DescendingOrder)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        # Interactive: ResizeToContents would measure every loaded row on each page.
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.horizontalHeader().setResizeContentsPrecision(50)  # sized by 50 rows, not all
         layout.addWidget(self.table, 1)
+        self._pause = QTimer(self)
+        self._pause.setSingleShot(True)
+        self._pause.setInterval(FILTER_PAUSE_MS)
+        self._pause.timeout.connect(self.load)
+        self.filter.textChanged.connect(lambda _text: self._pause.start())
+        self.include_practice.toggled.connect(lambda _on: self.load())
 
         self.status = StatusLine(self)
         layout.addWidget(self.status)
@@ -124,13 +121,23 @@ class HistoryWindow(QDialog):
         self.refresh.clicked.connect(self.load)
         self.check_late.clicked.connect(self.look_for_late_grants)
         close.clicked.connect(self.close)
+        self._sized = False
+        self._keep_status = False
+
+    @property
+    def records(self) -> list[HistoryRecord]:
+        """The rows loaded so far, in the table's order."""
+        return self.model.rows
 
     def load(self) -> None:
+        self._keep_status = False
         self.status.busy("Reading the history...")
-        self.task.start(asyncio.to_thread(self._read), self._show, self._failed)
+        self.model.reset(
+            text=self.filter.text(), include_practice=self.include_practice.isChecked()
+        )
 
     def refresh_if_idle(self) -> None:
-        """New rows arrived from elsewhere; a read or check of our own will show them anyway."""
+        """New rows arrived from elsewhere; a check of our own reloads anyway."""
         if not self.task.running:
             self.load()
 
@@ -140,55 +147,39 @@ class HistoryWindow(QDialog):
         self.task.start(self._check_late(), self._checked, self._failed)
 
     def _checked(self, report: ReconcileReport) -> None:
-        summary = report.summary()
+        self._then_say = report.summary()
         self.load()  # the table, with what was found
-        self._after_load = summary
 
-    def _read(self) -> tuple[list[HistoryRecord], list[str]]:
-        records = self.history.records()
-        return records, list(self.history.problems)
-
-    def _show(self, loaded: tuple[list[HistoryRecord], list[str]]) -> None:
-        self.all_records, problems = loaded
-        self._show_rows()
-        after, self._after_load = self._after_load, None
-        hidden = len(self.all_records) - len(self.records)
-        if hidden and not problems:
-            after = f"{after or ''} {hidden} practice grant(s) hidden.".strip()
+    def _loaded(self) -> None:
+        if not self._sized and self.model.rows:
+            self.table.resizeColumnsToContents()  # once, on the first page
+            self._sized = True
+        said, self._then_say = self._then_say, None
+        if self._keep_status:  # an error said since this read began stays on screen
+            return
+        model = self.model
+        what = "grant(s) match" if model.text.strip() else "grant(s) on this computer"
+        summary = f"{model.total} {what}"
+        if model.hidden:
+            summary += f"; {model.hidden} practice grant(s) hidden"
+        summary += "."
+        problems = list(self.history.problems)
         if problems:
             self.status.error(" ".join(problems))
-        elif after:
-            self.status.ok(f"{after} {len(self.records)} grant(s) on this computer.")
+        elif said:
+            self.status.ok(f"{said} {summary}")
         else:
-            self.status.info(f"{len(self.records)} grant(s) on this computer.")
-
-    def _show_rows(self) -> None:
-        practice = self.include_practice.isChecked()
-        self.records = [r for r in self.all_records if practice or not r.practice]
-        self.model.setRowCount(0)
-        for record in self.records:
-            items = [QStandardItem(str(value(record))) for _, value in COLUMNS]
-            self.model.appendRow(items)
-        when = [title for title, _ in COLUMNS].index("When (UTC)")
-        self.table.sortByColumn(when, Qt.SortOrder.DescendingOrder)
+            self.status.info(summary)
 
     def copy_row(self) -> None:
         rows = self.table.selectionModel().selectedRows()
         if not rows:
             self.status.info("Select a row to copy.")
             return
-        source = self.proxy.mapToSource(rows[0])
-        cells = [self.model.item(source.row(), c).text() for c in range(len(COLUMNS))]
+        record = self.model.rows[rows[0].row()]
+        cells = [str(value(record)) for _, value, _ in COLUMNS]
         QGuiApplication.clipboard().setText("\t".join(cells))
         self.status.ok("Row copied.")
-
-    def visible_records(self) -> list[HistoryRecord]:
-        by_grant = {r.grant_id: r for r in self.records}
-        grant_column = [title for title, _ in COLUMNS].index("Grant id")
-        return [
-            by_grant[self.proxy.index(row, grant_column).data()]
-            for row in range(self.proxy.rowCount())
-        ]
 
     def _choose_export_file(self) -> None:
         dialog = QFileDialog(
@@ -201,16 +192,24 @@ class HistoryWindow(QDialog):
         dialog.open()  # never exec(): the qasync loop must keep running
 
     def export_to(self, path: Path) -> None:
-        records = self.visible_records()
-        buffer = io.StringIO()
-        write_csv(records, buffer)
+        """Every grant the filter matches, loaded in the table or not."""
+        read = self.model.all_matching()
+
+        def write() -> int:
+            records = read()
+            buffer = io.StringIO()
+            write_csv(records, buffer)
+            path.write_text(buffer.getvalue(), encoding="utf-8", newline="")
+            return len(records)
+
         self.task.start(
-            asyncio.to_thread(path.write_text, buffer.getvalue(), encoding="utf-8", newline=""),
-            lambda _n: self.status.ok(f"Exported {len(records)} grant(s) to {path}."),
+            asyncio.to_thread(write),
+            lambda n: self.status.ok(f"Exported {n} grant(s) to {path}."),
             self._failed,
         )
 
     def _failed(self, exc: BaseException) -> None:
         from wizard.flow.explain import explain
 
+        self._keep_status = True
         self.status.error(explain(exc).text())  # one wording for every error, redacted
