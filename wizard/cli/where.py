@@ -8,6 +8,7 @@ import os
 
 from wizard.defaults import DEFAULT_API
 from wizard.store.paths import AppPaths
+from wizard.store.profile_service import ProfileService
 from wizard.store.profiles import Profile, ProfileStore
 from wizard.store.secret_kinds import NYLAS_SECRET, ZOOM_SECRET
 from wizard.store.secrets import SecretStore
@@ -60,10 +61,12 @@ def saved_values(profile: Profile | None, api: Api) -> dict[str, str]:
     values = {"NYLAS_CLIENT_ID": profile.nylas_client_id, "ZOOM_CLIENT_ID": profile.zoom_client_id}
     kinds = (*SECRET_KINDS_BY_API[api.value], (ZOOM_SECRET, "ZOOM_CLIENT_SECRET"))
     wanted = [(kind, name) for kind, name in kinds if not os.environ.get(name, "").strip()]
-    secrets = SecretStore() if wanted else None
+    if not wanted:
+        return values  # the keyring is not even opened
+    service = ProfileService(ProfileStore(AppPaths.default().profiles_file), SecretStore())
+    found = service.secrets_of(profile.name, tuple(kind for kind, _name in wanted))
     for kind, name in wanted:
-        assert secrets is not None
-        secret = secrets.get(profile.name, kind)
+        secret = found[kind]
         if secret is not None:
             values[name] = secret.get_secret_value()
     return values

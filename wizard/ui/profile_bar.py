@@ -22,14 +22,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from wizard.store.secret_kinds import NYLAS_SECRET, SECRET_KINDS, ZOOM_SECRET
-from wizard.ui.loader import on_loader
+from wizard.store.secret_kinds import NYLAS_SECRET, ZOOM_SECRET
 from wizard.ui.tasks import PageTask
 from wizard.ui.widgets import StatusLine
 
 if TYPE_CHECKING:
-    from pydantic import SecretStr
-
+    from wizard.store.profile_service import OpenedProfile
     from wizard.store.profiles import Profile
     from wizard.ui.session import WizardSession
     from wizard.ui.wizard import OnboardingWizard
@@ -96,13 +94,10 @@ class ProfileBar(QWidget):
         )
 
     async def _load(self) -> tuple[list[str], str | None, str]:
-        session = self.session
-        # Touching the store the first time imports it: on the loader thread.
-        profiles, last = await on_loader(
-            lambda: (session.profiles.list(), session.profiles.last_used)
-        )
-        secrets = await self.session.secret_store()
-        return [p.name for p in profiles], last, secrets.unavailable_reason
+        await self.session.loaded()  # the stores are imported on the loader thread
+        service = await self.session.profile_service()
+        names, last = await asyncio.to_thread(service.names)
+        return names, last, service.secrets.unavailable_reason
 
     def _loaded(self, loaded: tuple[list[str], str | None, str], select_last: bool) -> None:
         names, last, keyring_problem = loaded
@@ -131,21 +126,17 @@ class ProfileBar(QWidget):
     def _apply(self, name: str) -> None:
         self.task.start(self._read(name), self._show, self._failed)
 
-    async def _read(self, name: str) -> tuple[Profile, dict[str, SecretStr | None]]:
-        store = self.session.profiles
-        profile = await asyncio.to_thread(store.get, name)
-        await asyncio.to_thread(store.set_last_used, name)
-        secrets = await self.session.secret_store()
-        values = {kind: await asyncio.to_thread(secrets.get, name, kind) for kind in SECRET_KINDS}
-        return profile, values
+    async def _read(self, name: str) -> OpenedProfile:
+        service = await self.session.profile_service()
+        return await asyncio.to_thread(service.open, name)
 
-    def _show(self, loaded: tuple[Profile, dict[str, SecretStr | None]]) -> None:
-        profile, secrets = loaded
+    def _show(self, opened: OpenedProfile) -> None:
+        profile, secrets = opened.profile, opened.secrets
         self.session.choose_profile(profile.name)
         wizard = self._owner()
         wizard.connection_page.apply_profile(profile, secrets[NYLAS_SECRET])
         wizard.zoom_app_page.apply_profile(profile, secrets[ZOOM_SECRET])
-        missing = [k for k, v in secrets.items() if v is None]
+        missing = opened.missing
         if missing:
             self.note.info(
                 f"Profile {profile.name!r} loaded; enter the "
@@ -184,16 +175,8 @@ class ProfileBar(QWidget):
         self.task.start(self._write(profile, secrets), self._saved, self._failed)
 
     async def _write(self, profile: Profile, secrets: dict[str, str]) -> tuple[str, bool]:
-        await asyncio.to_thread(self.session.profiles.save, profile)
-        await asyncio.to_thread(self.session.profiles.set_last_used, profile.name)
-        from pydantic import SecretStr
-
-        store = await self.session.secret_store()
-        kept = True
-        for kind, value in secrets.items():
-            if value:
-                kept &= await asyncio.to_thread(store.set, profile.name, kind, SecretStr(value))
-        return profile.name, kept
+        service = await self.session.profile_service()
+        return profile.name, await asyncio.to_thread(service.save, profile, secrets)
 
     def _saved(self, saved: tuple[str, bool]) -> None:
         name, kept = saved
@@ -216,10 +199,8 @@ class ProfileBar(QWidget):
 
     def _rename(self, old: str, new: str) -> None:
         async def rename() -> str:
-            await asyncio.to_thread(self.session.profiles.rename, old, new)
-            store = await self.session.secret_store()
-            await asyncio.to_thread(store.rename_profile, old, new)
-            return new.strip()
+            service = await self.session.profile_service()
+            return await asyncio.to_thread(service.rename, old, new)
 
         def renamed(name: str) -> None:
             self.session.choose_profile(name)
@@ -246,9 +227,8 @@ class ProfileBar(QWidget):
 
     def _delete(self, name: str) -> None:
         async def delete() -> None:
-            await asyncio.to_thread(self.session.profiles.delete, name)
-            store = await self.session.secret_store()
-            await asyncio.to_thread(store.delete_profile, name)
+            service = await self.session.profile_service()
+            await asyncio.to_thread(service.delete, name)
 
         def deleted(_none: None) -> None:
             self.session.choose_profile(None)

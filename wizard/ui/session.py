@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from wizard.flow.reconcile import ReconcileReport
     from wizard.sandbox import SandboxServer
     from wizard.store.history import History
+    from wizard.store.profile_service import ProfileService
     from wizard.store.profiles import ProfileStore
     from wizard.store.queue import EntryState, QueueEntry, WorkQueue
     from wizard.store.secrets import SecretStore
@@ -51,6 +52,7 @@ CORE_MODULES = (
     "wizard.flow.connect_backend",
     "wizard.flow.v3_backend",
     "wizard.store.profiles",
+    "wizard.store.profile_service",
     "wizard.store.history",
     "wizard.store.queue",
     "wizard.store.secrets",
@@ -143,6 +145,12 @@ class WizardSession(QObject):
         from wizard.store.history import History
 
         return History(self.paths.history_db, self.paths.history_fallback)
+
+    async def profile_service(self) -> ProfileService:
+        """Profiles with their keyring secrets (Qt-free: store/profile_service.py)."""
+        from wizard.store.profile_service import ProfileService
+
+        return ProfileService(self.profiles, await self.secret_store())
 
     async def secret_store(self) -> SecretStore:
         """The keyring, found on a worker thread: backend discovery may block on D-Bus."""
