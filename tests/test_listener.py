@@ -43,7 +43,7 @@ from wizard.listener.redirect_uri import _ipv6_loopback_available
 pytestmark = pytest.mark.anyio
 
 FAST = ServerLimits(read_timeout=0.5, max_header_bytes=8 * 1024, max_body_bytes=1024)
-SUCCESS_TEXT = "Zoom is connected. You can close this tab and return to Zoom onboarding."
+SUCCESS_TEXT = "You can close this tab and return to Zoom onboarding."
 
 
 class Verifier:

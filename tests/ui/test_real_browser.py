@@ -322,3 +322,40 @@ def test_chromium_on_v3_declines_and_both_sides_say_so(qtbot: QtBot, chromium: A
     sandbox = wizard.session.sandbox
     assert sandbox is not None and sandbox.v3_grants == {}
     wizard.close()
+
+
+def test_the_consent_page_shows_a_long_email_whole(qtbot: QtBot, chromium: Any) -> None:
+    from pydantic import SecretStr
+
+    from wizard.nylas.pkce import new_code_verifier, nylas_code_challenge
+    from wizard.nylas.v3 import NylasV3Client
+    from wizard.sandbox import SandboxServer
+
+    email = "firstname.lastname.department@subsidiary-of-the-customer.example"
+
+    async def measure() -> tuple[int, int]:
+        async with SandboxServer() as sandbox:
+            sandbox.add_v3_connector()
+            redirect = f"http://localhost:{free_port()}/callback"
+            sandbox.add_v3_callback_uri(redirect)
+            async with NylasV3Client(sandbox.url, SecretStr(sandbox.credentials.v3_api_key)) as c:
+                url = c.hosted_auth_url(
+                    client_id=sandbox.credentials.v3_application_id,
+                    redirect_uri=redirect,
+                    state="s",
+                    code_challenge=nylas_code_challenge(new_code_verifier()),
+                    login_hint=email,
+                )
+            page = await chromium.new_page(viewport={"width": 800, "height": 700})
+            try:
+                await page.goto(url)
+                widths: list[int] = await page.eval_on_selector(
+                    "#email", "e => [e.scrollWidth, e.clientWidth]"
+                )
+                assert await page.input_value("#email") == email
+            finally:
+                await page.close()
+            return widths[0], widths[1]
+
+    scroll, client = run_on_loop(qtbot, measure(), timeout=30_000)
+    assert scroll <= client  # nothing of the address is cut off

@@ -59,7 +59,7 @@ def success_page() -> str:
     return _page(
         "Zoom is connected",
         "ok",
-        "<p>Zoom is connected. You can close this tab and return to Zoom onboarding.</p>",
+        "<p>You can close this tab and return to Zoom onboarding.</p>",
     )
 
 

@@ -14,9 +14,12 @@ from wizard.sandbox.credentials import DemoCredentials
 
 _NYLAS_STYLE = "body{font-family:sans-serif;max-width:40em;margin:3em auto;color:#222}"
 _ZOOM_STYLE = (
-    "body{font-family:sans-serif;max-width:30em;margin:3em auto;color:#232333}"
+    "body{font-family:sans-serif;max-width:42em;margin:3em auto;padding:0 1em;color:#232333}"
     "h1{color:#0b5cff}button{font-size:1em;padding:.5em 1.5em;margin-right:1em}"
     ".error{border:1px solid #e02828;padding:1em;color:#e02828}"
+    # The whole email shows: a browser's default field is about 20 characters wide.
+    "label{display:block;margin-bottom:.3em}"
+    "input[type=email]{width:100%;box-sizing:border-box;font-size:1em;padding:.4em}"
 )
 
 
