@@ -82,7 +82,7 @@ class _FirstShown(QObject):
         if event.type() == QEvent.Type.Expose and watched is handle and handle.isExposed():
             print(f"shown perf_counter_ns={time.perf_counter_ns()}", flush=True)
             app().removeEventFilter(self)
-            QTimer.singleShot(0, self._window.close)
+            QTimer.singleShot(0, self._window, self._window.close)
         return False
 
 

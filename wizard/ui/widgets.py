@@ -63,7 +63,8 @@ class CopyButton(QPushButton):
     def _copy(self) -> None:
         QGuiApplication.clipboard().setText(self._source.text())
         self.setText("Copied")
-        QTimer.singleShot(1500, lambda: self.setText(self._label))
+        # With self as context: dropped if the button is gone by then (window closed).
+        QTimer.singleShot(1500, self, lambda: self.setText(self._label))
 
 
 class StatusLine(QWidget):
