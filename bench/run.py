@@ -14,7 +14,9 @@ google-auth-oauthlib's run_local_server on four request sequences, 4 longest gap
 QTimer through a full wizard flow, 5 peak RSS through that flow, 6 the listener under load
 (200 idle connections, 2,000 junk requests) vs a clean callback, 7 a soak: 300 accounts
 onboarded one after another in one wizard window (RSS, descriptors, tasks, objects and the
-reference count of None, after the first account and after the last).
+reference count of None, after the first account and after the last), 8 `zoom-onboard
+history` at 10,000 and 100,000 grants vs sqlite3's own CSV, 9 the headless self-test vs
+`python -c "import httpx"`.
 """
 
 from __future__ import annotations
@@ -58,11 +60,22 @@ class Plan:
     idle: int = 200
     junk: int = 2000
     soak: int = 300  # accounts onboarded one after another in one wizard process
+    history_rows: tuple[int, ...] = (10_000, 100_000)
+    cli_runs: int = 5
 
 
 FULL = Plan(launches=21, callbacks=200, peer_runs=5, probes=7, load_runs=15)
 QUICK = Plan(
-    launches=3, callbacks=20, peer_runs=1, probes=1, load_runs=2, idle=50, junk=300, soak=10
+    launches=3,
+    callbacks=20,
+    peer_runs=1,
+    probes=1,
+    load_runs=2,
+    idle=50,
+    junk=300,
+    soak=10,
+    history_rows=(2_000,),
+    cli_runs=1,
 )
 
 
@@ -641,6 +654,111 @@ def bench_soak(plan: Plan) -> Row:
     )
 
 
+# ---- 8 and 9. the headless command ----
+
+
+def _timed(command: list[str], env: dict[str, str]) -> float:
+    started = time.perf_counter()
+    subprocess.run(
+        command,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        timeout=120,
+        check=True,
+    )
+    return time.perf_counter() - started
+
+
+def _fill_history(home: Path, rows: int) -> Path:
+    import sqlite3
+
+    from wizard.store.history import History
+
+    data = home / "data"
+    history = History(data / "history.sqlite3", data / "history-fallback.jsonl")
+    history.record_grant(
+        profile="p", region="us", account_id="acct", integration_id="int", grant_id="g"
+    )
+    with sqlite3.connect(data / "history.sqlite3") as conn:
+        conn.executemany(
+            "INSERT INTO grants (created_at, profile, region, account_id, integration_id, "
+            "grant_id, email, grant_status, verified, operator, api, customer, practice) "
+            "VALUES (?, 'p', 'us', ?, 'int', ?, ?, 'valid', 1, 'op', 'v3', ?, 0)",
+            [
+                (
+                    f"2026-12-{1 + n % 28:02d}T{n % 24:02d}:00:00.{n % 1000000:06d}+00:00",
+                    f"acct-{n}",
+                    f"grant-{n}",
+                    f"u{n}@example.com",
+                    f"Customer {n}",
+                )
+                for n in range(rows - 1)
+            ],
+        )
+    return data / "history.sqlite3"
+
+
+SQLITE_CSV = "SELECT * FROM grants ORDER BY created_at DESC"
+
+
+def bench_history_cli(plan: Plan) -> list[Row]:
+    rows: list[Row] = []
+    for count in plan.history_rows:
+        home = Path(tempfile.mkdtemp(prefix="zoom-onboard-bench-history-"))
+        db = _fill_history(home, count)
+        env = {**os.environ, "ZOOM_ONBOARD_HOME": str(home)}
+        ours: list[float] = []
+        base: list[float] = []
+        for i in range(plan.cli_runs):  # alternated: both compete for the same machine
+            pair = [
+                ("ours", [sys.executable, "-m", "wizard", "history"]),
+                (
+                    "sqlite3",
+                    ["sqlite3", "-csv", str(db), "SELECT * FROM grants ORDER BY created_at DESC"],
+                ),
+            ]
+            for name, command in pair if i % 2 == 0 else reversed(pair):
+                (ours if name == "ours" else base).append(_timed(command, env))
+        progress(f"history command at {count:,} rows")
+        ratio = statistics.median(ours) / statistics.median(base)
+        rows.append(
+            Row(
+                "8",
+                f"`zoom-onboard history` (table) of {count:,} grants, runs: {plan.cli_runs}",
+                f"median {statistics.median(ours) * 1000:.0f} ms (range "
+                f"{min(ours) * 1000:.0f}-{max(ours) * 1000:.0f})",
+                f"`sqlite3 -csv` of the same table: median {statistics.median(base) * 1000:.0f} ms",
+                f"ratio {ratio:.2f} {'✓' if ratio <= 1.5 else '✗'}",
+                "ratio ≤ 1.5",
+            )
+        )
+    return rows
+
+
+def bench_headless(plan: Plan) -> Row:
+    home = tempfile.mkdtemp(prefix="zoom-onboard-bench-headless-")
+    env = {**os.environ, "ZOOM_ONBOARD_HOME": home}
+    onboard = [sys.executable, "-m", "wizard", "--self-test"]
+    baseline = [sys.executable, "-c", "import httpx"]
+    ours: list[float] = []
+    base: list[float] = []
+    for i in range(plan.cli_runs):
+        pair = [(ours, onboard), (base, baseline)]
+        for into, command in pair if i % 2 == 0 else reversed(pair):
+            into.append(_timed(command, env))
+    progress("headless self-test")
+    return Row(
+        "9",
+        f"Headless: `zoom-onboard --self-test` (both APIs, in-process sandbox, start to exit), "
+        f"runs: {plan.cli_runs}",
+        f"median {statistics.median(ours) * 1000:.0f} ms (range {min(ours) * 1000:.0f}-"
+        f"{max(ours) * 1000:.0f})",
+        f'`python -c "import httpx"`: median {statistics.median(base) * 1000:.0f} ms',
+        f"{statistics.median(ours) / statistics.median(base):.1f}× the baseline",
+    )
+
+
 # ---- 6. the listener under load ----
 
 
@@ -780,6 +898,8 @@ def main(argv: list[str] | None = None) -> int:
     rows += bench_probe(plan, launch)
     rows.append(bench_load(plan))
     rows.append(bench_soak(plan))
+    rows += bench_history_cli(plan)
+    rows.append(bench_headless(plan))
     load = os.getloadavg() if hasattr(os, "getloadavg") else None
 
     print(f"## Benchmarks ({'quick' if args.quick else 'full'} run)\n")
