@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
 from wizard.store.history import History, HistoryRecord, write_csv
 from wizard.ui.history_model import COLUMNS, HistoryModel
 from wizard.ui.tasks import PageTask
-from wizard.ui.widgets import StatusLine
+from wizard.ui.widgets import StatusLine, button_row
 
 if TYPE_CHECKING:
     from wizard.flow.reconcile import ReconcileReport
@@ -99,7 +99,6 @@ class HistoryWindow(QDialog):
 
         self.status = StatusLine(self)
         layout.addWidget(self.status)
-        buttons = QHBoxLayout()
         self.copy = QPushButton("&Copy row", self)
         self.export = QPushButton("&Export CSV...", self)
         self.refresh = QPushButton("&Refresh", self)
@@ -110,12 +109,7 @@ class HistoryWindow(QDialog):
         )
         self.check_late.setVisible(check_late is not None)
         close = QPushButton("Close", self)
-        for button in (self.copy, self.export, self.refresh, self.check_late):
-            button.setAutoDefault(False)
-            buttons.addWidget(button)
-        buttons.addStretch(1)
-        buttons.addWidget(close)
-        layout.addLayout(buttons)
+        layout.addLayout(button_row((self.copy, self.export, self.refresh, self.check_late), close))
         self.copy.clicked.connect(self.copy_row)
         self.export.clicked.connect(self._choose_export_file)
         self.refresh.clicked.connect(self.load)

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from wizard.ui.tasks import PageTask
-from wizard.ui.widgets import StatusLine
+from wizard.ui.widgets import StatusLine, button_row
 
 if TYPE_CHECKING:
     from wizard.store.queue import QueueEntry
@@ -84,7 +84,6 @@ class QueueWindow(QDialog):
 
         self.status = StatusLine(self)
         layout.addWidget(self.status)
-        buttons = QHBoxLayout()
         self.start = QPushButton("&Start", self)
         self.start.setToolTip("Onboard the selected entry, or the next waiting one")
         self.retry = QPushButton("&Retry", self)
@@ -92,12 +91,9 @@ class QueueWindow(QDialog):
         self.export = QPushButton("&Export CSV...", self)
         self.clear_done = QPushButton("Clear &done", self)
         close = QPushButton("Close", self)
-        for button in (self.start, self.retry, self.skip, self.export, self.clear_done):
-            button.setAutoDefault(False)
-            buttons.addWidget(button)
-        buttons.addStretch(1)
-        buttons.addWidget(close)
-        layout.addLayout(buttons)
+        layout.addLayout(
+            button_row((self.start, self.retry, self.skip, self.export, self.clear_done), close)
+        )
 
         self.add.clicked.connect(self.add_pasted)
         self.import_csv.clicked.connect(self._choose_import_file)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
@@ -112,3 +114,16 @@ class StatusLine(QWidget):
             self.icon.setPixmap(self.style().standardIcon(pixmap).pixmap(16, 16))
         self.text.setText(message)
         self.setVisible(bool(message))
+
+
+def button_row(buttons: Sequence[QPushButton], trailing: QPushButton | None = None) -> QHBoxLayout:
+    """A window's row of actions, left to right, and one (Close) at the far right. None of
+    them is a default button: Return in a field must not press one."""
+    row = QHBoxLayout()
+    for button in buttons:
+        button.setAutoDefault(False)
+        row.addWidget(button)
+    row.addStretch(1)
+    if trailing is not None:
+        row.addWidget(trailing)
+    return row
