@@ -32,9 +32,12 @@ def cli_env(tmp_path: Path, **extra: str) -> dict[str, str]:
 
 
 async def spawn(
-    tmp_path: Path, *args: str, env: dict[str, str] | None = None
+    tmp_path: Path,
+    *args: str,
+    env: dict[str, str] | None = None,
+    stdin: int = asyncio.subprocess.DEVNULL,
 ) -> asyncio.subprocess.Process:
-    """`python -m wizard ARGS` with pipes, no stdin, and a home of its own."""
+    """`python -m wizard ARGS` with pipes, no stdin unless asked, and a home of its own."""
     return await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
@@ -42,7 +45,7 @@ async def spawn(
         *args,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
-        stdin=asyncio.subprocess.DEVNULL,
+        stdin=stdin,
         env=env or cli_env(tmp_path),
     )
 

@@ -12,23 +12,14 @@ from pathlib import Path
 import pytest
 
 from tests.support import free_port
-from tests.test_cli import cli_env, spawn
+from tests.test_cli import spawn
 from wizard.sandbox.consent_bot import ConsentBot
 
 pytestmark = pytest.mark.anyio
 
 
 async def run(tmp_path: Path, *args: str, stdin: bytes | None = None) -> tuple[int, str, str]:
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "wizard",
-        *args,
-        stdin=asyncio.subprocess.PIPE,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-        env=cli_env(tmp_path),
-    )
+    proc = await spawn(tmp_path, *args, stdin=asyncio.subprocess.PIPE)
     out, err = await asyncio.wait_for(proc.communicate(stdin or b""), 60)
     assert proc.returncode is not None
     return proc.returncode, out.decode(), err.decode()

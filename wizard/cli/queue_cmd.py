@@ -14,15 +14,14 @@ from dataclasses import asdict
 from wizard.cli.onboard import Reporter, explain_for_cli, prepared_flow
 from wizard.cli.where import api_of, chosen_profile, where
 from wizard.defaults import DEFAULT_REDIRECT_URI, DEFAULT_TIMEOUT
-from wizard.flow import CustomerAccount
 from wizard.flow.explain import Explanation
+from wizard.flow.inputs import account_for_entry
 from wizard.listener.listener import CallbackRefused, ListenerTimeout
 from wizard.listener.redirect_uri import LoopbackRedirectUri
 from wizard.logs import setup_logging
 from wizard.outcome import Outcome
 from wizard.store.paths import AppPaths
 from wizard.store.queue import EntryState, QueueEntry, QueueImportError, WorkQueue, write_queue_csv
-from wizard.target import Api
 
 log = logging.getLogger("wizard.cli.queue")
 
@@ -122,20 +121,6 @@ def print_queue(entries: Sequence[QueueEntry]) -> None:
         print("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
 
 
-def account_for(entry: QueueEntry, api: Api) -> CustomerAccount:
-    """The entry as the flow's account for this API (ValueError says what the entry lacks)."""
-    if api is Api.CONNECT:
-        if not entry.account_id:
-            raise ValueError(
-                f"{entry.label}: the Connect API needs the customer's Nylas account id, and this "
-                "entry has only a Zoom email. Run it with --api v3, or add it again by account id."
-            )
-        return CustomerAccount(entry.account_id, customer=entry.customer)
-    # v3 has no account id: what the operator gave becomes the reference in the history.
-    reference = entry.customer or entry.login_hint or entry.account_id
-    return CustomerAccount(customer=reference, login_hint=entry.login_hint)
-
-
 async def _run(args: argparse.Namespace, reporter: Reporter, queue: WorkQueue) -> int:
     paths = AppPaths.default()
     profile = chosen_profile(args, paths)
@@ -170,7 +155,7 @@ async def _run(args: argparse.Namespace, reporter: Reporter, queue: WorkQueue) -
                 customer=entry.customer,
             )
             try:
-                account = account_for(entry, api)
+                account = account_for_entry(entry, api.value)
                 result = await ready.flow.authorize(
                     account, redirect_uri, timeout=timeout, recorder=ready.recorder
                 )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Protocol
 
 from pydantic import SecretStr
 
@@ -92,3 +93,35 @@ class CustomerAccount:
     def label(self) -> str:
         """How the operator knows this customer, for messages."""
         return self.customer or self.account_id or self.login_hint or "this customer"
+
+
+class QueuedCustomer(Protocol):
+    """What the flow reads of a work-queue entry (store/queue.py's QueueEntry is one)."""
+
+    @property
+    def account_id(self) -> str | None: ...
+
+    @property
+    def login_hint(self) -> str | None: ...
+
+    @property
+    def customer(self) -> str | None: ...
+
+    @property
+    def label(self) -> str: ...
+
+
+def account_for_entry(entry: QueuedCustomer, api: str) -> CustomerAccount:
+    """A queue entry as the account to onboard on this API ("connect" or "v3"), for the
+    wizard and the command line alike; ValueError says what the entry lacks."""
+    if api == "connect":
+        if not entry.account_id:
+            raise ValueError(
+                f"{entry.label}: the Connect API needs the customer's Nylas account id, and this "
+                "entry has only a Zoom email. Use Nylas API v3, or add the customer again by "
+                "account id."
+            )
+        return CustomerAccount(entry.account_id, customer=entry.customer)
+    # v3 has no account id: what the operator was given becomes the reference in the history.
+    reference = entry.customer or entry.login_hint or entry.account_id
+    return CustomerAccount(customer=reference, login_hint=entry.login_hint)

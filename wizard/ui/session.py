@@ -65,6 +65,7 @@ CORE_MODULES = (
 OPTIONAL_MODULES = ("anyio", "httpcore._backends.anyio")
 
 
+@functools.cache  # once per process: later calls (every queue read, every check) are free
 def preload_core() -> None:
     for name in CORE_MODULES:
         importlib.import_module(name)

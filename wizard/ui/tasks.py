@@ -38,7 +38,9 @@ class PageTask(QObject):
 
     @property
     def running(self) -> bool:
-        return self._task is not None and not self._task.done()
+        """Until its outcome has reached the widget: a task that is done but whose callback
+        has not run yet is still running (a caller waiting on this then sees the result)."""
+        return self._task is not None
 
     def start(
         self,

@@ -151,6 +151,7 @@ class OnboardingWizard(QWizard):
         self._queue_task.start(self._start_entry(entry_id), lambda _none: None, self._entry_failed)
 
     async def _start_entry(self, entry_id: int) -> None:
+        from wizard.flow.inputs import account_for_entry
         from wizard.store.queue import QueueEntry
 
         if self.session.integration is None or self.currentId() not in (
@@ -166,25 +167,18 @@ class OnboardingWizard(QWizard):
         if self.currentId() == PageId.AUTHORIZATION and self.authorization_page.task.running:
             raise ValueError("A consent is still pending: use Stop waiting first.")
         entry: QueueEntry = await asyncio.to_thread(self.session.queue.get, entry_id)
-        if self.session.api == "connect" and not entry.account_id:
-            raise ValueError(
-                f"{entry.label}: the Connect API needs the customer's Nylas account id, and this "
-                "entry has only a Zoom email. Use Nylas API v3 on the first page, or add the "
-                "account again by its account id."
-            )
+        account_for_entry(entry, self.session.api)  # refuses an entry this API cannot take
         self.onboard_another()  # to a clean account page (and away from any earlier entry)
         claimed = await self.session.claim_queue_entry(entry_id)
         if claimed is None:
             raise ValueError(f"{entry.label} is done or another window is working on it.")
+        account = account_for_entry(claimed, self.session.api)
         if self.session.api == "v3":
-            page = self.v3_account_page
-            page.login_hint.setText(claimed.login_hint or "")
-            # v3 has no account id: what the operator was given becomes the reference.
-            reference = claimed.customer or claimed.login_hint or claimed.account_id
-            page.customer.setText(reference or "")
+            self.v3_account_page.login_hint.setText(account.login_hint or "")
+            self.v3_account_page.customer.setText(account.customer or "")
         else:
-            self.account_page.account_id.setText(claimed.account_id or "")
-            self.account_page.customer.setText(claimed.customer or "")
+            self.account_page.account_id.setText(account.account_id or "")
+            self.account_page.customer.setText(account.customer or "")
         self.next()
         if self.currentId() != PageId.AUTHORIZATION:  # the page refused it: say why, keep it
             self.session.release_queue_entry()
