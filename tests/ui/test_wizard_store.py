@@ -302,3 +302,26 @@ def test_a_large_history_loads_a_page_at_a_time_and_counts_truthfully(
     window.export_to(out)
     qtbot.waitUntil(lambda: "Exported 2500 grant(s)" in window.status.message, timeout=WAIT)
     assert len(out.read_text(encoding="utf-8").splitlines()) == 2501  # all, loaded or not
+
+
+def test_the_history_window_says_when_it_left_out_an_unreadable_row(
+    qtbot: QtBot, loop: object, tmp_path: Path
+) -> None:
+    import sqlite3
+
+    from wizard.store.history import History
+    from wizard.ui.history_window import HistoryWindow
+
+    history = History(tmp_path / "h.sqlite3", tmp_path / "h.jsonl")
+    for n in (1, 2):
+        history.record_grant(
+            profile="", region="us", account_id=f"acct-{n}", integration_id=None, grant_id=f"g{n}"
+        )
+    with sqlite3.connect(tmp_path / "h.sqlite3") as conn:
+        conn.execute("UPDATE grants SET created_at = x'00ff' WHERE grant_id = 'g1'")
+    window = HistoryWindow(history)
+    qtbot.addWidget(window)
+    window.show()
+    window.load()
+    qtbot.waitUntil(lambda: "Unreadable, skipped: 1" in window.status.message, timeout=WAIT)
+    assert [r.grant_id for r in window.records] == ["g2"]

@@ -362,15 +362,21 @@ class History:
         hidden = len(fallback) - shown
         if not self.db_path.exists():
             return shown, hidden
+        with self._lock:  # a skipped row is said by the latest read only
+            self.problems[:] = [p for p in self.problems if not p.startswith(_SKIPPED)]
+            self.skipped = 0
         where, params = _where(text, True)
         with database.connect(self.db_path) as conn:
             if conn.execute("PRAGMA user_version").fetchone()[0] == 0:
                 return shown, hidden
-            total, practice = conn.execute(
-                f"SELECT count(*), coalesce(sum(practice != 0), 0) FROM grants "  # noqa: S608
-                f"WHERE {where} AND {_WELL_TYPED}",
+            total, practice, bad = conn.execute(
+                "SELECT coalesce(sum(well), 0), coalesce(sum(well AND practice != 0), 0), "  # noqa: S608
+                "coalesce(sum(NOT well), 0) FROM "
+                f"(SELECT ({_WELL_TYPED}) AS well, practice FROM grants WHERE {where})",
                 params,
             ).fetchone()
+        if bad:  # left out of the window like out of `history`, and said so
+            self._skipped(bad, f"row(s) of the history database {self.db_path}")
         if include_practice:
             return shown + total, hidden
         return shown + total - practice, hidden + practice
