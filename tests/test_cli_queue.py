@@ -130,3 +130,10 @@ async def test_ctrl_c_records_the_current_entry_and_stops(tmp_path: Path) -> Non
     first, second = await listed(tmp_path)
     assert first["state"] == "failed" and "Ctrl+C" in str(first["reason"])
     assert second["state"] == "waiting"
+
+
+async def test_a_file_that_cannot_be_read_says_what_to_give_instead(tmp_path: Path) -> None:
+    code, _out, err = await run(tmp_path, "queue", "add", str(tmp_path / "missing.csv"))
+    assert code == 2
+    assert "Cannot read" in err and "No such file" in err and "standard input" in err
+    assert "Unexpected" not in err

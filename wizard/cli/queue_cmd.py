@@ -80,8 +80,15 @@ def _add(queue: WorkQueue, source: str, practice: bool) -> int:
     if source == "-":
         text = sys.stdin.read()
     else:
-        with open(source, encoding="utf-8-sig") as f:
-            text = f.read()
+        try:
+            with open(source, encoding="utf-8-sig") as f:
+                text = f.read()
+        except (OSError, UnicodeDecodeError) as exc:
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+            raise ValueError(
+                f"Cannot read {source}: {reason}. Give the path of a CSV or text file saved "
+                "as UTF-8, or - to read the lines from standard input."
+            ) from None
     ids = queue.import_text(text, practice=practice)
     waiting = sum(1 for e in queue.entries(practice=practice) if e.state is EntryState.WAITING)
     kind = " practice" if practice else ""
