@@ -22,10 +22,10 @@ fail() {
 }
 
 "$PYTHON" -c "import PyInstaller" 2>/dev/null \
-    || fail "PyInstaller is not installed (pip install -e '.[package]')"
+    || fail "PyInstaller is not installed (pip install --require-hashes -r packaging/requirements.lock)"
 
 # A Qt that leaks references of None aborts the bundled app within a day's work.
-"$PYTHON" packaging/check_qt.py || fail "unsafe PySide6 for this Python (packaging/constraints.txt)"
+"$PYTHON" packaging/check_qt.py || fail "unsafe PySide6 for this Python (install from packaging/requirements.lock)"
 
 start=$(date +%s)
 "$PYTHON" -m PyInstaller --noconfirm --clean --log-level WARN \

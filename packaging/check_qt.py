@@ -34,7 +34,7 @@ def main() -> int:
     if abs(drift) > ROUNDS // 10:
         print(
             f"check_qt: {version} lost {-drift} references of None in {ROUNDS} rounds; "
-            "install a safe release (see packaging/constraints.txt)",
+            "install a safe release (packaging/requirements.lock pins one)",
             file=sys.stderr,
         )
         return 1

@@ -8,6 +8,7 @@ On Python 3.12+ None is immortal (its count never moves), so the fault cannot cr
 
 from __future__ import annotations
 
+import statistics
 import sys
 from collections.abc import Callable
 
@@ -24,9 +25,28 @@ from PySide6.QtWidgets import (
 )
 from pytestqt.qtbot import QtBot
 
-ROUNDS = 3000
-# A few references may come and go with caches; a leak moves the count by ROUNDS.
+# A leak moves None's count in every batch, by about the batch's size; a cache or a garbage
+# collection moves it once, by any amount, in whichever batch it falls. So the median drift of
+# a batch is the leak per BATCH calls, whatever ran before (the test passes alone and after
+# others alike).
+BATCH = 1000
+BATCHES = 5
 TOLERANCE = 50
+
+
+def drifts_of(run_batch: Callable[[int], None]) -> list[int]:
+    """How far each batch moved None's reference count (the first call warms caches)."""
+    run_batch(0)
+    drifts = []
+    for batch in range(1, BATCHES + 1):
+        before = sys.getrefcount(None)
+        run_batch(batch)
+        drifts.append(sys.getrefcount(None) - before)
+    return drifts
+
+
+def leak_per_batch(run_batch: Callable[[int], None]) -> float:
+    return statistics.median(drifts_of(run_batch))
 
 
 def _calls(parent: QWidget) -> dict[str, Callable[[int], None]]:
@@ -66,22 +86,46 @@ def test_widget_calls_keep_the_references_of_none(qtbot: QtBot, name: str) -> No
     parent = QWidget()
     qtbot.addWidget(parent)
     call = _calls(parent)[name]
-    call(0)  # first-call caches
-    before = sys.getrefcount(None)
-    for i in range(ROUNDS):
-        call(i)
-    drift = sys.getrefcount(None) - before
-    assert abs(drift) < TOLERANCE, f"{name}: None's reference count moved by {drift}"
+
+    def batch(n: int) -> None:
+        for i in range(n * BATCH, (n + 1) * BATCH):
+            call(i)
+
+    drifts = drifts_of(batch)
+    assert abs(statistics.median(drifts)) < TOLERANCE, (
+        f"{name}: None's reference count moved by {drifts} in batches of {BATCH} calls"
+    )
 
 
 def test_single_shot_timers_keep_the_references_of_none(qtbot: QtBot, qapp: QApplication) -> None:
     fired: list[int] = []
-    QTimer.singleShot(0, lambda: fired.append(-1))
-    qtbot.waitUntil(lambda: fired == [-1])
-    before = sys.getrefcount(None)
-    for i in range(ROUNDS):
-        QTimer.singleShot(0, lambda i=i: fired.append(i))
-    qtbot.waitUntil(lambda: len(fired) == ROUNDS + 1, timeout=10_000)
-    qapp.processEvents()
-    drift = sys.getrefcount(None) - before
-    assert abs(drift) < TOLERANCE, f"QTimer.singleShot: None's reference count moved by {drift}"
+
+    def batch(n: int) -> None:
+        for i in range(BATCH):
+            QTimer.singleShot(0, lambda i=i: fired.append(i))
+        qtbot.waitUntil(lambda: len(fired) == (n + 1) * BATCH, timeout=10_000)
+        qapp.processEvents()
+
+    drifts = drifts_of(batch)
+    assert abs(statistics.median(drifts)) < TOLERANCE, (
+        f"QTimer.singleShot: None's reference count moved by {drifts} in batches of {BATCH}"
+    )
+
+
+def test_the_measure_sees_a_leak_and_forgives_a_one_off_change() -> None:
+    kept: list[None] = []
+
+    def leaky(n: int) -> None:  # one reference of None kept per call: what 6.12.0 did
+        kept.extend(None for _ in range(BATCH))
+
+    assert leak_per_batch(leaky) >= BATCH - TOLERANCE
+
+    cache: list[None] = []
+
+    def one_off(n: int) -> None:  # a cache filled and emptied once, like a warm-up
+        if n == 2:
+            cache.extend([None] * 500)
+        if n == 4:
+            cache.clear()
+
+    assert abs(leak_per_batch(one_off)) < TOLERANCE

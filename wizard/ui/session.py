@@ -62,7 +62,7 @@ CORE_MODULES = (
 
 # What httpcore imports at its first request when they are installed (its async-library
 # detection): 14 modules, imported on the Qt thread during Check connection otherwise.
-OPTIONAL_MODULES = ("anyio", "httpcore._backends.anyio")
+OPTIONAL_MODULES = ("sniffio", "anyio", "httpcore._backends.anyio")
 
 
 @functools.cache  # once per process: later calls (every queue read, every check) are free
