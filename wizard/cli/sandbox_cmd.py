@@ -7,16 +7,20 @@ import asyncio
 import contextlib
 import json
 import signal
+from typing import TYPE_CHECKING
 
 from wizard.logs import setup_logging
 from wizard.outcome import Outcome
 from wizard.store.paths import AppPaths
 
+if TYPE_CHECKING:
+    from wizard.sandbox import V3Options
+
 
 def run_sandbox(args: argparse.Namespace) -> int:
     setup_logging(AppPaths.default().log_file, verbose=args.verbose)
     try:
-        return asyncio.run(_serve(args.port, args.json))
+        return asyncio.run(_serve(args.port, args.json, _v3_options(args)))
     except OSError as exc:
         print(
             f"Error: the sandbox could not listen on 127.0.0.1:{args.port} ({exc.strerror}). "
@@ -25,15 +29,29 @@ def run_sandbox(args: argparse.Namespace) -> int:
         return int(Outcome.BAD_INPUT)
 
 
-async def _serve(port: int, as_json: bool) -> int:
-    from wizard.sandbox import SandboxServer
+def _v3_options(args: argparse.Namespace) -> V3Options:
+    from wizard.sandbox import V3Options
+
+    # getattr: callers that build the namespace by hand may leave the flags out.
+    return V3Options(
+        renewal_state=getattr(args, "v3_renewal_state", "initial"),
+        grant_status_field=not getattr(args, "v3_no_grant_status", False),
+        scope_null=getattr(args, "v3_null_scope", False),
+        reauth_email_check=getattr(args, "v3_reauth_email_check", False),
+    )
+
+
+async def _serve(port: int, as_json: bool, v3_options: V3Options) -> int:
+    from dataclasses import asdict
+
+    from wizard.sandbox import SandboxServer, V3Options
 
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError, RuntimeError):  # Windows: no handlers
             loop.add_signal_handler(sig, stop.set)
-    async with SandboxServer(port) as sandbox:
+    async with SandboxServer(port, v3_options=v3_options) as sandbox:
         demo = sandbox.credentials
         if as_json:
             print(
@@ -51,6 +69,7 @@ async def _serve(port: int, as_json: bool) -> int:
                 flush=True,
             )
         else:
+            changed = {k: v for k, v in asdict(v3_options).items() if getattr(V3Options(), k) != v}
             print(
                 f"Offline sandbox (imitates Nylas API v3, the Connect API and Zoom) at "
                 f"{sandbox.url}\n"
@@ -61,7 +80,8 @@ async def _serve(port: int, as_json: bool) -> int:
                 f"           NYLAS_CLIENT_SECRET={demo.nylas_client_secret}\n"
                 f"  Zoom:    ZOOM_CLIENT_ID={demo.zoom_client_id}\n"
                 f"           ZOOM_CLIENT_SECRET={demo.zoom_client_secret}\n"
-                f"Use it with: zoom-onboard onboard --api-url {sandbox.url} --customer NAME\n"
+                + (f"v3 answers where Nylas is silent: {changed}\n" if changed else "")
+                + f"Use it with: zoom-onboard onboard --api-url {sandbox.url} --customer NAME\n"
                 "Stop with Ctrl+C.",
                 flush=True,
             )

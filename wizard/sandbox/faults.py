@@ -3,6 +3,10 @@
 Only reachable through the Python API (tests, trainers' scripts), never over HTTP. A fault
 acts BEFORE the request is processed: a dropped or failed POST has created nothing, so a
 client that retries it is right to do so, and one that assumes success is caught.
+
+With `after=True` it acts AFTER: the request is processed (a code is spent, a grant made) and
+only its answer is late ("slow"), replaced ("status", "body", "retry_after") or lost ("drop"),
+as when a timeout or a proxy's 5xx hides a success.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ class Fault:
     retry_after: float = 1.0  # for "retry_after": 429 with this Retry-After (seconds)
     delay: float = 1.0  # for "slow": wait this long, then answer normally
     body: bytes = b""  # for "body": sent raw as application/json (truncated or garbage JSON)
+    after: bool = False  # act once the request has been processed (its effects stay)
 
     def matches(self, method: str, path: str) -> bool:
         return (self.method is None or self.method.upper() == method.upper()) and path.startswith(

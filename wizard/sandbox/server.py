@@ -1,4 +1,8 @@
-"""The sandbox as a real HTTP server on 127.0.0.1: in the caller's loop, or in a thread."""
+"""The sandbox as a real HTTP server on 127.0.0.1: in the caller's loop, or in a thread.
+
+It serves the imitation of Nylas API v3 (/v3/...), of the Connect API (/connect/...) and of
+Zoom's consent page, with faults injected before or after a request is processed.
+"""
 
 from __future__ import annotations
 
@@ -19,7 +23,15 @@ from wizard.sandbox.credentials import DEMO_CREDENTIALS, DemoCredentials
 from wizard.sandbox.errors import ApiError, error_response, type_for_status
 from wizard.sandbox.faults import Fault, FaultInjector
 from wizard.sandbox.state import Grant, Integration, SandboxState
-from wizard.sandbox.v3 import V3Api, V3Connector, V3Grant, V3State
+from wizard.sandbox.v3 import (
+    DEFAULT_V3_OPTIONS,
+    V3Api,
+    V3Connector,
+    V3Grant,
+    V3Options,
+    V3State,
+    new_callback_uri,
+)
 from wizard.sandbox.zoom import FakeZoom
 
 log = logging.getLogger(__name__)
@@ -30,11 +42,14 @@ _BROWSER_PATHS = ("/connect/login", "/connect/callback")
 
 
 class SandboxServer:
-    """Fake Nylas Connect API plus fake Zoom consent pages, served on 127.0.0.1:`port`.
+    """Fake Nylas (API v3 and the Connect API) plus fake Zoom consent pages, served on
+    127.0.0.1:`port`.
 
     `requests_seen` records (method, path) of every request to the fake Nylas (paths under
-    /connect, including the browser's login and callback), faulted or dropped ones too: it is
-    what reached the server, so "a create is never sent twice" can be checked.
+    /v3 and /connect, including the browser's login and callback), faulted or dropped ones too:
+    it is what reached the server, so "a create is never sent twice" can be checked.
+    `v3_options` chooses the v3 answers where Nylas is silent (see V3Options); it may be
+    changed while serving.
     """
 
     def __init__(
@@ -48,6 +63,7 @@ class SandboxServer:
         state_on_success: bool = True,
         clock: Callable[[], float] = time.time,
         v3_callback_uri_paths: tuple[str, ...] = ("redirect-uris",),
+        v3_options: V3Options = DEFAULT_V3_OPTIONS,
     ) -> None:
         self.credentials = credentials
         self.faults = FaultInjector()
@@ -73,13 +89,19 @@ class SandboxServer:
         )
         self._v3_state = V3State()
         self._v3 = V3Api(
-            self._v3_state, credentials, self._zoom, lambda: self.url, clock, v3_callback_uri_paths
+            self._v3_state,
+            credentials,
+            self._zoom,
+            lambda: self.url,
+            clock,
+            v3_callback_uri_paths,
+            v3_options,
         )
 
     async def start(self) -> None:
         """Bind 127.0.0.1:port (0 picks a free port); OSError if it is taken."""
         await self._http.start()
-        log.info("Nylas Connect sandbox serving at %s", self.url)
+        log.info("Nylas sandbox (v3 and Connect) serving at %s", self.url)
 
     async def close(self) -> None:
         """Stop serving; the port is free on return. Records stay readable."""
@@ -130,12 +152,27 @@ class SandboxServer:
         }
 
     @property
+    def v3_options(self) -> V3Options:
+        return self._v3.options
+
+    @v3_options.setter
+    def v3_options(self, options: V3Options) -> None:
+        self._v3.options = options
+
+    @property
     def v3_grants(self) -> dict[str, dict[str, Any]]:
-        return {g: grant.public() for g, grant in self._v3_state.grants.items()}
+        """The stored records, whatever `v3_options` make the API leave out."""
+        return {g: grant.record() for g, grant in self._v3_state.grants.items()}
 
     @property
     def v3_callback_uris(self) -> list[str]:
-        return [uri["url"] for uri in self._v3_state.callback_uris]
+        """The registered (active) URLs; soft-deleted ones are in v3_callback_uri_entries."""
+        return [u["url"] for u in self._v3_state.callback_uris if u.get("deleted_at") is None]
+
+    @property
+    def v3_callback_uri_entries(self) -> list[dict[str, Any]]:
+        """Every entry as the API lists it, deleted ones (with "deleted_at") included."""
+        return copy.deepcopy(self._v3_state.callback_uris)
 
     def add_v3_connector(
         self, *, client_id: str | None = None, client_secret: str | None = None
@@ -151,29 +188,42 @@ class SandboxServer:
         self._v3_state.connectors["zoom"] = connector
         return connector.public()
 
-    def add_v3_callback_uri(self, url: str, platform: str = "web") -> None:
-        self._v3_state.callback_uris.append(
-            {"id": str(uuid.uuid4()), "url": url, "platform": platform, "settings": {}}
-        )
+    def add_v3_callback_uri(
+        self, url: str, platform: str = "web", *, deleted: bool = False
+    ) -> dict[str, Any]:
+        """Pre-seed a callback URI, skipping validation; `deleted`: already soft-deleted."""
+        entry = new_callback_uri(url, platform)
+        if deleted:
+            entry["deleted_at"] = int(self._clock())
+        self._v3_state.callback_uris.append(entry)
+        return copy.deepcopy(entry)
 
     def add_v3_grant(
-        self, *, email: str | None = None, state: str | None = None, at: int | None = None
+        self,
+        *,
+        email: str | None = None,
+        state: str | None = None,
+        at: int | None = None,
+        scope: Iterable[str] | None = None,
+        grant_status: str = "valid",
     ) -> dict[str, Any]:
-        """Pre-seed a valid v3 Zoom grant, as if that user had consented."""
+        """Pre-seed a v3 Zoom grant, as if that user had consented and the code been
+        exchanged; returns the stored record. `at`: its created_at and updated_at."""
         now = int(self._clock()) if at is None else at
         address = email or self._zoom_user_email
+        if address.casefold() in self._v3_state.grant_by_email:
+            raise ValueError(f"A v3 grant for {address} already exists (one per email).")
         grant = V3Grant(
             id=str(uuid.uuid4()),
             email=address,
-            scope=list(self._zoom.scopes),
+            scope=list(self._zoom.scopes if scope is None else scope),
             created_at=now,
             updated_at=now,
             state=state,
             provider_user_id=uuid.uuid4().hex[:22],
+            grant_status=grant_status,
         )
-        self._v3_state.grants[grant.id] = grant
-        self._v3_state.grant_by_email[address.casefold()] = grant.id
-        return grant.public()
+        return self._v3_state.add_grant(grant).record()
 
     def add_integration(
         self,
@@ -238,11 +288,21 @@ class SandboxServer:
         request_id = str(uuid.uuid4())
         try:
             fault = self.faults.take(request.method, path)
-            if fault is not None:
+            if fault is not None and not fault.after:
                 faulted = await _apply(fault, request_id)
                 if faulted is not None:
                     return faulted
-            return self._route(request, request_id)
+            try:
+                response = self._route(request, request_id)
+            except ApiError as error:
+                response = error_response(error, request_id)
+            if fault is not None and fault.after:
+                # The request had its effect (a code spent, a grant made): only the answer
+                # is late, replaced or lost, as a timeout or a proxy's 5xx would hide it.
+                faulted = await _apply(fault, request_id)
+                if faulted is not None:
+                    return faulted
+            return response
         except ApiError as error:
             return error_response(error, request_id)
         except DropConnection:
@@ -334,6 +394,7 @@ class BackgroundSandbox:
         state_on_success: bool = True,
         clock: Callable[[], float] = time.time,
         v3_callback_uri_paths: tuple[str, ...] = ("redirect-uris",),
+        v3_options: V3Options = DEFAULT_V3_OPTIONS,
     ) -> None:
         self._server = SandboxServer(
             port,
@@ -344,6 +405,7 @@ class BackgroundSandbox:
             state_on_success=state_on_success,
             clock=clock,
             v3_callback_uri_paths=v3_callback_uri_paths,
+            v3_options=v3_options,
         )
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
@@ -433,11 +495,28 @@ class BackgroundSandbox:
     def v3_callback_uris(self) -> list[str]:
         return self._call(lambda: self._server.v3_callback_uris)
 
+    @property
+    def v3_callback_uri_entries(self) -> list[dict[str, Any]]:
+        return self._call(lambda: self._server.v3_callback_uri_entries)
+
+    @property
+    def v3_options(self) -> V3Options:
+        return self._call(lambda: self._server.v3_options)
+
+    @v3_options.setter
+    def v3_options(self, options: V3Options) -> None:
+        def set_options() -> None:
+            self._server.v3_options = options
+
+        self._call(set_options)
+
     def add_v3_connector(self, **kwargs: Any) -> dict[str, Any]:
         return self._call(lambda: self._server.add_v3_connector(**kwargs))
 
-    def add_v3_callback_uri(self, url: str, platform: str = "web") -> None:
-        self._call(lambda: self._server.add_v3_callback_uri(url, platform))
+    def add_v3_callback_uri(
+        self, url: str, platform: str = "web", *, deleted: bool = False
+    ) -> dict[str, Any]:
+        return self._call(lambda: self._server.add_v3_callback_uri(url, platform, deleted=deleted))
 
     def add_v3_grant(self, **kwargs: Any) -> dict[str, Any]:
         return self._call(lambda: self._server.add_v3_grant(**kwargs))

@@ -1,10 +1,16 @@
-"""The sandbox's Nylas API v3: API key auth, connectors, callback URIs, hosted auth with PKCE,
-the one-time code exchange and grants (one per email per application).
+"""The sandbox's Nylas API v3: API key auth, connectors, callback URIs (soft deleted), hosted
+auth with PKCE, the one-time code exchange and grants (one per email per application).
 
-Written from the contract (docs/api-contract.md), sharing no code with the client it imitates:
-its PKCE check is its own. Sandbox choices where Nylas publishes nothing: a second Zoom
-connector is 409 `api.conflict_error`; `since` on grants filters on `updated_at` (a renewal
-counts as new); codes live 10 minutes.
+Written from the contract (docs/api-contract.md, and what Nylas documents about grants), sharing
+no code with the client it imitates: its PKCE check is its own. As Nylas documents it: a grant is
+made (or re-authenticated) by a successful `POST /v3/connect/token`, not at consent; a renewal
+keeps the id and `created_at` and moves `updated_at`; `GET /v3/grants` filters `since`/`before`
+on `created_at` (a renewal is not found by `since`), sorts newest first, pages by offset with
+no cursor; adding a callback URI answers 200 and deleting one sets `deleted_at`.
+Sandbox choices where Nylas publishes nothing: a second Zoom connector is 409
+`api.conflict_error`; `since` is inclusive and `before` exclusive; deleting a deleted callback
+URI is a no-op; codes live 10 minutes. Where Nylas is silent and a client must cope either way,
+V3Options lets the sandbox answer both ways.
 """
 
 from __future__ import annotations
@@ -18,19 +24,45 @@ import secrets
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import urlsplit
 
 from wizard.http.server import Request, Response
 from wizard.sandbox import pages
 from wizard.sandbox.browser import _with_query, html
 from wizard.sandbox.credentials import DemoCredentials
+from wizard.sandbox.faults import Fault
 from wizard.sandbox.zoom import FakeZoom, ZoomOAuthError
 
 CODE_TTL = 600.0
 MAX_STATE = 256
 _LOCAL_HOSTS = ("localhost", "127.0.0.1", "[::1]", "::1")
 CALLBACK_URI_PATHS = ("redirect-uris", "callback-uris")
+GRANTS_LIMIT_DEFAULT = 10
+GRANTS_LIMIT_MAX = 200
+_GRANT_SORTS = ("created_at", "updated_at")
+_ORDERS = ("asc", "desc")
+_GRANT_STATUSES = ("valid", "invalid")
+EXCHANGE_PATH = "/v3/connect/token"
+
+
+@dataclass(frozen=True)
+class V3Options:
+    """Where Nylas is silent (UNCONFIRMED): let the sandbox answer both ways, so a client can be
+    tested against each. Read on every request, so a test may switch them mid-run."""
+
+    # A re-authentication keeps the grant's first `state` ("initial"), or overwrites it.
+    renewal_state: Literal["initial", "overwritten"] = "initial"
+    # False: grants are answered without "grant_status" (the spec makes it optional).
+    grant_status_field: bool = True
+    # True: grants are answered with "scope": null (seen by Nylas's Java SDK).
+    scope_null: bool = False
+    # True: when the hosted auth's login_hint names a user who already has a grant and another
+    # Zoom user signs in, the exchange answers 400 grant.reauth_email_invalid (nothing changes).
+    reauth_email_check: bool = False
+
+
+DEFAULT_V3_OPTIONS = V3Options()
 
 
 class V3Error(Exception):
@@ -40,17 +72,56 @@ class V3Error(Exception):
         super().__init__(message)
         self.status, self.type, self.message, self.oauth = status, type_, message, oauth
 
-    def response(self, request_id: str) -> Response:
+    def body(self, request_id: str) -> dict[str, Any]:
         if self.oauth:
-            body: dict[str, Any] = {
+            return {
                 "error": self.type,
                 "error_description": self.message,
                 "error_uri": "https://developer.nylas.com/docs/api/v3/",
                 "error_code": self.status,
             }
-        else:
-            body = {"request_id": request_id, "error": {"type": self.type, "message": self.message}}
-        return _json(self.status, body, request_id)
+        return {"request_id": request_id, "error": {"type": self.type, "message": self.message}}
+
+    def response(self, request_id: str) -> Response:
+        return _json(self.status, self.body(request_id), request_id)
+
+
+# Realistic messages for the error types a client should tell apart (Nylas's errors page).
+_ERROR_MESSAGES = {
+    "token.unauthorized_access": "Unauthorized access: the API key is not valid for this "
+    "application or region.",
+    "grant.reauth_email_invalid": "The email address of the user who signed in does not match "
+    "the email of the grant being re-authenticated.",
+    "grant.access_denied": "Access denied: the user or the provider refused access to the account.",
+    "api.resource_blocked": "The resource is blocked: the application or grant is suspended.",
+    "grant.login_id_invalid": "The login session is invalid or expired; start the "
+    "authentication again.",
+    "token.exchange_failed": "The code exchange failed: the code is not valid.",
+    "grant.callback_uri_not_allowed": "The redirect_uri is not registered on this application.",
+    "grant.scopes_conflict": "The requested scopes conflict with the connector's scopes.",
+    "grant.not_found": "No such grant.",
+    "api.authentication_error": "Unauthorized: the API key is missing or not valid.",
+    "api.invalid_request_error": "The request is not valid.",
+    "nylas_rate_limit_exceeded": "Too many requests; try again later.",
+}
+
+
+def v3_error_fault(
+    error_type: str,
+    status: int,
+    *,
+    path_prefix: str,
+    method: str | None = None,
+    times: int = 1,
+) -> Fault:
+    """A fault answering Nylas's error body for `error_type` instead of processing the request:
+    OAuth style at the token endpoint, the `{request_id, error}` envelope elsewhere."""
+    message = _ERROR_MESSAGES.get(error_type, f"Nylas answered {error_type} (injected).")
+    error = V3Error(status, error_type, message, oauth=path_prefix.startswith(EXCHANGE_PATH))
+    body = json.dumps(error.body(str(uuid.uuid4()))).encode()
+    return Fault(
+        method=method, path_prefix=path_prefix, kind="body", status=status, times=times, body=body
+    )
 
 
 def challenge_for(verifier: str) -> str:
@@ -87,8 +158,11 @@ class V3Grant:
     user_agent: str | None = None
     provider: str = "zoom"
     grant_status: str = "valid"
+    # Order of the last create or renewal: sorting stays exact within one clock second.
+    touched: int = field(default=0, repr=False)
 
-    def public(self) -> dict[str, Any]:
+    def record(self) -> dict[str, Any]:
+        """The whole record, as stored (the test view)."""
         data = {
             "id": self.id,
             "provider": self.provider,
@@ -105,6 +179,16 @@ class V3Grant:
             data["state"] = self.state
         return data
 
+    def public(self, options: V3Options | None = None) -> dict[str, Any]:
+        """The API's view, shaped by the options where Nylas's answer is unsettled."""
+        data = self.record()
+        if options is not None:
+            if not options.grant_status_field:
+                del data["grant_status"]
+            if options.scope_null:
+                data["scope"] = None
+        return data
+
 
 @dataclass
 class _Session:
@@ -119,23 +203,50 @@ class _Session:
 
 @dataclass
 class _Code:
-    grant_id: str
+    """A one-time code and the consent it stands for: the grant is made only when it is
+    exchanged (Nylas: "when the token exchange completes successfully")."""
+
     redirect_uri: str
     code_challenge: str
     access_type: str
     issued_at: float
+    email: str
+    scope: list[str]
+    state: str | None
+    login_hint: str | None
+    ip: str | None
+    user_agent: str | None
     used: bool = False
 
 
 @dataclass
 class V3State:
     connectors: dict[str, V3Connector] = field(default_factory=dict)
+    # Entries as the API shows them; a deleted one keeps its place with "deleted_at".
     callback_uris: list[dict[str, Any]] = field(default_factory=list)
     grants: dict[str, V3Grant] = field(default_factory=dict)
     # Indexed, not scanned: a day of practice must stay linear.
     grant_by_email: dict[str, str] = field(default_factory=dict)
     sessions: dict[str, _Session] = field(default_factory=dict)
     codes: dict[str, _Code] = field(default_factory=dict)
+    touches: int = 0
+
+    def active_callback_uri(self, url: str) -> bool:
+        return any(u["url"] == url and u.get("deleted_at") is None for u in self.callback_uris)
+
+    def add_grant(self, grant: V3Grant) -> V3Grant:
+        grant.touched = self.touch()
+        self.grants[grant.id] = grant
+        self.grant_by_email[grant.email.casefold()] = grant.id
+        return grant
+
+    def grant_for(self, email: str) -> V3Grant | None:
+        grant_id = self.grant_by_email.get(email.casefold())
+        return self.grants.get(grant_id) if grant_id else None
+
+    def touch(self) -> int:
+        self.touches += 1
+        return self.touches
 
 
 class V3Api:
@@ -147,6 +258,7 @@ class V3Api:
         base_url: Callable[[], str],
         clock: Callable[[], float],
         callback_uri_paths: tuple[str, ...] = ("redirect-uris",),
+        options: V3Options = DEFAULT_V3_OPTIONS,
     ) -> None:
         self.state = state
         self.credentials = credentials
@@ -154,6 +266,7 @@ class V3Api:
         self.base_url = base_url
         self.clock = clock
         self.callback_uri_paths = callback_uri_paths
+        self.options = options
 
     @property
     def callback_url(self) -> str:
@@ -173,7 +286,7 @@ class V3Api:
             return self._only("GET", method) or self.hosted_auth(request)
         if path == "/v3/connect/callback":
             return self._only("GET", method) or self.zoom_callback(request)
-        if path == "/v3/connect/token":
+        if path == EXCHANGE_PATH:
             if method != "POST":
                 raise V3Error(405, "invalid_request", "Use POST.", oauth=True)
             return self.token(request, request_id)
@@ -181,13 +294,15 @@ class V3Api:
         parts = path.split("/")[2:]  # after "", "v3"
         if parts == ["applications"] and method == "GET":
             return _ok(self._application(), request_id)
-        if len(parts) == 2 and parts[0] == "applications" and parts[1] in CALLBACK_URI_PATHS:
+        if len(parts) in (2, 3) and parts[0] == "applications" and parts[1] in CALLBACK_URI_PATHS:
             if parts[1] not in self.callback_uri_paths:
                 raise V3Error(404, "api.not_found_error", f"No route {path}.")
+            if len(parts) == 3:
+                return self._callback_uri(parts[2], method, request_id)
             if method == "GET":
                 return _ok_list(copy.deepcopy(self.state.callback_uris), request_id)
             if method == "POST":
-                return _ok(self._add_callback_uri(_body(request)), request_id, 201)
+                return _ok(self._add_callback_uri(_body(request)), request_id)
         if parts == ["connectors"]:
             if method == "GET":
                 items = [c.public() for c in self.state.connectors.values()]
@@ -212,7 +327,7 @@ class V3Api:
             if grant is None:
                 raise V3Error(404, "grant.not_found", "No such grant.")
             if method == "GET":
-                return _ok(grant.public(), request_id)
+                return _ok(grant.public(self.options), request_id)
             if method == "DELETE":
                 del self.state.grants[grant.id]
                 self.state.grant_by_email.pop(grant.email.casefold(), None)
@@ -247,6 +362,18 @@ class V3Api:
             "callback_uris": copy.deepcopy(self.state.callback_uris),
         }
 
+    def _callback_uri(self, uri_id: str, method: str, request_id: str) -> Response:
+        entry = next((u for u in self.state.callback_uris if u["id"] == uri_id), None)
+        if entry is None:
+            raise V3Error(404, "api.not_found_error", f"No callback URI with id {uri_id!r}.")
+        if method == "GET":
+            return _ok(copy.deepcopy(entry), request_id)
+        if method == "DELETE":
+            # Soft delete: the entry stays listed, but no longer counts as registered.
+            entry.setdefault("deleted_at", int(self.clock()))
+            return _json(200, {"request_id": request_id}, request_id)
+        raise V3Error(404, "api.not_found_error", f"No route {method} for a callback URI.")
+
     def _add_callback_uri(self, body: dict[str, Any]) -> dict[str, Any]:
         url, platform = body.get("url"), body.get("platform", "web")
         if not isinstance(url, str) or not url:
@@ -264,9 +391,9 @@ class V3Api:
             )
         if platform not in ("web", "desktop", "js", "ios", "android"):
             raise V3Error(400, "api.invalid_request_error", f"Unknown platform {platform!r}.")
-        if any(uri["url"] == url for uri in self.state.callback_uris):
+        if self.state.active_callback_uri(url):
             raise V3Error(400, "api.invalid_request_error", "This callback URI already exists.")
-        entry = {"id": str(uuid.uuid4()), "url": url, "platform": platform, "settings": {}}
+        entry = new_callback_uri(url, platform)
         self.state.callback_uris.append(entry)
         return copy.deepcopy(entry)
 
@@ -309,19 +436,46 @@ class V3Api:
         return connector.public()
 
     def _list_grants(self, request: Request, request_id: str) -> Response:
+        q = request.query_one
+        provider, email, status = q("provider"), q("email"), q("grant_status")
+        since, before = _int(q("since"), "since"), _int(q("before"), "before")
+        sort_by = _choice(q("sort_by"), "sort_by", _GRANT_SORTS, "created_at")
+        order_by = _choice(q("order_by"), "order_by", _ORDERS, "desc")
+        limit = _int(q("limit"), "limit")
+        limit = GRANTS_LIMIT_DEFAULT if limit is None else limit
+        if not 1 <= limit <= GRANTS_LIMIT_MAX:
+            raise V3Error(
+                400,
+                "api.invalid_request_error",
+                f"limit must be between 1 and {GRANTS_LIMIT_MAX}; it was {limit}.",
+            )
+        offset = _int(q("offset"), "offset") or 0
+        if status and status not in _GRANT_STATUSES:
+            raise V3Error(
+                400,
+                "api.invalid_request_error",
+                f"grant_status must be one of {', '.join(_GRANT_STATUSES)}; it was {status!r}.",
+            )
         grants = list(self.state.grants.values())
-        provider, email = request.query_one("provider"), request.query_one("email")
-        since = _int(request.query_one("since"), "since")
         if provider:
             grants = [g for g in grants if g.provider == provider]
         if email:
             grants = [g for g in grants if g.email.casefold() == email.casefold()]
+        if status:
+            grants = [g for g in grants if g.grant_status == status]
+        # Both on created_at, as documented: a renewed grant is not found by `since`.
         if since is not None:
-            grants = [g for g in grants if g.updated_at >= since]
-        limit = _int(request.query_one("limit"), "limit") or 100
-        offset = _int(request.query_one("offset"), "offset") or 0
-        page = [g.public() for g in grants[offset : offset + limit]]
-        return _ok_list(page, request_id, limit=limit, offset=offset)
+            grants = [g for g in grants if g.created_at >= since]
+        if before is not None:
+            grants = [g for g in grants if g.created_at < before]
+        if sort_by == "created_at":
+            grants.sort(key=lambda g: g.created_at)  # stable: ties stay in creation order
+        else:
+            grants.sort(key=lambda g: (g.updated_at, g.touched))
+        if order_by == "desc":
+            grants.reverse()
+        page = [g.public(self.options) for g in grants[offset : offset + limit]]
+        return _ok_list(page, request_id, limit=limit, offset=offset, cursor=False)
 
     # -- the browser leg ---------------------------------------------------------------------
 
@@ -331,7 +485,7 @@ class V3Api:
         redirect_uri = q("redirect_uri") or ""
         if q("client_id") != self.credentials.v3_application_id:
             problem = "The client_id is not the id of this application."
-        elif not any(uri["url"] == redirect_uri for uri in self.state.callback_uris):
+        elif not self.state.active_callback_uri(redirect_uri):
             problem = (
                 f"grant.callback_uri_not_allowed: the redirect_uri {redirect_uri!r} is not "
                 "registered on this application. Add it to the application's callback URIs."
@@ -420,44 +574,47 @@ class V3Api:
                     ],
                 )
             )
-        grant = self._save_grant(consent.email, consent.scope, session.state, request)
+        # The consent waits in the code: no grant until the app exchanges it.
         code = secrets.token_urlsafe(48)
         self.state.codes[code] = _Code(
-            grant.id,
-            session.redirect_uri,
-            session.code_challenge,
-            session.access_type,
-            self.clock(),
+            redirect_uri=session.redirect_uri,
+            code_challenge=session.code_challenge,
+            access_type=session.access_type,
+            issued_at=self.clock(),
+            email=consent.email,
+            scope=list(consent.scope),
+            state=session.state,
+            login_hint=session.login_hint,
+            ip=request.peer.rpartition(":")[0].strip("[]") or None,
+            user_agent=request.header("user-agent"),
         )
         # No grant id in the redirect: the app exchanges the code for it.
         return Response.redirect(_with_query(session.redirect_uri, [("code", code), *back_state]))
 
-    def _save_grant(
-        self, email: str, scope: list[str], state: str | None, request: Request
-    ) -> V3Grant:
+    def _save_grant(self, issued: _Code) -> V3Grant:
         now = int(self.clock())
-        existing_id = self.state.grant_by_email.get(email.casefold())
-        existing = self.state.grants.get(existing_id) if existing_id else None
+        existing = self.state.grant_for(issued.email)
         if existing is not None:  # one grant per email per application: renewed in place
             existing.updated_at = max(now, existing.updated_at + 1)
-            existing.scope = scope
-            existing.state = state
+            existing.scope = list(issued.scope)
+            if self.options.renewal_state == "overwritten":
+                existing.state = issued.state
             existing.grant_status = "valid"
+            existing.touched = self.state.touch()
             return existing
-        grant = V3Grant(
-            id=str(uuid.uuid4()),
-            email=email,
-            scope=scope,
-            created_at=now,
-            updated_at=now,
-            state=state,
-            provider_user_id=hashlib.sha256(email.casefold().encode()).hexdigest()[:22],
-            ip=request.peer.rpartition(":")[0].strip("[]") or None,
-            user_agent=request.header("user-agent"),
+        return self.state.add_grant(
+            V3Grant(
+                id=str(uuid.uuid4()),
+                email=issued.email,
+                scope=list(issued.scope),
+                created_at=now,
+                updated_at=now,
+                state=issued.state,
+                provider_user_id=hashlib.sha256(issued.email.casefold().encode()).hexdigest()[:22],
+                ip=issued.ip,
+                user_agent=issued.user_agent,
+            )
         )
-        self.state.grants[grant.id] = grant
-        self.state.grant_by_email[email.casefold()] = grant.id
-        return grant
 
     def token(self, request: Request, request_id: str) -> Response:
         try:
@@ -466,10 +623,20 @@ class V3Api:
             raise V3Error(400, "invalid_request", "The body must be JSON.", oauth=True) from None
         if not isinstance(body, dict):
             raise V3Error(400, "invalid_request", "The body must be a JSON object.", oauth=True)
-        if body.get("client_id") != self.credentials.v3_application_id or not hmac.compare_digest(
+        if body.get("client_id") != self.credentials.v3_application_id:
+            raise V3Error(
+                400, "invalid_client", "client_id is not this application's id.", oauth=True
+            )
+        if not hmac.compare_digest(
             str(body.get("client_secret", "")).encode(), self.credentials.v3_api_key.encode()
         ):
-            raise V3Error(401, "invalid_client", "client_id or client_secret is wrong.", oauth=True)
+            # Nylas documents token.unauthorized_access (400) for a bad API key here, not 401.
+            raise V3Error(
+                400,
+                "token.unauthorized_access",
+                _ERROR_MESSAGES["token.unauthorized_access"],
+                oauth=True,
+            )
         if body.get("grant_type") != "authorization_code":
             raise V3Error(400, "unsupported_grant_type", "Use authorization_code.", oauth=True)
         issued = self.state.codes.get(str(body.get("code", "")))
@@ -487,9 +654,21 @@ class V3Api:
             challenge_for(verifier).encode(), issued.code_challenge.encode()
         ):
             raise V3Error(400, "invalid_grant", "The code_verifier does not match.", oauth=True)
-        grant = self.state.grants.get(issued.grant_id)
-        if grant is None:
-            raise V3Error(400, "invalid_grant", "The grant was deleted.", oauth=True)
+        hint = issued.login_hint
+        if (
+            self.options.reauth_email_check
+            and hint
+            and hint.casefold() != issued.email.casefold()
+            and self.state.grant_for(hint) is not None
+        ):
+            raise V3Error(
+                400,
+                "grant.reauth_email_invalid",
+                f"{_ERROR_MESSAGES['grant.reauth_email_invalid']} Expected {hint}, "
+                f"signed in: {issued.email}.",
+                oauth=True,
+            )
+        grant = self._save_grant(issued)
         answer: dict[str, Any] = {
             "access_token": secrets.token_urlsafe(32),
             "token_type": "Bearer",
@@ -505,6 +684,11 @@ class V3Api:
         return _json(200, answer, request_id)
 
 
+def new_callback_uri(url: str, platform: str) -> dict[str, Any]:
+    # Active entries carry no "deleted_at" key at all.
+    return {"id": str(uuid.uuid4()), "url": url, "platform": platform, "settings": {}}
+
+
 def _quote(value: str) -> str:
     from urllib.parse import quote
 
@@ -517,10 +701,24 @@ def _int(text: str | None, name: str) -> int | None:
     try:
         value = int(text)
     except ValueError:
-        raise V3Error(400, "api.invalid_request_error", f"{name} must be a number.") from None
+        raise V3Error(
+            400, "api.invalid_request_error", f"{name} must be a whole number; it was {text!r}."
+        ) from None
     if value < 0:
         raise V3Error(400, "api.invalid_request_error", f"{name} must not be negative.")
     return value
+
+
+def _choice(text: str | None, name: str, allowed: tuple[str, ...], default: str) -> str:
+    if text is None or text == "":
+        return default
+    if text not in allowed:
+        raise V3Error(
+            400,
+            "api.invalid_request_error",
+            f"{name} must be one of {', '.join(allowed)}; it was {text!r}.",
+        )
+    return text
 
 
 def _body(request: Request) -> dict[str, Any]:
@@ -537,14 +735,22 @@ def _ok(data: Any, request_id: str, status: int = 200) -> Response:
     return _json(status, {"request_id": request_id, "data": data}, request_id)
 
 
-def _ok_list(items: list[Any], request_id: str, *, limit: int = 100, offset: int = 0) -> Response:
-    payload = {
+def _ok_list(
+    items: list[Any],
+    request_id: str,
+    *,
+    limit: int = 100,
+    offset: int = 0,
+    cursor: bool = True,
+) -> Response:
+    payload: dict[str, Any] = {
         "request_id": request_id,
         "data": items,
         "limit": limit,
         "offset": offset,
-        "next_cursor": None,
     }
+    if cursor:  # grants are documented without one; the other lists keep theirs
+        payload["next_cursor"] = None
     return _json(200, payload, request_id)
 
 
