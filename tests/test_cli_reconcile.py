@@ -1,6 +1,8 @@
 """A grant made after the command was killed is found by `zoom-onboard history --reconcile`:
-the command as a subprocess, SIGKILLed while waiting; the customer allows afterwards; the
-sandbox (in this process, reached by URL like a real region) keeps the grant."""
+the command as a subprocess, SIGKILLed; the sandbox (in this process, reached by URL like a
+real region) keeps the grant. On the Connect API the customer allows after the kill (the grant
+is made at consent); on v3 the kill comes while Nylas is still answering the code exchange
+(v3 makes the grant there, and only the process that made the link can ask for it)."""
 
 from __future__ import annotations
 
@@ -19,6 +21,7 @@ from tests.support import free_port
 from tests.test_cli import cli_env, spawn
 from wizard.sandbox import SandboxServer
 from wizard.sandbox.consent_bot import ConsentBot
+from wizard.sandbox.faults import Fault
 
 pytestmark = pytest.mark.anyio
 
@@ -79,10 +82,23 @@ async def test_sigkill_then_allow_then_reconcile_records_the_grant(
                 if event["event"] == "auth_url":
                     url = str(event["url"])
                     break
+        if api == "v3":
+            # Nylas makes the grant, then answers the exchange only after the kill.
+            sandbox.faults.add(
+                Fault("POST", "/v3/connect/token", kind="slow", delay=30.0, after=True)
+            )
+            consent = asyncio.ensure_future(ConsentBot("allow").visit(url))
+            async with asyncio.timeout(30):
+                while not sandbox.v3_grants:  # noqa: ASYNC110 (the sandbox offers no event)
+                    await asyncio.sleep(0.02)
         proc.send_signal(signal.SIGKILL)  # a crash, a power cut: nothing gets to tidy up
         await proc.wait()
-        with pytest.raises(httpx.ConnectError):  # the customer allows; the listener is gone
-            await ConsentBot("allow").visit(url)
+        if api == "v3":
+            with pytest.raises(httpx.HTTPError):  # the browser's page died with the process
+                await consent
+        else:
+            with pytest.raises(httpx.ConnectError):  # the customer allows; the listener is gone
+                await ConsentBot("allow").visit(url)
         grants = sandbox.v3_grants if api == "v3" else sandbox.grants
         assert len(grants) == 1
         (grant_id,) = grants

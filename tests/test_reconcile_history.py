@@ -1,10 +1,16 @@
 """Late grants found and recorded: the flow's reconciliation against the sandbox (both APIs)
 and a real history database. The lost redirect is real: the listener is gone when the customer
-clicks Allow, and the browser lands on a dead localhost page."""
+clicks Allow, and the browser lands on a dead localhost page.
+
+Connect makes the grant at consent, so a late consent is found by its state. Nylas v3 makes
+it at the code exchange, which needs the PKCE verifier of the process that made the link: a
+late consent leaves nothing to find, and what a v3 reconcile can find is an exchange that
+completed on Nylas's side after its process died."""
 
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 import time
 from pathlib import Path
 
@@ -15,8 +21,8 @@ from pydantic import SecretStr
 from tests.support import loopback_uri
 from wizard.flow import AuthUrlReady, CustomerAccount, IntegrationSpec, ZoomApp
 from wizard.flow.factory import NylasCredentials, open_flow
-from wizard.flow.onboarding import OnboardingFlow
-from wizard.flow.reconcile import UNCONFIRMED, reconcile_history
+from wizard.flow.onboarding import V3_STOPPED_LISTENING, OnboardingFlow, state_digest
+from wizard.flow.reconcile import UNCONFIRMED, V3_ABANDONED_NOTE, reconcile_history
 from wizard.sandbox import SandboxServer
 from wizard.sandbox.consent_bot import ConsentBot
 from wizard.store.history import History, HistoryRecorder
@@ -103,7 +109,71 @@ def history(tmp_path: Path) -> History:
     return History(tmp_path / "history.sqlite3", tmp_path / "fallback.jsonl")
 
 
-@pytest.mark.parametrize("api", ["connect", "v3"])
+async def killed_authorization(history: History, n: int, state: str) -> None:
+    """The row a v3 process leaves when it dies while Nylas is exchanging the code."""
+    recorder = HistoryRecorder(
+        history, profile="", region="sandbox", integration_id=None, api="v3", practice=True
+    )
+    await recorder.authorization_started(
+        account_for("v3", n), expires_at=int(time.time()) + 900, state_sha256=state_digest(state)
+    )
+
+
+async def test_v3_stop_waiting_closes_the_authorization_and_a_late_allow_makes_no_grant(
+    history: History,
+) -> None:
+    async with SandboxServer() as sandbox:
+        links: list[str] = []
+        flow = flow_for("v3", sandbox, links)
+        try:
+            first = await stopped_authorization(sandbox, flow, history, "v3", 1, links)
+            # Said at once: nothing can finish this link any more.
+            assert history.open_authorizations() == []
+            await allow_late(first)
+            report = await reconcile_history(flow.backend, history, region="sandbox", practice=True)
+        finally:
+            await flow.aclose()
+    assert sandbox.v3_grants == {}  # Nylas makes v3 grants at the exchange, never at consent
+    assert report.found == [] and report.still_open == 0
+    assert history.records() == []
+    assert ended(history) == [("abandoned", V3_STOPPED_LISTENING)]
+
+
+def ended(history: History) -> list[tuple[str, str]]:
+    with sqlite3.connect(history.db_path) as db:
+        return db.execute("SELECT outcome, note FROM authorizations ORDER BY id").fetchall()
+
+
+async def test_v3_reconcile_records_an_exchange_its_process_never_saw_and_closes_the_rest(
+    history: History,
+) -> None:
+    async with SandboxServer() as sandbox:
+        links: list[str] = []
+        flow = flow_for("v3", sandbox, links)
+        try:
+            await flow.check_connection()
+            await killed_authorization(history, 1, "state-of-killed-1")
+            await killed_authorization(history, 2, "state-of-killed-2")
+            # The first process's exchange completed on Nylas's side as it died.
+            grant = sandbox.add_v3_grant(email="late.1@example.com", state="state-of-killed-1")
+            report = await reconcile_history(flow.backend, history, region="sandbox", practice=True)
+            later = await reconcile_history(
+                flow.backend, history, region="sandbox", practice=True, now=time.time() + 7200
+            )
+        finally:
+            await flow.aclose()
+    assert [f.grant.id for f in report.found] == [grant["id"]] and report.found[0].confirmed
+    assert report.still_open == 1
+    records = history.records()
+    assert [r.grant_id for r in records] == [grant["id"]] and records[0].verified
+    assert later.expired == 1 and history.open_authorizations() == []
+    assert ended(history) == [
+        ("connected", "found later on Nylas (the browser's answer never reached this tool)"),
+        ("abandoned", V3_ABANDONED_NOTE),
+    ]
+
+
+@pytest.mark.parametrize("api", ["connect"])
 async def test_stop_waiting_then_allow_ends_with_the_grant_in_the_history(
     api: str, history: History
 ) -> None:
@@ -132,7 +202,7 @@ async def test_stop_waiting_then_allow_ends_with_the_grant_in_the_history(
     records = history.records()
     assert [r.grant_id for r in records] == [found.grant.id]
     assert records[0].customer == account_for(api, 1).customer
-    assert records[0].verified  # Connect grants carry the state; so do the sandbox's v3 ones
+    assert records[0].verified  # Connect grants carry the state
     assert again.found == [] and again.still_open == 1  # never recorded twice
     assert later.expired == 1 and history.open_authorizations() == []
     assert "1 late grant(s) found" in report.summary()
@@ -145,7 +215,8 @@ async def test_v3_without_state_on_the_grant_matches_by_email_only_and_says_so(
         links: list[str] = []
         flow = flow_for("v3", sandbox, links)
         try:
-            await stopped_authorization(sandbox, flow, history, "v3", 3, links)
+            await flow.check_connection()
+            await killed_authorization(history, 3, "state-of-killed-3")
             # Nylas made the grant without keeping the state (UNCONFIRMED in the API notes).
             sandbox.add_v3_grant(email="late.3@example.com")
             # Another Zoom user's grant in the same window is never taken for this one.
@@ -185,8 +256,9 @@ async def test_two_checks_at_once_record_the_grant_once(history: History) -> Non
         links: list[str] = []
         flow = flow_for("v3", sandbox, links)
         try:
-            url = await stopped_authorization(sandbox, flow, history, "v3", 5, links)
-            await allow_late(url)
+            await flow.check_connection()
+            await killed_authorization(history, 5, "state-of-killed-5")
+            sandbox.add_v3_grant(email="late.5@example.com", state="state-of-killed-5")
             reports = await asyncio.gather(
                 *(
                     reconcile_history(flow.backend, history, region="sandbox", practice=True)

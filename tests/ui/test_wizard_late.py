@@ -1,5 +1,6 @@
-"""A consent given after the wizard stopped waiting still ends in the history: the session
-looks for it on Nylas while the old link works, and the History window can ask on demand."""
+"""A consent given after the wizard stopped waiting: on the Connect API it still ends in the
+history (the session looks for it on Nylas while the old link works, and the History window
+can ask on demand); on v3 the wizard says at once that the old link cannot become a grant."""
 
 from __future__ import annotations
 
@@ -43,14 +44,35 @@ async def allow_with_the_old_link(url: str) -> None:
         raise AssertionError("the listener still answered after Stop waiting")
 
 
-@pytest.mark.parametrize("api", ["connect", "v3"])
-def test_stop_waiting_then_allow_is_found_said_and_in_the_history(
-    qtbot: QtBot, loop: object, monkeypatch: pytest.MonkeyPatch, api: str
+def test_v3_stop_waiting_says_the_old_link_cannot_become_a_grant(
+    qtbot: QtBot, loop: object, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import asyncio
 
     monkeypatch.setattr(session_module, "LATE_POLL_SECONDS", 0.05)
-    wizard, url = waiting_on(qtbot, api)
+    wizard, url = waiting_on(qtbot, "v3")
+    page = wizard.authorization_page
+    page.stop.click()
+    qtbot.waitUntil(page.try_again.isVisible, timeout=WAIT)
+    assert "cannot become a grant" in page.status.message
+    assert "looked for on Nylas" not in page.status.message
+    qtbot.waitUntil(lambda: not wizard.session.history.open_authorizations(), timeout=WAIT)
+    done = asyncio.ensure_future(allow_with_the_old_link(url))
+    qtbot.waitUntil(done.done, timeout=WAIT)
+    done.result()
+    sandbox = wizard.session.sandbox
+    assert sandbox is not None and sandbox.v3_grants == {}
+    assert wizard.session.history.records() == []
+    wizard.close()
+
+
+def test_stop_waiting_then_allow_is_found_said_and_in_the_history(
+    qtbot: QtBot, loop: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import asyncio
+
+    monkeypatch.setattr(session_module, "LATE_POLL_SECONDS", 0.05)
+    wizard, url = waiting_on(qtbot, "connect")
     page = wizard.authorization_page
     page.stop.click()
     qtbot.waitUntil(page.try_again.isVisible, timeout=WAIT)
@@ -74,7 +96,7 @@ def test_the_history_window_checks_for_late_grants_on_demand(
     import asyncio
 
     monkeypatch.setattr(session_module, "LATE_POLL_SECONDS", 3600.0)  # no automatic check
-    wizard, url = waiting_on(qtbot, "v3")
+    wizard, url = waiting_on(qtbot, "connect")
     page = wizard.authorization_page
     page.stop.click()
     qtbot.waitUntil(page.try_again.isVisible, timeout=WAIT)

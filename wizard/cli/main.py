@@ -204,19 +204,50 @@ def build_parser(json_errors: bool = False) -> argparse.ArgumentParser:
         help=f"give up waiting for consent after this long (default {DEFAULT_TIMEOUT:g}; the "
         "sign-in link's own expiry ends the wait earlier)",
     )
+    onboard.add_argument(
+        "--replace-zoom-app",
+        action="store_true",
+        help="v3: when the application's Zoom connector holds another Zoom app, move it to "
+        "this one (the application's existing Zoom grants were made with the old app; without "
+        "this flag the run stops and names both)",
+    )
     onboard.add_argument("--json", action="store_true", help="JSON Lines events on stdout")
 
     sandbox = commands.add_parser(
         "sandbox",
         help="run the offline sandbox that imitates Nylas and Zoom",
-        description="A local imitation of the Nylas Connect API and Zoom's consent page, for "
-        "training and tests. Stops with Ctrl+C.",
+        description="A local imitation of Nylas API v3, the Nylas Connect API and Zoom's consent "
+        "page, for training and tests. The --v3-* flags choose how the v3 imitation answers "
+        "where Nylas's documentation is silent. Stops with Ctrl+C.",
     )
     sandbox.add_argument(
         "--port", type=int, default=0, help="port on 127.0.0.1 (default: any free)"
     )
     sandbox.add_argument(
         "--json", action="store_true", help="print one JSON line with the URL and demo credentials"
+    )
+    sandbox.add_argument(
+        "--v3-renewal-state",
+        choices=("initial", "overwritten"),
+        default="initial",
+        help="when a Zoom user connects again, the grant keeps the state of its first "
+        "authorization (initial, the default) or takes the new one (overwritten)",
+    )
+    sandbox.add_argument(
+        "--v3-no-grant-status",
+        action="store_true",
+        help="answer v3 grants without the optional grant_status field",
+    )
+    sandbox.add_argument(
+        "--v3-null-scope",
+        action="store_true",
+        help='answer v3 grants with "scope": null',
+    )
+    sandbox.add_argument(
+        "--v3-reauth-email-check",
+        action="store_true",
+        help="refuse the code exchange (grant.reauth_email_invalid) when the login hint names a "
+        "connected Zoom user and another user signed in",
     )
 
     _queue_parser(commands, onboard)

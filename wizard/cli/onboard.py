@@ -120,14 +120,17 @@ class Reporter:
                 pass
 
     def result(self, result: OnboardingResult) -> None:
+        renewed = " (this Zoom user's existing grant was renewed)" if result.renewed else ""
         if result.verified:
-            renewed = " (this Zoom user's existing grant was renewed)" if result.renewed else ""
             text = (
                 f"Done. grant_id {result.grant_id} for Zoom user {result.email} "
-                f"(status {result.grant_status}){renewed}."
+                f"(status {result.grant_status or 'not reported'}){renewed}."
             )
         else:
-            text = f"Done. grant_id {result.grant_id}, NOT verified: {result.verification_note}"
+            text = (
+                f"Done. grant_id {result.grant_id}{renewed}, NOT verified: "
+                f"{result.verification_note}"
+            )
         self.emit(
             "grant",
             text,
@@ -267,6 +270,7 @@ async def prepared_flow(
             name=args.integration_name
             or (profile.integration_name if profile else DEFAULT_INTEGRATION_NAME),
             expires_in=profile.grant_lifetime if profile else DEFAULT_GRANT_LIFETIME,
+            replace_zoom_app=args.replace_zoom_app,
         )
         flow = open_flow(
             target,

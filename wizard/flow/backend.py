@@ -27,6 +27,7 @@ class IntegrationAction(enum.StrEnum):
     CREATE = "create"
     REUSE = "reuse"
     ADD_REDIRECT_URI = "add_redirect_uri"
+    REPLACE_ZOOM_APP = "replace_zoom_app"  # v3: the operator chose to move the connector
 
     def describe(self, api: Api = Api.CONNECT, *, done: bool = False) -> str:
         """In the future before it happens (plan), in the past after (`done`)."""
@@ -45,6 +46,11 @@ class IntegrationAction(enum.StrEnum):
                 else f"The existing Zoom {word} will be reused as it is."
             )
         verb = "was" if done else "will be"
+        if self is IntegrationAction.REPLACE_ZOOM_APP:
+            return (
+                f"The Zoom {word}'s Zoom app {verb} replaced with the one entered here; the "
+                "application's earlier Zoom grants were made with the old Zoom app."
+            )
         return (
             f"The existing Zoom {word} {verb} reused, and this computer's redirect URI {verb} "
             f"added to {where} URIs (the others stay)."
@@ -63,11 +69,30 @@ class IntegrationInfo:
 
 
 @dataclass(frozen=True)
+class ZoomAppConflict:
+    """The connector holds another Zoom app than the one the operator entered."""
+
+    connector_client_id: str
+    given_client_id: str
+
+    def describe(self) -> str:
+        return (
+            f"The Zoom connector on this Nylas application holds the Zoom app with client id "
+            f"{self.connector_client_id}, not the one entered ({self.given_client_id}). The "
+            "application's existing Zoom grants were made with the connector's app: to keep "
+            "them, enter that Zoom app's client id and secret. Replacing the connector's Zoom "
+            "app is possible, but only as an explicit choice."
+        )
+
+
+@dataclass(frozen=True)
 class IntegrationPlan:
     action: IntegrationAction
     existing: IntegrationInfo | None
     # v3: the connector is created and the callback URI registered in one plan.
     registers_redirect_uri: bool = False
+    # v3: found before any link is made; ensure_integration stops on it unless told to replace.
+    zoom_app_conflict: ZoomAppConflict | None = None
 
 
 @dataclass(frozen=True)
@@ -135,11 +160,19 @@ class PendingAuthorization(Protocol):
 class Backend(Protocol):
     api: Api
 
+    @property
+    def resolve_timeout(self) -> float:
+        """How long turning one callback into a grant may take (v3: Nylas's exchange takes
+        up to 90 s); the listener waits that long for it, never less."""
+        ...
+
     def parse_callback(self, query: str) -> Callback: ...
 
     async def check_credentials(self) -> None: ...
 
-    async def plan_integration(self, redirect_uri: LoopbackRedirectUri) -> IntegrationPlan: ...
+    async def plan_integration(
+        self, redirect_uri: LoopbackRedirectUri, zoom_client_id: str | None = None
+    ) -> IntegrationPlan: ...
 
     async def ensure_integration(self, spec: IntegrationSpec) -> IntegrationOutcome: ...
 
@@ -162,16 +195,20 @@ def same_secret(a: str | None, b: str) -> bool:
 
 
 def mismatch(
-    grant: GrantInfo, state: str, account: CustomerAccount, *, state_required: bool
+    grant: GrantInfo, state: str | None, account: CustomerAccount, *, state_required: bool
 ) -> str | None:
     """Why `grant` is not this authorization's (None when it may be). Checked for every grant
-    before it is accepted: a leaked state must not let another request's grant through."""
+    before it is accepted: a leaked state must not let another request's grant through.
+
+    `state` None: the grant's own state proves nothing here (v3: a grant our PKCE exchange
+    returned is this authorization's, and a renewed grant keeps its first state)."""
     if grant.provider != ZOOM:
         return f"Nylas reports provider {grant.provider!r}, not Zoom."
-    if grant.state is not None and not same_secret(grant.state, state):
-        return "Nylas reports this grant for a different authorization."
-    if grant.state is None and state_required:
-        return "Nylas reports no authorization for this grant, so it cannot be matched."
+    if state is not None:
+        if grant.state is not None and not same_secret(grant.state, state):
+            return "Nylas reports this grant for a different authorization."
+        if grant.state is None and state_required:
+            return "Nylas reports no authorization for this grant, so it cannot be matched."
     if account.account_id and grant.account_id and grant.account_id != account.account_id:
         return "Nylas reports this grant for another account."
     if (
@@ -188,6 +225,13 @@ def mismatch(
 
 
 def status_note(grant: GrantInfo) -> str | None:
-    if grant.is_valid:
+    """A word on a grant that is not plainly valid. No status at all is unknown, not invalid
+    (v3's spec makes the field optional); only "invalid" means re-authenticate."""
+    if grant.is_valid or grant.grant_status is None:
         return None
-    return f"Nylas reports the grant status {grant.grant_status!r}: it needs re-authentication."
+    if grant.grant_status == "invalid":
+        return "Nylas reports the grant status 'invalid': it needs re-authentication."
+    return (
+        f"Nylas reports the grant status {grant.grant_status!r}, which this tool does not know: "
+        "check the grant in the Nylas dashboard."
+    )

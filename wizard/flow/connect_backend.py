@@ -108,6 +108,8 @@ def _unverified(callback: GrantCallback, exc: NylasError) -> Resolution:
 
 class ConnectBackend:
     api = Api.CONNECT
+    # The callback carries the grant: resolving it is one read, bounded like any other.
+    resolve_timeout = 20.0
 
     def parse_callback(self, query: str) -> Callback:
         return parse_callback(query)
@@ -121,7 +123,9 @@ class ConnectBackend:
     async def check_credentials(self) -> None:
         await self.client.check_credentials()
 
-    async def plan_integration(self, redirect_uri: LoopbackRedirectUri) -> IntegrationPlan:
+    async def plan_integration(
+        self, redirect_uri: LoopbackRedirectUri, zoom_client_id: str | None = None
+    ) -> IntegrationPlan:
         existing = await self.client.find_integration(ZOOM)
         if existing is None:
             return IntegrationPlan(IntegrationAction.CREATE, None)

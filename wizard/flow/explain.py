@@ -9,6 +9,7 @@ from dataclasses import dataclass, replace
 
 from pydantic import ValidationError
 
+from wizard.flow.v3_backend import ZoomAppMismatch
 from wizard.listener.listener import CallbackRefused, ListenerTimeout, PortInUse
 from wizard.listener.redirect_uri import InvalidRedirectUri
 from wizard.logs import redact_text
@@ -72,6 +73,9 @@ def _explain(exc: BaseException) -> Explanation:
             return Explanation("port_in_use", str(exc), "", Outcome.BAD_INPUT)
         case InvalidRedirectUri():
             return Explanation("invalid_redirect_uri", str(exc), "", Outcome.BAD_INPUT)
+        case ZoomAppMismatch():
+            # Not a failure of Nylas: a choice the operator has to make.
+            return Explanation("zoom_app_mismatch", exc.message, exc.hint, Outcome.BAD_INPUT)
         case NylasNetworkError():
             return Explanation(f"network_{exc.kind}", exc.message, exc.hint, Outcome.FAILED)
         case NylasApiError():

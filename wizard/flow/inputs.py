@@ -49,6 +49,9 @@ class IntegrationSpec:
     redirect_uri: LoopbackRedirectUri
     name: str = DEFAULT_INTEGRATION_NAME
     expires_in: int = DEFAULT_GRANT_LIFETIME
+    # v3: move the connector to this Zoom app when it holds another one (the operator's
+    # explicit choice: the application's existing Zoom grants were made with the old app).
+    replace_zoom_app: bool = False
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "name", validate_name(self.name))

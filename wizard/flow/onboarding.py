@@ -45,12 +45,18 @@ from wizard.flow.events import (
 )
 from wizard.flow.inputs import CustomerAccount, IntegrationSpec
 from wizard.listener.callback import CodeCallback, GrantCallback
-from wizard.listener.listener import CallbackListener, CallbackRefused, CapturedGrant
+from wizard.listener.listener import (
+    CallbackListener,
+    CallbackRefused,
+    CapturedGrant,
+    ListenerTimeout,
+)
 from wizard.listener.redirect_uri import LoopbackRedirectUri
 from wizard.listener.verdict import Rejected, Resolution
 from wizard.logs import remember_secret
 from wizard.nylas.client import NylasConnectClient
 from wizard.nylas.errors import NylasError
+from wizard.target import Api
 
 __all__ = [
     "GrantRecorder",
@@ -74,6 +80,13 @@ STATE_BYTES = 32  # 256 bits; the issue asks for at least 128
 NOBODY_OPENED_HINT = (
     "Nobody opened the sign-in link on this computer. Open it in a browser here (a private "
     "window if your own Zoom account is signed in), then try again."
+)
+
+
+V3_STOPPED_LISTENING = (
+    "The tool stopped listening for this link. On Nylas API v3 a consent given with it "
+    "afterwards cannot become a grant (only the process that made the link can exchange its "
+    "code): make a new link."
 )
 
 
@@ -162,8 +175,12 @@ class OnboardingFlow:
         """PortInUse now, while the operator can still choose another port."""
         await CallbackListener.check_port(redirect_uri)
 
-    async def plan_integration(self, redirect_uri: LoopbackRedirectUri) -> IntegrationPlan:
-        return await self.backend.plan_integration(redirect_uri)
+    async def plan_integration(
+        self, redirect_uri: LoopbackRedirectUri, zoom_client_id: str | None = None
+    ) -> IntegrationPlan:
+        """What ensure_integration would do; with the Zoom app's client id, it also finds a
+        connector that holds another Zoom app (v3), before any link is made."""
+        return await self.backend.plan_integration(redirect_uri, zoom_client_id)
 
     async def ensure_integration(self, spec: IntegrationSpec) -> IntegrationOutcome:
         outcome = await self.backend.ensure_integration(spec)
@@ -202,6 +219,7 @@ class OnboardingFlow:
             on_grant=self._record_capture(account, recorder, log_row),
             launch_target=auth.url,
             silent_hint=None if self.opens_browser else NOBODY_OPENED_HINT,
+            verify_timeout=self.backend.resolve_timeout,
         )
         await listener.start()  # a busy port fails here, before any browser opens
         launch_url = listener.launch_url or auth.url
@@ -218,7 +236,18 @@ class OnboardingFlow:
             except CallbackRefused as refusal:
                 await self._authorization_ended(recorder, log_row, "refused", note=str(refusal))
                 raise
-            # A timeout or a cancel leaves the row open: the consent tab may still be used.
+            except (ListenerTimeout, asyncio.CancelledError):
+                if self.backend.api is Api.V3:
+                    # Only this process holds the PKCE verifier: nothing can finish the link
+                    # once it stops listening, so the record says so instead of "still open".
+                    await asyncio.shield(
+                        self._authorization_ended(
+                            recorder, log_row, "abandoned", note=V3_STOPPED_LISTENING
+                        )
+                    )
+                raise
+            # Connect: a timeout or a cancel leaves the row open: the consent tab may still be
+            # used, and its grant (made at consent) is found later by its state.
             # A scripted browser may still be reading the success page: let it finish.
             await asyncio.wait(helpers[:1], timeout=OPENER_GRACE_SECONDS)
         finally:

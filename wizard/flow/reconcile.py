@@ -129,6 +129,13 @@ async def find_late_grants(
 # -- the history's side: ask once, record what was found, close what can no longer come ----
 
 EXPIRED_NOTE = "The sign-in link expired and no grant of it appeared on Nylas."
+# v3 makes the grant at the code exchange, which only the process that made the link can do:
+# an open v3 authorization is one whose process stopped (a closed window, a killed command).
+V3_ABANDONED_NOTE = (
+    "The tool stopped listening before the sign-in came back (a closed window or a stopped "
+    "command), and no grant of it appeared on Nylas. On Nylas API v3 a consent given after "
+    "that cannot be recovered: make a new link."
+)
 
 
 @dataclass(frozen=True)
@@ -215,8 +222,11 @@ async def reconcile_history(
     now = time.time() if now is None else now
     expired = [a for a in authorizations if a.id not in matched and a.expires_at + grace < now]
     for auth in expired:
+        outcome, note = (
+            ("abandoned", V3_ABANDONED_NOTE) if auth.api == "v3" else ("expired", EXPIRED_NOTE)
+        )
         await asyncio.to_thread(
-            functools.partial(history.end_authorization, auth.id, "expired", note=EXPIRED_NOTE)
+            functools.partial(history.end_authorization, auth.id, outcome, note=note)
         )
     still_open = len(authorizations) - len(late) - len(expired)
     return ReconcileReport(recorded, len(expired), still_open)

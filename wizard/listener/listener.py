@@ -8,6 +8,7 @@ sockets and junk never end or stall the wait: only a genuine callback does, or t
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import enum
 import errno
 import hmac
@@ -145,10 +146,13 @@ class CallbackListener:
         parse: CallbackParser = parse_callback,
         resolve: Resolver | None = None,
         silent_hint: str | None = None,
+        verify_timeout: float | None = None,
     ) -> None:
         """`parse` reads the API's callback (Connect: grant id; v3: code and state).
         `resolve` turns a callback into a grant (v3: the code exchange) and checks it with the
-        API; `verify` is the older, narrower hook: it is asked only about stateless grants."""
+        API; `verify` is the older, narrower hook: it is asked only about stateless grants.
+        `verify_timeout`: how long one resolution may take (v3's exchange: up to 90 s); a
+        deadline that passes while one is under way waits for it."""
         if not expected_state:
             raise ValueError("expected_state must not be empty")
         self._uri = redirect_uri
@@ -179,7 +183,13 @@ class CallbackListener:
         # never exchange a code twice).
         self._resolutions: dict[tuple[str, str], asyncio.Future[Resolution]] = {}
         self._verify_slots = asyncio.Semaphore(self.MAX_CONCURRENT_VERIFY)
+        self._verify_timeout = verify_timeout or self.VERIFY_TIMEOUT
         self._stateless_lookups = 0
+        # Callbacks being resolved right now: the code they carry may already have become a
+        # grant on Nylas's side, so the deadline does not cut them off.
+        self._in_flight = 0
+        self._settled = asyncio.Event()
+        self._settled.set()
 
     @staticmethod
     async def check_port(redirect_uri: LoopbackRedirectUri) -> None:
@@ -238,6 +248,7 @@ class CallbackListener:
                 async with asyncio.timeout(timeout):
                     await self._finished.wait()
             except TimeoutError:
+                await self._let_resolutions_finish()
                 if not self._claimed:
                     raise self._timeout_error(timeout) from None
                 # A winner is recording the grant right now: losing it would be worse.
@@ -271,6 +282,14 @@ class CallbackListener:
         await self.close()
 
     # ---- internals -------------------------------------------------------------------
+
+    async def _let_resolutions_finish(self) -> None:
+        if self._claimed or not self._in_flight:
+            return
+        log.info("the deadline passed while a callback was being resolved: waiting for it")
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(self._verify_timeout + self.FLUSH_GRACE):
+                await self._settled.wait()
 
     def _timeout_error(self, timeout: float) -> ListenerTimeout:
         if self.reached.is_set():
@@ -408,10 +427,21 @@ class CallbackListener:
                             "this one was not checked."
                         ),
                     )
-                resolution = await self._resolve_once(callback)
-                if self._claimed:  # another callback won while we asked the API
-                    return await self._duplicate(callback)
+                return await self._resolve_and_conclude(callback)
         return await self._conclude(callback, resolution)
+
+    async def _resolve_and_conclude(self, callback: GrantCallback | CodeCallback) -> Response:
+        self._in_flight += 1
+        self._settled.clear()
+        try:
+            resolution = await self._resolve_once(callback)
+            if self._claimed:  # another callback won while we asked the API
+                return await self._duplicate(callback)
+            return await self._conclude(callback, resolution)
+        finally:
+            self._in_flight -= 1
+            if not self._in_flight:
+                self._settled.set()
 
     async def _conclude(self, callback: Callback, resolution: Resolution) -> Response:
         if isinstance(resolution, Rejected):
@@ -496,7 +526,7 @@ class CallbackListener:
         assert self._resolve is not None
         async with self._verify_slots:
             try:
-                async with asyncio.timeout(self.VERIFY_TIMEOUT):
+                async with asyncio.timeout(self._verify_timeout):
                     resolution = await self._resolve(callback)
             except Exception as exc:  # a timeout too: the API is unreachable or the code broke
                 log.warning("resolving the callback failed (%s)", type(exc).__name__)

@@ -99,6 +99,51 @@ class TokenExchangeFailed(NylasApiError):
     )
 
 
+class ApiKeyRefusedAtExchange(AuthenticationFailed):
+    """v3 `token.unauthorized_access`: the code exchange did not accept the API key."""
+
+    hint = (
+        "Nylas did not accept the API key at the code exchange: check the API key (Nylas "
+        "dashboard > API keys) and that it belongs to this application and region."
+    )
+
+
+class ReauthEmailInvalid(NylasApiError):
+    """v3 `grant.reauth_email_invalid`: another Zoom user signed in than the grant's own."""
+
+    hint = (
+        "The Zoom user who signed in is not the one whose grant is being renewed. The customer "
+        "opens the link again and signs in as that Zoom user (a private window if another Zoom "
+        "account is signed in there)."
+    )
+
+
+class AccessDenied(NylasApiError):
+    """v3 `grant.access_denied` (403): the key is valid, this use of it is not allowed."""
+
+    hint = (
+        "Nylas refused access to this grant or resource (HTTP 403): it may belong to another "
+        "application, or the application's plan does not allow it. Ask the application's "
+        "owner to check the Nylas dashboard, or Nylas support."
+    )
+
+
+class ResourceBlocked(NylasApiError):
+    """v3 `api.resource_blocked` (423): Nylas has locked the application or grant."""
+
+    hint = (
+        "Nylas has blocked this application or grant (HTTP 423, often a billing or account "
+        "review). Trying again will not help: ask the application's owner to check the Nylas "
+        "dashboard, or Nylas support."
+    )
+
+
+class SignInExpired(TokenExchangeFailed):
+    """v3 `grant.login_id_invalid`: the hosted-auth session expired before it came back."""
+
+    hint = "The sign-in took too long and expired. Start the connection again for a new link."
+
+
 class NylasProtocolError(NylasError):
     """The answer was not what the API documents (not JSON, wrong shape)."""
 
@@ -131,7 +176,14 @@ _V3_TYPES: dict[str, type[NylasApiError]] = {
     "token.exchange_failed": TokenExchangeFailed,
     "invalid_grant": TokenExchangeFailed,
     "invalid_client": AuthenticationFailed,
+    "token.unauthorized_access": ApiKeyRefusedAtExchange,
+    "grant.reauth_email_invalid": ReauthEmailInvalid,
+    "grant.login_id_invalid": SignInExpired,
+    "grant.access_denied": AccessDenied,
+    "api.resource_blocked": ResourceBlocked,
 }
+# v3 statuses whose meaning is not "check the API key" (Connect reads 403 as bad credentials).
+_V3_STATUSES: dict[int, type[NylasApiError]] = {403: AccessDenied, 423: ResourceBlocked}
 _V3_HINTS: dict[type[NylasApiError], str] = {
     AuthenticationFailed: (
         "Check the Nylas API key (Nylas dashboard > API keys), and that the region (US or EU) "
@@ -161,8 +213,8 @@ def v3_error(
         message = str(body.get("error_description") or _default_message(status))
     else:
         err_type, message = _default_type(status), _default_message(status)
-    cls = _class_for_status(status)
-    if cls in (InvalidRequest, AuthenticationFailed, NylasApiError):
+    cls = _V3_STATUSES.get(status) or _class_for_status(status)
+    if cls in (InvalidRequest, AuthenticationFailed, NylasApiError, AccessDenied):
         cls = _V3_TYPES.get(err_type, cls)
     rid = body.get("request_id") or request_id
     if status == 401 and message == _default_message(401):

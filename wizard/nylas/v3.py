@@ -44,6 +44,10 @@ from wizard.nylas.v3_models import (
 
 log = logging.getLogger(__name__)
 
+# Nylas's ceiling on a request is 120 s and its Python SDK waits 90 s "to match the API": a code
+# exchange may take that long, and a shorter wait loses the grant the exchange still makes.
+EXCHANGE_TIMEOUT = 90.0
+
 # Sources disagree on the path of the application's callback URIs: Nylas's API reference says
 # redirect-uris, its CLI uses callback-uris. The first that is not 404 is remembered.
 CALLBACK_URI_PATHS = ("/v3/applications/redirect-uris", "/v3/applications/callback-uris")
@@ -123,8 +127,8 @@ class NylasV3Client(ClosingClient):
 
     async def ensure_callback_uri(self, url: str) -> bool:
         """Register exactly `url` when missing (Nylas matches scheme, host, port and path
-        exactly); True when it had to be added."""
-        if any(uri.url == url for uri in await self.list_callback_uris()):
+        exactly); True when it had to be added. A soft-deleted entry is not registered."""
+        if any(uri.url == url and uri.active for uri in await self.list_callback_uris()):
             return False
         await self.add_callback_uri(url)
         return True
@@ -173,7 +177,13 @@ class NylasV3Client(ClosingClient):
         return f"{self.base_url}/v3/connect/auth?{urlencode(params)}"
 
     async def exchange_code(
-        self, *, client_id: str, code: str, redirect_uri: str, code_verifier: str
+        self,
+        *,
+        client_id: str,
+        code: str,
+        redirect_uri: str,
+        code_verifier: str,
+        timeout: float = EXCHANGE_TIMEOUT,
     ) -> TokenExchange:
         body = {
             "client_id": client_id,
@@ -186,7 +196,7 @@ class NylasV3Client(ClosingClient):
         # Never repeated once sent (a 429 included: the answer may not be trusted to mean
         # "not processed" for a one-time code); only an unsent request is retried.
         data = await self._request(
-            "POST", "/v3/connect/token", json_body=body, bearer=False, once=True
+            "POST", "/v3/connect/token", json_body=body, bearer=False, once=True, timeout=timeout
         )
         return _parse(TokenExchange, data)
 
@@ -201,13 +211,27 @@ class NylasV3Client(ClosingClient):
         provider: str | None = ZOOM,
         email: str | None = None,
         since: int | None = None,
+        before: int | None = None,
+        grant_status: str | None = None,
+        sort_by: str | None = None,
+        order_by: str | None = None,
         limit: int | None = None,
         offset: int | None = None,
     ) -> list[V3Grant]:
+        """Nylas documents `since` and `before` on `created_at` (a renewed grant is not found
+        by `since`), `sort_by` created_at or updated_at, `order_by` desc by default, `limit`
+        10 by default and at most 200, offset paging."""
         params: dict[str, Any] = _page(limit, offset)
-        for name, value in (("provider", provider), ("email", email), ("since", since)):
-            if value is not None:
-                params[name] = value
+        filters = {
+            "provider": provider,
+            "email": email,
+            "since": since,
+            "before": before,
+            "grant_status": grant_status,
+            "sort_by": sort_by,
+            "order_by": order_by,
+        }
+        params.update({name: value for name, value in filters.items() if value is not None})
         return _parse_list(V3Grant, await self._request("GET", "/v3/grants", params=params))
 
     async def delete_grant(self, grant_id: str) -> None:
@@ -224,6 +248,7 @@ class NylasV3Client(ClosingClient):
         json_body: dict[str, Any] | None = None,
         bearer: bool = True,
         once: bool = False,
+        timeout: float | None = None,
     ) -> Any:
         policy = self.retry
         decide = _retryable(method, policy)
@@ -242,7 +267,7 @@ class NylasV3Client(ClosingClient):
         )
         async for attempt in retrying:
             with attempt:
-                return await self._send_once(method, path, params, json_body, bearer)
+                return await self._send_once(method, path, params, json_body, bearer, timeout)
         raise AssertionError("unreachable: tenacity reraises")  # pragma: no cover
 
     async def _send_once(
@@ -252,11 +277,16 @@ class NylasV3Client(ClosingClient):
         params: dict[str, Any] | None,
         json_body: dict[str, Any] | None,
         bearer: bool,
+        timeout: float | None = None,
     ) -> Any:
         headers = {"authorization": f"Bearer {self._key.get_secret_value()}"} if bearer else {}
+        # A longer read for a slow call (the exchange); connecting stays bounded as usual.
+        extra: dict[str, Any] = {}
+        if timeout is not None:
+            extra["timeout"] = httpx.Timeout(timeout, connect=self._http.timeout.connect)
         try:
             response = await self._http.request(
-                method, path, params=params, json=json_body, headers=headers
+                method, path, params=params, json=json_body, headers=headers, **extra
             )
         except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
             raise network_error(exc, self._host, sent=False) from None
@@ -303,4 +333,4 @@ def _page(limit: int | None, offset: int | None) -> dict[str, Any]:
     return params
 
 
-__all__ = ["CALLBACK_URI_PATHS", "NylasV3Client"]
+__all__ = ["CALLBACK_URI_PATHS", "EXCHANGE_TIMEOUT", "NylasV3Client"]

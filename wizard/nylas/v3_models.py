@@ -55,14 +55,22 @@ class CallbackUri(_Response):
     url: str
     platform: str | None = None
     settings: dict[str, Any] | None = None
+    # Soft delete (both SDKs since mid-2026): a deleted entry is still listed, not registered.
+    deleted_at: int | None = None
+
+    @property
+    def active(self) -> bool:
+        return self.deleted_at is None
 
 
 class V3Grant(_Response):
+    # Only id, provider, scope and created_at are required by the spec; grant_status may be
+    # missing (unknown, not invalid) and scope has been seen null.
     id: str
     provider: str
     email: str | None = None
-    grant_status: str = ""
-    scope: list[str] = Field(default_factory=list)
+    grant_status: str | None = None
+    scope: list[str] | None = None
     created_at: int | None = None
     updated_at: int | None = None
     name: str | None = None

@@ -30,9 +30,15 @@ WHEN_TO_COPY = (
 
 
 # Said when the wait ends but the link still works: the customer may still click Allow.
+# Connect makes the grant at consent, so it can be found later; v3 makes it at the code
+# exchange, which only a listening tool can do.
 LATE_NOTE = (
     "If the customer still allows with the old link, its grant is looked for on Nylas every "
     "15 seconds until the link expires, and added to the history (History... shows it)."
+)
+V3_LATE_NOTE = (
+    "On Nylas API v3 a consent given with the old link now cannot become a grant: send the "
+    "customer the new link."
 )
 LATE_WATCH_GRACE = 60.0  # seconds after the link's expiry: a consent begun just before it
 
@@ -224,7 +230,7 @@ class AuthorizationPage(BasePage):
         )
         if isinstance(exc, ListenerTimeout):
             self._watch_old_link()
-            text += " " + LATE_NOTE
+            text += " " + self._late_note()
         if isinstance(exc, PortInUse):
             # The port was free on the Zoom app page; past the commit page it cannot change.
             text += " Close that program and use Try again."
@@ -238,11 +244,16 @@ class AuthorizationPage(BasePage):
         self._set_waiting(False)
         self._retire_link()
         self._watch_old_link()
-        self.session.queue_entry_ended(EntryState.FAILED, reason=f"Stopped waiting. {LATE_NOTE}")
-        self.status.info(f"Stopped waiting. {LATE_NOTE} Use Try again for a new link.")
+        note = self._late_note()
+        self.session.queue_entry_ended(EntryState.FAILED, reason=f"Stopped waiting. {note}")
+        self.status.info(f"Stopped waiting. {note} Use Try again for a new link.")
+
+    def _late_note(self) -> str:
+        return V3_LATE_NOTE if self.session.api == "v3" else LATE_NOTE
 
     def _watch_old_link(self) -> None:
-        if self._expires_at is not None:
+        # v3: nothing to look for; the flow has closed the authorization as abandoned.
+        if self._expires_at is not None and self.session.api != "v3":
             self.session.watch_late_grants(self._expires_at + LATE_WATCH_GRACE)
 
     def _retire_link(self) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, QTimer
@@ -97,7 +98,8 @@ class DonePage(BasePage):
         self.form.setRowVisible(self.customer, bool(result.customer))
         self.provider.setText(result.provider)
         self.email.setText(result.email or "unknown")
-        self.grant_status.setText(result.grant_status or "unknown")
+        # v3 may leave the status out: unknown, not invalid.
+        self.grant_status.setText(result.grant_status or "not reported")
         self.delete.setEnabled(True)
         if result.verified:
             renewed = (
@@ -156,24 +158,47 @@ class DonePage(BasePage):
         if result is None:
             return
         who = result.email or "an unknown Zoom user"
-        box = QMessageBox(
-            QMessageBox.Icon.Warning,
+        self._ask(
             "Delete this grant?",
             f"Delete the grant {result.grant_id} of Zoom user {who}?\n\nNylas revokes it for "
             "good; the customer must consent again to be connected.",
-            QMessageBox.StandardButton.Cancel,
-            self,
+            "Delete grant",
+            then=self._confirmed_once if result.renewed else self._delete,
         )
-        delete = box.addButton("Delete grant", QMessageBox.ButtonRole.DestructiveRole)
+
+    def _confirmed_once(self) -> None:
+        # A renewed grant was in use before this onboarding: deleting it breaks what uses it.
+        result = self.session.result
+        if result is None:
+            return
+        self._ask(
+            "Delete a grant that was in use?",
+            f"The grant {result.grant_id} existed before this onboarding: this Zoom user was "
+            "already connected, and this consent renewed that grant. Deleting it disconnects "
+            "everything that uses it today, and the customer must consent again.\n\n"
+            "Delete it anyway?",
+            "Delete anyway",
+            then=self._delete,
+        )
+
+    def _ask(self, title: str, text: str, action: str, *, then: Callable[[], None]) -> None:
+        box = QMessageBox(
+            QMessageBox.Icon.Warning, title, text, QMessageBox.StandardButton.Cancel, self
+        )
+        delete = box.addButton(action, QMessageBox.ButtonRole.DestructiveRole)
         box.setDefaultButton(QMessageBox.StandardButton.Cancel)
-        box.finished.connect(lambda _code: self._confirmed(box.clickedButton() is delete))
+        box.finished.connect(lambda _code: self._answered(box.clickedButton() is delete, then))
         self.confirm = box
         box.open()  # not exec(): this may run inside the qasync loop
 
-    def _confirmed(self, yes: bool) -> None:
+    def _answered(self, yes: bool, then: Callable[[], None]) -> None:
         self.confirm = None
+        if yes:
+            then()
+
+    def _delete(self) -> None:
         result, flow = self.session.result, self.session.flow
-        if not yes or result is None or flow is None:
+        if result is None or flow is None:
             return
         self.delete.setEnabled(False)
         self.verification.busy(f"Deleting the grant {result.grant_id}...")
