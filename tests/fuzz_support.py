@@ -651,8 +651,8 @@ class ListenerTarget:
         """The wait's result if the last example ended it (then a new listener is started)."""
         assert self.task is not None and self.listener is not None
         # The connection is closed by now, but the wait may still be flushing the final page:
-        # the (private) claim flag says whether a callback won, without a timing guess.
-        if not self.task.done() and not self.listener._claimed:
+        # the claim says whether a callback won, without a timing guess.
+        if not self.task.done() and not self.listener.pending[0].claimed:
             return None
         try:
             result: CapturedGrant | CallbackRefused = await asyncio.wait_for(self.task, IO_TIMEOUT)

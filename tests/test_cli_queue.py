@@ -137,3 +137,84 @@ async def test_a_file_that_cannot_be_read_says_what_to_give_instead(tmp_path: Pa
     assert code == 2
     assert "Cannot read" in err and "No such file" in err and "standard input" in err
     assert "Unexpected" not in err
+
+
+async def test_a_late_consent_is_caught_while_the_next_entry_waits(tmp_path: Path) -> None:
+    # Nylas v3 makes the grant at the code exchange: only the running command, still
+    # listening, can turn the first customer's late Allow into a grant.
+    await run(
+        tmp_path, "queue", "add", "--sandbox", "-", stdin=b"late@example.com\nnext@example.com\n"
+    )
+    proc = await spawn(
+        tmp_path,
+        "queue",
+        "run",
+        "--sandbox",
+        "--api",
+        "v3",
+        "--json",
+        "--no-browser",
+        "--timeout",
+        "2",
+        "--redirect-uri",
+        f"http://localhost:{free_port()}/callback",
+    )
+    assert proc.stdout is not None
+    links: list[str] = []
+    events: list[dict[str, object]] = []
+    async with asyncio.timeout(60):
+        while line := (await proc.stdout.readline()).decode():
+            event = json.loads(line)
+            events.append(event)
+            if event["event"] == "auth_url":
+                links.append(str(event["url"]))
+                if len(links) == 2:  # the first timed out; its customer allows only now
+                    late = await ConsentBot("allow").visit(links[0])
+                    assert "Zoom is connected" in late.text
+            if event["event"] == "late_answer":
+                await ConsentBot("allow").visit(links[1])
+        code = await proc.wait()
+    assert code == 0
+    names = [e["event"] for e in events]
+    assert names.index("error") < names.index("late_answer") < names.index("grant")
+    (answer,) = [e for e in events if e["event"] == "late_answer"]
+    assert answer["email"] == "late@example.com" and answer["grant_id"]
+    entries = await listed(tmp_path)
+    assert [e["state"] for e in entries] == ["connected", "connected"]
+    assert entries[0]["grant_id"] == answer["grant_id"]
+    code, out, _ = await run(tmp_path, "history", "--csv", "--include-practice")
+    assert out.count(str(answer["grant_id"])) == 1  # one grant, one row
+
+
+async def test_an_earlier_link_is_listened_for_after_the_last_entry(tmp_path: Path) -> None:
+    await run(tmp_path, "queue", "add", "--sandbox", "-", stdin=b"late@example.com\n")
+    proc = await spawn(
+        tmp_path,
+        "queue",
+        "run",
+        "--sandbox",
+        "--api",
+        "v3",
+        "--json",
+        "--no-browser",
+        "--timeout",
+        "1",
+        "--redirect-uri",
+        f"http://localhost:{free_port()}/callback",
+    )
+    assert proc.stdout is not None
+    names: list[str] = []
+    async with asyncio.timeout(60):
+        while line := (await proc.stdout.readline()).decode():
+            event = json.loads(line)
+            names.append(str(event["event"]))
+            if event["event"] == "auth_url":
+                link = str(event["url"])
+            if event["event"] == "listening":  # the run is over; the first link still works
+                assert event["count"] == 1
+                await ConsentBot("allow").visit(link)
+        code = await proc.wait()
+    assert names[-3:-1] == ["error", "listening"] and names[-1] == "late_answer"
+    assert code == 0  # the last entry is connected after all
+    (entry,) = await listed(tmp_path)
+    assert entry["state"] == "connected"

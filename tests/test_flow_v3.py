@@ -150,47 +150,82 @@ async def test_wrong_api_key_and_wrong_application_id_say_what_to_do() -> None:
             await flow.aclose()
 
 
-async def test_a_consent_after_stop_waiting_makes_no_grant_and_the_authorization_says_why() -> None:
-    # Nylas makes a v3 grant at the code exchange, with the verifier only this process held.
+async def stopped(
+    sandbox: SandboxServer, recorder: Recorder, events: list[object]
+) -> tuple[OnboardingFlow, str]:
+    """A flow whose wait for a consent was stopped; returns it and the sign-in link."""
+    link = asyncio.get_running_loop().create_future()
+
+    def on_event(event: object) -> None:
+        events.append(event)
+        if isinstance(event, AuthUrlReady) and not link.done():
+            link.set_result(event.url)
+
+    async def silent(url: str) -> bool:
+        return True  # the operator will open the link later, by hand
+
+    flow = v3_flow(sandbox, silent, recorder=recorder, on_event=on_event, browser_grace=60)
+    s = spec(sandbox)
+    await flow.ensure_integration(s)
+    account = CustomerAccount(customer="Late", login_hint=EMAIL)
+    task = asyncio.create_task(flow.authorize(account, s.redirect_uri, timeout=30, tag="t-1"))
+    url = await asyncio.wait_for(link, 10)
+    task.cancel()  # Stop waiting
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    return flow, url
+
+
+async def test_a_consent_after_stop_waiting_is_caught_by_the_flow_still_listening() -> None:
+    from wizard.flow import LateAnswer
+
     async with SandboxServer() as sandbox:
-        recorder = Recorder()
-        link = asyncio.get_running_loop().create_future()
-
-        def on_event(event: object) -> None:
-            if isinstance(event, AuthUrlReady) and not link.done():
-                link.set_result(event.url)
-
-        async def silent(url: str) -> bool:
-            return True  # the operator will open the link later, by hand
-
-        flow = v3_flow(sandbox, silent, recorder=recorder, on_event=on_event, browser_grace=60)
-        s = spec(sandbox)
+        recorder, events = Recorder(), list[object]()
+        flow, url = await stopped(sandbox, recorder, events)
         try:
-            await flow.ensure_integration(s)
-            account = CustomerAccount(customer="Late", login_hint=EMAIL)
-            task = asyncio.create_task(flow.authorize(account, s.redirect_uri, timeout=30))
-            url = await asyncio.wait_for(link, 10)
-            task.cancel()  # Stop waiting: the listener is gone, the consent tab still works
-            with pytest.raises(asyncio.CancelledError):
-                await task
-            # The customer allows now; the browser lands on a dead localhost page.
-            with pytest.raises(httpx.ConnectError):
-                await ConsentBot("allow").visit(url)
-            digest = recorder.calls[0][1]
-
-            class Row:
-                id = 1
-                api = "v3"
-                started_at = time.time() - 60
-                expires_at = 4_000_000_000.0
-                state_sha256 = digest
-                login_hint = EMAIL
-
-            late = await find_late_grants(flow.backend, [Row()])
+            assert [link.tag for link in flow.open_links()] == ["t-1"]
+            page = await ConsentBot("allow").visit(url)  # the customer allows, later
+            for _ in range(200):
+                if any(isinstance(e, LateAnswer) for e in events):
+                    break
+                await asyncio.sleep(0.02)
+            assert flow.open_links() == []
         finally:
             await flow.aclose()
-        assert sandbox.v3_grants == {} and late == []
-        assert recorder.calls[1:] == [("ended", (1, "abandoned", None))]
+        (late,) = [e for e in events if isinstance(e, LateAnswer)]
+    assert page.status == 200 and "Zoom is connected" in page.text
+    assert late.tag == "t-1" and late.error is None and late.result is not None
+    assert late.result.verified and late.result.grant_id in sandbox.v3_grants
+    assert [c[0] for c in recorder.calls] == ["started", "captured", "ended", "verified"]
+    assert recorder.calls[2] == ("ended", (1, "connected", late.result.grant_id))
+    assert not [e for e in events if type(e).__name__ == "GrantCaptured"]  # not the page's
+
+
+async def test_a_consent_after_the_flow_closed_makes_no_grant_and_the_record_says_why() -> None:
+    # Nylas makes a v3 grant at the code exchange, with the verifier only this process held.
+    async with SandboxServer() as sandbox:
+        recorder, events = Recorder(), list[object]()
+        flow, url = await stopped(sandbox, recorder, events)
+        await flow.aclose()  # the window closed while the link still worked
+        with pytest.raises(httpx.ConnectError):  # the customer's browser: a dead local page
+            await ConsentBot("allow").visit(url)
+        digest = recorder.calls[0][1]
+
+        class Row:
+            id = 1
+            api = "v3"
+            started_at = time.time() - 60
+            expires_at = 4_000_000_000.0
+            state_sha256 = digest
+            login_hint = EMAIL
+
+        check = v3_flow(sandbox, ConsentBot("allow"))
+        try:
+            late = await find_late_grants(check.backend, [Row()])
+        finally:
+            await check.aclose()
+    assert sandbox.v3_grants == {} and late == []
+    assert recorder.calls[1:] == [("ended", (1, "abandoned", None))]
 
 
 async def _onboard(sandbox: SandboxServer, decision: str, **kw: Any) -> OnboardingResult:

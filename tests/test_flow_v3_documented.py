@@ -341,3 +341,22 @@ async def test_403_and_423_are_not_called_a_wrong_api_key(
             await flow.aclose()
     said = explain(failure.value)
     assert words in said.hint and "API key" not in said.hint
+
+
+# -- what the customer granted at Zoom -------------------------------------------------------
+
+
+async def test_a_zoom_app_without_a_scope_is_named_after_the_exchange() -> None:
+    async with SandboxServer() as sandbox:
+        sandbox.zoom_app_scopes = ("meeting:write:meeting", "user:read:user")
+        result = await onboard(sandbox)
+    assert result.verified
+    assert result.missing_scopes == ("meeting:update:meeting", "meeting:delete:meeting")
+
+
+async def test_all_four_scopes_or_none_listed_name_nothing() -> None:
+    async with SandboxServer() as sandbox:
+        full = await onboard(sandbox)
+    async with SandboxServer(v3_options=V3Options(scope_null=True)) as sandbox:
+        unknown = await onboard(sandbox)
+    assert full.missing_scopes == () and unknown.missing_scopes == ()

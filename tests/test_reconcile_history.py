@@ -70,7 +70,8 @@ async def stopped_authorization(
     n: int,
     links: list[str],
 ) -> str:
-    """Start an authorization and Stop waiting: returns the sign-in link, still working."""
+    """Start an authorization, Stop waiting and close the window's listener: returns the
+    sign-in link, whose consent page still works at Nylas and Zoom."""
     creds = sandbox.credentials
     spec = IntegrationSpec(
         zoom=ZoomApp(creds.zoom_client_id, SecretStr(creds.zoom_client_secret)),
@@ -96,6 +97,7 @@ async def stopped_authorization(
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task
+    await flow.stop_listening()  # the window closed: nothing listens for the link any more
     return links[-1]
 
 
@@ -119,7 +121,7 @@ async def killed_authorization(history: History, n: int, state: str) -> None:
     )
 
 
-async def test_v3_stop_waiting_closes_the_authorization_and_a_late_allow_makes_no_grant(
+async def test_v3_a_closed_window_closes_the_authorization_and_a_late_allow_makes_no_grant(
     history: History,
 ) -> None:
     async with SandboxServer() as sandbox:
@@ -269,3 +271,29 @@ async def test_two_checks_at_once_record_the_grant_once(history: History) -> Non
             await flow.aclose()
     assert sum(len(r.found) for r in reports) == 1
     assert len(history.records()) == 1
+
+
+async def test_a_grant_written_before_a_crash_is_not_written_again(history: History) -> None:
+    # The process wrote the grant, then died before closing its authorization.
+    async with SandboxServer() as sandbox:
+        flow = flow_for("v3", sandbox, [])
+        try:
+            await flow.check_connection()
+            await killed_authorization(history, 6, "state-of-killed-6")
+            grant = sandbox.add_v3_grant(email="late.6@example.com", state="state-of-killed-6")
+            history.record_grant(
+                profile="",
+                region="sandbox",
+                account_id="",
+                integration_id=None,
+                grant_id=grant["id"],
+                api="v3",
+                customer="Late #6",
+                practice=True,
+            )
+            report = await reconcile_history(flow.backend, history, region="sandbox", practice=True)
+        finally:
+            await flow.aclose()
+    assert [f.grant.id for f in report.found] == [grant["id"]]
+    assert [r.grant_id for r in history.records()] == [grant["id"]]  # one grant, one row
+    assert history.open_authorizations() == []

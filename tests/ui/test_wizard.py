@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from PySide6.QtCore import QTimer
 from pytestqt.qtbot import QtBot
 
@@ -146,7 +147,10 @@ def test_port_taken_after_the_check_is_named_and_nothing_is_opened(
         wizard.close()
 
 
-def test_stop_waiting_frees_the_port(qtbot: QtBot, loop: object) -> None:
+def test_stop_waiting_keeps_listening_and_the_session_frees_the_port(
+    qtbot: QtBot, loop: object
+) -> None:
+    import asyncio
     import socket
 
     from wizard.flow.browser import no_browser
@@ -161,8 +165,14 @@ def test_stop_waiting_frees_the_port(qtbot: QtBot, loop: object) -> None:
     assert page.countdown.text().startswith("The link expires in")
     page.stop.click()
     qtbot.waitUntil(lambda: page.try_again.isVisible(), timeout=WAIT)
+    # The old link still works: the window still listens for it.
+    with socket.socket() as probe, pytest.raises(OSError, match="in use"):
+        probe.bind(("127.0.0.1", port))
+    closing = asyncio.ensure_future(wizard.session.aclose())  # as the app does on quit
+    qtbot.waitUntil(closing.done, timeout=WAIT)
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", port))  # EADDRINUSE here would mean the listener leaked
+    wizard._close_confirmed = True
     wizard.close()
 
 

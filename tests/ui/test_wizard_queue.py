@@ -204,3 +204,43 @@ def test_three_entries_cost_one_action_each_after_the_first(qtbot: QtBot, loop: 
     assert per_account == [1, 1]  # one Return per later customer, besides their consent
     qtbot.waitUntil(lambda: states(wizard) == ["connected"] * 3, timeout=WAIT)
     wizard.close()
+
+
+def test_a_late_consent_turns_its_entry_connected_while_the_next_customer_waits(
+    qtbot: QtBot, loop: object
+) -> None:
+    import asyncio
+
+    from wizard.flow.browser import no_browser
+
+    wizard = make(qtbot, no_browser, api="v3")
+    to_account_page(qtbot, wizard, free_port())
+    pasted(qtbot, wizard, "late@example.com\tAcme #1\nnext@example.com\tGlobex #2")
+    page = wizard.v3_account_page
+    wizard.onboard_another()
+    qtbot.waitUntil(page.from_queue.isVisible, timeout=WAIT)
+    page.from_queue.click()
+    consent = wizard.authorization_page
+    qtbot.waitUntil(lambda: bool(consent.url.text()), timeout=WAIT)
+    first_link = consent.url.text()
+    consent.stop.click()  # the first customer is slow
+    qtbot.waitUntil(consent.try_again.isVisible, timeout=WAIT)
+    qtbot.waitUntil(lambda: states(wizard) == ["failed", "waiting"], timeout=WAIT)
+    wizard.onboard_another()  # on to the next customer, whose consent is now pending
+    qtbot.waitUntil(page.from_queue.isVisible, timeout=WAIT)
+    assert "Globex #2" in page.from_queue.text()  # the failed one is not offered first
+    page.from_queue.click()
+    qtbot.waitUntil(lambda: consent.url.text() not in ("", first_link), timeout=WAIT)
+    late = asyncio.ensure_future(ConsentBot("allow").visit(first_link))  # Acme allows now
+    qtbot.waitUntil(late.done, timeout=WAIT)
+    assert "Zoom is connected" in late.result().text
+    qtbot.waitUntil(lambda: states(wizard) == ["connected", "in progress"], timeout=WAIT)
+    qtbot.waitUntil(
+        lambda: "came back after its wait had ended" in consent.status.message, timeout=WAIT
+    )
+    assert "Acme #1" in consent.status.message
+    assert consent.task.running  # the next customer's wait goes on, untouched
+    entry = WorkQueue(wizard.session.paths.history_db).entries(practice=True)[0]
+    assert entry.email == "late@example.com" and entry.grant_id
+    wizard._close_confirmed = True
+    wizard.close()

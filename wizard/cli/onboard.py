@@ -30,6 +30,7 @@ from wizard.flow import (
     GrantCaptured,
     IntegrationReady,
     IntegrationSpec,
+    LateAnswer,
     OnboardingFlow,
     OnboardingResult,
     ZoomApp,
@@ -37,6 +38,7 @@ from wizard.flow import (
 from wizard.flow.browser import no_browser, system_browser
 from wizard.flow.explain import Explanation, explain
 from wizard.flow.factory import NylasCredentials, open_flow
+from wizard.flow.late import late_answer_words
 from wizard.listener.listener import PortInUse
 from wizard.listener.redirect_uri import LoopbackRedirectUri
 from wizard.logs import setup_logging
@@ -110,6 +112,19 @@ class Reporter:
                     f"An answer came back but was not accepted: {reason} Still waiting.",
                     reason=reason,
                 )
+            case LateAnswer(account, tag, result, error):
+                self.emit(
+                    "late_answer",
+                    late_answer_words(event),
+                    entry=tag if isinstance(tag, int) else None,
+                    customer=account.customer,
+                    login_hint=account.login_hint,
+                    account_id=account.account_id,
+                    grant_id=result.grant_id if result else None,
+                    email=result.email if result else None,
+                    verified=result.verified if result else None,
+                    error=explain(error).type if error is not None else None,
+                )
             case GrantCaptured(grant_id):
                 self.emit(
                     "grant_captured",
@@ -131,6 +146,11 @@ class Reporter:
                 f"Done. grant_id {result.grant_id}{renewed}, NOT verified: "
                 f"{result.verification_note}"
             )
+        if result.missing_scopes:
+            text += (
+                f" The consent did not grant {', '.join(result.missing_scopes)}: add them to the "
+                "Zoom app's scopes, then let the customer consent again."
+            )
         self.emit(
             "grant",
             text,
@@ -139,6 +159,7 @@ class Reporter:
             email=result.email,
             grant_status=result.grant_status,
             verified=result.verified,
+            missing_scopes=list(result.missing_scopes),
             account_id=result.account_id,
             customer=result.customer,
             api=result.api,

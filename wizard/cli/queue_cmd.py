@@ -8,14 +8,18 @@ import asyncio
 import json
 import logging
 import sys
+import time
 from collections.abc import Sequence
 from dataclasses import asdict
 
 from wizard.cli.onboard import Reporter, explain_for_cli, prepared_flow
 from wizard.cli.where import api_of, chosen_profile, where
 from wizard.defaults import DEFAULT_REDIRECT_URI, DEFAULT_TIMEOUT
+from wizard.flow.events import FlowEvent, LateAnswer
 from wizard.flow.explain import Explanation
 from wizard.flow.inputs import account_for_entry
+from wizard.flow.late import finish_entry_late
+from wizard.flow.onboarding import OnboardingFlow
 from wizard.listener.listener import CallbackRefused, ListenerTimeout
 from wizard.listener.redirect_uri import LoopbackRedirectUri
 from wizard.logs import setup_logging
@@ -26,8 +30,10 @@ from wizard.store.queue import EntryState, QueueEntry, QueueImportError, WorkQue
 log = logging.getLogger("wizard.cli.queue")
 
 STOPPED_REASON = (
-    "Stopped with Ctrl+C before the customer's consent came back. If they allow with that "
-    "link, `zoom-onboard history --reconcile` finds the grant; or run the queue again."
+    "Stopped with Ctrl+C before the customer's consent came back. On the Connect API a "
+    "consent given with that link later is found by `zoom-onboard history --reconcile`; on "
+    "Nylas API v3 it cannot become a grant any more (nothing listens for it): retry the entry "
+    "for a new link."
 )
 
 
@@ -146,13 +152,26 @@ async def _run(args: argparse.Namespace, reporter: Reporter, queue: WorkQueue) -
     )
     timeout = args.timeout if args.timeout is not None else DEFAULT_TIMEOUT
     last = Outcome.OK
+    last_entry: int | None = None
     done = 0
     told: set[str] = set()  # history problems already said
     async with prepared_flow(args, reporter, profile, api, redirect_uri) as ready:
+
+        def on_event(event: FlowEvent) -> None:
+            # An earlier entry's link came back while the run goes on: that entry is decided.
+            nonlocal last
+            if isinstance(event, LateAnswer):
+                finish_entry_late(queue, event)
+                if event.tag == last_entry and event.result is not None:
+                    last = Outcome.OK  # the last entry is connected after all
+            reporter.on_event(event)
+
+        ready.flow.on_event = on_event
         while (entry := queue.next_waiting(practice=practice)) is not None:
             if not queue.start(entry.id):
                 continue  # another window or command took it
             done += 1
+            last_entry = entry.id
             reporter.emit(
                 "entry",
                 f"[{done}/{len(waiting)}] {entry.label}",
@@ -164,7 +183,7 @@ async def _run(args: argparse.Namespace, reporter: Reporter, queue: WorkQueue) -
             try:
                 account = account_for_entry(entry, api.value)
                 result = await ready.flow.authorize(
-                    account, redirect_uri, timeout=timeout, recorder=ready.recorder
+                    account, redirect_uri, timeout=timeout, recorder=ready.recorder, tag=entry.id
                 )
             except asyncio.CancelledError:  # Ctrl+C: record this entry, then stop
                 queue.finish(entry.id, EntryState.FAILED, reason=STOPPED_REASON)
@@ -194,4 +213,24 @@ async def _run(args: argparse.Namespace, reporter: Reporter, queue: WorkQueue) -
             )
             reporter.result(result)
             last = Outcome.OK
+        await _listen_for_open_links(ready.flow, reporter)
     return int(last)
+
+
+async def _listen_for_open_links(flow: OnboardingFlow, reporter: Reporter) -> None:
+    """Earlier links that still work are listened for until they come back or expire: on v3
+    nothing else can turn their consent into a grant."""
+    links = flow.open_links()
+    if not links:
+        return
+    until = max(link.expires_at for link in links)
+    reporter.emit(
+        "listening",
+        f"{len(links)} earlier sign-in link(s) still work until "
+        f"{time.strftime('%H:%M', time.localtime(until))}: still listening for them. Ctrl+C "
+        "stops (on Nylas API v3 a consent given with them afterwards cannot become a grant).",
+        count=len(links),
+        until=int(until),
+        entries=[link.tag for link in links],
+    )
+    await flow.until_links_close()

@@ -10,6 +10,7 @@ from wizard.flow.events import (
     GrantCaptured,
     GrantVerified,
     IntegrationReady,
+    LateAnswer,
 )
 from wizard.flow.inputs import (
     CustomerAccount,
@@ -42,6 +43,7 @@ __all__ = [
     "IntegrationPlan",
     "IntegrationReady",
     "IntegrationSpec",
+    "LateAnswer",
     "OnboardingFlow",
     "OnboardingResult",
     "ZoomApp",

@@ -21,6 +21,14 @@ from wizard.listener.verdict import Resolution
 from wizard.target import Api
 
 ZOOM = "zoom"
+# What the Zoom app must grant for Nylas's Zoom meetings (Nylas's Zoom guide); they live on the
+# Zoom app, and a scope added there needs a new consent.
+ZOOM_SCOPES = (
+    "meeting:write:meeting",
+    "meeting:update:meeting",
+    "meeting:delete:meeting",
+    "user:read:user",
+)
 
 
 class IntegrationAction(enum.StrEnum):
@@ -111,10 +119,18 @@ class GrantInfo:
     account_id: str | None = None  # Connect only
     created_at: int | None = None
     updated_at: int | None = None
+    scope: tuple[str, ...] | None = None  # None: Nylas did not say (v3 has answered null)
 
     @property
     def is_valid(self) -> bool:
         return self.grant_status == "valid"
+
+    @property
+    def missing_scopes(self) -> tuple[str, ...]:
+        """The Zoom scopes the consent did not grant (none when Nylas did not list any)."""
+        if not self.scope:
+            return ()
+        return tuple(s for s in ZOOM_SCOPES if s not in self.scope)
 
 
 @dataclass(frozen=True)
@@ -140,6 +156,9 @@ class OnboardingResult:
     customer: str | None = None
     login_hint: str | None = None
     renewed: bool = False
+    # Zoom scopes the consent did not grant: add them to the Zoom app, then the customer
+    # consents again.
+    missing_scopes: tuple[str, ...] = ()
 
 
 class PendingAuthorization(Protocol):

@@ -53,6 +53,7 @@ def grant_info(grant: Grant) -> GrantInfo:
         account_id=grant.account_id,
         created_at=grant.created_at,
         updated_at=grant.updated_at,
+        scope=None if grant.scope is None else tuple(grant.scope),
     )
 
 

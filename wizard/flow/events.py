@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from wizard.flow.backend import IntegrationAction, IntegrationInfo, OnboardingResult
+    from wizard.flow.inputs import CustomerAccount
 
 
 @dataclass(frozen=True)
@@ -62,6 +63,18 @@ class GrantVerified:
     result: OnboardingResult
 
 
+@dataclass(frozen=True)
+class LateAnswer:
+    """An earlier link, whose wait had ended (Stop waiting, a timeout, the next customer), came
+    back: with its grant (already recorded and verified) or with its refusal or failure.
+    `tag` is what the caller of `authorize` gave to know it again (a queue entry's id)."""
+
+    account: CustomerAccount
+    tag: object
+    result: OnboardingResult | None = None
+    error: BaseException | None = None
+
+
 FlowEvent = (
     IntegrationReady
     | AuthUrlReady
@@ -71,4 +84,5 @@ FlowEvent = (
     | AnswerRejected
     | GrantCaptured
     | GrantVerified
+    | LateAnswer
 )

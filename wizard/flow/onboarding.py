@@ -14,6 +14,7 @@ import logging
 import secrets
 import time
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
 from pydantic import SecretStr
@@ -42,6 +43,7 @@ from wizard.flow.events import (
     GrantCaptured,
     GrantVerified,
     IntegrationReady,
+    LateAnswer,
 )
 from wizard.flow.inputs import CustomerAccount, IntegrationSpec
 from wizard.listener.callback import CodeCallback, GrantCallback
@@ -50,6 +52,7 @@ from wizard.listener.listener import (
     CallbackRefused,
     CapturedGrant,
     ListenerTimeout,
+    PendingCallback,
 )
 from wizard.listener.redirect_uri import LoopbackRedirectUri
 from wizard.listener.verdict import Rejected, Resolution
@@ -83,6 +86,7 @@ NOBODY_OPENED_HINT = (
 )
 
 
+V3_LINK_EXPIRED = "The sign-in link expired before the customer's browser came back with it."
 V3_STOPPED_LISTENING = (
     "The tool stopped listening for this link. On Nylas API v3 a consent given with it "
     "afterwards cannot become a grant (only the process that made the link can exchange its "
@@ -119,6 +123,26 @@ class AuthorizationLog(Protocol):
     ) -> None: ...
 
 
+@dataclass(frozen=True)
+class OpenLink:
+    """A link whose wait ended and that still works (and is still listened for)."""
+
+    account: CustomerAccount
+    expires_at: float
+    tag: object
+
+
+@dataclass(frozen=True)
+class _Late:
+    listener: CallbackListener
+    pending: PendingCallback
+    account: CustomerAccount
+    recorder: GrantRecorder | None
+    log_row: int | None
+    state: str = field(repr=False)
+    tag: object
+
+
 class OnboardingFlow:
     def __init__(
         self,
@@ -140,6 +164,8 @@ class OnboardingFlow:
         self.recorder = recorder
         self.browser_grace = browser_grace
         self.opens_browser = opens_browser
+        self._listeners: dict[str, CallbackListener] = {}
+        self._late: dict[asyncio.Task[None], _Late] = {}
 
     @classmethod
     def for_api(
@@ -158,6 +184,7 @@ class OnboardingFlow:
         return self.backend.api.value
 
     async def aclose(self) -> None:
+        await self.stop_listening()
         await self.backend.aclose()
 
     # -- step 1: connection -----------------------------------------------------------------
@@ -172,7 +199,12 @@ class OnboardingFlow:
     # -- step 2: the integration ------------------------------------------------------------
 
     async def check_redirect_port(self, redirect_uri: LoopbackRedirectUri) -> None:
-        """PortInUse now, while the operator can still choose another port."""
+        """PortInUse now, while the operator can still choose another port (this flow's own
+        listener on it is no obstacle)."""
+        mine = self._listeners.get(str(redirect_uri))
+        if mine is not None and mine.is_open:
+            return
+        await self._close_idle_on_port(redirect_uri.port)
         await CallbackListener.check_port(redirect_uri)
 
     async def plan_integration(
@@ -196,12 +228,15 @@ class OnboardingFlow:
         *,
         timeout: float = 600.0,
         recorder: GrantRecorder | None = None,
+        tag: object = None,
     ) -> OnboardingResult:
         """Create the auth request, catch the redirect, verify the grant.
 
         Raises CallbackRefused (consent declined, Zoom error), ListenerTimeout, PortInUse or a
-        NylasError. Cancelling the awaiting task frees the port at once. `recorder` (default:
-        the flow's) receives the grant before the browser is told of success.
+        NylasError. `recorder` (default: the flow's) receives the grant before the browser is
+        told of success. After a timeout or a cancel the link keeps working while it is valid:
+        this flow keeps listening for it, and a late answer is recorded and reported as a
+        LateAnswer event carrying `tag`.
         """
         recorder = recorder or self.recorder
         state = secrets.token_urlsafe(STATE_BYTES)
@@ -210,56 +245,145 @@ class OnboardingFlow:
         # Kept before any browser opens: if the callback is never caught here, the grant it
         # makes can still be found and recorded later.
         log_row = await self._authorization_started(recorder, account, auth, state)
-        listener = CallbackListener(
-            redirect_uri,
+        listener = await self._listener_for(redirect_uri)  # a busy port fails here
+        cell: list[PendingCallback] = []  # the resolver and on_grant ask whether it is waited
+        pending = listener.expect(
             state,
             expected_provider="zoom",
-            parse=self.backend.parse_callback,
-            resolve=self._resolver(auth),
-            on_grant=self._record_capture(account, recorder, log_row),
+            resolve=self._resolver(auth, cell),
+            on_grant=self._record_capture(account, recorder, log_row, cell),
             launch_target=auth.url,
             silent_hint=None if self.opens_browser else NOBODY_OPENED_HINT,
             verify_timeout=self.backend.resolve_timeout,
+            expires_at=auth.expires_at + LINK_GRACE_SECONDS,
         )
-        await listener.start()  # a busy port fails here, before any browser opens
-        launch_url = listener.launch_url or auth.url
+        cell.append(pending)
+        launch_url = listener.launch_url_for(pending) or auth.url
         self.on_event(AuthUrlReady(auth.url, auth.expires_at, auth.id, launch_url))
         helpers = [
             # Through the listener: its first request proves the browser opened.
             asyncio.create_task(self._open_browser(launch_url)),
-            asyncio.create_task(self._watch_browser(listener, auth.url)),
+            asyncio.create_task(self._watch_browser(pending, auth.url)),
         ]
+        late = _Late(listener, pending, account, recorder, log_row, state, tag)
         try:
             deadline = min(timeout, max(0.0, auth.expires_at - time.time()) + LINK_GRACE_SECONDS)
             try:
-                captured = await listener.wait(deadline)
+                captured = await pending.wait(deadline)
+            except (ListenerTimeout, asyncio.CancelledError):
+                self._keep_listening(late)  # the customer's tab still works: so do we
+                raise
             except CallbackRefused as refusal:
+                listener.forget(pending)
                 await self._authorization_ended(recorder, log_row, "refused", note=str(refusal))
                 raise
-            except (ListenerTimeout, asyncio.CancelledError):
-                if self.backend.api is Api.V3:
-                    # Only this process holds the PKCE verifier: nothing can finish the link
-                    # once it stops listening, so the record says so instead of "still open".
-                    await asyncio.shield(
-                        self._authorization_ended(
-                            recorder, log_row, "abandoned", note=V3_STOPPED_LISTENING
-                        )
-                    )
+            except BaseException:
+                listener.forget(pending)
                 raise
-            # Connect: a timeout or a cancel leaves the row open: the consent tab may still be
-            # used, and its grant (made at consent) is found later by its state.
+            listener.forget(pending)
             # A scripted browser may still be reading the success page: let it finish.
             await asyncio.wait(helpers[:1], timeout=OPENER_GRACE_SECONDS)
         finally:
             for task in helpers:
                 task.cancel()
             await asyncio.gather(*helpers, return_exceptions=True)
-            await listener.close()
         result = await self._result(captured, account, state)
         if recorder is not None:
             await self._recorder_call(recorder.grant_verified(result))
         self.on_event(GrantVerified(result))
         return result
+
+    # -- links whose wait ended: still listened for while they work ---------------------
+
+    def open_links(self) -> list[OpenLink]:
+        """Earlier links this flow still listens for (valid, nobody waiting on them)."""
+        now = time.time()
+        return [
+            OpenLink(late.account, late.pending.expires_at or now, late.tag)
+            for late in self._late.values()
+            if (late.pending.expires_at or 0) > now and not late.pending.claimed
+        ]
+
+    async def until_links_close(self) -> None:
+        """Until every earlier link has come back or expired."""
+        await asyncio.gather(*list(self._late), return_exceptions=True)
+
+    async def stop_listening(self) -> None:
+        """Close every listener: earlier links stop working here (v3: their authorizations
+        are recorded as abandoned, with why)."""
+        tasks = list(self._late)
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        listeners, self._listeners = list(self._listeners.values()), {}
+        for listener in listeners:
+            await listener.close()
+
+    def _keep_listening(self, late: _Late) -> None:
+        task = asyncio.ensure_future(self._watch_late(late))
+        self._late[task] = late
+        task.add_done_callback(self._late_done)
+
+    def _late_done(self, task: asyncio.Task[None]) -> None:
+        self._late.pop(task, None)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("watching a late answer failed", exc_info=task.exception())
+
+    async def _watch_late(self, late: _Late) -> None:
+        pending, v3 = late.pending, self.backend.api is Api.V3
+        left = max(0.0, (pending.expires_at or 0) - time.time())
+        try:
+            async with asyncio.timeout(left):
+                outcome = await pending.outcome()
+        except TimeoutError:
+            late.listener.forget(pending)
+            if v3:  # nothing else can finish it; Connect's grant may still be found by state
+                await self._authorization_ended(
+                    late.recorder, late.log_row, "expired", note=V3_LINK_EXPIRED
+                )
+            return
+        except asyncio.CancelledError:
+            late.listener.forget(pending)
+            if v3 and not pending.claimed:
+                await asyncio.shield(
+                    self._authorization_ended(
+                        late.recorder, late.log_row, "abandoned", note=V3_STOPPED_LISTENING
+                    )
+                )
+            raise
+        late.listener.forget(pending)
+        log.info("an earlier link came back after its wait had ended")
+        if isinstance(outcome, CapturedGrant):
+            result = await self._result(outcome, late.account, late.state)
+            if late.recorder is not None:
+                await self._recorder_call(late.recorder.grant_verified(result))
+            self.on_event(LateAnswer(late.account, late.tag, result=result))
+            return
+        outcome_word = "refused" if isinstance(outcome, CallbackRefused) else "abandoned"
+        await self._authorization_ended(
+            late.recorder, late.log_row, outcome_word, note=str(outcome)
+        )
+        self.on_event(LateAnswer(late.account, late.tag, error=outcome))
+
+    async def _listener_for(self, redirect_uri: LoopbackRedirectUri) -> CallbackListener:
+        """One listener per redirect URI for the life of this flow."""
+        key = str(redirect_uri)
+        listener = self._listeners.get(key)
+        if listener is not None and listener.is_open:
+            return listener
+        await self._close_idle_on_port(redirect_uri.port)
+        listener = CallbackListener(redirect_uri, parse=self.backend.parse_callback)
+        await listener.start()
+        self._listeners[key] = listener
+        return listener
+
+    async def _close_idle_on_port(self, port: int) -> None:
+        # The operator changed the host or path on the same port: an idle listener of ours
+        # must not make that port look busy.
+        for key, listener in list(self._listeners.items()):
+            if listener.port == port and not listener.pending:
+                del self._listeners[key]
+                await listener.close()
 
     async def run(
         self,
@@ -282,16 +406,20 @@ class OnboardingFlow:
             claimed = False
         self.on_event(BrowserLaunched(claimed))
 
-    async def _watch_browser(self, listener: CallbackListener, url: str) -> None:
+    async def _watch_browser(self, pending: PendingCallback, url: str) -> None:
         try:
-            await asyncio.wait_for(listener.reached.wait(), self.browser_grace)
+            await asyncio.wait_for(pending.reached.wait(), self.browser_grace)
         except TimeoutError:
             self.on_event(BrowserSilent(url, self.browser_grace))
-            await listener.reached.wait()
+            await pending.reached.wait()
         self.on_event(BrowserReached())
 
     def _record_capture(
-        self, account: CustomerAccount, recorder: GrantRecorder | None, log_row: int | None
+        self,
+        account: CustomerAccount,
+        recorder: GrantRecorder | None,
+        log_row: int | None,
+        cell: list[PendingCallback],
     ) -> Callable[[CapturedGrant], Awaitable[None]]:
         async def on_grant(captured: CapturedGrant) -> None:
             if recorder is not None:
@@ -301,7 +429,8 @@ class OnboardingFlow:
                 await self._authorization_ended(
                     recorder, log_row, "connected", grant_id=captured.grant_id
                 )
-            self.on_event(GrantCaptured(captured.grant_id))
+            if cell and cell[0].attended:  # a late one is told as a LateAnswer, once verified
+                self.on_event(GrantCaptured(captured.grant_id))
 
         return on_grant
 
@@ -345,12 +474,14 @@ class OnboardingFlow:
             log.exception("recording the grant failed")
 
     def _resolver(
-        self, auth: PendingAuthorization
+        self, auth: PendingAuthorization, cell: list[PendingCallback]
     ) -> Callable[[GrantCallback | CodeCallback], Awaitable[Resolution]]:
         async def resolve(callback: GrantCallback | CodeCallback) -> Resolution:
             resolution = await auth.resolve(callback)
-            # Only an answer with this request's state is worth the operator's attention.
-            if isinstance(resolution, Rejected) and callback.state is not None:
+            # Only an answer with this request's state, while it is waited for, is worth the
+            # operator's attention (the page shows another customer's wait otherwise).
+            waited = bool(cell) and cell[0].attended
+            if isinstance(resolution, Rejected) and callback.state is not None and waited:
                 self.on_event(AnswerRejected(resolution.reason))
             return resolution
 
@@ -396,4 +527,5 @@ def _result(
         customer=account.customer,
         login_hint=account.login_hint,
         renewed=renewed,
+        missing_scopes=grant.missing_scopes if grant else (),
     )

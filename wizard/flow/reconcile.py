@@ -192,6 +192,10 @@ async def reconcile_history(
         )
         if not claimed:
             continue
+        # Written already by a process that died before closing the authorization: once.
+        if await asyncio.to_thread(history.grant_recorded_since, grant.id, auth.started_at):
+            recorded.append(found)
+            continue
         await asyncio.to_thread(
             functools.partial(
                 history.record_grant,

@@ -91,6 +91,7 @@ def grant_info(grant: V3Grant) -> GrantInfo:
         state=grant.state,
         created_at=grant.created_at,
         updated_at=grant.updated_at,
+        scope=None if grant.scope is None else tuple(grant.scope),
     )
 
 

@@ -144,6 +144,15 @@ class SandboxServer:
         return self._zoom_user_email
 
     @property
+    def zoom_app_scopes(self) -> tuple[str, ...]:
+        """What the sandbox's Zoom app grants at consent (a Zoom app missing a scope)."""
+        return self._zoom.scopes
+
+    @zoom_app_scopes.setter
+    def zoom_app_scopes(self, scopes: tuple[str, ...]) -> None:
+        self._zoom.scopes = tuple(scopes)
+
+    @property
     def v3_connectors(self) -> dict[str, dict[str, Any]]:
         """By provider; unlike the API, includes the stored Zoom secret."""
         return {

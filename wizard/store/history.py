@@ -288,6 +288,26 @@ class History:
             log.warning("the end of authorization %s was not recorded: %s", auth_id, _describe(exc))
             return False
 
+    def grant_recorded_since(self, grant_id: str, since: float) -> bool:
+        """Whether `grant_id` was written since `since` (epoch seconds): a process that died
+        between writing a grant and closing its authorization left both. Never raises (False:
+        the database could not tell)."""
+        if not self.db_path.exists():
+            return False
+        stamp = datetime.datetime.fromtimestamp(since, datetime.UTC).isoformat(
+            timespec="microseconds"
+        )
+        try:
+            with database.connect(self.db_path) as conn:
+                row = conn.execute(
+                    "SELECT 1 FROM grants WHERE grant_id = ? AND created_at >= ? LIMIT 1",
+                    (grant_id, stamp),
+                ).fetchone()
+        except Exception as exc:
+            log.warning("the history could not be searched for %s: %s", grant_id, _describe(exc))
+            return False
+        return row is not None
+
     def open_authorizations(
         self, *, api: str | None = None, region: str | None = None, practice: bool | None = None
     ) -> list[PendingAuthorization]:

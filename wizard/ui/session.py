@@ -14,7 +14,6 @@ import contextlib
 import functools
 import importlib
 import logging
-import time
 from collections.abc import Callable, Coroutine
 from typing import TYPE_CHECKING, Any
 
@@ -30,10 +29,11 @@ if TYPE_CHECKING:
         FlowEvent,
         IntegrationOutcome,
         IntegrationSpec,
+        LateAnswer,
         OnboardingFlow,
         OnboardingResult,
     )
-    from wizard.flow.onboarding import BrowserOpener, GrantRecorder
+    from wizard.flow.onboarding import BrowserOpener, GrantRecorder, OpenLink
     from wizard.flow.reconcile import ReconcileReport
     from wizard.sandbox import SandboxServer
     from wizard.store.history import History
@@ -47,6 +47,7 @@ if TYPE_CHECKING:
 CORE_MODULES = (
     "wizard.flow",
     "wizard.flow.explain",
+    "wizard.flow.late",
     "wizard.flow.factory",
     "wizard.flow.reconcile",
     "wizard.flow.connect_backend",
@@ -82,11 +83,6 @@ def preload_core() -> None:
 log = logging.getLogger(__name__)
 
 
-# While a stopped or timed-out sign-in link still works, how often Nylas is asked whether a
-# consent came back through it anyway (a list of grants: one cheap read).
-LATE_POLL_SECONDS = 15.0
-
-
 class WizardSession(QObject):
     """What the wizard keeps between pages. Pages read it and state their intent through its
     methods (choose a profile, the Zoom app, the account; record a result); `changed` follows
@@ -96,6 +92,7 @@ class WizardSession(QObject):
     changed = Signal()
     sandboxChanged = Signal(bool)
     lateGrantsFound = Signal(object)  # a ReconcileReport that recorded or closed something
+    lateAnswer = Signal(object)  # a LateAnswer: an earlier link came back to this window
     queueChanged = Signal()  # an entry was added, started or ended
 
     def __init__(
@@ -412,19 +409,6 @@ class WizardSession(QObject):
             self.lateGrantsFound.emit(report)
         return report
 
-    def watch_late_grants(self, until: float) -> None:
-        """After Stop waiting or a timeout: the old link still works until `until` (its expiry
-        plus a grace); until then, look for its grant every LATE_POLL_SECONDS."""
-        self._spawn(self._watch(until))
-
-    async def _watch(self, until: float) -> None:
-        while time.time() < until:
-            await asyncio.sleep(LATE_POLL_SECONDS)
-            report = await self._check_quietly()
-            if report is not None and not report.still_open:
-                return
-        await self._check_quietly()  # once more at the end: then the link is dead
-
     async def _check_quietly(self) -> ReconcileReport | None:
         try:
             return await self.check_late_grants()
@@ -438,7 +422,26 @@ class WizardSession(QObject):
         task.add_done_callback(self._late_tasks.discard)
 
     def _forward(self, event: FlowEvent) -> None:
+        from wizard.flow import LateAnswer  # loaded with the core, before any flow exists
+
+        if isinstance(event, LateAnswer):
+            self._late_answer(event)
         self.flowEvent.emit(event)
+
+    def _late_answer(self, event: LateAnswer) -> None:
+        """An earlier link came back (its grant is already in the history): its queue entry
+        is decided by it, and the page the operator is on says so."""
+        from wizard.flow.late import finish_entry_late
+
+        if event.result is not None:
+            self._grants.append(event.result.grant_id)
+            self.changed.emit()
+        self._write_queue(functools.partial(finish_entry_late, self.queue, event))
+        self.lateAnswer.emit(event)
+
+    def open_links(self) -> list[OpenLink]:
+        """Earlier links this window still listens for (for the question before closing)."""
+        return self.flow.open_links() if self.flow is not None else []
 
     async def close_flow(self) -> None:
         if self.flow is not None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import enum
+import time
 from typing import TYPE_CHECKING
 
 from PySide6.QtGui import QCloseEvent, QGuiApplication
@@ -21,6 +22,7 @@ from wizard.ui.session import WizardSession
 from wizard.ui.tasks import PageTask
 
 if TYPE_CHECKING:
+    from wizard.flow import LateAnswer
     from wizard.flow.reconcile import ReconcileReport
     from wizard.ui.history_window import HistoryWindow
     from wizard.ui.queue_window import QueueWindow
@@ -97,6 +99,7 @@ class OnboardingWizard(QWizard):
             self.setPage(page_id, page)
         session.sandboxChanged.connect(self._sandbox_changed)
         session.lateGrantsFound.connect(self._late_grants_found)
+        session.lateAnswer.connect(self._late_answer)
         session.queueChanged.connect(self._queue_changed)
         self._sandbox_changed(False)
         self._closing: asyncio.Task[None] | None = None
@@ -119,6 +122,17 @@ class OnboardingWizard(QWizard):
             status = getattr(self.currentPage(), "status", None)
             if status is not None:
                 status.ok(text)
+        if self.history_window is not None and self.history_window.isVisible():
+            self.history_window.refresh_if_idle()
+
+    def _late_answer(self, event: LateAnswer) -> None:
+        """An earlier link came back: said on the page the operator is on."""
+        from wizard.flow.late import late_answer_words
+
+        status = getattr(self.currentPage(), "status", None)
+        if status is not None:
+            words = late_answer_words(event)
+            status.ok(words) if event.result is not None else status.info(words)
         if self.history_window is not None and self.history_window.isVisible():
             self.history_window.refresh_if_idle()
 
@@ -235,10 +249,19 @@ class OnboardingWizard(QWizard):
 
     def pending_loss(self) -> str | None:
         """What closing now would lose, in words for the operator (None: nothing)."""
+        lost = (
+            "a consent given with it afterwards cannot become a grant on Nylas API v3 (on the "
+            "Connect API, History > Check for late grants finds it)"
+        )
         if self.currentId() == PageId.AUTHORIZATION and self.authorization_page.task.running:
+            return f"A customer's consent is still pending. If you close now, {lost}."
+        links = self.session.open_links()
+        if links:
+            until = time.strftime("%H:%M", time.localtime(max(link.expires_at for link in links)))
+            who = ", ".join(link.account.label for link in links)
             return (
-                "A customer's consent is still pending. If you close now, a grant made with "
-                "the open link is not caught here (History can check for late grants)."
+                f"{len(links)} earlier sign-in link(s) still work until {until} ({who}), and "
+                f"this window listens for them. If you close it, {lost}."
             )
         if self.currentId() in (PageId.ACCOUNT, PageId.ACCOUNT_V3):
             page = self.current_account_page()

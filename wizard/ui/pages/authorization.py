@@ -29,18 +29,14 @@ WHEN_TO_COPY = (
 )
 
 
-# Said when the wait ends but the link still works: the customer may still click Allow.
-# Connect makes the grant at consent, so it can be found later; v3 makes it at the code
-# exchange, which only a listening tool can do.
-LATE_NOTE = (
-    "If the customer still allows with the old link, its grant is looked for on Nylas every "
-    "15 seconds until the link expires, and added to the history (History... shows it)."
-)
-V3_LATE_NOTE = (
-    "On Nylas API v3 a consent given with the old link now cannot become a grant: send the "
-    "customer the new link."
-)
-LATE_WATCH_GRACE = 60.0  # seconds after the link's expiry: a consent begun just before it
+def late_note(expires_at: float | None) -> str:
+    """Said when the wait ends but the link still works: the customer may still click Allow,
+    and this window still listens for it (on v3 nothing else could turn it into a grant)."""
+    until = time.strftime("%H:%M", time.localtime(expires_at)) if expires_at else "it expires"
+    return (
+        f"This window keeps listening for the old link until {until}: if the customer still "
+        "allows with it, the grant is recorded and said here."
+    )
 
 
 class AuthorizationPage(BasePage):
@@ -126,8 +122,14 @@ class AuthorizationPage(BasePage):
         self._set_waiting(True)
         self.status.busy("Creating the authorization request...")
         self.countdown.clear()
+        entry = session.queue_entry
         self.task.start(
-            flow.authorize(session.account, session.spec.redirect_uri, recorder=session.recorder),
+            flow.authorize(
+                session.account,
+                session.spec.redirect_uri,
+                recorder=session.recorder,
+                tag=entry.id if entry is not None else None,  # a late answer finds its entry
+            ),
             self._done,
             self._failed,
             self._cancelled,
@@ -222,15 +224,14 @@ class AuthorizationPage(BasePage):
 
         self._tick.stop()
         self._set_waiting(False)
-        self._retire_link()
+        self._retire_link(still_listened=isinstance(exc, ListenerTimeout))
         text = explain(exc).text()
         refused = isinstance(exc, CallbackRefused)
         self.session.queue_entry_ended(
             EntryState.REFUSED if refused else EntryState.FAILED, reason=text
         )
         if isinstance(exc, ListenerTimeout):
-            self._watch_old_link()
-            text += " " + self._late_note()
+            text += " " + late_note(self._expires_at)
         if isinstance(exc, PortInUse):
             # The port was free on the Zoom app page; past the commit page it cannot change.
             text += " Close that program and use Try again."
@@ -242,29 +243,22 @@ class AuthorizationPage(BasePage):
 
         self._tick.stop()
         self._set_waiting(False)
-        self._retire_link()
-        self._watch_old_link()
-        note = self._late_note()
+        self._retire_link(still_listened=True)
+        note = late_note(self._expires_at)
         self.session.queue_entry_ended(EntryState.FAILED, reason=f"Stopped waiting. {note}")
         self.status.info(f"Stopped waiting. {note} Use Try again for a new link.")
 
-    def _late_note(self) -> str:
-        return V3_LATE_NOTE if self.session.api == "v3" else LATE_NOTE
-
-    def _watch_old_link(self) -> None:
-        # v3: nothing to look for; the flow has closed the authorization as abandoned.
-        if self._expires_at is not None and self.session.api != "v3":
-            self.session.watch_late_grants(self._expires_at + LATE_WATCH_GRACE)
-
-    def _retire_link(self) -> None:
-        """Nothing on the page offers a link this computer no longer listens for."""
+    def _retire_link(self, *, still_listened: bool = False) -> None:
+        """The page offers no old link: Try again makes a new one (the old one, after a
+        timeout or Stop waiting, still works and is still listened for)."""
         self.url.clear()
         for widget in (self.url, self.copy, self.open_again):
             widget.setEnabled(False)
-        if self._expires_at is not None:
+        self.countdown.clear()
+        if self._expires_at is not None and still_listened:
             until = time.strftime("%H:%M", time.localtime(self._expires_at))
             self.countdown.setText(
-                f"This computer no longer listens for the old link; it works until {until}."
+                f"The old link still works until {until}, and this window still listens for it."
             )
 
     # -- helpers ---------------------------------------------------------------------------
