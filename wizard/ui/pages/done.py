@@ -67,6 +67,10 @@ class DonePage(BasePage):
         self.form = form
         self.verification = StatusLine(self)
         self.body.addWidget(self.verification)
+        # The grant is obtained either way; what the Zoom app lacks, Nylas cannot do with it.
+        self.scopes = StatusLine(self)
+        self.scopes.text.setAccessibleName("Missing Zoom scopes")
+        self.body.addWidget(self.scopes)
 
         row = QHBoxLayout()
         self.another = QPushButton(ANOTHER, self)
@@ -117,6 +121,14 @@ class DonePage(BasePage):
                 f"Not verified: {result.verification_note} The grant id above was received and "
                 "saved; check it in the Nylas dashboard."
             )
+        if result.missing_scopes:
+            self.scopes.error(
+                f"The consent did not grant the Zoom scope(s) {', '.join(result.missing_scopes)}"
+                ": calls that need them fail with this grant. Add them to the Zoom app's scopes "
+                "in the Zoom Marketplace, then let the customer consent again."
+            )
+        else:
+            self.scopes.clear()
         self._next_entry = None
         self.another.setText(ANOTHER)
         self.task.start(self.session.next_queue_entry(), self._offer_next, self._no_offer)

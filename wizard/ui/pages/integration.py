@@ -81,8 +81,13 @@ class IntegrationPage(BasePage):
         self.retry.setVisible(True)
         self.retry.setFocus()
         from wizard.flow.explain import explain
+        from wizard.flow.v3_backend import ZoomAppMismatch
 
         self.status.error(explain(exc).text())
+        if isinstance(exc, ZoomAppMismatch):
+            # The connector changed since the Zoom app page looked: Back must show the
+            # conflict and its Replace choice there, not the old plan.
+            self.owner().zoom_app_page.look_up()
         self.completeChanged.emit()
 
     def isComplete(self) -> bool:

@@ -1,20 +1,25 @@
-"""Page 2: the Zoom app's credentials, where Zoom must send users back, and what will happen."""
+"""Page 2: the Zoom app's credentials, what the Zoom app must say (redirect URL, scopes), and
+what will happen on Nylas (a connector holding another Zoom app is found here, before any link
+is made)."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
+    QCheckBox,
     QFormLayout,
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QMessageBox,
     QSpinBox,
     QWidget,
 )
 
 from wizard.defaults import DAY, DEFAULT_GRANT_LIFETIME, DEFAULT_INTEGRATION_NAME, DEFAULT_PORT
+from wizard.target import Region, Target  # loaded at launch already (the connection page)
 from wizard.ui.pages.base import BasePage
 from wizard.ui.widgets import CopyButton, SecretLineEdit, StatusLine
 
@@ -22,6 +27,7 @@ if TYPE_CHECKING:
     from pydantic import SecretStr
 
     from wizard.flow import IntegrationPlan, IntegrationSpec
+    from wizard.flow.backend import ZoomAppConflict
     from wizard.listener.redirect_uri import LoopbackRedirectUri
     from wizard.store.profiles import Profile
 
@@ -58,21 +64,6 @@ class ZoomAppPage(BasePage):
         form.addRow("Integration na&me:", self.name)
         form.addRow("Default grant &lifetime:", self.lifetime)
 
-        self.callback = QLineEdit(self)
-        self.callback.setReadOnly(True)
-        self.callback.setAccessibleName("Nylas callback URL")
-        callback_row = QHBoxLayout()
-        callback_row.addWidget(self.callback, 1)
-        callback_row.addWidget(CopyButton(self.callback, "C&opy", self))
-        form.addRow(buddy_label("Zoom redirect &URL:", self.callback), callback_row)
-        hint = QLabel(
-            "Set this as the Zoom app's OAuth redirect URL and add it to its allow list "
-            "(Zoom App Marketplace > your app).",
-            self,
-        )
-        hint.setWordWrap(True)
-        form.addRow("", hint)
-
         self.port = QSpinBox(self)
         self.port.setRange(1024, 65535)
         self.port.setValue(DEFAULT_PORT)
@@ -83,23 +74,63 @@ class ZoomAppPage(BasePage):
         port_row.addWidget(self.port)
         port_row.addWidget(self.redirect_label, 1)
         form.addRow(buddy_label("Loopback &port:", self.port), port_row)
+
+        # Last in the form: the checklist below goes on from it.
+        self.callback = QLineEdit(self)
+        self.callback.setReadOnly(True)
+        self.callback.setAccessibleName("Nylas callback URL")
+        callback_row = QHBoxLayout()
+        callback_row.addWidget(self.callback, 1)
+        callback_row.addWidget(CopyButton(self.callback, "C&opy", self))
+        form.addRow(buddy_label("Zoom redirect &URL:", self.callback), callback_row)
         self.body.addLayout(form)
 
+        # What the customer's Zoom app must say: a consent that fails at Zoom starts there.
+        # Out of the form: a QFormLayout sizes word-wrapped labels for a narrower width.
+        self.checklist = QLabel(self)
+        self.checklist.setAccessibleName("What the Zoom app needs")
+        self.checklist.setTextFormat(Qt.TextFormat.RichText)
+        self.checklist.setWordWrap(True)
+        self.checklist.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.body.addWidget(self.checklist)
+        self.scopes = QLabel(self)
+        self.scopes.setAccessibleName("Zoom scopes")
+        self.scopes.setWordWrap(True)
+        self.scopes.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.copy_scopes = CopyButton(self.scopes, "Cop&y scopes", self)
+        scopes_row = QHBoxLayout()
+        scopes_row.addSpacing(40)  # under the list's items (Qt's list indent)
+        scopes_row.addWidget(self.scopes, 1)
+        scopes_row.addWidget(self.copy_scopes)
+        self.body.addLayout(scopes_row)
+
+        self.body.addSpacing(6)  # the checklist is about Zoom; what follows, about Nylas
         self.plan_status = StatusLine(self)
         self.body.addWidget(self.plan_status)
+        # v3: the connector holds another Zoom app. Moving it is the operator's explicit choice.
+        self.replace = QCheckBox("&Replace the connector's Zoom app with this one", self)
+        self.replace.setVisible(False)
+        self.replace.toggled.connect(self._replace_toggled)
+        self.body.addWidget(self.replace)
+        self.conflict: ZoomAppConflict | None = None
+        self._replace_confirmed = False
+        self.confirm: QMessageBox | None = None
         self.status = StatusLine(self)
         self.body.addWidget(self.status)
         self.body.addStretch(1)
 
         self.plan: IntegrationPlan | None = None
-        self._plan_for: str | None = None
-        # Looking up on every keystroke of the port would flood the API: wait for a pause.
+        self._plan_for: tuple[str, str] | None = None  # (redirect URI, Zoom client id)
+        # Looking up on every keystroke of the port or the client id would flood the API: wait
+        # for a pause.
         self._lookup_timer = QTimer(self)
         self._lookup_timer.setSingleShot(True)
         self._lookup_timer.setInterval(400)
         self._lookup_timer.timeout.connect(self.look_up)
         self.port.valueChanged.connect(self._port_changed)
-        for field in (self.zoom_id, self.zoom_secret, self.name):
+        # The plan depends on the client id: another one may be the connector's Zoom app.
+        self.zoom_id.textChanged.connect(lambda _text: self._lookup_key_changed())
+        for field in (self.zoom_secret, self.name):
             field.textChanged.connect(lambda _text: self.completeChanged.emit())
 
     def apply_profile(self, profile: Profile, secret: SecretStr | None) -> None:
@@ -133,7 +164,7 @@ class ZoomAppPage(BasePage):
             self.zoom_secret.setText(sandbox.credentials.zoom_client_secret)
         target = self.session.target
         assert target is not None
-        self.callback.setText(target.zoom_redirect_url)
+        self.show_zoom_app_needs(target)
         # The integration's name and default lifetime are the Connect API's; v3 has neither.
         connect = target.api.value == "connect"
         self.form.setRowVisible(self.name, connect)
@@ -142,41 +173,108 @@ class ZoomAppPage(BasePage):
         self._lookup_timer.stop()
         self.look_up()
 
+    def show_zoom_app_needs(self, target: Target) -> None:
+        """The redirect URL, scopes and checklist for this API and region."""
+        self.callback.setText(target.zoom_redirect_url)
+        self.scopes.setText(zoom_scopes())
+        self.checklist.setText(zoom_app_checklist(target))
+
     def _port_changed(self) -> None:
         self.redirect_label.setText(str(self.redirect_uri()))
+        self._lookup_key_changed()
+
+    def _lookup_key_changed(self) -> None:
+        # A confirmed replacement was for that Zoom app and that lookup only.
         self.plan = None
+        self._set_conflict(None)
         self.completeChanged.emit()
         self._lookup_timer.start()
+
+    def _lookup_key(self) -> tuple[str, str]:
+        return str(self.redirect_uri()), self.zoom_id.text().strip()
 
     def look_up(self) -> None:
         flow = self.session.flow
         if flow is None:
             return
         redirect = self.redirect_uri()
+        key = self._lookup_key()
         word = self.session.target.api.connector_word if self.session.target else "integration"
         self.plan_status.busy(f"Looking up the Zoom {word} on this Nylas application...")
 
         async def look_up() -> IntegrationPlan:
             # A busy port found now can still be changed; after the commit page it cannot.
             await flow.check_redirect_port(redirect)
-            return await flow.plan_integration(redirect)
+            # With the client id: a connector holding another Zoom app is found now.
+            return await flow.plan_integration(redirect, key[1] or None)
 
         self.task.start(
             look_up(),
-            lambda plan: self._planned(plan, str(redirect)),
-            self._lookup_failed,
+            lambda plan: self._planned(plan, key),
+            lambda exc: self._lookup_failed(exc, key),
         )
 
-    def _planned(self, plan: IntegrationPlan, redirect: str) -> None:
-        self.plan, self._plan_for = plan, redirect
+    def _planned(self, plan: IntegrationPlan, key: tuple[str, str]) -> None:
+        if key != self._lookup_key():
+            return  # the port or client id changed meanwhile: their own lookup is coming
+        self.plan, self._plan_for = plan, key
         assert self.session.target is not None
-        self.plan_status.info(plan.action.describe(self.session.target.api))
+        self._set_conflict(plan.zoom_app_conflict)
+        if plan.zoom_app_conflict is not None:
+            self.plan_status.error(plan.zoom_app_conflict.describe())
+        else:
+            self.plan_status.info(plan.action.describe(self.session.target.api))
         self.completeChanged.emit()
 
-    def _lookup_failed(self, exc: BaseException) -> None:
+    def _set_conflict(self, conflict: ZoomAppConflict | None) -> None:
+        shown = self.conflict
+        self.conflict = conflict
+        if conflict is None or conflict != shown:
+            self.replace.setChecked(False)  # never carried over to another conflict
+        self.replace.setVisible(conflict is not None)
+        if conflict is None and shown is not None:
+            self.plan_status.clear()  # said of the old client id or port
+
+    def _replace_toggled(self, checked: bool) -> None:
+        self._replace_confirmed = False
+        self.completeChanged.emit()
+        if checked and self.conflict is not None:
+            self._ask_replace(self.conflict)
+
+    def _ask_replace(self, conflict: ZoomAppConflict) -> None:
+        box = QMessageBox(
+            QMessageBox.Icon.Warning,
+            "Replace the connector's Zoom app?",
+            "The application's existing Zoom grants were made with the connector's current "
+            f"Zoom app (client id {conflict.connector_client_id}). After the replacement with "
+            f"{conflict.given_client_id}, they may stop working, and those customers would have "
+            "to consent again.\n\nReplace the Zoom app anyway?",
+            QMessageBox.StandardButton.Cancel,
+            self,
+        )
+        replace = box.addButton("Replace Zoom app", QMessageBox.ButtonRole.DestructiveRole)
+        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+        box.finished.connect(lambda _code: self._replace_answered(box.clickedButton() is replace))
+        self.confirm = box
+        box.open()  # not exec(): this runs inside the qasync loop
+
+    def _replace_answered(self, yes: bool) -> None:
+        box, self.confirm = self.confirm, None
+        if box is not None:
+            box.deleteLater()
+        if yes and self.replace.isChecked() and self.conflict is not None:
+            self._replace_confirmed = True
+            self.completeChanged.emit()
+        else:
+            self.replace.setChecked(False)
+
+    def _lookup_failed(self, exc: BaseException, key: tuple[str, str]) -> None:
         from wizard.listener.listener import PortInUse
 
+        if key != self._lookup_key():
+            return  # about the old port or client id
         self.plan = None
+        self._set_conflict(None)
         if isinstance(exc, PortInUse):
             self.port.setFocus()
             self.plan_status.error(f"{_explain(exc)} Change the loopback port above.")
@@ -192,7 +290,9 @@ class ZoomAppPage(BasePage):
         return (
             not self.task.running
             and self.plan is not None
-            and self._plan_for == str(self.redirect_uri())
+            and self._plan_for == self._lookup_key()
+            # Another Zoom app on the connector: only once its replacement is confirmed.
+            and (self.plan.zoom_app_conflict is None or self.replacing())
             and bool(self.zoom_id.text().strip())
             and bool(self.zoom_secret.text().strip())
             and (self.session.api == "v3" or bool(self.name.text().strip()))
@@ -210,7 +310,12 @@ class ZoomAppPage(BasePage):
             redirect_uri=self.redirect_uri(),
             name=self.name.text().strip(),
             expires_in=self.lifetime.value() * DAY,
+            replace_zoom_app=self.replacing(),
         )
+
+    def replacing(self) -> bool:
+        """The operator chose, and confirmed, to move the connector to this Zoom app."""
+        return self.conflict is not None and self.replace.isChecked() and self._replace_confirmed
 
     def validatePage(self) -> bool:
         try:
@@ -220,6 +325,39 @@ class ZoomAppPage(BasePage):
             return False
         self.status.clear()
         return True
+
+
+def zoom_scopes() -> str:
+    """The Zoom scopes Nylas needs, space-separated as Zoom's scope field takes them."""
+    from wizard.flow.backend import ZOOM_SCOPES  # preloaded with the core before this page
+
+    return " ".join(ZOOM_SCOPES)
+
+
+def zoom_app_checklist(target: Target) -> str:
+    """What the customer's Zoom app must say for this API and region (rich text)."""
+    allow = "on its <b>allow list</b>"
+    if target.region in (Region.US, Region.EU):
+        # One Zoom app may serve Nylas applications in both regions: it has one redirect URL,
+        # but its allow list takes both. On a line of its own: Qt would break inside the URL.
+        other = Region.EU if target.region is Region.US else Region.US
+        url = Target.of(target.api, other).zoom_redirect_url
+        allow += (
+            "; with Nylas applications in both regions, the allow list also holds the "
+            f"other region's:<br><tt>{url}</tt>"
+        )
+    items = (
+        "a <b>General app</b>, <b>user-managed</b>",
+        f"with the Zoom redirect URL above as its <b>OAuth redirect URL</b> and {allow}",
+        "<b>published</b>, or shared as a beta with the customer, when the customer is outside "
+        "the app owner's Zoom account",
+        "with these <b>scopes</b>:",  # the row below the list, with its Copy button
+    )
+    lines = "".join(f"<li>{item}</li>" for item in items)
+    return (
+        "In the Zoom App Marketplace, the Zoom app is:"
+        f'<ul style="margin-top: 0; margin-bottom: 0; -qt-list-indent: 1;">{lines}</ul>'
+    )
 
 
 def _explain(exc: BaseException) -> str:
