@@ -140,3 +140,48 @@ async def test_reconcile_refuses_a_fresh_in_process_sandbox_and_says_what_to_do(
 ) -> None:
     code, _out, err = await run(tmp_path, cli_env(tmp_path), "--sandbox", "history", "--reconcile")
     assert code == 2 and "zoom-onboard sandbox" in err
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL")
+async def test_v3_killed_while_waiting_then_reconcile_says_the_consent_is_lost(
+    tmp_path: Path,
+) -> None:
+    async with SandboxServer() as sandbox:
+        env = env_for(tmp_path, "v3", sandbox)
+        proc = await spawn(
+            tmp_path,
+            "onboard",
+            "--json",
+            "--no-browser",
+            "--api",
+            "v3",
+            "--api-url",
+            sandbox.url,
+            "--redirect-uri",
+            f"http://localhost:{free_port()}/callback",
+            "--customer",
+            "Killed #2",
+            "--login-hint",
+            "killed.2@example.com",
+            env=env,
+        )
+        assert proc.stdout is not None
+        async with asyncio.timeout(30):
+            while line := (await proc.stdout.readline()).decode():
+                if json.loads(line)["event"] == "auth_url":
+                    url = json.loads(line)["url"]
+                    break
+        proc.send_signal(signal.SIGKILL)
+        await proc.wait()
+        with pytest.raises(httpx.ConnectError):  # the customer allows; nobody listens
+            await ConsentBot("allow").visit(str(url))
+        code, out, err = await run(
+            tmp_path, env, "history", "--reconcile", "--api", "v3", "--api-url", sandbox.url
+        )
+        assert sandbox.v3_grants == {}  # v3 makes grants at the exchange: there is none
+    assert code == 0, err
+    assert "no longer listened for" in out and "late grant(s) found" not in out
+    with sqlite3.connect(tmp_path / "data" / "history.sqlite3") as db:
+        rows = db.execute("SELECT outcome, note FROM authorizations").fetchall()
+    assert [r[0] for r in rows] == ["abandoned"]
+    assert "cannot be recovered" in rows[0][1]

@@ -360,3 +360,26 @@ async def test_all_four_scopes_or_none_listed_name_nothing() -> None:
     async with SandboxServer(v3_options=V3Options(scope_null=True)) as sandbox:
         unknown = await onboard(sandbox)
     assert full.missing_scopes == () and unknown.missing_scopes == ()
+
+
+async def test_a_wait_without_an_answer_after_the_browser_came_says_what_the_customer_saw() -> None:
+    from wizard.listener.listener import ListenerTimeout
+
+    async def opens_but_never_finishes(launch_url: str) -> bool:
+        async with httpx.AsyncClient() as browser:  # reaches the listener, stops at Nylas
+            await browser.get(launch_url)
+        return True
+
+    async with SandboxServer() as sandbox:
+        flow = v3_flow(sandbox, opens_but_never_finishes)
+        try:
+            s = spec(sandbox)
+            await flow.ensure_integration(s)
+            account = CustomerAccount(customer="Acme #9", login_hint=EMAIL)
+            with pytest.raises(ListenerTimeout) as waited:
+                await flow.authorize(account, s.redirect_uri, timeout=1)
+        finally:
+            await flow.aclose()
+    said = str(waited.value)
+    assert "error 701" in said and "not published" in said and "4700" in said
+    assert f"{sandbox.url}/v3/connect/callback" in said

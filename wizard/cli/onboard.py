@@ -311,6 +311,7 @@ async def prepared_flow(
                 integration_id=outcome.integration.id,
                 api=api.value,
                 practice=target.practice,
+                api_url=target.base_url,
             )
             yield Prepared(flow, target, recorder, history)
         finally:

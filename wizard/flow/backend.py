@@ -178,6 +178,9 @@ class PendingAuthorization(Protocol):
 
 class Backend(Protocol):
     api: Api
+    # Said when the browser opened the link and no answer came back: what the customer
+    # probably saw (errors that stay at Nylas or Zoom never reach this computer).
+    unfinished_hint: str
 
     @property
     def resolve_timeout(self) -> float:
@@ -206,6 +209,19 @@ class Backend(Protocol):
     async def grants_since(self, since: int, account: CustomerAccount) -> Sequence[GrantInfo]: ...
 
     async def aclose(self) -> None: ...
+
+
+def unfinished_hint(callback_url: str, where: str) -> str:
+    return (
+        "The browser opened the sign-in link, but no answer came back. If the customer saw an "
+        f"error page: Nylas's (error 701, callback URI not allowed) means this computer's "
+        f"redirect URI is not registered on {where} (go Back to the Zoom app page and Next to "
+        "register it); Zoom's saying the app is not available means the Zoom app is not "
+        "published, or not shared with the customer's Zoom account; Zoom's 4700 means "
+        f"{callback_url} is not the Zoom app's OAuth redirect URL or not on its allow list; "
+        "4702 means the Zoom client id is wrong (development and production pairs mixed). "
+        "Otherwise the customer did not finish: Try again."
+    )
 
 
 def same_secret(a: str | None, b: str) -> bool:

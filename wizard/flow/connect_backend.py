@@ -20,6 +20,7 @@ from wizard.flow.backend import (
     VerifiedGrant,
     mismatch,
     status_note,
+    unfinished_hint,
 )
 from wizard.flow.inputs import CustomerAccount, IntegrationSpec
 from wizard.listener.callback import Callback, CodeCallback, GrantCallback, parse_callback
@@ -117,6 +118,9 @@ class ConnectBackend:
 
     def __init__(self, client: NylasConnectClient) -> None:
         self.client = client
+        self.unfinished_hint = unfinished_hint(
+            f"{client.base_url}/connect/callback", "the Zoom integration"
+        )
 
     async def aclose(self) -> None:
         await self.client.aclose()

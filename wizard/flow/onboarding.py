@@ -256,6 +256,7 @@ class OnboardingFlow:
             silent_hint=None if self.opens_browser else NOBODY_OPENED_HINT,
             verify_timeout=self.backend.resolve_timeout,
             expires_at=auth.expires_at + LINK_GRACE_SECONDS,
+            unfinished_hint=self.backend.unfinished_hint,
         )
         cell.append(pending)
         launch_url = listener.launch_url_for(pending) or auth.url

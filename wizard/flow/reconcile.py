@@ -25,9 +25,10 @@ from typing import TYPE_CHECKING, Protocol
 
 from wizard.flow.backend import ZOOM, Backend, GrantInfo
 from wizard.flow.inputs import CustomerAccount
+from wizard.store.owner import is_alive
 
 if TYPE_CHECKING:
-    from wizard.store.history import History
+    from wizard.store.history import History, PendingAuthorization
 
 # A grant may be stamped a little before the authorization row (clocks, rounding).
 CLOCK_SLACK = 120
@@ -128,6 +129,13 @@ async def find_late_grants(
 
 # -- the history's side: ask once, record what was found, close what can no longer come ----
 
+
+def _unlistened_v3(auth: PendingAuthorization) -> bool:
+    """A v3 sign-in whose process is gone: nothing can exchange its code any more, so it is
+    closed now rather than at its expiry (a running window or command still listens)."""
+    return auth.api == "v3" and not is_alive(auth.owner)
+
+
 EXPIRED_NOTE = "The sign-in link expired and no grant of it appeared on Nylas."
 # v3 makes the grant at the code exchange, which only the process that made the link can do:
 # an open v3 authorization is one whose process stopped (a closed window, a killed command).
@@ -141,7 +149,7 @@ V3_ABANDONED_NOTE = (
 @dataclass(frozen=True)
 class ReconcileReport:
     found: list[LateGrant]  # recorded in the history by this run
-    expired: int  # closed: their link expired and nothing came of them
+    expired: int  # closed: their link expired (or, v3, nobody listens for it) and nothing came
     still_open: int  # their link still works: a later check may find them
 
     def summary(self) -> str:
@@ -155,7 +163,10 @@ class ReconcileReport:
                 + (f" ({unconfirmed} matched by Zoom email only)" if unconfirmed else "")
             )
         if self.expired:
-            parts.append(f"{self.expired} expired sign-in link(s) closed with nothing found")
+            parts.append(
+                f"{self.expired} sign-in link(s) closed with nothing found (expired, or on "
+                "Nylas API v3 no longer listened for: their consent cannot become a grant)"
+            )
         if self.still_open:
             parts.append(f"{self.still_open} sign-in link(s) still valid, checked again later")
         return "; ".join(parts) + "."
@@ -224,7 +235,11 @@ async def reconcile_history(
         recorded.append(found)
     matched = {f.authorization_id for f in late}
     now = time.time() if now is None else now
-    expired = [a for a in authorizations if a.id not in matched and a.expires_at + grace < now]
+    expired = [
+        a
+        for a in authorizations
+        if a.id not in matched and (a.expires_at + grace < now or _unlistened_v3(a))
+    ]
     for auth in expired:
         outcome, note = (
             ("abandoned", V3_ABANDONED_NOTE) if auth.api == "v3" else ("expired", EXPIRED_NOTE)

@@ -24,6 +24,7 @@ from wizard.flow.backend import (
     ZoomAppConflict,
     mismatch,
     status_note,
+    unfinished_hint,
 )
 from wizard.flow.inputs import CustomerAccount, IntegrationSpec
 from wizard.listener.callback import Callback, CodeCallback, GrantCallback, parse_v3_callback
@@ -201,6 +202,9 @@ class V3Backend:
 
     def __init__(self, client: NylasV3Client, application_id: str | None = None) -> None:
         self.client = client
+        self.unfinished_hint = unfinished_hint(
+            f"{client.base_url}/v3/connect/callback", "the Nylas application"
+        )
         self._given_application_id = (application_id or "").strip() or None
         self._application_id: str | None = None
 

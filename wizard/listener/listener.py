@@ -162,6 +162,7 @@ class CallbackListener:
         silent_hint: str | None = None,
         verify_timeout: float | None = None,
         expires_at: float | None = None,
+        unfinished_hint: str | None = None,
     ) -> PendingCallback:
         """Route callbacks with `state` to a new pending authorization, until `forget`."""
         pending = PendingCallback(
@@ -173,6 +174,7 @@ class CallbackListener:
             silent_hint=silent_hint,
             verify_timeout=verify_timeout or self.VERIFY_TIMEOUT,
             expires_at=expires_at,
+            unfinished_hint=unfinished_hint,
         )
         digest = _digest(state)
         if digest in self._pending:

@@ -89,6 +89,7 @@ class PendingCallback:
         silent_hint: str | None,
         verify_timeout: float,
         expires_at: float | None = None,
+        unfinished_hint: str | None = None,
     ) -> None:
         if not state:
             raise ValueError("expected_state must not be empty")
@@ -105,6 +106,8 @@ class PendingCallback:
         self._resolve = resolve
         self._on_grant = on_grant
         self._silent_hint = silent_hint
+        # The browser came and no answer followed: what the customer probably saw (the API's).
+        self._unfinished_hint = unfinished_hint
         self._verify_timeout = verify_timeout
         # Outcome: set once, by the single winning callback (grant or refusal).
         self._claimed = False
@@ -339,7 +342,7 @@ class PendingCallback:
 
     def _timeout_error(self, timeout: float) -> ListenerTimeout:
         if self.reached.is_set():
-            hint = (
+            hint = self._unfinished_hint or (
                 "The browser reached this computer, but the sign-in was not finished. "
                 "Start the connection again and complete the Zoom consent in the browser."
             )

@@ -93,6 +93,12 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         """,
         "CREATE INDEX IF NOT EXISTS queue_practice_state ON queue (practice, state)",
     ),
+    (
+        # Who listens for a sign-in (host:pid: on v3 only that process can finish it), and the
+        # API URL it was made on (a reconcile asks the same place, custom URLs included).
+        "ALTER TABLE authorizations ADD COLUMN owner TEXT",
+        "ALTER TABLE authorizations ADD COLUMN api_url TEXT",
+    ),
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any, Protocol, TextIO
 
 from wizard.store import database
+from wizard.store.owner import this_process
 
 __all__ = [
     "History",
@@ -136,6 +137,8 @@ class PendingAuthorization:
     expires_at: float
     state_sha256: str
     practice: bool
+    owner: str | None = None  # host:pid of the process that listens for it
+    api_url: str | None = None  # where it was made (None: before API URLs were kept)
 
 
 class History:
@@ -236,10 +239,13 @@ class History:
         expires_at: float,
         state_sha256: str,
         practice: bool,
+        api_url: str | None = None,
     ) -> int | None:
         """Keep an authorization before its browser opens; its row id, or None when the
         database cannot take it (then a late grant cannot be found later). Never raises."""
         entry = {
+            "owner": this_process(),
+            "api_url": api_url,
             "started_at": time.time(),
             "api": api,
             "region": region,
@@ -259,9 +265,9 @@ class History:
                 cursor = conn.execute(
                     "INSERT INTO authorizations (started_at, api, region, profile, "
                     "integration_id, account_id, customer, login_hint, expires_at, "
-                    "state_sha256, practice) VALUES (:started_at, :api, :region, :profile, "
-                    ":integration_id, :account_id, :customer, :login_hint, :expires_at, "
-                    ":state_sha256, :practice)",
+                    "state_sha256, practice, owner, api_url) VALUES (:started_at, :api, "
+                    ":region, :profile, :integration_id, :account_id, :customer, :login_hint, "
+                    ":expires_at, :state_sha256, :practice, :owner, :api_url)",
                     entry,
                 )
                 return cursor.lastrowid
@@ -325,7 +331,7 @@ class History:
             with database.connect(self.db_path) as conn:
                 rows = conn.execute(
                     "SELECT id, started_at, api, region, profile, integration_id, account_id, "
-                    "customer, login_hint, expires_at, state_sha256, practice "
+                    "customer, login_hint, expires_at, state_sha256, practice, owner, api_url "
                     "FROM authorizations WHERE outcome IS NULL "
                     "AND (:api IS NULL OR api = :api) AND (:region IS NULL OR region = :region) "
                     "AND (:practice IS NULL OR practice = :practice) ORDER BY started_at",
@@ -335,7 +341,9 @@ class History:
             self._note(f"Open authorizations could not be read ({_describe(exc)}).")
             return []
         return [
-            PendingAuthorization(*row[:11], practice=bool(row[11]))  # type: ignore[misc]
+            PendingAuthorization(  # type: ignore[misc]
+                *row[:11], practice=bool(row[11]), owner=row[12], api_url=row[13]
+            )
             for row in rows
         ]
 
@@ -708,6 +716,7 @@ class HistoryRecorder:
         integration_id: str | None,
         api: str = "connect",
         practice: bool = False,
+        api_url: str | None = None,
     ) -> None:
         self.history = history
         self.profile = profile
@@ -715,6 +724,7 @@ class HistoryRecorder:
         self.integration_id = integration_id
         self.api = api
         self.practice = practice
+        self.api_url = api_url
 
     async def grant_captured(self, grant_id: str, provider: str, account: AccountRef) -> None:
         await asyncio.to_thread(
@@ -755,6 +765,7 @@ class HistoryRecorder:
                 expires_at=expires_at,
                 state_sha256=state_sha256,
                 practice=self.practice,
+                api_url=self.api_url,
             )
         )
 

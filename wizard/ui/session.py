@@ -222,6 +222,7 @@ class WizardSession(QObject):
             integration_id=outcome.integration.id,
             api=self.target.api.value,
             practice=self.target.practice,
+            api_url=self.target.base_url,
         )
 
     @property
