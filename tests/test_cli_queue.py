@@ -218,3 +218,43 @@ async def test_an_earlier_link_is_listened_for_after_the_last_entry(tmp_path: Pa
     assert code == 0  # the last entry is connected after all
     (entry,) = await listed(tmp_path)
     assert entry["state"] == "connected"
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGINT")
+async def test_ctrl_c_with_an_earlier_link_open_says_it_stops_being_listened_for(
+    tmp_path: Path,
+) -> None:
+    await run(tmp_path, "queue", "add", "--sandbox", "-", stdin=b"a@example.com\nb@example.com\n")
+    proc = await spawn(
+        tmp_path,
+        "queue",
+        "run",
+        "--sandbox",
+        "--api",
+        "v3",
+        "--json",
+        "--no-browser",
+        "--timeout",
+        "1",
+        "--redirect-uri",
+        f"http://localhost:{free_port()}/callback",
+    )
+    assert proc.stdout is not None
+    links = 0
+    warnings: list[str] = []
+    async with asyncio.timeout(30):
+        while line := (await proc.stdout.readline()).decode():
+            event = json.loads(line)
+            if event["event"] == "warning":
+                warnings.append(str(event["message"]))
+            if event["event"] == "auth_url":
+                links += 1
+                if links == 2:  # the first timed out and is still listened for
+                    proc.send_signal(signal.SIGINT)
+        code = await proc.wait()
+    assert code == 3
+    # The timed-out first entry's link and the interrupted second one's.
+    assert any("2 sign-in link(s) that still work are no longer" in w for w in warnings)
+    first, second = await listed(tmp_path)
+    assert first["state"] == "failed" and second["state"] == "failed"
+    assert "Ctrl+C" in str(second["reason"])

@@ -175,13 +175,19 @@ async def test_v3_killed_while_waiting_then_reconcile_says_the_consent_is_lost(
         await proc.wait()
         with pytest.raises(httpx.ConnectError):  # the customer allows; nobody listens
             await ConsentBot("allow").visit(str(url))
-        code, out, err = await run(
-            tmp_path, env, "history", "--reconcile", "--api", "v3", "--api-url", sandbox.url
-        )
+        # No flags: the sign-in's own target (its API and URL are in the history).
+        code, out, err = await run(tmp_path, env, "history", "--reconcile")
         assert sandbox.v3_grants == {}  # v3 makes grants at the exchange: there is none
     assert code == 0, err
+    assert f"Late grants (Nylas API v3, Custom API URL {sandbox.url})" in out
     assert "no longer listened for" in out and "late grant(s) found" not in out
     with sqlite3.connect(tmp_path / "data" / "history.sqlite3") as db:
         rows = db.execute("SELECT outcome, note FROM authorizations").fetchall()
     assert [r[0] for r in rows] == ["abandoned"]
     assert "cannot be recovered" in rows[0][1]
+
+
+async def test_reconcile_without_flags_with_nothing_left_waiting(tmp_path: Path) -> None:
+    code, out, err = await run(tmp_path, cli_env(tmp_path), "history", "--reconcile")
+    assert code == 0, err
+    assert "no sign-in was left waiting" in out

@@ -7,6 +7,7 @@ this request's state but a code Nylas refuses, and Nylas's own error types."""
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -383,3 +384,20 @@ async def test_a_wait_without_an_answer_after_the_browser_came_says_what_the_cus
     said = str(waited.value)
     assert "error 701" in said and "not published" in said and "4700" in said
     assert f"{sandbox.url}/v3/connect/callback" in said
+
+
+async def test_the_history_says_renewed_and_names_missing_scopes(tmp_path: Path) -> None:
+    from wizard.store.history import History, HistoryRecorder
+
+    history = History(tmp_path / "history.sqlite3", tmp_path / "fallback.jsonl")
+    recorder = HistoryRecorder(
+        history, profile="", region="sandbox", integration_id=None, api="v3", practice=True
+    )
+    async with SandboxServer() as sandbox:
+        sandbox.add_v3_grant(email=EMAIL, at=1_000)
+        sandbox.zoom_app_scopes = ("meeting:write:meeting", "user:read:user")
+        result = await onboard(sandbox, recorder=recorder)
+    (record,) = history.records()
+    assert result.renewed and record.grant_id == result.grant_id and record.verified
+    assert record.note is not None and record.note.startswith("renewed:")
+    assert "missing Zoom scopes: meeting:update:meeting, meeting:delete:meeting" in record.note

@@ -129,3 +129,28 @@ def test_check_for_late_grants_before_a_connection_says_what_to_do(
     history.check_late.click()
     qtbot.waitUntil(lambda: "Check the connection" in history.status.message, timeout=WAIT)
     wizard.close()
+
+
+def test_a_consent_after_a_timeout_is_caught_too(
+    qtbot: QtBot, loop: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import asyncio
+
+    from wizard.flow.onboarding import OnboardingFlow
+
+    defaults = OnboardingFlow.authorize.__kwdefaults__
+    assert defaults is not None
+    monkeypatch.setitem(defaults, "timeout", 1.0)  # the wizard's wait, cut short
+    wizard, url = waiting_on(qtbot, "v3")
+    page = wizard.authorization_page
+    qtbot.waitUntil(page.try_again.isVisible, timeout=WAIT)
+    assert "No answer from the browser" in page.status.message
+    assert "keeps listening for the old link" in page.status.message
+    done = asyncio.ensure_future(ConsentBot("allow").visit(url))
+    qtbot.waitUntil(done.done, timeout=WAIT)
+    assert "Zoom is connected" in done.result().text
+    qtbot.waitUntil(
+        lambda: "came back after its wait had ended" in page.status.message, timeout=WAIT
+    )
+    assert [r.verified for r in wizard.session.history.records()] == [True]
+    wizard.close()

@@ -7,12 +7,16 @@ import asyncio
 import datetime
 import sys
 from collections.abc import Sequence
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from wizard.logs import setup_logging
 from wizard.outcome import Outcome
 from wizard.store.history import History, HistoryRecord, write_csv
 from wizard.store.paths import AppPaths
+
+if TYPE_CHECKING:
+    from wizard.store.profiles import Profile
+    from wizard.target import Target
 
 _HEADERS = (
     "API",
@@ -65,48 +69,103 @@ def run_history(args: argparse.Namespace) -> int:
 
 
 async def _reconcile(args: argparse.Namespace, paths: AppPaths, history: History) -> int:
-    """Ask Nylas for the grants of the sign-ins that were left waiting, and record them."""
-    from wizard.cli.credentials import read_credentials
-    from wizard.cli.where import api_of, chosen_profile, saved_values, where
-    from wizard.flow.browser import no_browser
+    """Ask Nylas for the grants of the sign-ins that were left waiting, and record them: on the
+    target the flags or the profile name, or else on each target those sign-ins were made on."""
+    from wizard.cli.where import api_of, chosen_profile, where
     from wizard.flow.explain import explain
-    from wizard.flow.factory import NylasCredentials, open_flow
-    from wizard.flow.reconcile import reconcile_history
     from wizard.target import Target
 
     try:
         profile = chosen_profile(args, paths)
-        api = api_of(args, profile)
-        region, api_url = where(args, profile)
-        if region == "sandbox":
-            raise ValueError(
-                "A new in-process sandbox knows no grants of earlier runs: practice sign-ins "
-                "are checked by the wizard that ran them. To practise this, run "
-                "`zoom-onboard sandbox` and give its URL with --api-url."
-            )
-        saved = await asyncio.to_thread(saved_values, profile, api)
-        creds = read_credentials(api=api.value, fallback=saved, zoom=False)
-        target = Target.of(api, region, api_url)
+        named = profile is not None or any(
+            getattr(args, flag, None) for flag in ("api", "region", "api_url", "sandbox")
+        )
+        if named:
+            api = api_of(args, profile)
+            region, api_url = where(args, profile)
+            if region == "sandbox":
+                raise ValueError(SANDBOX_RECONCILE)
+            targets = [Target.of(api, region, api_url)]
+        else:
+            targets = await _targets_left_waiting(history)
+    except Exception as exc:  # worded like every other error, redacted like the log
+        words = explain(exc)
+        print(f"Checking for late grants failed: {words.text()}", file=sys.stderr)
+        return int(words.outcome)
+    if not targets:
+        print("Late grants: no sign-in was left waiting: nothing to look for.\n")
+        return int(Outcome.OK)
+    worst = Outcome.OK
+    for target in targets:
+        outcome = await _reconcile_on(target, profile, history)
+        worst = max(worst, outcome)
+    print()
+    return int(worst)
+
+
+SANDBOX_RECONCILE = (
+    "A new in-process sandbox knows no grants of earlier runs: practice sign-ins are checked "
+    "by the wizard that ran them. To practise this, run `zoom-onboard sandbox` and give its "
+    "URL with --api-url."
+)
+
+
+async def _targets_left_waiting(history: History) -> list[Target]:
+    """Where the open sign-ins were made (API, region, custom URL), oldest first; those of an
+    in-process sandbox, gone with its process, are left to the wizard that ran them."""
+    from wizard.target import Target
+
+    rows = await asyncio.to_thread(history.open_authorizations)
+    targets: list[Target] = []
+    for row in rows:
+        if row.region == "sandbox":
+            continue
+        if row.region == "custom" and not row.api_url:
+            continue  # made before API URLs were kept: name it with --api-url
+        target = Target.of(row.api, row.region, row.api_url if row.region == "custom" else None)
+        if target not in targets:
+            targets.append(target)
+    return targets
+
+
+async def _reconcile_on(target: Target, profile: Profile | None, history: History) -> Outcome:
+    from wizard.cli.credentials import read_credentials
+    from wizard.cli.where import saved_values
+    from wizard.flow.browser import no_browser
+    from wizard.flow.explain import explain
+    from wizard.flow.factory import NylasCredentials, open_flow
+    from wizard.flow.reconcile import reconcile_history
+
+    where = f"{target.api.label}, {target.region.label}"
+    if target.region.value == "custom":
+        where += f" {target.base_url}"
+    try:
+        # Only the credentials are asked for: the environment, the profile, or a prompt.
+        saved = await asyncio.to_thread(saved_values, profile, target.api)
+        creds = read_credentials(api=target.api.value, fallback=saved, zoom=False)
         flow = open_flow(
             target, NylasCredentials(creds.nylas_secret, creds.nylas_client_id), no_browser
         )
         try:
             await flow.check_connection()  # a wrong key is said even with nothing to look for
             report = await reconcile_history(
-                flow.backend, history, region=target.region.value, practice=target.practice
+                flow.backend,
+                history,
+                region=target.region.value,
+                practice=target.practice,
+                api_url=target.base_url if target.region.value == "custom" else None,
             )
         finally:
             await flow.aclose()
     except Exception as exc:  # worded like every other error, redacted like the log
         words = explain(exc)
-        print(f"Checking for late grants failed: {words.text()}", file=sys.stderr)
-        return int(words.outcome)
-    print(f"Late grants ({target.api.label}, {target.region.label}): {report.summary()}")
+        print(f"Checking for late grants failed ({where}): {words.text()}", file=sys.stderr)
+        return words.outcome
+    print(f"Late grants ({where}): {report.summary()}")
     for found in report.found:
         how = "matched by state" if found.confirmed else found.note
         print(f"  {found.grant.id}  {found.grant.email or '-'}  ({how})")
-    print()
-    return int(Outcome.OK)
+    return Outcome.OK
 
 
 def print_table(records: Sequence[HistoryRecord], out: TextIO) -> None:

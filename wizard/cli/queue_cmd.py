@@ -12,7 +12,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import asdict
 
-from wizard.cli.onboard import Reporter, explain_for_cli, prepared_flow
+from wizard.cli.onboard import Prepared, Reporter, explain_for_cli, prepared_flow
 from wizard.cli.where import api_of, chosen_profile, where
 from wizard.defaults import DEFAULT_REDIRECT_URI, DEFAULT_TIMEOUT
 from wizard.flow.events import FlowEvent, LateAnswer
@@ -26,6 +26,7 @@ from wizard.logs import setup_logging
 from wizard.outcome import Outcome
 from wizard.store.paths import AppPaths
 from wizard.store.queue import EntryState, QueueEntry, QueueImportError, WorkQueue, write_queue_csv
+from wizard.target import Api
 
 log = logging.getLogger("wizard.cli.queue")
 
@@ -151,70 +152,104 @@ async def _run(args: argparse.Namespace, reporter: Reporter, queue: WorkQueue) -
         args.redirect_uri or (profile.redirect_uri if profile else DEFAULT_REDIRECT_URI)
     )
     timeout = args.timeout if args.timeout is not None else DEFAULT_TIMEOUT
-    last = Outcome.OK
-    last_entry: int | None = None
-    done = 0
-    told: set[str] = set()  # history problems already said
     async with prepared_flow(args, reporter, profile, api, redirect_uri) as ready:
+        run = _QueueRun(ready, queue, reporter, api, redirect_uri, timeout, len(waiting))
+        ready.flow.on_event = run.on_event
+        try:
+            await run.work_through(practice)
+            await _listen_for_open_links(ready.flow, reporter)
+        except asyncio.CancelledError:  # Ctrl+C: say what stops working with this run
+            links = ready.flow.open_links()
+            if links:
+                reporter.warning(
+                    f"{len(links)} sign-in link(s) that still work are no longer listened for: "
+                    "on Nylas API v3 a consent given with them now cannot become a grant (retry "
+                    "those entries for new links)."
+                )
+            raise
+    return int(run.last)
 
-        def on_event(event: FlowEvent) -> None:
-            # An earlier entry's link came back while the run goes on: that entry is decided.
-            nonlocal last
-            if isinstance(event, LateAnswer):
-                finish_entry_late(queue, event)
-                if event.tag == last_entry and event.result is not None:
-                    last = Outcome.OK  # the last entry is connected after all
-            reporter.on_event(event)
 
-        ready.flow.on_event = on_event
-        while (entry := queue.next_waiting(practice=practice)) is not None:
-            if not queue.start(entry.id):
+class _QueueRun:
+    """One `queue run`: the entries one after another on one flow, and the late answers of
+    earlier entries while it goes on."""
+
+    def __init__(
+        self,
+        ready: Prepared,
+        queue: WorkQueue,
+        reporter: Reporter,
+        api: Api,
+        redirect_uri: LoopbackRedirectUri,
+        timeout: float,
+        total: int,
+    ) -> None:
+        self.ready, self.queue, self.reporter = ready, queue, reporter
+        self.api, self.redirect_uri, self.timeout, self.total = api, redirect_uri, timeout, total
+        self.last = Outcome.OK  # the exit code: the last entry's outcome
+        self.last_entry: int | None = None
+        self.done = 0
+        self.told: set[str] = set()  # history problems already said
+
+    def on_event(self, event: FlowEvent) -> None:
+        # An earlier entry's link came back while the run goes on: that entry is decided.
+        if isinstance(event, LateAnswer):
+            finish_entry_late(self.queue, event)
+            if event.tag == self.last_entry and event.result is not None:
+                self.last = Outcome.OK  # the last entry is connected after all
+        self.reporter.on_event(event)
+
+    async def work_through(self, practice: bool) -> None:
+        while (entry := self.queue.next_waiting(practice=practice)) is not None:
+            if not self.queue.start(entry.id):
                 continue  # another window or command took it
-            done += 1
-            last_entry = entry.id
-            reporter.emit(
-                "entry",
-                f"[{done}/{len(waiting)}] {entry.label}",
-                id=entry.id,
-                account_id=entry.account_id,
-                login_hint=entry.login_hint,
-                customer=entry.customer,
+            await self.one(entry)
+
+    async def one(self, entry: QueueEntry) -> None:
+        queue, reporter, ready = self.queue, self.reporter, self.ready
+        self.done += 1
+        self.last_entry = entry.id
+        reporter.emit(
+            "entry",
+            f"[{self.done}/{self.total}] {entry.label}",
+            id=entry.id,
+            account_id=entry.account_id,
+            login_hint=entry.login_hint,
+            customer=entry.customer,
+        )
+        try:
+            account = account_for_entry(entry, self.api.value)
+            result = await ready.flow.authorize(
+                account,
+                self.redirect_uri,
+                timeout=self.timeout,
+                recorder=ready.recorder,
+                tag=entry.id,  # a late answer finds its entry
             )
-            try:
-                account = account_for_entry(entry, api.value)
-                result = await ready.flow.authorize(
-                    account, redirect_uri, timeout=timeout, recorder=ready.recorder, tag=entry.id
-                )
-            except asyncio.CancelledError:  # Ctrl+C: record this entry, then stop
-                queue.finish(entry.id, EntryState.FAILED, reason=STOPPED_REASON)
-                raise
-            except (CallbackRefused, ListenerTimeout, ValueError) as exc:
-                # About this customer: record it and go on with the next.
-                words = explain_for_cli(exc)
-                state = (
-                    EntryState.REFUSED if isinstance(exc, CallbackRefused) else EntryState.FAILED
-                )
-                queue.finish(entry.id, state, reason=words.text())
-                reporter.error(words)
-                last = words.outcome
-                continue
-            except Exception as exc:
-                # About the run (credentials, the API, the port): every next entry would fail too.
-                words = explain_for_cli(exc)
-                queue.finish(entry.id, EntryState.FAILED, reason=words.text())
-                raise
-            finally:
-                for problem in ready.history.problems:
-                    if problem not in told:
-                        told.add(problem)
-                        reporter.warning(problem)
-            queue.finish(
-                entry.id, EntryState.CONNECTED, grant_id=result.grant_id, email=result.email
-            )
-            reporter.result(result)
-            last = Outcome.OK
-        await _listen_for_open_links(ready.flow, reporter)
-    return int(last)
+        except asyncio.CancelledError:  # Ctrl+C: record this entry, then stop
+            queue.finish(entry.id, EntryState.FAILED, reason=STOPPED_REASON)
+            raise
+        except (CallbackRefused, ListenerTimeout, ValueError) as exc:
+            # About this customer: record it and go on with the next.
+            words = explain_for_cli(exc)
+            state = EntryState.REFUSED if isinstance(exc, CallbackRefused) else EntryState.FAILED
+            queue.finish(entry.id, state, reason=words.text())
+            reporter.error(words)
+            self.last = words.outcome
+            return
+        except Exception as exc:
+            # About the run (credentials, the API, the port): every next entry would fail too.
+            words = explain_for_cli(exc)
+            queue.finish(entry.id, EntryState.FAILED, reason=words.text())
+            raise
+        finally:
+            for problem in ready.history.problems:
+                if problem not in self.told:
+                    self.told.add(problem)
+                    reporter.warning(problem)
+        queue.finish(entry.id, EntryState.CONNECTED, grant_id=result.grant_id, email=result.email)
+        reporter.result(result)
+        self.last = Outcome.OK
 
 
 async def _listen_for_open_links(flow: OnboardingFlow, reporter: Reporter) -> None:

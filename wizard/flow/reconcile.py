@@ -180,12 +180,20 @@ async def reconcile_history(
     practice: bool,
     grace: float = 600.0,
     now: float | None = None,
+    api_url: str | None = None,
 ) -> ReconcileReport:
     """Find the grants of this target's open authorizations and record them, before anything
     else can fail; close those whose link expired (plus `grace`) with nothing found. Raises
     the API's errors (NylasError): then nothing is closed, and the next check tries again."""
     authorizations = await asyncio.to_thread(
-        history.open_authorizations, api=backend.api.value, region=region, practice=practice
+        functools.partial(
+            history.open_authorizations,
+            api=backend.api.value,
+            region=region,
+            practice=practice,
+            # A custom URL: only the sign-ins made there (another server knows nothing of them).
+            api_url=api_url,
+        )
     )
     if not authorizations:
         return ReconcileReport([], 0, 0)

@@ -73,6 +73,12 @@ class VerifiedRef(Protocol):
     @property
     def verified(self) -> bool: ...
 
+    @property
+    def renewed(self) -> bool: ...
+
+    @property
+    def missing_scopes(self) -> tuple[str, ...]: ...
+
 
 log = logging.getLogger(__name__)
 
@@ -200,9 +206,16 @@ class History:
             log.exception("the grant %s for account %s could not be recorded", grant_id, account_id)
 
     def update_verification(
-        self, grant_id: str, *, email: str | None, grant_status: str | None, verified: bool
+        self,
+        grant_id: str,
+        *,
+        email: str | None,
+        grant_status: str | None,
+        verified: bool,
+        note: str | None = None,
     ) -> None:
-        """Add what verification found to the newest record of this grant. Never raises."""
+        """Add what verification found to the newest record of this grant (`note`: kept when
+        None). Never raises."""
         try:
             entry: dict[str, Any] = {
                 "type": "verification",
@@ -211,6 +224,7 @@ class History:
                 "email": email,
                 "grant_status": grant_status,
                 "verified": verified,
+                "note": note,
             }
             try:
                 if self._update(entry):
@@ -315,7 +329,12 @@ class History:
         return row is not None
 
     def open_authorizations(
-        self, *, api: str | None = None, region: str | None = None, practice: bool | None = None
+        self,
+        *,
+        api: str | None = None,
+        region: str | None = None,
+        practice: bool | None = None,
+        api_url: str | None = None,
     ) -> list[PendingAuthorization]:
         """Those without an outcome, oldest first: their grant may have been made after the
         tool stopped listening. Reconciliation (wizard/flow/reconcile.py) closes them once it
@@ -326,6 +345,7 @@ class History:
             "api": api,
             "region": region,
             "practice": None if practice is None else int(practice),
+            "api_url": api_url,
         }
         try:
             with database.connect(self.db_path) as conn:
@@ -334,7 +354,8 @@ class History:
                     "customer, login_hint, expires_at, state_sha256, practice, owner, api_url "
                     "FROM authorizations WHERE outcome IS NULL "
                     "AND (:api IS NULL OR api = :api) AND (:region IS NULL OR region = :region) "
-                    "AND (:practice IS NULL OR practice = :practice) ORDER BY started_at",
+                    "AND (:practice IS NULL OR practice = :practice) "
+                    "AND (:api_url IS NULL OR api_url = :api_url) ORDER BY started_at",
                     params,
                 ).fetchall()
         except Exception as exc:
@@ -494,7 +515,7 @@ class History:
             database.open_for_writing(conn)
             cursor = conn.execute(
                 "UPDATE grants SET email = :email, grant_status = :grant_status, "
-                "verified = :verified, verified_at = :at "
+                "verified = :verified, verified_at = :at, note = COALESCE(:note, note) "
                 "WHERE id = (SELECT max(id) FROM grants WHERE grant_id = :grant_id)",
                 entry,
             )
@@ -703,6 +724,16 @@ def write_csv(records: Iterable[HistoryRecord], out: TextIO) -> None:
         writer.writerow([_csv_cell(getattr(record, name)) for name in names])
 
 
+def verification_note(result: VerifiedRef) -> str | None:
+    """What the history's note says of a verified grant: a renewal, missing Zoom scopes."""
+    parts = []
+    if result.renewed:
+        parts.append("renewed: this Zoom user's grant existed before and was re-authenticated")
+    if result.missing_scopes:
+        parts.append(f"missing Zoom scopes: {', '.join(result.missing_scopes)}")
+    return "; ".join(parts) or None
+
+
 class HistoryRecorder:
     """The flow's `GrantRecorder` (and authorization log): hands grants and authorizations to a
     `History` without blocking the event loop."""
@@ -742,11 +773,14 @@ class HistoryRecorder:
 
     async def grant_verified(self, result: VerifiedRef) -> None:
         await asyncio.to_thread(
-            self.history.update_verification,
-            result.grant_id,
-            email=result.email,
-            grant_status=result.grant_status,
-            verified=result.verified,
+            functools.partial(
+                self.history.update_verification,
+                result.grant_id,
+                email=result.email,
+                grant_status=result.grant_status,
+                verified=result.verified,
+                note=verification_note(result),
+            )
         )
 
     async def authorization_started(
