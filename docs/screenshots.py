@@ -18,7 +18,7 @@ from pathlib import Path
 import httpx
 import qasync
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QWidget
 
 OUT = Path(__file__).resolve().parent / "screenshots"
 DARK = "--dark" in sys.argv  # the system's dark colour scheme, as Qt follows it
@@ -34,9 +34,10 @@ async def until(condition: Callable[[], object], timeout: float = 20.0) -> None:
         await asyncio.sleep(0.05)
 
 
-async def shoot(name: str) -> None:
+async def shoot(name: str, window: QWidget) -> None:
+    """The window as it is on the display (Xvfb has no window manager to stack windows: one
+    not shown here is hidden first)."""
     await asyncio.sleep(0.4)  # let the window repaint
-    window = QApplication.activeWindow() or QApplication.topLevelWidgets()[0]
     geometry = window.frameGeometry()
     screen = QGuiApplication.primaryScreen()
     # Grab the screen, not the widget: this is what a person sees on the display.
@@ -66,13 +67,13 @@ async def main() -> None:
     await until(lambda: page1.api_url.text().startswith("http://127.0.0.1"))
     page1.check.click()
     await until(page1.isComplete)
-    await shoot("01-connection")
+    await shoot("01-connection", wizard)
     wizard.next()
     await until(wizard.zoom_app_page.isComplete)
-    await shoot("02-zoom-app")
+    await shoot("02-zoom-app", wizard)
     wizard.next()
     await until(wizard.integration_page.isComplete)
-    await shoot("03-integration")
+    await shoot("03-integration", wizard)
     wizard.next()
     # The day's list, pasted into the queue: the account page offers its next entry.
     queue = wizard.show_queue()
@@ -85,22 +86,22 @@ async def main() -> None:
     queue.add.click()
     account = wizard.v3_account_page
     await until(account.from_queue.isVisible)
+    queue.hide()  # it would cover the wizard on a display without a window manager
     wizard.activateWindow()
-    await shoot("04-account")
+    await shoot("04-account", wizard)
     account.from_queue.click()
     auth = wizard.authorization_page
     await until(lambda: bool(auth.url.text()))
     await until(lambda: "Waiting for the customer" in auth.status.message)
-    await shoot("05-authorization")
+    await shoot("05-authorization", wizard)
     await ConsentBot("allow")(auth.url.text())
     await until(lambda: wizard.currentId() == PageId.DONE)
     await until(lambda: "Next customer" in wizard.done_page.another.text())
-    await shoot("06-done")
-    queue.show()
-    queue.raise_()
+    await shoot("06-done", wizard)
+    queue = wizard.show_queue()  # as the Queue... button does: shown again, read again
     queue.activateWindow()
     await until(lambda: queue.model.rowCount() == 3 and queue.model.item(0, 4).text() != "")
-    await shoot("07-queue")
+    await shoot("07-queue", queue)
     queue.close()
     wizard.close()
     await wizard.session.aclose()
