@@ -139,13 +139,9 @@ async def test_a_file_that_cannot_be_read_says_what_to_give_instead(tmp_path: Pa
     assert "Unexpected" not in err
 
 
-async def test_a_late_consent_is_caught_while_the_next_entry_waits(tmp_path: Path) -> None:
-    # Nylas v3 makes the grant at the code exchange: only the running command, still
-    # listening, can turn the first customer's late Allow into a grant.
-    await run(
-        tmp_path, "queue", "add", "--sandbox", "-", stdin=b"late@example.com\nnext@example.com\n"
-    )
-    proc = await spawn(
+async def v3_run_with_timeout(tmp_path: Path, seconds: int) -> asyncio.subprocess.Process:
+    """`queue run` on v3 in the sandbox, giving up on each customer after `seconds`."""
+    return await spawn(
         tmp_path,
         "queue",
         "run",
@@ -155,10 +151,19 @@ async def test_a_late_consent_is_caught_while_the_next_entry_waits(tmp_path: Pat
         "--json",
         "--no-browser",
         "--timeout",
-        "2",
+        str(seconds),
         "--redirect-uri",
         f"http://localhost:{free_port()}/callback",
     )
+
+
+async def test_a_late_consent_is_caught_while_the_next_entry_waits(tmp_path: Path) -> None:
+    # Nylas v3 makes the grant at the code exchange: only the running command, still
+    # listening, can turn the first customer's late Allow into a grant.
+    await run(
+        tmp_path, "queue", "add", "--sandbox", "-", stdin=b"late@example.com\nnext@example.com\n"
+    )
+    proc = await v3_run_with_timeout(tmp_path, 2)
     assert proc.stdout is not None
     links: list[str] = []
     events: list[dict[str, object]] = []
@@ -188,20 +193,7 @@ async def test_a_late_consent_is_caught_while_the_next_entry_waits(tmp_path: Pat
 
 async def test_an_earlier_link_is_listened_for_after_the_last_entry(tmp_path: Path) -> None:
     await run(tmp_path, "queue", "add", "--sandbox", "-", stdin=b"late@example.com\n")
-    proc = await spawn(
-        tmp_path,
-        "queue",
-        "run",
-        "--sandbox",
-        "--api",
-        "v3",
-        "--json",
-        "--no-browser",
-        "--timeout",
-        "1",
-        "--redirect-uri",
-        f"http://localhost:{free_port()}/callback",
-    )
+    proc = await v3_run_with_timeout(tmp_path, 1)
     assert proc.stdout is not None
     names: list[str] = []
     async with asyncio.timeout(60):
@@ -225,20 +217,7 @@ async def test_ctrl_c_with_an_earlier_link_open_says_it_stops_being_listened_for
     tmp_path: Path,
 ) -> None:
     await run(tmp_path, "queue", "add", "--sandbox", "-", stdin=b"a@example.com\nb@example.com\n")
-    proc = await spawn(
-        tmp_path,
-        "queue",
-        "run",
-        "--sandbox",
-        "--api",
-        "v3",
-        "--json",
-        "--no-browser",
-        "--timeout",
-        "1",
-        "--redirect-uri",
-        f"http://localhost:{free_port()}/callback",
-    )
+    proc = await v3_run_with_timeout(tmp_path, 1)
     assert proc.stdout is not None
     links = 0
     warnings: list[str] = []

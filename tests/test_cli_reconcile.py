@@ -51,6 +51,33 @@ async def run(tmp_path: Path, env: dict[str, str], *args: str) -> tuple[int, str
     return proc.returncode, out.decode(), err.decode()
 
 
+async def onboarding_until_its_link(
+    tmp_path: Path, env: dict[str, str], sandbox: SandboxServer, api: str, *who: str
+) -> tuple[asyncio.subprocess.Process, str]:
+    """`onboard` on the sandbox by URL, run until it prints its sign-in link."""
+    proc = await spawn(
+        tmp_path,
+        "onboard",
+        "--json",
+        "--no-browser",
+        "--api",
+        api,
+        "--api-url",
+        sandbox.url,
+        "--redirect-uri",
+        f"http://localhost:{free_port()}/callback",
+        *who,
+        env=env,
+    )
+    assert proc.stdout is not None
+    async with asyncio.timeout(30):
+        while line := (await proc.stdout.readline()).decode():
+            event = json.loads(line)
+            if event["event"] == "auth_url":
+                return proc, str(event["url"])
+    raise AssertionError("onboard ended without a sign-in link")
+
+
 @pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL")
 @pytest.mark.parametrize("api", ["connect", "v3"])
 async def test_sigkill_then_allow_then_reconcile_records_the_grant(
@@ -61,27 +88,7 @@ async def test_sigkill_then_allow_then_reconcile_records_the_grant(
         who = ["--customer", "Killed #1", "--login-hint", "killed.1@example.com"]
         if api == "connect":
             who = ["--account-id", "acct-killed-1"]
-        proc = await spawn(
-            tmp_path,
-            "onboard",
-            "--json",
-            "--no-browser",
-            "--api",
-            api,
-            "--api-url",
-            sandbox.url,
-            "--redirect-uri",
-            f"http://localhost:{free_port()}/callback",
-            *who,
-            env=env,
-        )
-        assert proc.stdout is not None
-        async with asyncio.timeout(30):
-            while line := (await proc.stdout.readline()).decode():
-                event = json.loads(line)
-                if event["event"] == "auth_url":
-                    url = str(event["url"])
-                    break
+        proc, url = await onboarding_until_its_link(tmp_path, env, sandbox, api, *who)
         if api == "v3":
             # Nylas makes the grant, then answers the exchange only after the kill.
             sandbox.faults.add(
@@ -148,29 +155,8 @@ async def test_v3_killed_while_waiting_then_reconcile_says_the_consent_is_lost(
 ) -> None:
     async with SandboxServer() as sandbox:
         env = env_for(tmp_path, "v3", sandbox)
-        proc = await spawn(
-            tmp_path,
-            "onboard",
-            "--json",
-            "--no-browser",
-            "--api",
-            "v3",
-            "--api-url",
-            sandbox.url,
-            "--redirect-uri",
-            f"http://localhost:{free_port()}/callback",
-            "--customer",
-            "Killed #2",
-            "--login-hint",
-            "killed.2@example.com",
-            env=env,
-        )
-        assert proc.stdout is not None
-        async with asyncio.timeout(30):
-            while line := (await proc.stdout.readline()).decode():
-                if json.loads(line)["event"] == "auth_url":
-                    url = json.loads(line)["url"]
-                    break
+        who = ("--customer", "Killed #2", "--login-hint", "killed.2@example.com")
+        proc, url = await onboarding_until_its_link(tmp_path, env, sandbox, "v3", *who)
         proc.send_signal(signal.SIGKILL)
         await proc.wait()
         with pytest.raises(httpx.ConnectError):  # the customer allows; nobody listens

@@ -14,6 +14,7 @@ from pydantic import SecretStr
 
 from tests.support import loopback_uri
 from wizard.flow import (
+    AnswerRejected,
     AuthUrlReady,
     CustomerAccount,
     IntegrationAction,
@@ -51,6 +52,28 @@ def spec(sandbox: SandboxServer, port: int | None = None) -> IntegrationSpec:
         zoom=ZoomApp(creds.zoom_client_id, SecretStr(creds.zoom_client_secret)),
         redirect_uri=loopback_uri(port, host="localhost"),
     )
+
+
+class AllowsAgainWhenRefused:
+    """The flow's events; when an answer is refused (the wait goes on), the customer opens the
+    link again and clicks Allow, as the page tells them."""
+
+    def __init__(self) -> None:
+        self.events: list[object] = []
+        self._retried: list[asyncio.Task[object]] = []
+
+    def __call__(self, event: object) -> None:
+        self.events.append(event)
+        if isinstance(event, AnswerRejected):
+            link = next(e.url for e in self.events if isinstance(e, AuthUrlReady))
+            self._retried.append(asyncio.ensure_future(ConsentBot("allow").visit(link)))
+
+    @property
+    def rejected(self) -> list[AnswerRejected]:
+        return [e for e in self.events if isinstance(e, AnswerRejected)]
+
+    async def done(self) -> None:
+        await asyncio.gather(*self._retried)
 
 
 class Recorder:
@@ -248,29 +271,20 @@ def test_state_digest_is_sha256_hex() -> None:
 
 async def test_another_zoom_user_is_refused_said_as_an_event_and_the_wait_goes_on() -> None:
     # The operator's own Zoom session consents first (a common slip); the customer then does.
-    from wizard.flow import AnswerRejected
 
     async with SandboxServer() as sandbox:
-        events: list[object] = []
-        retried: list[asyncio.Task[object]] = []
-
-        def on_event(event: object) -> None:
-            events.append(event)
-            if isinstance(event, AnswerRejected):
-                link = next(e.url for e in events if isinstance(e, AuthUrlReady))
-                retried.append(asyncio.ensure_future(ConsentBot("allow").visit(link)))
-
+        customer = AllowsAgainWhenRefused()
         wrong = ConsentBot("allow", email="operator@example.com")
-        flow = v3_flow(sandbox, wrong, on_event=on_event)
+        flow = v3_flow(sandbox, wrong, on_event=customer)
         try:
             s = spec(sandbox)
             await flow.ensure_integration(s)
             account = CustomerAccount(customer="Acme #7", login_hint="customer.7@example.com")
             result = await flow.authorize(account, s.redirect_uri, timeout=20)
-            await asyncio.gather(*retried)
+            await customer.done()
         finally:
             await flow.aclose()
-        rejected = [e for e in events if isinstance(e, AnswerRejected)]
+        rejected = customer.rejected
         assert len(rejected) == 1
         assert "operator@example.com" in rejected[0].reason
         assert "customer.7@example.com" in rejected[0].reason

@@ -15,7 +15,7 @@ import httpx
 import pytest
 from pydantic import SecretStr
 
-from tests.test_flow_v3 import EMAIL, Recorder, spec, v3_flow
+from tests.test_flow_v3 import EMAIL, AllowsAgainWhenRefused, Recorder, spec, v3_flow
 from wizard.flow import AnswerRejected, AuthUrlReady, CustomerAccount, IntegrationAction
 from wizard.flow.backend import OnboardingResult
 from wizard.flow.explain import explain
@@ -287,26 +287,17 @@ async def test_a_foreign_code_with_the_right_state_is_refused_and_the_wait_goes_
 async def test_a_reauth_email_refusal_lets_the_customer_sign_in_again() -> None:
     async with SandboxServer() as sandbox:
         sandbox.faults.add(v3_error_fault("grant.reauth_email_invalid", 400, path_prefix=TOKEN))
-        events: list[object] = []
-        first = ConsentBot("allow")
-        retried: list[asyncio.Task[object]] = []
-
-        def on_event(event: object) -> None:
-            events.append(event)
-            if isinstance(event, AnswerRejected):
-                link = next(e.url for e in events if isinstance(e, AuthUrlReady))
-                retried.append(asyncio.ensure_future(ConsentBot("allow").visit(link)))
-
-        flow = v3_flow(sandbox, first, on_event=on_event)
+        customer = AllowsAgainWhenRefused()
+        flow = v3_flow(sandbox, ConsentBot("allow"), on_event=customer)
         try:
             s = spec(sandbox)
             await flow.ensure_integration(s)
             account = CustomerAccount(customer="Acme #9", login_hint=EMAIL)
             result = await flow.authorize(account, s.redirect_uri, timeout=20)
-            await asyncio.gather(*retried)
+            await customer.done()
         finally:
             await flow.aclose()
-    (rejected,) = [e for e in events if isinstance(e, AnswerRejected)]
+    (rejected,) = customer.rejected
     assert "not the one whose grant is being renewed" in rejected.reason
     assert result.verified
 

@@ -10,8 +10,10 @@ completed on Nylas's side after its process died."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sqlite3
 import time
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
@@ -121,6 +123,19 @@ async def killed_authorization(history: History, n: int, state: str) -> None:
     )
 
 
+@contextlib.asynccontextmanager
+async def killed_v3(
+    history: History, n: int
+) -> AsyncIterator[tuple[SandboxServer, OnboardingFlow]]:
+    """The sandbox, a checked v3 flow, and the open sign-in `state-of-killed-N` of a v3 process
+    that died (the flow is closed by the caller's `finally`)."""
+    async with SandboxServer() as sandbox:
+        flow = flow_for("v3", sandbox, [])
+        await flow.check_connection()
+        await killed_authorization(history, n, f"state-of-killed-{n}")
+        yield sandbox, flow
+
+
 async def test_v3_a_closed_window_closes_the_authorization_and_a_late_allow_makes_no_grant(
     history: History,
 ) -> None:
@@ -149,12 +164,8 @@ def ended(history: History) -> list[tuple[str, str]]:
 async def test_v3_reconcile_records_an_exchange_its_process_never_saw_and_closes_the_rest(
     history: History,
 ) -> None:
-    async with SandboxServer() as sandbox:
-        links: list[str] = []
-        flow = flow_for("v3", sandbox, links)
+    async with killed_v3(history, 1) as (sandbox, flow):
         try:
-            await flow.check_connection()
-            await killed_authorization(history, 1, "state-of-killed-1")
             await killed_authorization(history, 2, "state-of-killed-2")
             # The first process's exchange completed on Nylas's side as it died.
             grant = sandbox.add_v3_grant(email="late.1@example.com", state="state-of-killed-1")
@@ -213,12 +224,8 @@ async def test_stop_waiting_then_allow_ends_with_the_grant_in_the_history(
 async def test_v3_without_state_on_the_grant_matches_by_email_only_and_says_so(
     history: History,
 ) -> None:
-    async with SandboxServer() as sandbox:
-        links: list[str] = []
-        flow = flow_for("v3", sandbox, links)
+    async with killed_v3(history, 3) as (sandbox, flow):
         try:
-            await flow.check_connection()
-            await killed_authorization(history, 3, "state-of-killed-3")
             # Nylas made the grant without keeping the state (UNCONFIRMED in the API notes).
             sandbox.add_v3_grant(email="late.3@example.com")
             # Another Zoom user's grant in the same window is never taken for this one.
@@ -254,12 +261,8 @@ async def test_an_api_error_closes_nothing(history: History) -> None:
 
 
 async def test_two_checks_at_once_record_the_grant_once(history: History) -> None:
-    async with SandboxServer() as sandbox:
-        links: list[str] = []
-        flow = flow_for("v3", sandbox, links)
+    async with killed_v3(history, 5) as (sandbox, flow):
         try:
-            await flow.check_connection()
-            await killed_authorization(history, 5, "state-of-killed-5")
             sandbox.add_v3_grant(email="late.5@example.com", state="state-of-killed-5")
             reports = await asyncio.gather(
                 *(
@@ -275,11 +278,8 @@ async def test_two_checks_at_once_record_the_grant_once(history: History) -> Non
 
 async def test_a_grant_written_before_a_crash_is_not_written_again(history: History) -> None:
     # The process wrote the grant, then died before closing its authorization.
-    async with SandboxServer() as sandbox:
-        flow = flow_for("v3", sandbox, [])
+    async with killed_v3(history, 6) as (sandbox, flow):
         try:
-            await flow.check_connection()
-            await killed_authorization(history, 6, "state-of-killed-6")
             grant = sandbox.add_v3_grant(email="late.6@example.com", state="state-of-killed-6")
             history.record_grant(
                 profile="",
