@@ -137,3 +137,22 @@ def test_deleting_a_first_consent_asks_once(qtbot: QtBot, loop: object) -> None:
     qtbot.waitUntil(lambda: grant_id not in sandbox.v3_grants, timeout=WAIT)
     assert done.confirm is None
     wizard.close()
+
+
+def test_after_a_delete_return_still_means_onboard_another_never_finish(
+    qtbot: QtBot, loop: object
+) -> None:
+    from PySide6.QtWidgets import QPushButton, QWizard
+
+    wizard = onboarded(qtbot)
+    done = wizard.done_page
+    grant_id = done.grant_id.text()
+    done.delete.click()
+    destructive(asked(qtbot, done)).click()
+    qtbot.waitUntil(lambda: grant_id not in sandbox_of(wizard).v3_grants, timeout=WAIT)
+    qtbot.waitUntil(lambda: not done.task.running, timeout=WAIT)
+    qtbot.wait(50)  # QWizard updates its buttons when the page's task ends
+    finish = wizard.button(QWizard.WizardButton.FinishButton)
+    assert isinstance(finish, QPushButton)
+    assert not finish.isDefault() and done.another.isDefault()
+    wizard.close()

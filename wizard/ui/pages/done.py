@@ -87,6 +87,10 @@ class DonePage(BasePage):
         self.confirm: QMessageBox | None = None
         self.body.addLayout(row)
         self.body.addStretch(1)
+        # QWizard makes Finish the default again whenever it updates its buttons, which it
+        # does on every completeChanged (each task's start and end: a delete, the queue's
+        # offer). Queued, so it runs after QWizard's own slot: Return never quits.
+        self.completeChanged.connect(self._make_another_default, Qt.ConnectionType.QueuedConnection)
 
     def nextId(self) -> int:
         return -1  # the last page, though the v3 account page has a higher id
