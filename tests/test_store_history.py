@@ -126,6 +126,36 @@ def test_records_are_newest_first_and_filtered(history: History) -> None:
     assert history.records(account_id="nobody") == []
 
 
+def test_one_search_rule_for_the_window_and_the_command_beyond_ascii(history: History) -> None:
+    # SQLite's lower() folds ASCII only: the window's search (query, count) missed "Ärzte".
+    history.record_grant(
+        profile="",
+        region="us",
+        account_id="",
+        integration_id=None,
+        grant_id="g-aerzte",
+        api="v3",
+        customer="Ärzte GmbH #12",
+    )
+    history.record_grant(
+        profile="",
+        region="us",
+        account_id="",
+        integration_id=None,
+        grant_id="g-strasse",
+        api="v3",
+        customer="Straße AG",
+    )
+    for needle, expected in (
+        ("ärzte", ["g-aerzte"]),
+        ("ÄRZTE", ["g-aerzte"]),
+        ("strasse", ["g-strasse"]),
+    ):
+        assert [r.grant_id for r in history.records(text=needle)] == expected
+        assert [r.grant_id for r in history.query(text=needle)] == expected
+        assert history.count(text=needle) == (len(expected), 0)
+
+
 def test_reading_never_creates_files(history: History, paths: AppPaths) -> None:
     assert history.records() == []
     assert not paths.data_dir.exists()

@@ -108,10 +108,17 @@ class NewerSchema(sqlite3.DatabaseError):
     """The database was migrated by a newer version of the app; we must not write to it."""
 
 
+def casefold(value: str | bytes | int | float | None) -> str | bytes | int | float | None:
+    """Python's casefold in SQL: SQLite's lower() folds ASCII only, so 'Ärzte' would never
+    match 'ärzte' (the filter of the History window and of `history` agree through this)."""
+    return value.casefold() if isinstance(value, str) else value
+
+
 @contextlib.contextmanager
 def connect(db_path: Path) -> Iterator[sqlite3.Connection]:
     # isolation_level=None: we issue BEGIN IMMEDIATE / COMMIT ourselves.
     conn = sqlite3.connect(db_path, timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None)
+    conn.create_function("casefold", 1, casefold, deterministic=True)
     try:
         yield conn
     finally:

@@ -899,9 +899,10 @@ _ORDERABLE = {
     "profile": "profile",
     "operator": "operator",
 }
-# What the filter searches, as one lower-cased text per row (SQLite's lower() folds ASCII only).
+# What the filter searches, as one case-folded text per row (database.casefold: Python's, since
+# SQLite's lower() folds ASCII only).
 _HAYSTACK = " || char(31) || ".join(
-    f"lower(coalesce({c}, ''))"
+    f"casefold(coalesce({c}, ''))"
     for c in (
         "profile",
         "region",
