@@ -222,6 +222,25 @@ async def test_sandbox_command_prints_one_json_line(tmp_path: Path) -> None:
         await proc.wait()
 
 
+async def test_sandbox_json_on_a_busy_port_is_an_error_event(tmp_path: Path) -> None:
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        proc = await spawn(
+            tmp_path, "sandbox", "--json", "--port", str(port), env=cli_env(tmp_path)
+        )
+        out, _err = await asyncio.wait_for(proc.communicate(), 30)
+    assert proc.returncode == 2
+    (line,) = out.decode().splitlines()
+    event = json.loads(line)
+    assert event["event"] == "error" and event["type"] == "port_in_use"
+    assert str(port) in event["message"] and "--port" in event["message"]
+    assert event["exit_code"] == 2
+
+
 async def test_wizard_without_a_display_says_what_to_do(tmp_path: Path) -> None:
     env = {
         k: v
@@ -254,6 +273,14 @@ def test_no_option_takes_a_secret() -> None:
     names = options(build_parser())
     assert "--account-id" in names  # the walk reaches the subcommands
     assert [n for n in names if any(w in n for w in ("secret", "password", "token"))] == []
+
+
+@pytest.mark.parametrize("empty", ["", "   "])
+def test_an_empty_login_hint_means_none(empty: str) -> None:
+    from wizard.cli.main import build_parser
+
+    args = build_parser().parse_args(["onboard", f"--login-hint={empty}", "--customer", "x"])
+    assert args.login_hint is None
 
 
 @pytest.mark.parametrize(

@@ -48,6 +48,12 @@ def _flag_type(check: Callable[[str], object]) -> Callable[[str], object]:
     return convert
 
 
+def _blank_is_none(check: Callable[[str], object]) -> Callable[[str], object]:
+    """An empty value (`--login-hint=`, a script's empty variable) means none, as in the
+    wizard's empty field."""
+    return lambda text: None if not text.strip() else check(text)
+
+
 def _seconds(low: float, high: float) -> Callable[[str], float]:
     def check(text: str) -> float:
         try:
@@ -188,7 +194,7 @@ def build_parser(json_errors: bool = False) -> argparse.ArgumentParser:
     onboard.add_argument(
         "--login-hint",
         metavar="EMAIL",
-        type=_flag_type(validate_login_hint),
+        type=_flag_type(_blank_is_none(validate_login_hint)),
         help=f"the customer's Zoom email (at most {MAX_LOGIN_HINT} characters)",
     )
     onboard.add_argument(

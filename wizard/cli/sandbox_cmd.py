@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 import json
 import signal
+import sys
 from typing import TYPE_CHECKING
 
 from wizard.logs import setup_logging
@@ -22,11 +23,20 @@ def run_sandbox(args: argparse.Namespace) -> int:
     try:
         return asyncio.run(_serve(args.port, args.json, _v3_options(args)))
     except OSError as exc:
-        print(
-            f"Error: the sandbox could not listen on 127.0.0.1:{args.port} ({exc.strerror}). "
-            "Choose another port with --port, or 0 for any free port."
-        )
-        return int(Outcome.BAD_INPUT)
+        message = f"The sandbox could not listen on 127.0.0.1:{args.port} ({exc.strerror})."
+        hint = "Choose another port with --port, or 0 for any free port."
+        code = Outcome.BAD_INPUT
+        if args.json:  # like every other command's --json: a failure is an error event
+            event = {
+                "event": "error",
+                "type": "port_in_use",
+                "message": f"{message} {hint}",
+                "exit_code": int(code),
+            }
+            print(json.dumps(event), flush=True)
+        else:
+            print(f"Error: {message} {hint}", file=sys.stderr)
+        return int(code)
 
 
 def _v3_options(args: argparse.Namespace) -> V3Options:
