@@ -51,3 +51,18 @@ def test_secret_shapes_are_masked_without_being_remembered() -> None:
 def test_an_ordinary_error_is_worded_as_before() -> None:
     words = explain(ValueError("account id is empty"))
     assert (words.type, words.message) == ("invalid_input", "account id is empty")
+
+
+def test_the_shared_words_name_no_button_of_the_window() -> None:
+    # The command line and the queue's "Why" column show these too: no "use Try again".
+    from wizard.flow.backend import unfinished_hint
+    from wizard.listener.listener import CallbackRefused, ListenerTimeout
+
+    words = [
+        explain(CallbackRefused("access_denied", None, "The user declined")).text(),
+        explain(CallbackRefused("invalid_client", "4702", "Invalid client")).text(),
+        explain(ListenerTimeout("No answer from the browser within 5 seconds.")).text(),
+        unfinished_hint("https://api.us.nylas.com/v3/connect/callback", "the application"),
+    ]
+    for text in words:
+        assert "Try again" not in text and "send the new link" not in text, text

@@ -140,7 +140,9 @@ async def test_busy_port_is_reported_before_anything_else() -> None:
     assert f"Port {port}" in message
     assert "another program" in message
     assert "redirect URI" in message
-    assert "add that URI" in message
+    # The tool registers the redirect URI itself: the operator is not sent to do it.
+    assert "registers the new redirect URI on Nylas itself" in message
+    assert "add that URI" not in message
     assert isinstance(info.value, OSError)
     assert not listener.reached.is_set()
 

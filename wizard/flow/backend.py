@@ -220,7 +220,7 @@ def unfinished_hint(callback_url: str, where: str) -> str:
         "published, or not shared with the customer's Zoom account; Zoom's 4700 means "
         f"{callback_url} is not the Zoom app's OAuth redirect URL or not on its allow list; "
         "4702 means the Zoom client id is wrong (development and production pairs mixed). "
-        "Otherwise the customer did not finish: Try again."
+        "Otherwise the customer did not finish: start the sign-in again."
     )
 
 

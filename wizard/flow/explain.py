@@ -48,7 +48,7 @@ def _explain(exc: BaseException) -> Explanation:
             return Explanation(
                 "refused",
                 "The customer's Zoom user declined to connect the app.",
-                "If that was a mistake, use Try again and choose Allow, signed in as the "
+                "If that was a mistake, start the sign-in again and choose Allow, signed in as the "
                 "customer's Zoom user.",
                 Outcome.FAILED,
             )
@@ -64,7 +64,7 @@ def _explain(exc: BaseException) -> Explanation:
             return Explanation(
                 "timeout",
                 str(exc),
-                "Start a new authorization and send the new link.",
+                "Start the sign-in again for a new link.",
                 Outcome.TIMEOUT,
             )
         case TimeoutError():

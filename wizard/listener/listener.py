@@ -406,8 +406,8 @@ def _port_error(exc: OSError, uri: LoopbackRedirectUri) -> OSError:
             uri.port,
             f"Port {uri.port} on {uri.host} is already in use by another program, so the "
             "browser's redirect cannot be caught. Close the other program (it may be another "
-            "copy of this tool), or choose another port in the redirect URI (for example "
-            f"{other_uri}) and add that URI to the integration's redirect URIs.",
+            "copy of this tool), or choose another port (for example "
+            f"{other_uri}): this tool registers the new redirect URI on Nylas itself.",
             code,
         )
     if code == errno.EACCES or winerror == _WSAEACCES or code == _WSAEACCES:
@@ -420,9 +420,8 @@ def _port_error(exc: OSError, uri: LoopbackRedirectUri) -> OSError:
         return PortInUse(
             uri.host,
             uri.port,
-            f"Port {uri.port} on {uri.host} cannot be used: {where}. Choose another port in "
-            f"the redirect URI (for example {other_uri}) and add that URI to the "
-            "integration's redirect URIs.",
+            f"Port {uri.port} on {uri.host} cannot be used: {where}. Choose another port (for "
+            f"example {other_uri}): this tool registers the new redirect URI on Nylas itself.",
             code,
         )
     return exc
