@@ -301,8 +301,9 @@ async def prepared_flow(
             opens_browser=not args.no_browser,
         )
         try:
-            # The port first: nothing is created on Nylas for a URI this computer cannot serve.
-            await flow.check_redirect_port(redirect_uri)
+            # The port first, and held: nothing is created on Nylas for a URI this computer
+            # cannot serve, and a second run on the same port stops here, before any entry.
+            await flow.listen(redirect_uri)
             outcome = await flow.ensure_integration(spec)
             recorder = HistoryRecorder(
                 history,

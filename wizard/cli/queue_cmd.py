@@ -31,10 +31,9 @@ from wizard.target import Api
 log = logging.getLogger("wizard.cli.queue")
 
 STOPPED_REASON = (
-    "Stopped with Ctrl+C before the customer's consent came back. On the Connect API a "
-    "consent given with that link later is found by `zoom-onboard history --reconcile`; on "
-    "Nylas API v3 it cannot become a grant any more (nothing listens for it): retry the entry "
-    "for a new link."
+    "Stopped with Ctrl+C before the customer's consent came back: waiting again, the next run "
+    "takes it with a new link. (On the Connect API a consent given with the old link is found "
+    "by `zoom-onboard history --reconcile`; on Nylas API v3 it cannot become a grant.)"
 )
 
 
@@ -226,8 +225,8 @@ class _QueueRun:
                 recorder=ready.recorder,
                 tag=entry.id,  # a late answer finds its entry
             )
-        except asyncio.CancelledError:  # Ctrl+C: record this entry, then stop
-            queue.finish(entry.id, EntryState.FAILED, reason=STOPPED_REASON)
+        except asyncio.CancelledError:  # Ctrl+C: back to waiting, so running again takes it
+            queue.finish(entry.id, EntryState.WAITING, reason=STOPPED_REASON)
             raise
         except (CallbackRefused, ListenerTimeout, ValueError) as exc:
             # About this customer: record it and go on with the next.
@@ -238,9 +237,10 @@ class _QueueRun:
             self.last = words.outcome
             return
         except Exception as exc:
-            # About the run (credentials, the API, the port): every next entry would fail too.
+            # About the run (credentials, the API, the port): every next entry would fail too,
+            # and this one is not the customer's fault: it waits for the next run.
             words = explain_for_cli(exc)
-            queue.finish(entry.id, EntryState.FAILED, reason=words.text())
+            queue.finish(entry.id, EntryState.WAITING, reason=words.text())
             raise
         finally:
             for problem in ready.history.problems:

@@ -207,6 +207,11 @@ class OnboardingFlow:
         await self._close_idle_on_port(redirect_uri.port)
         await CallbackListener.check_port(redirect_uri)
 
+    async def listen(self, redirect_uri: LoopbackRedirectUri) -> None:
+        """Bind this flow's listener for `redirect_uri` now (PortInUse), and keep it: a run that
+        cannot listen takes no work, and a second copy of the tool finds the port taken."""
+        await self._listener_for(redirect_uri)
+
     async def plan_integration(
         self, redirect_uri: LoopbackRedirectUri, zoom_client_id: str | None = None
     ) -> IntegrationPlan:
