@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import socket
 from collections.abc import Iterator
+from pathlib import Path
 
 import keyring
 import keyring.backend
@@ -70,3 +71,22 @@ def install_keyring(backend: keyring.backend.KeyringBackend) -> Iterator[None]:
         yield
     finally:
         keyring.set_keyring(previous)
+
+
+def dead_owner() -> str:
+    """The owner mark (host:pid) of a process that has ended: what a crashed window leaves."""
+    import socket
+    import subprocess
+    import sys
+
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()
+    return f"{socket.gethostname()}:{child.pid}"
+
+
+def crash_owner_of(db_path: Path, entry_id: int) -> None:
+    """Make a queue entry's owner a process that is gone, as after a crash mid-consent."""
+    import sqlite3
+
+    with sqlite3.connect(db_path) as db:
+        db.execute("UPDATE queue SET owner = ? WHERE id = ?", (dead_owner(), entry_id))

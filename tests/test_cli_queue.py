@@ -267,3 +267,24 @@ async def test_a_second_run_on_the_same_port_takes_no_entry_and_ctrl_c_runs_agai
     taken = [e["account_id"] for e in events if e["event"] == "entry"]
     assert taken == ["acct-1", "acct-2"]
     assert [e["state"] for e in await listed(tmp_path)] == ["connected", "connected"]
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL")
+async def test_an_entry_of_a_killed_run_is_taken_again(tmp_path: Path) -> None:
+    await run(tmp_path, "queue", "add", "--sandbox", "-", stdin=b"acct-1\n")
+    killed = await spawn(
+        tmp_path,
+        *("queue", "run", "--sandbox", "--api", "connect", "--json", "--no-browser"),
+        *("--redirect-uri", f"http://127.0.0.1:{free_port()}/callback"),
+    )
+    assert killed.stdout is not None
+    async with asyncio.timeout(30):
+        while line := (await killed.stdout.readline()).decode():
+            if json.loads(line)["event"] == "auth_url":
+                killed.send_signal(signal.SIGKILL)  # nothing gets to record anything
+                break
+    await killed.wait()
+    assert [e["state"] for e in await listed(tmp_path)] == ["in progress"]
+    code, events = await run_queue(tmp_path, ["allow"], "--api", "connect")
+    assert code == 0 and [e["event"] for e in events].count("entry") == 1
+    assert [e["state"] for e in await listed(tmp_path)] == ["connected"]

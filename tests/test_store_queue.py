@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.support import crash_owner_of
 from wizard.store.history import History
 from wizard.store.queue import (
     EntryState,
@@ -80,7 +81,9 @@ def test_states_survive_a_restart_and_practice_stays_apart(tmp_path: Path) -> No
     first.finish(a.id, EntryState.CONNECTED, grant_id="g-1", email="u@example.com")
     first.start(b.id)
     first.finish(b.id, EntryState.REFUSED, reason="The Zoom user declined.")
-    first.start(c.id)  # then the window crashed
+    first.start(c.id)
+    assert first.interrupted(practice=False) == []  # this process is working on it
+    crash_owner_of(db, c.id)  # then the window crashed
 
     again = WorkQueue(db)  # a new process
     states = [(e.account_id, e.state) for e in again.entries(practice=False)]
@@ -91,7 +94,8 @@ def test_states_survive_a_restart_and_practice_stays_apart(tmp_path: Path) -> No
     ]
     assert [e.account_id for e in again.interrupted(practice=False)] == ["acct-3"]
     assert [e.account_id for e in again.entries(practice=True)] == ["practice-1"]
-    assert again.next_waiting(practice=False) is None
+    # An entry interrupted by a process that is gone is taken again.
+    assert again.next_waiting(practice=False).account_id == "acct-3"  # type: ignore[union-attr]
     again.retry(b.id)
     assert again.next_waiting(practice=False).account_id == "acct-2"  # type: ignore[union-attr]
     again.skip(c.id)
@@ -132,3 +136,15 @@ def test_ten_thousand_rows_import_in_one_transaction(queue: WorkQueue) -> None:
         queue.import_text("\n".join(f"new-{n}" for n in range(10_000)) + "\nbad id!", practice=True)
     assert [n for n, _ in raised.value.problems] == [10_001]
     assert queue.entries(practice=True) == []
+
+
+def test_an_entry_in_progress_is_claimed_again_only_when_its_process_is_gone(
+    queue: WorkQueue,
+) -> None:
+    (entry,) = queue.import_text("acct-1", practice=False)
+    assert queue.start(entry)
+    assert not queue.start(entry)  # a running process has it (this one)
+    crash_owner_of(queue.db_path, entry)
+    assert queue.start(entry)  # its process is gone: taken again, by this one
+    (again,) = queue.entries(practice=False)
+    assert again.state is EntryState.IN_PROGRESS and not again.interrupted

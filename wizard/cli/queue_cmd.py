@@ -140,7 +140,12 @@ async def _run(args: argparse.Namespace, reporter: Reporter, queue: WorkQueue) -
     api = api_of(args, profile)
     reporter.api = api
     practice = where(args, profile)[0] == "sandbox"
-    waiting = [e for e in queue.entries(practice=practice) if e.state is EntryState.WAITING]
+    # Waiting ones, and those a window or command that is gone left in progress.
+    waiting = [
+        e
+        for e in queue.entries(practice=practice)
+        if e.state is EntryState.WAITING or e.interrupted
+    ]
     if not waiting:
         reporter.emit(
             "queue_empty",

@@ -98,6 +98,9 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         # API URL it was made on (a reconcile asks the same place, custom URLs included).
         "ALTER TABLE authorizations ADD COLUMN owner TEXT",
         "ALTER TABLE authorizations ADD COLUMN api_url TEXT",
+        # Who works on a queue entry: one left "in progress" by a process that is gone was
+        # interrupted, and is taken again.
+        "ALTER TABLE queue ADD COLUMN owner TEXT",
     ),
 )
 

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from wizard.store import database
+from wizard.store.owner import is_alive, this_process
 from wizard.validation import validate_account_id, validate_customer, validate_login_hint
 
 __all__ = [
@@ -82,10 +83,17 @@ class QueueEntry:
     email: str | None  # the Zoom user who consented
     reason: str | None  # why it was refused or failed
     updated_at: float
+    owner: str | None = None  # host:pid of the window or command working on it
 
     @property
     def label(self) -> str:
         return self.customer or self.login_hint or self.account_id or f"entry {self.id}"
+
+    @property
+    def interrupted(self) -> bool:
+        """Left in progress by a window or command that is gone (a crash, a kill): never one
+        that a running process (this one included) is working on."""
+        return self.state is EntryState.IN_PROGRESS and not is_alive(self.owner)
 
 
 class QueueImportError(ValueError):
@@ -215,7 +223,8 @@ class WorkQueue:
                 return []
             rows = conn.execute(
                 "SELECT id, added_at, account_id, login_hint, customer, practice, state, "
-                "grant_id, email, reason, updated_at FROM queue WHERE practice = ? ORDER BY id",
+                "grant_id, email, reason, updated_at, owner FROM queue WHERE practice = ? "
+                "ORDER BY id",
                 (int(practice),),
             ).fetchall()
         return [_entry_of(row) for row in rows]
@@ -224,7 +233,7 @@ class WorkQueue:
         with database.connect(self.db_path) as conn:
             row = conn.execute(
                 "SELECT id, added_at, account_id, login_hint, customer, practice, state, "
-                "grant_id, email, reason, updated_at FROM queue WHERE id = ?",
+                "grant_id, email, reason, updated_at, owner FROM queue WHERE id = ?",
                 (entry_id,),
             ).fetchone()
         if row is None:
@@ -232,25 +241,45 @@ class WorkQueue:
         return _entry_of(row)
 
     def next_waiting(self, *, practice: bool) -> QueueEntry | None:
+        """The first entry to work on, in list order: a waiting one, or one interrupted by a
+        window or command that is gone (it is taken again)."""
         return next(
-            (e for e in self.entries(practice=practice) if e.state is EntryState.WAITING), None
+            (
+                e
+                for e in self.entries(practice=practice)
+                if e.state is EntryState.WAITING or e.interrupted
+            ),
+            None,
         )
 
     def interrupted(self, *, practice: bool) -> list[QueueEntry]:
-        """Left "in progress" by a window or command that ended without recording how (a
-        crash, a power cut): the operator decides whether to retry them."""
-        return [e for e in self.entries(practice=practice) if e.state is EntryState.IN_PROGRESS]
+        """Left "in progress" by a window or command that is gone (a crash, a kill)."""
+        return [e for e in self.entries(practice=practice) if e.interrupted]
 
     # -- progress --------------------------------------------------------------------------
 
     def start(self, entry_id: int) -> bool:
-        """Claim a waiting (or failed, or refused) entry; False when another window or command
-        took it first, or it is done. An interrupted one goes back to waiting with `retry`."""
-        return self._set(
-            entry_id,
-            EntryState.IN_PROGRESS,
-            only_from=(EntryState.WAITING, EntryState.FAILED, EntryState.REFUSED),
-        )
+        """Claim a waiting, failed, refused or interrupted entry for this process; False when
+        another running window or command has it, or it is done."""
+        claimable = (EntryState.WAITING, EntryState.FAILED, EntryState.REFUSED)
+        marks = ", ".join("?" * len(claimable))
+        with database.connect(self.db_path) as conn:
+            database.open_for_writing(conn)
+            # Whether the owner runs is asked inside the UPDATE: claimed in one statement.
+            conn.create_function("owner_alive", 1, is_alive, deterministic=False)
+            cursor = conn.execute(
+                "UPDATE queue SET state = ?, owner = ?, updated_at = ? WHERE id = ? AND "  # noqa: S608
+                f"(state IN ({marks}) OR (state = ? AND NOT owner_alive(owner)))",  # ? only
+                (
+                    EntryState.IN_PROGRESS.value,
+                    this_process(),
+                    time.time(),
+                    entry_id,
+                    *(s.value for s in claimable),
+                    EntryState.IN_PROGRESS.value,
+                ),
+            )
+            return cursor.rowcount == 1
 
     def finish(
         self,
@@ -319,7 +348,7 @@ def _has_queue(conn: sqlite3.Connection) -> bool:
 
 def _entry_of(row: tuple[Any, ...]) -> QueueEntry:
     (id_, added, account_id, hint, customer, practice, state, grant_id, email, reason, updated) = (
-        row
+        row[:11]
     )
     return QueueEntry(
         id=id_,
@@ -333,6 +362,7 @@ def _entry_of(row: tuple[Any, ...]) -> QueueEntry:
         email=email,
         reason=reason,
         updated_at=updated,
+        owner=row[11] if len(row) > 11 else None,
     )
 
 

@@ -76,8 +76,10 @@ class _AccountPage(BasePage):
         """Where the operator left off: the next waiting entry, and what was interrupted."""
         from wizard.store.queue import EntryState
 
-        waiting = [e for e in entries if e.state is EntryState.WAITING]
-        interrupted = [e for e in entries if e.state is EntryState.IN_PROGRESS]
+        # Only one left by a process that is gone: never this window's own, after a Decline.
+        interrupted = [e for e in entries if e.interrupted]
+        # The queue's own rule (WorkQueue.next_waiting): an interrupted entry is taken again.
+        waiting = [e for e in entries if e.state is EntryState.WAITING or e.interrupted]
         self._queued = waiting[0].id if waiting else None
         if waiting:
             self.from_queue.setText(
@@ -87,8 +89,8 @@ class _AccountPage(BasePage):
         if interrupted and not self.status.message:
             self.status.info(
                 f"{len(interrupted)} queue entr{'y was' if len(interrupted) == 1 else 'ies were'} "
-                "interrupted (the window closed during consent): Queue... shows them; "
-                "use Retry there."
+                "interrupted (a window or command ended during consent): they are offered "
+                "again; Queue... shows them."
             )
 
     def _start_from_queue(self) -> None:
