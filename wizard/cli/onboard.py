@@ -38,7 +38,7 @@ from wizard.flow import (
 from wizard.flow.browser import no_browser, system_browser
 from wizard.flow.explain import Explanation, explain
 from wizard.flow.factory import NylasCredentials, open_flow
-from wizard.flow.late import late_answer_words
+from wizard.flow.queue_rules import late_answer_words
 from wizard.listener.listener import PortInUse
 from wizard.listener.redirect_uri import LoopbackRedirectUri
 from wizard.logs import setup_logging

@@ -18,7 +18,7 @@ from wizard.defaults import DEFAULT_REDIRECT_URI, DEFAULT_TIMEOUT
 from wizard.flow.events import FlowEvent, LateAnswer
 from wizard.flow.explain import Explanation
 from wizard.flow.inputs import account_for_entry
-from wizard.flow.late import finish_entry_late
+from wizard.flow.queue_rules import EntryRecorder, finish_entry_late
 from wizard.flow.onboarding import OnboardingFlow
 from wizard.listener.listener import CallbackRefused, ListenerTimeout
 from wizard.listener.redirect_uri import LoopbackRedirectUri
@@ -227,11 +227,12 @@ class _QueueRun:
                 account,
                 self.redirect_uri,
                 timeout=self.timeout,
-                recorder=ready.recorder,
+                # The entry is connected with its grant, before anything else can stop us.
+                recorder=EntryRecorder(ready.recorder, queue, entry.id),
                 tag=entry.id,  # a late answer finds its entry
             )
         except asyncio.CancelledError:  # Ctrl+C: back to waiting, so running again takes it
-            queue.finish(entry.id, EntryState.WAITING, reason=STOPPED_REASON)
+            queue.release(entry.id, reason=STOPPED_REASON)  # unless its grant came already
             raise
         except (CallbackRefused, ListenerTimeout, ValueError) as exc:
             # About this customer: record it and go on with the next.
@@ -245,7 +246,7 @@ class _QueueRun:
             # About the run (credentials, the API, the port): every next entry would fail too,
             # and this one is not the customer's fault: it waits for the next run.
             words = explain_for_cli(exc)
-            queue.finish(entry.id, EntryState.WAITING, reason=words.text())
+            queue.release(entry.id, reason=words.text())
             raise
         finally:
             for problem in ready.history.problems:

@@ -292,9 +292,12 @@ class WorkQueue:
     ) -> None:
         self._set(entry_id, state, grant_id=grant_id, email=email, reason=reason)
 
-    def release(self, entry_id: int) -> None:
-        """Back to waiting if it is still in progress (the operator moved on to another one)."""
-        self._set(entry_id, EntryState.WAITING, only_from=(EntryState.IN_PROGRESS,))
+    def release(self, entry_id: int, *, reason: str | None = None) -> None:
+        """Back to waiting if it is still in progress (the operator moved on to another one, a
+        run stopped): never an entry whose grant already came (it is connected)."""
+        self._set(
+            entry_id, EntryState.WAITING, reason=reason, only_from=(EntryState.IN_PROGRESS,)
+        )
 
     def retry(self, entry_id: int) -> None:
         self._set(entry_id, EntryState.WAITING)

@@ -47,7 +47,7 @@ if TYPE_CHECKING:
 CORE_MODULES = (
     "wizard.flow",
     "wizard.flow.explain",
-    "wizard.flow.late",
+    "wizard.flow.queue_rules",
     "wizard.flow.factory",
     "wizard.flow.reconcile",
     "wizard.flow.connect_backend",
@@ -432,13 +432,23 @@ class WizardSession(QObject):
     def _late_answer(self, event: LateAnswer) -> None:
         """An earlier link came back (its grant is already in the history): its queue entry
         is decided by it, and the page the operator is on says so."""
-        from wizard.flow.late import finish_entry_late
+        from wizard.flow.queue_rules import finish_entry_late
 
         if event.result is not None:
             self._grants.append(event.result.grant_id)
             self.changed.emit()
         self._write_queue(functools.partial(finish_entry_late, self.queue, event))
         self.lateAnswer.emit(event)
+
+    def recorder_for_entry(self) -> GrantRecorder | None:
+        """The history's recorder; with a queue entry, one that also connects the entry the
+        moment its grant is written (the same rule as `queue run`)."""
+        from wizard.flow.queue_rules import EntryRecorder
+
+        entry = self.queue_entry
+        if self.recorder is None or entry is None:
+            return self.recorder
+        return EntryRecorder(self.recorder, self.queue, entry.id)
 
     def open_links(self) -> list[OpenLink]:
         """Earlier links this window still listens for (for the question before closing)."""

@@ -127,7 +127,7 @@ class OnboardingWizard(QWizard):
 
     def _late_answer(self, event: LateAnswer) -> None:
         """An earlier link came back: said on the page the operator is on."""
-        from wizard.flow.late import late_answer_words
+        from wizard.flow.queue_rules import late_answer_words
 
         status = getattr(self.currentPage(), "status", None)
         if status is not None:

@@ -127,7 +127,7 @@ class AuthorizationPage(BasePage):
             flow.authorize(
                 session.account,
                 session.spec.redirect_uri,
-                recorder=session.recorder,
+                recorder=session.recorder_for_entry(),
                 tag=entry.id if entry is not None else None,  # a late answer finds its entry
             ),
             self._done,
