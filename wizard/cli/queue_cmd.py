@@ -18,8 +18,8 @@ from wizard.defaults import DEFAULT_REDIRECT_URI, DEFAULT_TIMEOUT
 from wizard.flow.events import FlowEvent, LateAnswer
 from wizard.flow.explain import Explanation
 from wizard.flow.inputs import account_for_entry
-from wizard.flow.queue_rules import EntryRecorder, finish_entry_late
 from wizard.flow.onboarding import OnboardingFlow
+from wizard.flow.queue_rules import EntryRecorder, finish_entry_late
 from wizard.listener.listener import CallbackRefused, ListenerTimeout
 from wizard.listener.redirect_uri import LoopbackRedirectUri
 from wizard.logs import setup_logging

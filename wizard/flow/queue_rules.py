@@ -31,9 +31,7 @@ class EntryRecorder:
         self.queue = queue
         self.entry_id = entry_id
 
-    async def grant_captured(
-        self, grant_id: str, provider: str, account: CustomerAccount
-    ) -> None:
+    async def grant_captured(self, grant_id: str, provider: str, account: CustomerAccount) -> None:
         await self.recorder.grant_captured(grant_id, provider, account)
         await self._connected(grant_id, None)
 

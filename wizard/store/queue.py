@@ -295,9 +295,7 @@ class WorkQueue:
     def release(self, entry_id: int, *, reason: str | None = None) -> None:
         """Back to waiting if it is still in progress (the operator moved on to another one, a
         run stopped): never an entry whose grant already came (it is connected)."""
-        self._set(
-            entry_id, EntryState.WAITING, reason=reason, only_from=(EntryState.IN_PROGRESS,)
-        )
+        self._set(entry_id, EntryState.WAITING, reason=reason, only_from=(EntryState.IN_PROGRESS,))
 
     def retry(self, entry_id: int) -> None:
         self._set(entry_id, EntryState.WAITING)
