@@ -9,6 +9,7 @@ import json
 import logging
 import os
 import signal
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -615,3 +616,24 @@ def test_the_tables_local_time_is_the_operators_clock_across_a_dst_change(
     finally:
         monkeypatch.delenv("TZ")
         time_module.tzset()
+
+
+def test_a_deleted_grant_says_so_in_every_record_and_in_the_csv(history: History) -> None:
+    _record(history, "gone")
+    _record(history, "gone")  # renewed later: the same grant id, a second onboarding
+    _record(history, "kept")
+    for grant_id in ("gone", "kept"):
+        history.update_verification(
+            grant_id, email="u@example.com", grant_status="valid", verified=True
+        )
+    words = history.mark_deleted("gone")
+    assert words.startswith("deleted on Nylas ") and socket.gethostname() in words
+    by_id = [(r.grant_id, r.grant_status, r.note) for r in history.records()]
+    assert by_id == [
+        ("kept", "valid", None),
+        ("gone", "deleted", words),
+        ("gone", "deleted", words),
+    ]
+    out = io.StringIO()
+    write_csv(history.records(), out)
+    assert out.getvalue().count(",deleted,") == 2 and "valid,true" in out.getvalue()

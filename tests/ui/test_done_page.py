@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import socket
+
 from PySide6.QtWidgets import QAbstractButton, QMessageBox
 from pytestqt.qtbot import QtBot
 
@@ -136,6 +138,38 @@ def test_deleting_a_first_consent_asks_once(qtbot: QtBot, loop: object) -> None:
     assert done.confirm is None  # no second question
     qtbot.waitUntil(lambda: grant_id not in sandbox.v3_grants, timeout=WAIT)
     assert done.confirm is None
+    # The record tells the truth, here and in the history: never "valid" for a deleted grant.
+    qtbot.waitUntil(lambda: done.grant_status.text().startswith("deleted"), timeout=WAIT)
+    (record,) = wizard.session.history.records()
+    assert record.grant_id == grant_id and record.grant_status == "deleted"
+    assert record.note is not None and "deleted on Nylas" in record.note
+    assert socket.gethostname() in record.note and socket.gethostname() in done.grant_status.text()
+    wizard.close()
+
+
+def test_the_history_window_deletes_a_grant_naming_its_zoom_user(
+    qtbot: QtBot, loop: object
+) -> None:
+    wizard = onboarded(qtbot)
+    grant_id = wizard.done_page.grant_id.text()
+    history = wizard.show_history()
+    qtbot.waitUntil(lambda: history.model.rowCount() == 1, timeout=WAIT)
+    assert history.delete.isVisible()
+    history.table.selectRow(0)
+    history.delete.click()
+    qtbot.waitUntil(
+        lambda: history.confirm is not None and history.confirm.isVisible(), timeout=WAIT
+    )
+    box = history.confirm
+    assert box is not None and grant_id in box.text() and EMAIL in box.text()
+    assert box.defaultButton() is box.button(QMessageBox.StandardButton.Cancel)
+    destructive(box).click()
+    qtbot.waitUntil(lambda: grant_id not in sandbox_of(wizard).v3_grants, timeout=WAIT)
+    qtbot.waitUntil(lambda: "was deleted on Nylas" in history.status.message, timeout=WAIT)
+    qtbot.waitUntil(
+        lambda: history.model.rowCount() == 1 and history.records[0].grant_status == "deleted",
+        timeout=WAIT,
+    )
     wizard.close()
 
 

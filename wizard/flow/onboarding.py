@@ -143,6 +143,13 @@ class _Late:
     tag: object
 
 
+@runtime_checkable
+class DeletionLog(Protocol):
+    """A recorder that also keeps the grants revoked from this computer (the history)."""
+
+    async def grant_deleted(self, grant_id: str) -> str: ...
+
+
 class OnboardingFlow:
     def __init__(
         self,
@@ -192,9 +199,14 @@ class OnboardingFlow:
     async def check_connection(self) -> None:
         await self.backend.check_credentials()
 
-    async def delete_grant(self, grant_id: str) -> None:
-        """Revoke a grant for good (the wrong Zoom user consented)."""
+    async def delete_grant(self, grant_id: str, *, recorder: object = None) -> str | None:
+        """Revoke a grant for good (the wrong Zoom user consented). A recorder that keeps
+        deletions (the history's) marks every record of it; returns what it says."""
         await self.backend.delete_grant(grant_id)
+        keeper = recorder if recorder is not None else self.recorder
+        if isinstance(keeper, DeletionLog):
+            return await keeper.grant_deleted(grant_id)
+        return None
 
     # -- step 2: the integration ------------------------------------------------------------
 

@@ -26,6 +26,7 @@ import getpass
 import json
 import logging
 import os
+import socket
 import threading
 import time
 from collections.abc import Iterable
@@ -237,6 +238,27 @@ class History:
             self._fall_back(entry, problem, grant_id, None)
         except Exception:
             log.exception("the verification of grant %s could not be recorded", grant_id)
+
+    def mark_deleted(self, grant_id: str) -> str:
+        """The grant was revoked on Nylas: every record of it says so, when and from which
+        computer (status "deleted", the note). Returns the words; never raises."""
+        words = (
+            f"deleted on Nylas {_now()[:16].replace('T', ' ')} UTC by {_operator()} on "
+            f"{socket.gethostname()}"
+        )
+        try:
+            if self.db_path.exists():
+                with database.connect(self.db_path) as conn:
+                    database.open_for_writing(conn)
+                    conn.execute(
+                        "UPDATE grants SET grant_status = 'deleted', note = CASE WHEN "
+                        "coalesce(note, '') = '' THEN ? ELSE note || '; ' || ? END "
+                        "WHERE grant_id = ?",
+                        (words, words, grant_id),
+                    )
+        except Exception as exc:
+            log.warning("the deletion of %s could not be recorded: %s", grant_id, _describe(exc))
+        return words
 
     # -- authorizations in progress ------------------------------------------------------
 
@@ -770,6 +792,9 @@ class HistoryRecorder:
             login_hint=account.login_hint,
             practice=self.practice,
         )
+
+    async def grant_deleted(self, grant_id: str) -> str:
+        return await asyncio.to_thread(self.history.mark_deleted, grant_id)
 
     async def grant_verified(self, result: VerifiedRef) -> None:
         await asyncio.to_thread(

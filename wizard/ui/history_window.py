@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
+    QMessageBox,
     QPushButton,
     QTableView,
     QVBoxLayout,
@@ -48,11 +49,15 @@ class HistoryWindow(QDialog):
         parent: QWidget | None = None,
         *,
         check_late: Callable[[], Coroutine[Any, Any, ReconcileReport]] | None = None,
+        delete_grant: Callable[[str], Coroutine[Any, Any, str]] | None = None,
     ) -> None:
-        """`check_late`: asks Nylas for the grants of sign-ins left waiting (the session's)."""
+        """`check_late`: asks Nylas for the grants of sign-ins left waiting (the session's).
+        `delete_grant`: revokes a grant on Nylas and marks its records (the session's)."""
         super().__init__(parent)
         self.history = history
         self._check_late = check_late
+        self._delete_grant = delete_grant
+        self.confirm: QMessageBox | None = None
         self._then_say: str | None = None  # what the late-grant check found, said after load
         self.task = PageTask(self)
         self.setWindowTitle("Zoom onboarding - history")
@@ -108,8 +113,14 @@ class HistoryWindow(QDialog):
             "timeout, a closed window) and add those grants here"
         )
         self.check_late.setVisible(check_late is not None)
+        self.delete = QPushButton("&Delete grant...", self)
+        self.delete.setToolTip("Revoke the selected grant on Nylas (the wrong Zoom user consented)")
+        self.delete.setVisible(delete_grant is not None)
+        self.delete.clicked.connect(self.ask_delete)
         close = QPushButton("Close", self)
-        layout.addLayout(button_row((self.copy, self.export, self.refresh, self.check_late), close))
+        layout.addLayout(
+            button_row((self.copy, self.export, self.refresh, self.check_late, self.delete), close)
+        )
         self.copy.clicked.connect(self.copy_row)
         self.export.clicked.connect(self._choose_export_file)
         self.refresh.clicked.connect(self.load)
@@ -174,6 +185,48 @@ class HistoryWindow(QDialog):
         cells = [str(value(record)) for _, value, _ in COLUMNS]
         QGuiApplication.clipboard().setText("\t".join(cells))
         self.status.ok("Row copied.")
+
+    def ask_delete(self) -> None:
+        rows = self.table.selectionModel().selectedRows()
+        if not rows:
+            self.status.info("Select the grant to delete.")
+            return
+        record = self.model.rows[rows[0].row()]
+        if record.grant_status == "deleted":
+            self.status.info(f"The grant {record.grant_id} was deleted already.")
+            return
+        who = record.email or "an unknown Zoom user"
+        of = (
+            f" ({record.customer or record.account_id})"
+            if record.customer or record.account_id
+            else ""
+        )
+        box = QMessageBox(
+            QMessageBox.Icon.Warning,
+            "Delete this grant?",
+            f"Delete the grant {record.grant_id} of Zoom user {who}{of}?\n\nNylas revokes it "
+            "for good; the customer must consent again to be connected.",
+            QMessageBox.StandardButton.Cancel,
+            self,
+        )
+        delete = box.addButton("Delete grant", QMessageBox.ButtonRole.DestructiveRole)
+        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+        box.finished.connect(
+            lambda _code: self._delete_answered(box.clickedButton() is delete, record.grant_id)
+        )
+        self.confirm = box
+        box.open()  # never exec(): the qasync loop must keep running
+
+    def _delete_answered(self, yes: bool, grant_id: str) -> None:
+        self.confirm = None
+        if not yes or self._delete_grant is None:
+            return
+        self.status.busy(f"Deleting the grant {grant_id} on Nylas...")
+        self.task.start(self._delete_grant(grant_id), self._deleted, self._failed)
+
+    def _deleted(self, words: str) -> None:
+        self._then_say = f"The grant was {words}."
+        self.load()  # its rows now say "deleted"
 
     def _choose_export_file(self) -> None:
         dialog = QFileDialog(

@@ -289,6 +289,20 @@ class WizardSession(QObject):
         lookup = getattr(backend, "application_id", None)
         return await lookup() if lookup is not None else None
 
+    async def delete_grant(self, grant_id: str) -> str:
+        """Revoke a grant on Nylas and mark every record of it deleted (Done and the History
+        window alike); returns what the history now says of it."""
+        if self.flow is None:
+            raise ValueError(
+                "Check the connection on the first page first: grants are deleted on Nylas "
+                "with those credentials."
+            )
+        words = await self.flow.delete_grant(grant_id, recorder=self.recorder)
+        if words is None:  # before any integration there is no recorder yet
+            words = await asyncio.to_thread(self.history.mark_deleted, grant_id)
+        self.grant_deleted(grant_id)
+        return words
+
     def grant_deleted(self, grant_id: str) -> None:
         """The operator revoked a grant (the wrong Zoom user consented)."""
         if grant_id in self._grants:

@@ -8,7 +8,7 @@ import time
 from typing import TYPE_CHECKING
 
 from PySide6.QtGui import QCloseEvent, QGuiApplication
-from PySide6.QtWidgets import QMessageBox, QWidget, QWizard
+from PySide6.QtWidgets import QLineEdit, QMessageBox, QWidget, QWizard
 
 from wizard.ui import crash
 from wizard.ui.pages.account import AccountPage, V3AccountPage
@@ -212,7 +212,10 @@ class OnboardingWizard(QWizard):
             from wizard.ui.history_window import HistoryWindow
 
             self.history_window = HistoryWindow(
-                self.session.history, self, check_late=self.session.check_late_grants
+                self.session.history,
+                self,
+                check_late=self.session.check_late_grants,
+                delete_grant=self.session.delete_grant,
             )
         # Practice grants are hidden unless asked for, and asked for while practising.
         self.history_window.include_practice.setChecked(self.session.practice)
@@ -264,8 +267,10 @@ class OnboardingWizard(QWizard):
                 f"this window listens for them. If you close it, {lost}."
             )
         if self.currentId() in (PageId.ACCOUNT, PageId.ACCOUNT_V3):
+            # Only what the operator typed: values the wizard filled in (a queue entry) are
+            # not lost, they are in the queue.
             page = self.current_account_page()
-            if any(field.text().strip() for field in (page.login_hint, page.customer)):
+            if any(f.isModified() and f.text().strip() for f in page.findChildren(QLineEdit)):
                 return "The customer details you typed will be lost."
         return None
 
@@ -300,6 +305,11 @@ class OnboardingWizard(QWizard):
         # Cancel and Escape: ask first when something would be lost.
         if self._ask_before_closing():
             super().reject()
+
+    def accept(self) -> None:
+        # Finish too: earlier links may still be listened for.
+        if self._ask_before_closing():
+            super().accept()
 
     def closeEvent(self, event: QCloseEvent) -> None:
         if not self._ask_before_closing():

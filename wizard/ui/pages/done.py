@@ -219,16 +219,18 @@ class DonePage(BasePage):
         self.delete.setEnabled(False)
         self.verification.busy(f"Deleting the grant {result.grant_id}...")
         self.task.start(
-            flow.delete_grant(result.grant_id),
-            lambda _none: self._deleted(result.grant_id),
+            self.session.delete_grant(result.grant_id),
+            lambda words: self._deleted(result.grant_id, words),
             self._delete_failed,
         )
 
-    def _deleted(self, grant_id: str) -> None:
-        self.session.grant_deleted(grant_id)
+    def _deleted(self, grant_id: str, words: str) -> None:
+        # The record tells the truth: never "valid" for a grant that is gone.
+        self.grant_status.setText(f"deleted ({words})")
         self.verification.ok(
-            f"The grant {grant_id} was deleted on Nylas. Onboard this account again, signed in "
-            "as the customer's Zoom user (a private window helps)."
+            f"The grant {grant_id} was deleted on Nylas (the history says so too). Onboard "
+            "this account again, signed in as the customer's Zoom user (a private window "
+            "helps)."
         )
 
     def _delete_failed(self, exc: BaseException) -> None:
