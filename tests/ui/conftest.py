@@ -8,12 +8,14 @@ loops) work in any order around these.
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 import qasync
+import shiboken6
 from PySide6.QtWidgets import QApplication
 
 
@@ -42,7 +44,27 @@ def loop(
     try:
         yield qt_loop
     finally:
+        # Every window's session closes as the app closes it (app.py): its flow's listeners
+        # and its sandbox free their ports, instead of lingering into the next test.
+        _close_sessions(qt_loop)
         # Never stop or close the shared loop (that quits the QApplication): cancel leftovers.
         for task in asyncio.all_tasks(qt_loop):
             task.cancel()
         asyncio.events._set_running_loop(None)
+
+
+def _close_sessions(loop: qasync.QEventLoop) -> None:
+    from wizard.ui.wizard import OnboardingWizard
+
+    closing = [
+        asyncio.ensure_future(widget.session.aclose())
+        for widget in QApplication.topLevelWidgets()
+        if isinstance(widget, OnboardingWizard) and shiboken6.isValid(widget)
+    ]
+    if not closing:
+        return
+    done = asyncio.gather(*closing, return_exceptions=True)
+    deadline = time.monotonic() + 10
+    while not done.done() and time.monotonic() < deadline:
+        QApplication.processEvents()  # the qasync loop runs inside Qt's
+        time.sleep(0.001)

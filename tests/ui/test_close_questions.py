@@ -1,0 +1,68 @@
+"""Escape, Cancel, the close button and Finish ask before closing exactly when something
+would be lost: a pending consent, an earlier link still listened for, details the operator
+typed; never for values the wizard filled in itself."""
+
+from __future__ import annotations
+
+import asyncio
+
+from pytestqt.qtbot import QtBot
+
+from tests.support import free_port
+from tests.ui.test_wizard import WAIT, make
+from tests.ui.test_wizard_v3 import to_account_page
+from wizard.flow.browser import no_browser
+from wizard.sandbox.consent_bot import ConsentBot
+from wizard.ui.wizard import OnboardingWizard, PageId
+
+
+def on_account_page(qtbot: QtBot) -> OnboardingWizard:
+    wizard = make(qtbot, no_browser, api="v3")
+    to_account_page(qtbot, wizard, free_port())
+    return wizard
+
+
+def test_values_the_wizard_filled_in_are_not_asked_about(qtbot: QtBot, loop: object) -> None:
+    wizard = on_account_page(qtbot)
+    page = wizard.v3_account_page
+    page.login_hint.setText("queued@example.com")  # as a queue entry fills the page
+    page.customer.setText("Acme #1")
+    assert wizard.pending_loss() is None
+    wizard.reject()  # Escape
+    assert wizard.close_question is None
+
+
+def test_details_the_operator_typed_are_asked_about(qtbot: QtBot, loop: object) -> None:
+    wizard = on_account_page(qtbot)
+    qtbot.keyClicks(wizard.v3_account_page.customer, "Acme #2")  # type: ignore[no-untyped-call]
+    wizard.reject()  # Escape
+    box = wizard.close_question
+    assert box is not None and "you typed will be lost" in box.text()
+    box.reject()  # Keep open
+    qtbot.waitUntil(lambda: wizard.close_question is None, timeout=WAIT)
+    wizard._close_confirmed = True
+    wizard.close()
+
+
+def test_finish_asks_while_an_earlier_link_is_listened_for(qtbot: QtBot, loop: object) -> None:
+    wizard = on_account_page(qtbot)
+    page = wizard.v3_account_page
+    page.login_hint.setText("zoom.user@example.com")
+    page.customer.setText("Slow #1")
+    wizard.next()
+    consent = wizard.authorization_page
+    qtbot.waitUntil(lambda: bool(consent.url.text()), timeout=WAIT)
+    consent.stop.click()  # the first link keeps working, and is listened for
+    qtbot.waitUntil(consent.try_again.isVisible, timeout=WAIT)
+    old = consent.url.text() or None
+    consent.try_again.click()
+    qtbot.waitUntil(lambda: bool(consent.url.text()) and consent.url.text() != old, timeout=WAIT)
+    done = asyncio.ensure_future(ConsentBot("allow").visit(consent.url.text()))
+    qtbot.waitUntil(lambda: wizard.currentId() == PageId.DONE, timeout=WAIT)
+    qtbot.waitUntil(done.done, timeout=WAIT)
+    wizard.accept()  # Finish
+    box = wizard.close_question
+    assert box is not None and "1 earlier sign-in link(s) still work" in box.text()
+    assert wizard.isVisible()
+    wizard._close_confirmed = True
+    wizard.close()
