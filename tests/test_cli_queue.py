@@ -288,3 +288,22 @@ async def test_an_entry_of_a_killed_run_is_taken_again(tmp_path: Path) -> None:
     code, events = await run_queue(tmp_path, ["allow"], "--api", "connect")
     assert code == 0 and [e["event"] for e in events].count("entry") == 1
     assert [e["state"] for e in await listed(tmp_path)] == ["connected"]
+
+
+@pytest.mark.parametrize(
+    ("stdin", "code", "said"),
+    [
+        (b"\xef\xbb\xbfacct-1,Acme\n", 0, "Added 1 practice entry"),
+        ("acct-1,Ärzte GmbH\n".encode("latin-1"), 2, "save it as 'CSV UTF-8'"),
+        (b"acct-1,Acme\nacct-2," + b"x" * 200_000 + b"\n", 2, "line 2: a cell is far too long"),
+        (b"acct-1;Acme\nacct-2;Globex\n", 0, "Added 2 practice entries"),
+    ],
+    ids=["bom", "latin-1", "huge-field", "semicolons"],
+)
+async def test_queue_add_from_standard_input_like_from_a_file(
+    tmp_path: Path, stdin: bytes, code: int, said: str
+) -> None:
+    got, out, err = await run(tmp_path, "queue", "add", "--sandbox", "-", stdin=stdin)
+    assert got == code, err
+    assert said in (out if code == 0 else err)
+    assert "Traceback" not in err and "codec" not in err

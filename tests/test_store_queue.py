@@ -148,3 +148,44 @@ def test_an_entry_in_progress_is_claimed_again_only_when_its_process_is_gone(
     assert queue.start(entry)  # its process is gone: taken again, by this one
     (again,) = queue.entries(practice=False)
     assert again.state is EntryState.IN_PROGRESS and not again.interrupted
+
+
+def test_a_semicolon_list_as_excel_writes_it_in_european_locales() -> None:
+    assert parse_entries("acct-1;Acme, Inc\nzoom.user@example.com;Globex\n") == [
+        NewEntry("acct-1", None, "Acme, Inc"),
+        NewEntry(None, "zoom.user@example.com", "Globex"),
+    ]
+
+
+def test_a_tab_inside_a_quoted_cell_does_not_make_the_file_tab_separated() -> None:
+    # Read as CSV: only that line's reference is refused (a tab is a control character).
+    with pytest.raises(QueueImportError) as bad:
+        parse_entries('acct-1,"Acme\tInc"\nacct-2,Globex\nacct-3,Initech\n')
+    assert [number for number, _ in bad.value.problems] == [1]
+    assert parse_entries('acct-2,"Globex, Inc"\nacct-3,Initech\n')[0].customer == "Globex, Inc"
+
+
+def test_a_header_names_the_columns_in_either_order() -> None:
+    assert parse_entries("Customer,Account\nAcme,acct-1\nGlobex,acct-2\n") == [
+        NewEntry("acct-1", None, "Acme"),
+        NewEntry("acct-2", None, "Globex"),
+    ]
+    assert parse_entries("Email;Reference\nzoom.user@example.com;Acme\n") == [
+        NewEntry(None, "zoom.user@example.com", "Acme")
+    ]
+
+
+def test_a_byte_order_mark_and_an_over_long_cell() -> None:
+    assert parse_entries("\ufeffacct-1,Acme\n") == [NewEntry("acct-1", None, "Acme")]
+    with pytest.raises(QueueImportError) as long:
+        parse_entries("acct-1,Acme\nacct-2," + "x" * 200_000 + "\n")
+    assert long.value.problems[0][0] == 2 and "too long" in long.value.problems[0][1]
+
+
+def test_what_is_not_utf_8_says_how_to_save_it() -> None:
+    from wizard.store.queue import decode_import
+
+    assert decode_import("\ufeffÄrzte,acct".encode(), "x.csv") == "Ärzte,acct"
+    with pytest.raises(ValueError, match="save it as 'CSV UTF-8'") as bad:
+        decode_import("Ärzte GmbH".encode("latin-1"), "What came on standard input")
+    assert "codec" not in str(bad.value)

@@ -25,7 +25,14 @@ from wizard.listener.redirect_uri import LoopbackRedirectUri
 from wizard.logs import setup_logging
 from wizard.outcome import Outcome
 from wizard.store.paths import AppPaths
-from wizard.store.queue import EntryState, QueueEntry, QueueImportError, WorkQueue, write_queue_csv
+from wizard.store.queue import (
+    EntryState,
+    QueueEntry,
+    QueueImportError,
+    WorkQueue,
+    decode_import,
+    write_queue_csv,
+)
 from wizard.target import Api
 
 log = logging.getLogger("wizard.cli.queue")
@@ -82,19 +89,20 @@ def run_queue(args: argparse.Namespace) -> int:
 
 
 def _add(queue: WorkQueue, source: str, practice: bool) -> int:
-    # utf-8-sig: a spreadsheet's CSV export starts with a byte-order mark.
+    # Bytes, decoded by the queue's one rule (UTF-8, a byte-order mark or not), for a file and
+    # standard input alike.
     if source == "-":
-        text = sys.stdin.read()
+        text = decode_import(sys.stdin.buffer.read(), "What came on standard input")
     else:
         try:
-            with open(source, encoding="utf-8-sig") as f:
-                text = f.read()
-        except (OSError, UnicodeDecodeError) as exc:
-            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+            with open(source, "rb") as f:
+                data = f.read()
+        except OSError as exc:
             raise ValueError(
-                f"Cannot read {source}: {reason}. Give the path of a CSV or text file saved "
-                "as UTF-8, or - to read the lines from standard input."
+                f"Cannot read {source}: {exc.strerror or exc}. Give the path of a CSV or text "
+                "file saved as UTF-8, or - to read the lines from standard input."
             ) from None
+        text = decode_import(data, source)
     ids = queue.import_text(text, practice=practice)
     waiting = sum(1 for e in queue.entries(practice=practice) if e.state is EntryState.WAITING)
     kind = " practice" if practice else ""

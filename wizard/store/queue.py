@@ -33,16 +33,18 @@ __all__ = [
     "QueueEntry",
     "QueueImportError",
     "WorkQueue",
+    "decode_import",
     "parse_entries",
     "write_queue_csv",
 ]
 
 MAX_ENTRIES_PER_IMPORT = 10_000
 
-# A first row with one of these in its first cell is a header, not a customer.
+# A first row made of these is a header, not a customer: it names the columns.
 _HEADER_WORDS = frozenset(
     {"account", "account id", "account_id", "email", "zoom email", "login hint", "login_hint"}
 )
+_CUSTOMER_WORDS = frozenset({"customer", "customer reference", "reference", "name", "company"})
 
 
 class EntryState(enum.StrEnum):
@@ -109,12 +111,26 @@ class QueueImportError(ValueError):
         )
 
 
+def decode_import(data: bytes, source: str) -> str:
+    """The text of a pasted or imported list: UTF-8 with or without a byte-order mark (a
+    spreadsheet's 'CSV UTF-8'), the same rule for a file, standard input and the window."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise ValueError(
+            f"{source} is not saved as UTF-8: in the spreadsheet, save it as 'CSV UTF-8' (or "
+            "paste the cells), then add it again."
+        ) from None
+
+
 def parse_entries(text: str, *, already: Iterable[QueueEntry] = ()) -> list[NewEntry]:
-    """Lines pasted from a spreadsheet (tabs) or a CSV file (commas): an account id or a Zoom
-    email, then an optional customer reference; a header row is recognised and skipped.
-    Raises QueueImportError naming every bad line; returns the entries otherwise."""
-    delimiter = "\t" if "\t" in text else ","
-    rows = list(csv.reader(io.StringIO(text), delimiter=delimiter))
+    """Lines pasted from a spreadsheet (tabs) or a CSV file (commas, or semicolons as Excel
+    writes them in most European locales): an account id or a Zoom email, then an optional
+    customer reference; a header row is recognised (and its column names followed) and
+    skipped. Raises QueueImportError naming every bad line; returns the entries otherwise."""
+    text = text.removeprefix("\ufeff")  # a byte-order mark that reached us as text
+    rows, problems = _rows(text)
+    key_column, customer_column, header = _columns(rows)
     waiting = {
         key.casefold(): e.id
         for e in already
@@ -124,21 +140,16 @@ def parse_entries(text: str, *, already: Iterable[QueueEntry] = ()) -> list[NewE
     }
     seen: dict[str, int] = {}
     entries: list[NewEntry] = []
-    problems: list[tuple[int, str]] = []
-    for number, row in enumerate(rows, start=1):
-        cells = [cell.strip() for cell in row]
-        while cells and not cells[-1]:
-            cells.pop()
-        if not cells:
-            continue  # blank lines are fine
-        if not entries and not problems and cells[0].casefold() in _HEADER_WORDS:
+    for number, cells in rows:
+        if number == header:
             continue
         if len(cells) > 2:
             problems.append((number, f"{len(cells)} columns; expected at most 2"))
             continue
-        key = cells[0]
+        key = cells[key_column] if key_column < len(cells) else ""
+        customer = cells[customer_column] if customer_column < len(cells) else None
         try:
-            entry = _entry(key, cells[1] if len(cells) > 1 else None)
+            entry = _entry(key, customer or None)
         except ValueError as exc:
             problems.append((number, str(exc)))
             continue
@@ -152,10 +163,88 @@ def parse_entries(text: str, *, already: Iterable[QueueEntry] = ()) -> list[NewE
         seen[folded] = number
         entries.append(entry)
     if len(entries) > MAX_ENTRIES_PER_IMPORT:
-        problems.append((len(rows), f"more than {MAX_ENTRIES_PER_IMPORT} entries in one import"))
+        last = rows[-1][0] if rows else 0
+        problems.append((last, f"more than {MAX_ENTRIES_PER_IMPORT} entries in one import"))
     if problems:
-        raise QueueImportError(problems)
+        raise QueueImportError(sorted(problems))
     return entries
+
+
+MAX_FIELD = 1000  # characters: an account id, an email or a reference is far shorter
+
+
+def _rows(text: str) -> tuple[list[tuple[int, list[str]]], list[tuple[int, str]]]:
+    """(line number, cells) of the non-blank rows, with the delimiter that reads every line
+    as one or two cells whose first is an account id or a Zoom email; problems found while
+    reading (an over-long field) are named by line."""
+    candidates = [_read(text, delimiter) for delimiter in ("\t", ",", ";")]
+    fitting = [c for c in candidates if not c[1] and _fits(c[0])]
+    if fitting:
+        # The one that splits most lines in two: a lone email may hold a comma by accident.
+        return max(fitting, key=lambda c: sum(len(cells) == 2 for _, cells in c[0]))
+    # None fits: the one most lines agree with, so the problems are named line by line.
+    return min(candidates, key=lambda c: (len(c[1]), -sum(len(r[1]) == 2 for r in c[0])))
+
+
+def _read(text: str, delimiter: str) -> tuple[list[tuple[int, list[str]]], list[tuple[int, str]]]:
+    rows: list[tuple[int, list[str]]] = []
+    problems: list[tuple[int, str]] = []
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    while True:
+        start = reader.line_num + 1
+        try:
+            row = next(reader)
+        except StopIteration:
+            break
+        except csv.Error:  # a field beyond the csv module's limit (131,072 characters)
+            problems.append((start, f"a cell is far too long (at most {MAX_FIELD} characters)"))
+            break  # the rest of the text cannot be read reliably
+        cells = [cell.strip() for cell in row]
+        while cells and not cells[-1]:
+            cells.pop()
+        if not cells:
+            continue  # blank lines are fine
+        if any(len(cell) > MAX_FIELD for cell in cells):
+            problems.append((start, f"a cell is longer than {MAX_FIELD} characters"))
+            continue
+        rows.append((start, cells))
+    return rows, problems
+
+
+def _fits(rows: list[tuple[int, list[str]]]) -> bool:
+    """Every row has at most two cells, and an account id or Zoom email where the key goes
+    (the first column, or the one a header names)."""
+    key, _customer, header = _columns(rows)
+    body = [cells for number, cells in rows if number != header]
+    return bool(body) and all(
+        len(cells) <= 2 and key < len(cells) and _is_key(cells[key]) for cells in body
+    )
+
+
+def _columns(rows: list[tuple[int, list[str]]]) -> tuple[int, int, int | None]:
+    """(key column, customer column, header line): a header names them in either order."""
+    if rows and _is_header(rows[0][1]):
+        number, names = rows[0]
+        folded = [name.casefold() for name in names]
+        if len(folded) == 2 and folded[0] in _CUSTOMER_WORDS:
+            return 1, 0, number
+        return 0, 1, number
+    return 0, 1, None
+
+
+def _is_header(cells: list[str]) -> bool:
+    folded = [cell.casefold() for cell in cells]
+    return bool(folded) and (
+        folded[0] in _HEADER_WORDS or all(c in _HEADER_WORDS | _CUSTOMER_WORDS for c in folded)
+    )
+
+
+def _is_key(cell: str) -> bool:
+    try:
+        _entry(cell, None)
+    except ValueError:
+        return False
+    return True
 
 
 def _entry(key: str, customer: str | None) -> NewEntry:

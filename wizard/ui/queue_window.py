@@ -187,15 +187,10 @@ class QueueWindow(QDialog):
 
     def import_from(self, path: Path) -> None:
         async def read_and_add() -> list[int]:
-            # utf-8-sig: a spreadsheet's CSV export starts with a byte-order mark.
-            try:
-                text = await asyncio.to_thread(path.read_text, encoding="utf-8-sig")
-            except UnicodeDecodeError:
-                raise ValueError(
-                    f"{path.name} is not saved as UTF-8: in the spreadsheet, save it as "
-                    "'CSV UTF-8', then import it again."
-                ) from None
-            return await self.session.import_queue(text)
+            from wizard.store.queue import decode_import  # loaded with the core
+
+            data = await asyncio.to_thread(path.read_bytes)
+            return await self.session.import_queue(decode_import(data, path.name))
 
         self.task.start(read_and_add(), self._added, self._failed)
 
