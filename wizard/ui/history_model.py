@@ -153,9 +153,11 @@ class HistoryModel(QAbstractTableModel):
         ):
             return None
         record = self.rows[index.row()]
+        text = str(COLUMNS[index.column()][1](record))
         if role == Qt.ItemDataRole.ToolTipRole:
-            return record.note
-        return str(COLUMNS[index.column()][1](record))
+            # The whole value (a narrow column elides it), and the record's note.
+            return "\n".join(part for part in (text, record.note) if part) or None
+        return text
 
     def headerData(
         self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole

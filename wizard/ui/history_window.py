@@ -40,6 +40,11 @@ if TYPE_CHECKING:
 __all__ = ["COLUMNS", "HistoryWindow"]
 
 FILTER_PAUSE_MS = 250  # typing pauses this long before the database is asked again
+# Columns whose contents may be long, at most this wide at first (the operator can widen them).
+NARROW_COLUMNS = {
+    [title for title, _, _ in COLUMNS].index(title): width
+    for title, width in (("Account / customer", 170), ("Grant id", 150), ("Zoom user", 190))
+}
 
 
 class HistoryWindow(QDialog):
@@ -61,7 +66,8 @@ class HistoryWindow(QDialog):
         self._then_say: str | None = None  # what the late-grant check found, said after load
         self.task = PageTask(self)
         self.setWindowTitle("Zoom onboarding - history")
-        self.resize(900, 420)
+        self.resize(1040, 440)  # every column in view on a 1280-pixel screen
+        self.setMinimumSize(720, 360)  # below that, the buttons and the status are cut
         layout = QVBoxLayout(self)
 
         top = QHBoxLayout()
@@ -90,6 +96,10 @@ class HistoryWindow(QDialog):
         self.table.horizontalHeader().setSortIndicator(2, Qt.SortOrder.DescendingOrder)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        # Long ids keep their two ends ("4394b253…f4199394c42"); the tooltip and Copy row have
+        # them whole. So Status, Verified and Profile stay in view without scrolling.
+        self.table.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        self.table.setWordWrap(False)  # else a long id wraps instead of eliding
         # Interactive: ResizeToContents would measure every loaded row on each page.
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.table.horizontalHeader().setStretchLastSection(True)
@@ -158,6 +168,8 @@ class HistoryWindow(QDialog):
     def _loaded(self) -> None:
         if not self._sized and self.model.rows:
             self.table.resizeColumnsToContents()  # once, on the first page
+            for column, width in NARROW_COLUMNS.items():
+                self.table.setColumnWidth(column, min(width, self.table.columnWidth(column)))
             self._sized = True
         said, self._then_say = self._then_say, None
         if self._keep_status:  # an error said since this read began stays on screen
