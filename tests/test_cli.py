@@ -399,3 +399,24 @@ async def test_v3_decline_exits_1_and_names_the_decline(tmp_path: Path) -> None:
     assert events[-1]["type"] == "refused"
     assert "declined" in str(events[-1]["message"])
     assert "secret" not in str(events[-1]["message"]).lower()
+
+
+@pytest.mark.parametrize(
+    "args",
+    [("history", "--json"), ("--self-test", "--json"), ("--diagnostics", "--json")],
+    ids=["history", "self-test", "diagnostics"],
+)
+async def test_the_commands_scripts_read_have_json(tmp_path: Path, args: tuple[str, ...]) -> None:
+    proc = await spawn(tmp_path, *args, env=cli_env(tmp_path))
+    out, err = await asyncio.wait_for(proc.communicate(), 60)
+    assert proc.returncode == 0, err.decode()
+    answer = json.loads(out)  # the whole of stdout is one JSON document
+    if args[0] == "history":
+        assert answer == []
+    elif args[0] == "--self-test":
+        assert answer["ok"] is True
+        assert [r["api"] for r in answer["results"]] == ["v3", "connect"]
+        assert all(r["grant_id"] for r in answer["results"])
+    else:
+        assert answer["version"] and "diagnostics" in answer["report"]
+        assert set(answer["files"]) == {"profiles", "history_database", "history_fallback", "log"}

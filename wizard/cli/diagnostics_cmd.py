@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 
 from wizard.diagnostics import build_report
 
@@ -26,5 +27,20 @@ def run_diagnostics(args: argparse.Namespace) -> int:
             extra["Profile problem"] = str(exc)
         else:
             region, api_url = profile.region, profile.api_url
-    print(build_report(region=region, api_url=api_url, extra=extra or None), end="")
+    report = build_report(region=region, api_url=api_url, extra=extra or None)
+    if getattr(args, "top_json", False):
+        # The same redacted report, with the facts a script asks for most beside it.
+        from wizard import __version__
+        from wizard.store.paths import AppPaths
+
+        paths = AppPaths.default()
+        files = {
+            "profiles": str(paths.profiles_file),
+            "history_database": str(paths.history_db),
+            "history_fallback": str(paths.history_fallback),
+            "log": str(paths.log_file),
+        }
+        print(json.dumps({"version": __version__, "files": files, "report": report}))
+    else:
+        print(report, end="")
     return 0

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import datetime
+import json
 import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, TextIO
@@ -50,6 +52,8 @@ def run_history(args: argparse.Namespace) -> int:
         hidden, records = len(records) - len(shown), shown
     if getattr(args, "csv", False):
         write_csv(records, sys.stdout)
+    elif getattr(args, "json", False):
+        print(json.dumps([dataclasses.asdict(r) for r in records], indent=1))
     elif records:
         print_table(records, sys.stdout)
     elif account_id:

@@ -124,6 +124,12 @@ def build_parser(json_errors: bool = False) -> argparse.ArgumentParser:
         action="store_true",
         help="run a whole onboarding against the in-process sandbox and exit",
     )
+    parser.add_argument(
+        "--json",
+        dest="top_json",
+        action="store_true",
+        help="with --diagnostics or --self-test: one JSON object on stdout, for scripts",
+    )
     parser.add_argument("-v", "--verbose", action="store_true", help="log details to stderr")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
@@ -259,7 +265,9 @@ def build_parser(json_errors: bool = False) -> argparse.ArgumentParser:
     _queue_parser(commands, onboard)
 
     history = commands.add_parser("history", help="list the grants obtained on this computer")
-    history.add_argument("--csv", action="store_true", help="CSV instead of a table")
+    history_shape = history.add_mutually_exclusive_group()
+    history_shape.add_argument("--csv", action="store_true", help="CSV instead of a table")
+    history_shape.add_argument("--json", action="store_true", help="a JSON list, for scripts")
     history.add_argument("--account-id", metavar="ID", help="only this account")
     history.add_argument(
         "--include-practice",

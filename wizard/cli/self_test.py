@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 
 from pydantic import SecretStr
 
@@ -54,13 +55,23 @@ def _free_port() -> int:
 
 
 def run_self_test(args: argparse.Namespace) -> int:
-    failed = False
+    as_json = bool(getattr(args, "top_json", False))
+    results: list[dict[str, object]] = []
     for api in (Api.V3, Api.CONNECT):
         try:
             grant_id = asyncio.run(self_test(api))
         except Exception as exc:
-            print(f"self-test FAILED ({api.label}): {explain(exc).text()}")
-            failed = True
+            words = explain(exc)
+            results.append({"api": api.value, "ok": False, "error": words.text()})
+            if not as_json:
+                print(f"self-test FAILED ({api.label}): {words.text()}")
         else:
-            print(f"self-test OK ({api.label}): sandbox onboarding gave verified grant {grant_id}")
-    return int(Outcome.FAILED if failed else Outcome.OK)
+            results.append({"api": api.value, "ok": True, "grant_id": grant_id})
+            if not as_json:
+                print(
+                    f"self-test OK ({api.label}): sandbox onboarding gave verified grant {grant_id}"
+                )
+    ok = all(r["ok"] for r in results)
+    if as_json:
+        print(json.dumps({"ok": ok, "results": results}))
+    return int(Outcome.OK if ok else Outcome.FAILED)
