@@ -420,3 +420,19 @@ async def test_the_commands_scripts_read_have_json(tmp_path: Path, args: tuple[s
     else:
         assert answer["version"] and "diagnostics" in answer["report"]
         assert set(answer["files"]) == {"profiles", "history_database", "history_fallback", "log"}
+
+
+async def test_a_failure_is_said_once_on_the_console_and_kept_in_the_log(tmp_path: Path) -> None:
+    proc = await spawn(
+        tmp_path,
+        *("onboard", "--sandbox", "--api", "connect", "--account-id", "acct-1"),
+        *("--no-browser", "--timeout", "1", "--redirect-uri"),
+        f"http://127.0.0.1:{free_port()}/callback",
+    )
+    _out, err = await asyncio.wait_for(proc.communicate(), 60)
+    text = err.decode()
+    assert proc.returncode == 3
+    assert text.count("No answer from the browser within 1 seconds") == 1, text
+    assert "onboarding failed" not in text and "Error: No answer" in text
+    log = next((tmp_path / "logs").glob("*.log")).read_text(encoding="utf-8")
+    assert "onboarding failed (timeout)" in log  # the engineer's diagnostics still have it

@@ -140,6 +140,15 @@ class RecentErrors(logging.Handler):
 recent_errors = RecentErrors()
 
 
+# `extra=` of a record the command line says itself in its own words (an "Error:" line, an
+# error event): kept in the log file and the diagnostics, never printed twice on the console.
+SAID_ON_CONSOLE = {"said_on_console": True}
+
+
+def _not_said_yet(record: logging.LogRecord) -> bool:
+    return not getattr(record, "said_on_console", False)
+
+
 def setup_logging(log_file: Path | None, *, verbose: bool = False, console: bool = True) -> None:
     root = logging.getLogger()
     root.setLevel(logging.DEBUG)
@@ -161,6 +170,7 @@ def setup_logging(log_file: Path | None, *, verbose: bool = False, console: bool
         stream = logging.StreamHandler()
         stream.setLevel(logging.DEBUG if verbose else logging.WARNING)
         stream.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+        stream.addFilter(_not_said_yet)
         handlers.append(stream)
     for handler in handlers:
         handler.addFilter(RedactingFilter())

@@ -41,7 +41,7 @@ from wizard.flow.factory import NylasCredentials, open_flow
 from wizard.flow.queue_rules import late_answer_words
 from wizard.listener.listener import PortInUse
 from wizard.listener.redirect_uri import LoopbackRedirectUri
-from wizard.logs import setup_logging
+from wizard.logs import SAID_ON_CONSOLE, setup_logging
 from wizard.outcome import Outcome
 from wizard.store.history import History, HistoryRecorder
 from wizard.store.paths import AppPaths
@@ -194,7 +194,12 @@ def run_onboard(args: argparse.Namespace) -> int:
     except Exception as exc:  # every failure ends as a message and an exit code
         explanation = explain_for_cli(exc)
         # WARNING, so the diagnostics report of an engineer shows every failure an operator saw.
-        log.warning("onboarding failed (%s): %s", explanation.type, explanation.text())
+        log.warning(
+            "onboarding failed (%s): %s",
+            explanation.type,
+            explanation.text(),
+            extra=SAID_ON_CONSOLE,
+        )
         reporter.error(explanation)
         return int(explanation.outcome)
     except KeyboardInterrupt:
@@ -210,7 +215,7 @@ def explain_for_cli(exc: BaseException) -> Explanation:
         return Explanation(
             explanation.type,
             explanation.message,
-            "Pass another one with --redirect-uri (and register it where the API needs it).",
+            "Pass another one with --redirect-uri.",
             explanation.outcome,
         )
     return explanation

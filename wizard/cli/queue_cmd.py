@@ -22,7 +22,7 @@ from wizard.flow.onboarding import OnboardingFlow
 from wizard.flow.queue_rules import EntryRecorder, finish_entry_late
 from wizard.listener.listener import CallbackRefused, ListenerTimeout
 from wizard.listener.redirect_uri import LoopbackRedirectUri
-from wizard.logs import setup_logging
+from wizard.logs import SAID_ON_CONSOLE, setup_logging
 from wizard.outcome import Outcome
 from wizard.store.paths import AppPaths
 from wizard.store.queue import (
@@ -73,7 +73,10 @@ def run_queue(args: argparse.Namespace) -> int:
                 except Exception as exc:  # the run could not start: credentials, port, API
                     explanation = explain_for_cli(exc)
                     log.warning(
-                        "the queue run failed (%s): %s", explanation.type, explanation.text()
+                        "the queue run failed (%s): %s",
+                        explanation.type,
+                        explanation.text(),
+                        extra=SAID_ON_CONSOLE,
                     )
                     reporter.error(explanation)
                     return int(explanation.outcome)

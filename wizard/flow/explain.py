@@ -61,12 +61,8 @@ def _explain(exc: BaseException) -> Explanation:
                 Outcome.FAILED,
             )
         case ListenerTimeout():
-            return Explanation(
-                "timeout",
-                str(exc),
-                "Start the sign-in again for a new link.",
-                Outcome.TIMEOUT,
-            )
+            # Its message already says what to do (the listener knows what it saw).
+            return Explanation("timeout", str(exc), "", Outcome.TIMEOUT)
         case TimeoutError():
             return Explanation("timeout", "The operation timed out.", "Try again.", Outcome.TIMEOUT)
         case PortInUse():
