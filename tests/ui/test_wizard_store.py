@@ -79,6 +79,41 @@ def test_profile_saved_with_secrets_in_the_keyring_and_loaded_next_time(
     second.close()
 
 
+def test_a_profile_loaded_with_its_secrets_checks_the_connection_by_itself(
+    qtbot: QtBot, loop: object, memory_keyring: MemoryKeyring
+) -> None:
+    import asyncio
+
+    from wizard.sandbox import SandboxServer
+
+    sandbox = SandboxServer()  # a Nylas reached by URL, like a real region
+    started = asyncio.ensure_future(sandbox.start())
+    qtbot.waitUntil(started.done, timeout=WAIT)
+    first = make(qtbot, ConsentBot(), api="v3")
+    page = first.connection_page
+    qtbot.waitUntil(lambda: page.api_url.text().startswith("http://127.0.0.1"), timeout=WAIT)
+    page.select_region("custom")
+    page.api_url.setText(sandbox.url)
+    page.secret.setText(sandbox.credentials.v3_api_key)
+    first.zoom_app_page.zoom_id.setText(sandbox.credentials.zoom_client_id)
+    first.zoom_app_page.zoom_secret.setText(sandbox.credentials.zoom_client_secret)
+    page.profile_bar.save.click()
+    answer_name_dialog(qtbot, "acme-by-url")
+    qtbot.waitUntil(lambda: "Saved profile" in page.profile_bar.note.message, timeout=WAIT)
+    first.close()
+
+    second = create_wizard(ConsentBot())
+    qtbot.addWidget(second)
+    second.show()
+    page2 = second.connection_page
+    # No click on Check connection: Next is the next action.
+    qtbot.waitUntil(page2.isComplete, timeout=WAIT)
+    assert "Connected" in page2.status.message
+    second.close()
+    closing = asyncio.ensure_future(sandbox.close())
+    qtbot.waitUntil(closing.done, timeout=WAIT)
+
+
 def test_without_a_keyring_the_wizard_says_secrets_are_session_only(
     qtbot: QtBot, loop: object, tmp_path: Path
 ) -> None:

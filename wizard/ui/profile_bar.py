@@ -145,6 +145,11 @@ class ProfileBar(QWidget):
             )
         else:
             self.note.ok(f"Profile {profile.name!r} loaded, secrets from the system keyring.")
+            page = wizard.connection_page
+            if profile.region != "sandbox" and not page.task.running:
+                # Everything is there: check at once, as for the sandbox's demo values, so
+                # Next is one Return away instead of a click on Check connection first.
+                page.start_check()
 
     # -- saving, renaming, deleting --------------------------------------------------------
 
