@@ -262,6 +262,40 @@ def test_a_busy_port_is_caught_on_the_zoom_page_while_it_can_be_changed(
     wizard.close()
 
 
+def test_a_port_freed_later_is_checked_again_by_a_button_or_return(
+    qtbot: QtBot, loop: object
+) -> None:
+    import socket
+
+    from PySide6.QtCore import Qt
+
+    port = free_port()
+    squatter = socket.socket()
+    squatter.bind(("127.0.0.1", port))
+    squatter.listen()
+    wizard = make(qtbot, ConsentBot())
+    connect(qtbot, wizard)
+    page = wizard.zoom_app_page
+    page.port.setValue(port)
+    qtbot.waitUntil(lambda: "already in use" in page.plan_status.message, timeout=WAIT)
+    assert page.check_again.isVisible() and "Check again" in page.plan_status.message
+    squatter.close()  # the other program is closed
+    page.check_again.click()
+    qtbot.waitUntil(page.isComplete, timeout=WAIT)
+    assert not page.check_again.isVisible()
+    # Return in the port field looks up at once (no pause, no Next).
+    squatter = socket.socket()
+    squatter.bind(("127.0.0.1", port))
+    squatter.listen()
+    page._lookup_timer.setInterval(60_000)  # only Return can ask now
+    page.port.lineEdit().setText(str(port))
+    qtbot.keyClick(page.port.lineEdit(), Qt.Key.Key_Return)  # type: ignore[no-untyped-call]
+    qtbot.waitUntil(lambda: "already in use" in page.plan_status.message, timeout=WAIT)
+    assert wizard.currentId() == PageId.ZOOM_APP
+    squatter.close()
+    wizard.close()
+
+
 def test_an_opener_that_fails_is_no_browser_never_a_crash(qtbot: QtBot, loop: object) -> None:
     async def broken(url: str) -> bool:
         raise OSError("no default browser configured")

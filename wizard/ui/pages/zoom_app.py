@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QMessageBox,
+    QPushButton,
     QSpinBox,
     QWidget,
 )
@@ -74,6 +75,8 @@ class ZoomAppPage(BasePage):
         port_row.addWidget(self.port)
         port_row.addWidget(self.redirect_label, 1)
         form.addRow(buddy_label("Loopback &port:", self.port), port_row)
+        # Return in the port field looks up now (QWizard would otherwise take it for Next).
+        self.port.lineEdit().returnPressed.connect(self._look_up_now)
 
         # Last in the form: the checklist below goes on from it.
         self.callback = QLineEdit(self)
@@ -106,7 +109,15 @@ class ZoomAppPage(BasePage):
 
         self.body.addSpacing(6)  # the checklist is about Zoom; what follows, about Nylas
         self.plan_status = StatusLine(self)
-        self.body.addWidget(self.plan_status)
+        plan_row = QHBoxLayout()
+        plan_row.addWidget(self.plan_status, 1)
+        # After a busy port or a failed look-up: the other program may be gone now.
+        self.check_again = QPushButton("Check a&gain", self)
+        self.check_again.setAutoDefault(False)
+        self.check_again.setVisible(False)
+        self.check_again.clicked.connect(self.look_up)
+        plan_row.addWidget(self.check_again, 0, Qt.AlignmentFlag.AlignTop)
+        self.body.addLayout(plan_row)
         # v3: the connector holds another Zoom app. Moving it is the operator's explicit choice.
         self.replace = QCheckBox("&Replace the connector's Zoom app with this one", self)
         self.replace.setVisible(False)
@@ -200,6 +211,7 @@ class ZoomAppPage(BasePage):
         redirect = self.redirect_uri()
         key = self._lookup_key()
         word = self.session.target.api.connector_word if self.session.target else "integration"
+        self.check_again.setVisible(False)
         self.plan_status.busy(f"Looking up the Zoom {word} on this Nylas application...")
 
         async def look_up() -> IntegrationPlan:
@@ -268,6 +280,10 @@ class ZoomAppPage(BasePage):
         else:
             self.replace.setChecked(False)
 
+    def _look_up_now(self) -> None:
+        self._lookup_timer.stop()
+        self.look_up()
+
     def _lookup_failed(self, exc: BaseException, key: tuple[str, str]) -> None:
         from wizard.listener.listener import PortInUse
 
@@ -275,14 +291,18 @@ class ZoomAppPage(BasePage):
             return  # about the old port or client id
         self.plan = None
         self._set_conflict(None)
+        self.check_again.setVisible(True)
         if isinstance(exc, PortInUse):
             self.port.setFocus()
-            self.plan_status.error(f"{_explain(exc)} Change the loopback port above.")
+            self.plan_status.error(
+                f"{_explain(exc)} Change the loopback port above, or Check again once the "
+                "other program is closed."
+            )
             self.completeChanged.emit()
             return
         self.plan_status.error(
-            f"Could not look up the Zoom settings on Nylas: {_explain(exc)} "
-            "Change the port or go Back to retry."
+            f"Could not look up the Zoom settings on Nylas: {_explain(exc)} Check again, "
+            "change the port, or go Back."
         )
         self.completeChanged.emit()
 
