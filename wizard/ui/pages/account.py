@@ -83,7 +83,7 @@ class _AccountPage(BasePage):
         self._queued = waiting[0].id if waiting else None
         if waiting:
             self.from_queue.setText(
-                f"Next from the &queue: {waiting[0].label} ({len(waiting)} waiting)"
+                f"Ne&xt from the queue: {waiting[0].label} ({len(waiting)} waiting)"
             )
         self.from_queue.setVisible(bool(waiting))
         if interrupted and not self.status.message:
