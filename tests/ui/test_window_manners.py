@@ -1,11 +1,13 @@
 """Escape, Cancel, the close button and Finish ask before closing exactly when something
 would be lost: a pending consent, an earlier link still listened for, details the operator
-typed; never for values the wizard filled in itself."""
+typed; never for values the wizard filled in itself. And the window comes forward when the
+customer answers, so the operator never has to find it."""
 
 from __future__ import annotations
 
 import asyncio
 
+import pytest
 from pytestqt.qtbot import QtBot
 
 from tests.support import free_port
@@ -65,4 +67,22 @@ def test_finish_asks_while_an_earlier_link_is_listened_for(qtbot: QtBot, loop: o
     assert box is not None and "1 earlier sign-in link(s) still work" in box.text()
     assert wizard.isVisible()
     wizard._close_confirmed = True
+    wizard.close()
+
+
+def test_the_window_comes_forward_when_the_customer_answers(
+    qtbot: QtBot, loop: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from PySide6.QtWidgets import QApplication, QWidget
+
+    alerted: list[QWidget] = []
+    monkeypatch.setattr(QApplication, "alert", staticmethod(lambda w, ms=0: alerted.append(w)))
+    wizard = make(qtbot, ConsentBot("allow"), api="v3")
+    to_account_page(qtbot, wizard, free_port())
+    page = wizard.v3_account_page
+    page.login_hint.setText("zoom.user@example.com")
+    page.customer.setText("Acme #3")
+    wizard.next()
+    qtbot.waitUntil(lambda: wizard.currentId() == PageId.DONE, timeout=WAIT)
+    assert alerted and alerted[0] is wizard  # flashed where the window manager keeps focus
     wizard.close()

@@ -246,3 +246,27 @@ def test_a_late_consent_turns_its_entry_connected_while_the_next_customer_waits(
     assert entry.email == "late@example.com" and entry.grant_id
     wizard._close_confirmed = True
     wizard.close()
+
+
+def test_after_a_refusal_the_next_customer_is_one_return_away(qtbot: QtBot, loop: object) -> None:
+    bots = [ConsentBot("deny"), ConsentBot("allow")]  # Acme declines, Globex allows
+
+    async def customers(url: str) -> bool:
+        return await bots.pop(0)(url)
+
+    wizard = make(qtbot, customers, api="v3")
+    to_account_page(qtbot, wizard, free_port())
+    pasted(qtbot, wizard, "first@example.com\tAcme #1\nsecond@example.com\tGlobex #2")
+    page = wizard.v3_account_page
+    wizard.onboard_another()
+    qtbot.waitUntil(page.from_queue.isVisible, timeout=WAIT)
+    page.from_queue.click()
+    consent = wizard.authorization_page
+    qtbot.waitUntil(consent.next_customer.isVisible, timeout=WAIT)  # Acme declined
+    assert "Globex #2" in consent.next_customer.text()
+    assert consent.next_customer.isDefault() and consent.next_customer.hasFocus()
+    qtbot.keyClick(consent.next_customer, Qt.Key.Key_Return)  # type: ignore[no-untyped-call]
+    qtbot.waitUntil(lambda: states(wizard) == ["refused", "connected"], timeout=WAIT)
+    qtbot.waitUntil(lambda: wizard.currentId() == PageId.DONE, timeout=WAIT)
+    assert wizard.session.result is not None and wizard.session.result.customer == "Globex #2"
+    wizard.close()

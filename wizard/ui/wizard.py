@@ -8,7 +8,7 @@ import time
 from typing import TYPE_CHECKING
 
 from PySide6.QtGui import QCloseEvent, QGuiApplication
-from PySide6.QtWidgets import QLineEdit, QMessageBox, QWidget, QWizard
+from PySide6.QtWidgets import QApplication, QLineEdit, QMessageBox, QWidget, QWizard
 
 from wizard.ui import crash
 from wizard.ui.pages.account import AccountPage, V3AccountPage
@@ -125,8 +125,18 @@ class OnboardingWizard(QWizard):
         if self.history_window is not None and self.history_window.isVisible():
             self.history_window.refresh_if_idle()
 
+    def come_forward(self) -> None:
+        """A customer's answer came back: the operator's next action is in this window, not
+        in the browser they are looking at."""
+        if self.isMinimized():
+            self.showNormal()
+        self.raise_()
+        self.activateWindow()
+        QApplication.alert(self)  # where the window manager keeps the focus, it flashes
+
     def _late_answer(self, event: LateAnswer) -> None:
         """An earlier link came back: said on the page the operator is on."""
+        self.come_forward()
         from wizard.flow.queue_rules import late_answer_words
 
         status = getattr(self.currentPage(), "status", None)

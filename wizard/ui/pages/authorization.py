@@ -11,10 +11,12 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QPushButton, QWidget
 
 from wizard.ui.pages.base import BasePage
+from wizard.ui.tasks import PageTask
 from wizard.ui.widgets import CopyButton, StatusLine
 
 if TYPE_CHECKING:
     from wizard.flow import FlowEvent, OnboardingResult
+    from wizard.store.queue import QueueEntry
 
 log = logging.getLogger(__name__)
 
@@ -77,8 +79,16 @@ class AuthorizationPage(BasePage):
         self.try_again = QPushButton("&Try again", self)
         self.try_again.setAutoDefault(False)
         self.try_again.setToolTip("Create a new authorization link and wait again")
+        # After a refusal, a timeout or Stop waiting, the queue's next customer is one action
+        # away (it was Back, then Next from the queue).
+        self.next_customer = QPushButton(self)
+        self.next_customer.setVisible(False)
+        self.next_customer.clicked.connect(self._start_next_customer)
+        self.offer = PageTask(self)
+        self._next_entry: int | None = None
         buttons.addWidget(self.stop)
         buttons.addWidget(self.try_again)
+        buttons.addWidget(self.next_customer)
         buttons.addStretch(1)
         self.body.addLayout(buttons)
         self.body.addStretch(1)
@@ -182,6 +192,7 @@ class AuthorizationPage(BasePage):
                     "the right Zoom user to click Allow; or Stop waiting."
                 )
             case GrantCaptured(grant_id):
+                self.owner().come_forward()  # no window switch for the operator
                 self.status.busy(f"Grant {grant_id} received and saved. Verifying it with Nylas...")
             case _:
                 pass
@@ -227,6 +238,8 @@ class AuthorizationPage(BasePage):
         self._retire_link(still_listened=isinstance(exc, ListenerTimeout))
         text = explain(exc).text()
         refused = isinstance(exc, CallbackRefused)
+        if refused:
+            self.owner().come_forward()  # the customer answered: the next step is here
         self.session.queue_entry_ended(
             EntryState.REFUSED if refused else EntryState.FAILED, reason=text
         )
@@ -237,6 +250,7 @@ class AuthorizationPage(BasePage):
             text += " Close that program and use Try again."
         self.status.error(text)
         self.try_again.setFocus()
+        self._offer_next_customer()
 
     def _cancelled(self) -> None:
         from wizard.store.queue import EntryState
@@ -247,6 +261,24 @@ class AuthorizationPage(BasePage):
         note = late_note(self._expires_at)
         self.session.queue_entry_ended(EntryState.FAILED, reason=f"Stopped waiting. {note}")
         self.status.info(f"Stopped waiting. {note} Use Try again for a new link.")
+        self._offer_next_customer()
+
+    def _offer_next_customer(self) -> None:
+        self.offer.start(self.session.next_queue_entry(), self._offered, lambda _exc: None)
+
+    def _offered(self, entry: QueueEntry | None) -> None:
+        current = self.session.queue_entry
+        if entry is None or self.task.running or (current is not None and entry.id == current.id):
+            return
+        self._next_entry = entry.id
+        self.next_customer.setText(f"Ne&xt customer: {entry.label}")
+        self.next_customer.setVisible(True)
+        self.next_customer.setDefault(True)  # Return moves on; Try again stays one click away
+        self.next_customer.setFocus()
+
+    def _start_next_customer(self) -> None:
+        if self._next_entry is not None:
+            self.owner().start_entry(self._next_entry)
 
     def _retire_link(self, *, still_listened: bool = False) -> None:
         """The page offers no old link: Try again makes a new one (the old one, after a
@@ -264,6 +296,11 @@ class AuthorizationPage(BasePage):
     # -- helpers ---------------------------------------------------------------------------
 
     def _set_waiting(self, waiting: bool) -> None:
+        if waiting:
+            self.offer.cancel()
+            self._next_entry = None
+            self.next_customer.setVisible(False)
+            self.next_customer.setDefault(False)
         self.stop.setVisible(waiting)
         self.try_again.setVisible(not waiting)
         self.open_again.setEnabled(waiting)
