@@ -199,7 +199,9 @@ class OnboardingFlow:
     async def check_connection(self) -> None:
         await self.backend.check_credentials()
 
-    async def delete_grant(self, grant_id: str, *, recorder: object = None) -> str | None:
+    async def delete_grant(
+        self, grant_id: str, *, recorder: GrantRecorder | None = None
+    ) -> str | None:
         """Revoke a grant for good (the wrong Zoom user consented). A recorder that keeps
         deletions (the history's) marks every record of it; returns what it says."""
         await self.backend.delete_grant(grant_id)
