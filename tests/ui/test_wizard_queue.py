@@ -8,7 +8,7 @@ import csv
 from pathlib import Path
 
 from PySide6.QtCore import QEvent, QObject, Qt
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtWidgets import QApplication, QPushButton, QWidget
 from pytestqt.qtbot import QtBot
 
 from tests.support import crash_owner_of, free_port
@@ -269,4 +269,28 @@ def test_after_a_refusal_the_next_customer_is_one_return_away(qtbot: QtBot, loop
     qtbot.waitUntil(lambda: states(wizard) == ["refused", "connected"], timeout=WAIT)
     qtbot.waitUntil(lambda: wizard.currentId() == PageId.DONE, timeout=WAIT)
     assert wizard.session.result is not None and wizard.session.result.customer == "Globex #2"
+    wizard.close()
+
+
+def test_the_queue_window_by_keyboard_retry_is_one_key(
+    qtbot: QtBot, loop: object, tmp_path: Path
+) -> None:
+    queue = WorkQueue(tmp_path / "data" / "history.sqlite3")
+    done, failed, _waiting = queue.import_text("acct-1\nacct-2\nacct-3", practice=True)
+    queue.start(done)
+    queue.finish(done, EntryState.CONNECTED, grant_id="g-1")
+    queue.start(failed)
+    queue.finish(failed, EntryState.FAILED, reason="Stopped waiting.")
+    wizard = make(qtbot, ConsentBot("allow"))
+    sandbox_checked(qtbot, wizard)
+    window = wizard.show_queue()
+    qtbot.waitUntil(lambda: window.model.rowCount() == 3, timeout=WAIT)
+    # A row is current from the start: the one that needs the operator.
+    selected = window.selected()
+    assert selected is not None and selected.id == failed
+    assert window.table.currentIndex().row() == 1
+    qtbot.keyClick(window, Qt.Key.Key_R, Qt.KeyboardModifier.AltModifier)  # type: ignore[no-untyped-call]
+    qtbot.waitUntil(lambda: states(wizard) == ["connected", "waiting", "waiting"], timeout=WAIT)
+    texts = [b.text() for b in window.findChildren(QPushButton) if b.isVisible()]
+    assert "C&lose" in texts
     wizard.close()

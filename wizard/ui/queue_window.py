@@ -90,7 +90,7 @@ class QueueWindow(QDialog):
         self.skip = QPushButton("S&kip", self)
         self.export = QPushButton("&Export CSV...", self)
         self.clear_done = QPushButton("Clear &done", self)
-        close = QPushButton("Close", self)
+        close = QPushButton("C&lose", self)
         layout.addLayout(
             button_row((self.start, self.retry, self.skip, self.export, self.clear_done), close)
         )
@@ -136,6 +136,10 @@ class QueueWindow(QDialog):
         self.table.resizeColumnsToContents()
         if selected is not None:
             self._select(selected.id)
+        elif entries:
+            # By keyboard too: a row is current (with its focus mark) from the start, the one
+            # that most needs the operator, so Retry or Start is one key away.
+            self._select(_needs_the_operator(entries).id)
         self.practice_note.setText(
             "<b>Practice queue</b> (offline sandbox): kept apart from the real one."
             if self.session.practice
@@ -163,6 +167,7 @@ class QueueWindow(QDialog):
         for row, entry in enumerate(self.entries):
             if entry.id == entry_id:
                 self.table.selectRow(row)
+                self.table.setCurrentIndex(self.model.index(row, 0))
 
     # -- adding ----------------------------------------------------------------------------
 
@@ -261,3 +266,18 @@ class QueueWindow(QDialog):
             self.status.error(f"{exc}\n{lines}")
         else:
             self.status.error(explain(exc).text())
+
+
+def _needs_the_operator(entries: list[QueueEntry]) -> QueueEntry:
+    """A refused, failed or interrupted entry first (Retry), else the next waiting one
+    (Start), else the first."""
+    from wizard.store.queue import EntryState
+
+    for wanted in (
+        lambda e: e.state in (EntryState.FAILED, EntryState.REFUSED) or e.interrupted,
+        lambda e: e.state is EntryState.WAITING,
+    ):
+        found = next((e for e in entries if wanted(e)), None)
+        if found is not None:
+            return found
+    return entries[0]
