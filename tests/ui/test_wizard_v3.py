@@ -152,3 +152,27 @@ def test_a_consent_by_another_zoom_user_is_said_on_the_page_and_the_wait_goes_on
     qtbot.waitUntil(lambda: wizard.currentId() == PageId.DONE, timeout=WAIT)
     result = wizard.session.result
     assert result is not None and result.verified and result.email == "customer.9@example.com"
+
+
+def test_from_the_account_page_another_application_or_api_without_relaunching(
+    qtbot: QtBot, loop: object
+) -> None:
+    wizard = make(qtbot, ConsentBot("allow"), api="v3")
+    to_account_page(qtbot, wizard, free_port())
+    page = wizard.v3_account_page
+    assert page.change_application.isVisible()
+    page.change_application.click()
+    qtbot.waitUntil(lambda: wizard.currentId() == PageId.CONNECTION, timeout=WAIT)
+    connection = wizard.connection_page
+    connection.select_api("connect")  # another API this time
+    qtbot.waitUntil(connection.isComplete, timeout=WAIT)  # the sandbox's own values, checked
+    wizard.next()
+    assert wizard.currentId() == PageId.ZOOM_APP
+    zoom = wizard.zoom_app_page
+    zoom.port.setValue(free_port())
+    qtbot.waitUntil(zoom.isComplete, timeout=WAIT)
+    wizard.next()
+    qtbot.waitUntil(wizard.integration_page.isComplete, timeout=WAIT)
+    wizard.next()
+    assert wizard.currentId() == PageId.ACCOUNT  # the Connect API's account page
+    wizard.close()

@@ -249,6 +249,37 @@ class OnboardingWizard(QWizard):
     def current_account_page(self) -> AccountPage | V3AccountPage:
         return self.v3_account_page if self.session.api == "v3" else self.account_page
 
+    def change_application(self) -> None:
+        """To the first page, for another application, region or API: the next Check
+        connection replaces the flow. Earlier links still listened for are asked about
+        first, as when closing (the new flow does not listen for them)."""
+        links = self.session.open_links()
+        if not links:
+            self._restart_at_connection()
+            return
+        box = QMessageBox(
+            QMessageBox.Icon.Question,
+            "Change the application?",
+            f"{len(links)} earlier sign-in link(s) still work, and this window listens for "
+            "them until another application is checked; a consent given with them after that "
+            "cannot become a grant on Nylas API v3.",
+            QMessageBox.StandardButton.NoButton,
+            self,
+        )
+        change = box.addButton("&Change anyway", QMessageBox.ButtonRole.DestructiveRole)
+        keep = box.addButton("&Keep this application", QMessageBox.ButtonRole.RejectRole)
+        box.setDefaultButton(keep)
+        box.finished.connect(
+            lambda _code: self._restart_at_connection() if box.clickedButton() is change else None
+        )
+        self.close_question = box
+        box.open()  # not exec(): this runs inside the qasync loop
+
+    def _restart_at_connection(self) -> None:
+        self.close_question = None
+        self.session.release_queue_entry()
+        self.restart()  # QWizard cleans up the pages left; the connection page starts again
+
     def onboard_another(self) -> None:
         """Back to the account page, keeping the connection and the integration."""
         self.session.next_account()

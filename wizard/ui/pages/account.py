@@ -47,6 +47,13 @@ class _AccountPage(BasePage):
         self.from_queue.setVisible(False)
         self.from_queue.clicked.connect(self._start_from_queue)
         self._queued: int | None = None
+        # Back is closed behind the commit page: this is the way to another application or API.
+        self.change_application = QPushButton("Change a&pplication...", self)
+        self.change_application.setAutoDefault(False)
+        self.change_application.setToolTip(
+            "Back to the first page: another Nylas application, region or API"
+        )
+        self.change_application.clicked.connect(lambda: self.owner().change_application())
 
     def _finish_layout(self) -> None:
         self.body.addWidget(self.problem)
@@ -54,6 +61,7 @@ class _AccountPage(BasePage):
         row = QHBoxLayout()
         row.addWidget(self.from_queue)
         row.addStretch(1)
+        row.addWidget(self.change_application)
         self.body.addLayout(row)
         self.body.addStretch(1)
 
