@@ -86,3 +86,28 @@ def test_the_window_comes_forward_when_the_customer_answers(
     qtbot.waitUntil(lambda: wizard.currentId() == PageId.DONE, timeout=WAIT)
     assert alerted and alerted[0] is wizard  # flashed where the window manager keeps focus
     wizard.close()
+
+
+def test_change_application_asks_about_open_links_and_keep_leaves_all_as_it_was(
+    qtbot: QtBot, loop: object
+) -> None:
+    wizard = on_account_page(qtbot)
+    page = wizard.v3_account_page
+    page.login_hint.setText("zoom.user@example.com")
+    page.customer.setText("Slow #2")
+    wizard.next()
+    consent = wizard.authorization_page
+    qtbot.waitUntil(lambda: bool(consent.url.text()), timeout=WAIT)
+    consent.stop.click()
+    qtbot.waitUntil(consent.try_again.isVisible, timeout=WAIT)
+    wizard.onboard_another()
+    page.change_application.click()
+    box = wizard.close_question
+    assert box is not None and "1 earlier sign-in link(s) still work" in box.text()
+    box.reject()  # Keep this application
+    qtbot.waitUntil(lambda: wizard.close_question is None, timeout=WAIT)
+    assert wizard.currentId() == PageId.ACCOUNT_V3 and len(wizard.session.open_links()) == 1
+    wizard.close()  # closing still asks about the link
+    assert wizard.close_question is not None and wizard.isVisible()
+    wizard._close_confirmed = True
+    wizard.close()

@@ -269,14 +269,16 @@ class OnboardingWizard(QWizard):
         change = box.addButton("&Change anyway", QMessageBox.ButtonRole.DestructiveRole)
         keep = box.addButton("&Keep this application", QMessageBox.ButtonRole.RejectRole)
         box.setDefaultButton(keep)
-        box.finished.connect(
-            lambda _code: self._restart_at_connection() if box.clickedButton() is change else None
-        )
+        box.finished.connect(lambda _code: self._change_answered(box.clickedButton() is change))
         self.close_question = box
         box.open()  # not exec(): this runs inside the qasync loop
 
+    def _change_answered(self, change: bool) -> None:
+        self.close_question = None  # whatever the answer: a later close asks afresh
+        if change:
+            self._restart_at_connection()
+
     def _restart_at_connection(self) -> None:
-        self.close_question = None
         self.session.release_queue_entry()
         self.restart()  # QWizard cleans up the pages left; the connection page starts again
 
