@@ -8,6 +8,7 @@ import csv
 from pathlib import Path
 
 from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtGui import QGuiApplication, QKeyEvent
 from PySide6.QtWidgets import QApplication, QPushButton, QWidget
 from pytestqt.qtbot import QtBot
 
@@ -149,6 +150,9 @@ def test_a_new_window_offers_to_resume_where_the_last_one_stopped(
     again.close()
 
 
+MODIFIER_KEYS = (Qt.Key.Key_Control, Qt.Key.Key_Shift, Qt.Key.Key_Alt, Qt.Key.Key_Meta)
+
+
 class ActionCounter(QObject):
     """Counts what an operator does: key presses and mouse presses that reach any widget."""
 
@@ -157,9 +161,15 @@ class ActionCounter(QObject):
         self.count = 0
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if event.type() in (QEvent.Type.KeyPress, QEvent.Type.MouseButtonPress) and isinstance(
-            watched, QWidget
-        ):
+        # Once per press: a key a field ignores (Return) travels on to its parents, each
+        # seeing the same event; the press is the focus widget's.
+        if not isinstance(watched, QWidget):
+            return False
+        if event.type() == QEvent.Type.KeyPress and watched is QApplication.focusWidget():
+            assert isinstance(event, QKeyEvent)
+            if event.key() not in MODIFIER_KEYS:  # Ctrl+V is one action, not two
+                self.count += 1
+        elif event.type() == QEvent.Type.MouseButtonPress:
             self.count += 1
         return False
 
@@ -293,4 +303,42 @@ def test_the_queue_window_by_keyboard_retry_is_one_key(
     qtbot.waitUntil(lambda: states(wizard) == ["connected", "waiting", "waiting"], timeout=WAIT)
     texts = [b.text() for b in window.findChildren(QPushButton) if b.isVisible()]
     assert "C&lose" in texts
+    wizard.close()
+
+
+def test_a_later_account_without_a_queue_costs_three_actions(qtbot: QtBot, loop: object) -> None:
+    # The customer's row copied from the day's spreadsheet: Return, paste, Return.
+    wizard = make(qtbot, ConsentBot("allow"), api="v3")
+    to_account_page(qtbot, wizard, free_port())
+    page = wizard.v3_account_page
+    page.login_hint.setText("zoom.user@example.com")
+    page.customer.setText("First #1")
+    wizard.next()
+    qtbot.waitUntil(lambda: wizard.currentId() == PageId.DONE, timeout=WAIT)
+    done = wizard.done_page
+    qtbot.waitUntil(done.another.isDefault, timeout=WAIT)
+    QGuiApplication.clipboard().setText("zoom.user@example.com\tSecond #2")
+    app = QApplication.instance()
+    assert app is not None
+    counter = ActionCounter()
+    app.installEventFilter(counter)
+    try:
+        focused = QApplication.focusWidget()
+        assert focused is done.another
+        qtbot.keyClick(focused, Qt.Key.Key_Return)  # type: ignore[no-untyped-call]
+        qtbot.waitUntil(lambda: QApplication.focusWidget() is page.login_hint, timeout=WAIT)
+        qtbot.keyClick(page.login_hint, Qt.Key.Key_V, Qt.KeyboardModifier.ControlModifier)  # type: ignore[no-untyped-call]
+        assert page.login_hint.text() == "zoom.user@example.com"
+        assert page.customer.text() == "Second #2"
+        qtbot.waitUntil(page.isComplete, timeout=WAIT)
+        qtbot.keyClick(page.login_hint, Qt.Key.Key_Return)  # type: ignore[no-untyped-call]
+        qtbot.waitUntil(
+            lambda: (
+                wizard.session.result is not None and wizard.session.result.customer == "Second #2"
+            ),
+            timeout=WAIT,
+        )
+    finally:
+        app.removeEventFilter(counter)
+    assert counter.count == 3  # Return, Ctrl+V, Return (the goal: at most 4)
     wizard.close()

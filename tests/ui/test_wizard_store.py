@@ -12,6 +12,7 @@ from pytestqt.qtbot import QtBot
 
 from tests.support import MemoryKeyring, free_port, install_keyring
 from tests.ui.test_wizard import WAIT, authorize, connect, make, through_integration
+from tests.ui.test_wizard_queue import ActionCounter
 from wizard.sandbox.consent_bot import ConsentBot
 from wizard.ui.app import create_wizard
 from wizard.ui.wizard import OnboardingWizard, PageId
@@ -109,6 +110,25 @@ def test_a_profile_loaded_with_its_secrets_checks_the_connection_by_itself(
     # No click on Check connection: Next is the next action.
     qtbot.waitUntil(page2.isComplete, timeout=WAIT)
     assert "Connected" in page2.status.message
+    # Relaunched with a saved profile: three Returns to the first customer's page (it was 4).
+    app = QApplication.instance()
+    assert app is not None
+    counter = ActionCounter()
+    app.installEventFilter(counter)
+    try:
+        for then, ready in (
+            (PageId.ZOOM_APP, second.zoom_app_page.isComplete),
+            (PageId.INTEGRATION, second.integration_page.isComplete),
+            (PageId.ACCOUNT_V3, lambda: True),
+        ):
+            focused = QApplication.focusWidget()
+            assert focused is not None
+            qtbot.keyClick(focused, Qt.Key.Key_Return)  # type: ignore[no-untyped-call]
+            qtbot.waitUntil(lambda then=then: second.currentId() == then, timeout=WAIT)  # type: ignore[misc]
+            qtbot.waitUntil(ready, timeout=WAIT)
+    finally:
+        app.removeEventFilter(counter)
+    assert counter.count == 3
     second.close()
     closing = asyncio.ensure_future(sandbox.close())
     qtbot.waitUntil(closing.done, timeout=WAIT)

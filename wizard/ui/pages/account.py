@@ -110,10 +110,29 @@ class _AccountPage(BasePage):
         raise NotImplementedError
 
     def _edited(self) -> None:
+        if "\t" in self.first_field().text():
+            self._split_pasted_row(self.first_field().text())
+            return  # the fields' own changes check again
         problem = self._check()
         self.problem.setText(problem)
         self.problem.setVisible(bool(problem))
         self.completeChanged.emit()
+
+    def _split_pasted_row(self, row: str) -> None:
+        """A row copied from the day's spreadsheet (key, tab, reference) fills both fields,
+        read by the queue's own rule: one paste per customer instead of two."""
+        from wizard.store.queue import QueueImportError, parse_entries
+
+        try:
+            (entry,) = parse_entries(row)
+        except (QueueImportError, ValueError):
+            self.first_field().setText(row.replace("\t", " ").strip())  # said by the check
+            return
+        key = entry.login_hint or entry.account_id or ""
+        self._fill(key, entry.customer or "")
+
+    def _fill(self, key: str, customer: str) -> None:
+        raise NotImplementedError
 
     def _required_filled(self) -> bool:
         raise NotImplementedError
@@ -178,6 +197,11 @@ class AccountPage(_AccountPage):
     def first_field(self) -> QLineEdit:
         return self.account_id
 
+    def _fill(self, key: str, customer: str) -> None:
+        for field, value in ((self.account_id, key), (self.customer, customer)):
+            field.setText(value)
+            field.setModified(True)  # pasted by the operator: closing asks about it
+
     def clear(self) -> None:
         super().clear()
         self.override.setChecked(False)
@@ -235,6 +259,11 @@ class V3AccountPage(_AccountPage):
 
     def first_field(self) -> QLineEdit:
         return self.login_hint
+
+    def _fill(self, key: str, customer: str) -> None:
+        for field, value in ((self.login_hint, key), (self.customer, customer)):
+            field.setText(value)
+            field.setModified(True)  # pasted by the operator: closing asks about it
 
     def _check(self) -> str:
         from wizard.validation import validate_customer, validate_login_hint
