@@ -111,3 +111,23 @@ def test_change_application_asks_about_open_links_and_keep_leaves_all_as_it_was(
     assert wizard.close_question is not None and wizard.isVisible()
     wizard._close_confirmed = True
     wizard.close()
+
+
+def test_settings_typed_and_not_saved_are_asked_about_until_saved(
+    qtbot: QtBot, loop: object
+) -> None:
+    from tests.ui.test_wizard_store import answer_name_dialog
+
+    wizard = make(qtbot, ConsentBot("allow"))
+    page = wizard.zoom_app_page
+    qtbot.keyClicks(page.zoom_secret, "typed-zoom-secret")  # type: ignore[no-untyped-call]
+    wizard.reject()  # Escape
+    box = wizard.close_question
+    assert box is not None and "not saved in a profile" in box.text()
+    box.reject()  # Keep open
+    qtbot.waitUntil(lambda: wizard.close_question is None, timeout=WAIT)
+    bar = wizard.connection_page.profile_bar
+    bar.save.click()
+    answer_name_dialog(qtbot, "typed")
+    qtbot.waitUntil(lambda: "Saved profile" in bar.note.message, timeout=WAIT)
+    assert wizard.pending_loss() is None  # kept now: nothing to lose

@@ -186,6 +186,8 @@ class ProfileBar(QWidget):
     def _saved(self, saved: tuple[str, bool]) -> None:
         name, kept = saved
         self.session.choose_profile(name)
+        for field in self._owner().settings_fields():
+            field.setModified(False)  # kept now: closing loses nothing of them
         if kept:
             self.note.ok(f"Saved profile {name!r}; its secrets are in the system keyring.")
         else:

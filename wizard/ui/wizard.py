@@ -315,7 +315,23 @@ class OnboardingWizard(QWizard):
             page = self.current_account_page()
             if any(f.isModified() and f.text().strip() for f in page.findChildren(QLineEdit)):
                 return "The customer details you typed will be lost."
+        if any(f.isModified() and f.text().strip() for f in self.settings_fields()):
+            return (
+                "The connection settings you typed are not saved in a profile: Save on the "
+                "first page keeps them for next time (the secrets in the system keyring)."
+            )
         return None
+
+    def settings_fields(self) -> list[QLineEdit]:
+        """What a profile keeps: typed and not saved, it would be typed again next time."""
+        connection, zoom = self.connection_page, self.zoom_app_page
+        return [
+            connection.api_url,
+            connection.client_id,
+            connection.secret,
+            zoom.zoom_id,
+            zoom.zoom_secret,
+        ]
 
     def _ask_before_closing(self) -> bool:
         """True when the window may close now; otherwise a question is open."""
