@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 COLUMNS = ("#", "State", "Account / Zoom email", "Customer", "Grant id", "Zoom user", "Why")
 PASTE_HINT = (
     "Paste the accounts here, one per line: an account id (Connect) or the customer's Zoom "
-    "email (v3), then optionally a tab or comma and your reference (e.g. Acme #123)."
+    "email (v3), then optionally a tab, comma or semicolon and your reference (e.g. Acme #123)."
 )
 
 
