@@ -1,37 +1,33 @@
 """Async client of Nylas API v3: the application, the Zoom connector, callback URIs, hosted
 auth with PKCE, the code exchange and grants.
 
-The same rules as the Connect client (wizard/nylas/client.py), whose retry and parsing helpers
-it shares: reads are repeated after network failures, 5xx and 429; writes only when the request
-never left this computer or after a 429. The code exchange is never sent twice: a code works
-once, and a second exchange of a code that did work would fail and hide the grant.
+The request pipeline (retries, network errors, logging, parsing) is the shared one of
+wizard/nylas/transport.py; this module adds v3's authentication (a Bearer API key, none at the
+token endpoint) and its envelopes. The code exchange is never sent twice: a code works once,
+and a second exchange of a code that did work would fail and hide the grant.
 """
 
 from __future__ import annotations
 
 import logging
 from typing import Any
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlencode
 
 import httpx
 from pydantic import SecretStr
-from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt
 
-from wizard.nylas.client import (
-    NO_RETRY,
+from wizard.nylas.errors import NotFound, NylasProtocolError, v3_error
+from wizard.nylas.models import ZOOM
+from wizard.nylas.transport import (
     ClosingClient,
     RetryPolicy,
-    _json_or_none,
-    _log_retry,
-    _parse,
-    _parse_list,
-    _retry_after,
-    _retryable,
-    _segment,
-    api_http_client,
+    api_host,
+    page,
+    parse,
+    parse_list,
+    retry_after,
+    segment,
 )
-from wizard.nylas.errors import NotFound, NylasProtocolError, network_error, v3_error
-from wizard.nylas.models import ZOOM
 from wizard.nylas.v3_models import (
     Application,
     CallbackUri,
@@ -63,18 +59,13 @@ class NylasV3Client(ClosingClient):
         retry: RetryPolicy | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
-        parts = urlsplit(base_url)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise ValueError(f"The API URL {base_url!r} is not an http(s) URL.")
+        api_host(base_url)  # the URL first: it is the most common mistake
         key = api_key if isinstance(api_key, SecretStr) else SecretStr(api_key)
         if not key.get_secret_value().strip():
             raise ValueError("The Nylas API key is empty (Nylas dashboard > API keys).")
-        self.base_url = base_url.rstrip("/")
-        self.retry = retry or RetryPolicy()
-        self._host = parts.hostname
         self._key = key
         self._callback_path: str | None = None
-        self._http = api_http_client(self.base_url, timeout, transport)
+        self._open(base_url, timeout=timeout, retry=retry, decode=_decode, transport=transport)
 
     def __repr__(self) -> str:
         return f"NylasV3Client({self.base_url!r})"
@@ -82,7 +73,7 @@ class NylasV3Client(ClosingClient):
     # -- the application -------------------------------------------------------------------
 
     async def get_application(self) -> Application:
-        return _parse(Application, await self._request("GET", "/v3/applications"))
+        return parse(Application, await self._request("GET", "/v3/applications"))
 
     async def check_credentials(self) -> Application:
         """One cheap authenticated read; AuthenticationFailed for a wrong key or region."""
@@ -93,12 +84,12 @@ class NylasV3Client(ClosingClient):
     async def list_connectors(
         self, limit: int | None = None, offset: int | None = None
     ) -> list[Connector]:
-        data = await self._request("GET", "/v3/connectors", params=_page(limit, offset))
-        return _parse_list(Connector, data)
+        data = await self._request("GET", "/v3/connectors", params=page(limit, offset))
+        return parse_list(Connector, data)
 
     async def get_connector(self, provider: str = ZOOM) -> Connector:
-        data = await self._request("GET", f"/v3/connectors/{_segment(provider)}")
-        return _parse(Connector, data)
+        data = await self._request("GET", f"/v3/connectors/{segment(provider)}")
+        return parse(Connector, data)
 
     async def find_connector(self, provider: str = ZOOM) -> Connector | None:
         try:
@@ -108,22 +99,22 @@ class NylasV3Client(ClosingClient):
 
     async def create_connector(self, spec: ConnectorCreate) -> Connector:
         data = await self._request("POST", "/v3/connectors", json_body=spec.body())
-        return _parse(Connector, data)
+        return parse(Connector, data)
 
     async def update_connector(self, provider: str, changes: ConnectorUpdate) -> Connector:
         data = await self._request(
-            "PATCH", f"/v3/connectors/{_segment(provider)}", json_body=changes.body()
+            "PATCH", f"/v3/connectors/{segment(provider)}", json_body=changes.body()
         )
-        return _parse(Connector, data)
+        return parse(Connector, data)
 
     # -- callback URIs of the application --------------------------------------------------
 
     async def list_callback_uris(self) -> list[CallbackUri]:
-        return _parse_list(CallbackUri, await self._callback_uris("GET"))
+        return parse_list(CallbackUri, await self._callback_uris("GET"))
 
     async def add_callback_uri(self, url: str, platform: str = "web") -> CallbackUri:
         data = await self._callback_uris("POST", {"url": url, "platform": platform})
-        return _parse(CallbackUri, data)
+        return parse(CallbackUri, data)
 
     async def ensure_callback_uri(self, url: str) -> bool:
         """Register exactly `url` when missing (Nylas matches scheme, host, port and path
@@ -198,12 +189,12 @@ class NylasV3Client(ClosingClient):
         data = await self._request(
             "POST", "/v3/connect/token", json_body=body, bearer=False, once=True, timeout=timeout
         )
-        return _parse(TokenExchange, data)
+        return parse(TokenExchange, data)
 
     # -- grants ----------------------------------------------------------------------------
 
     async def get_grant(self, grant_id: str) -> V3Grant:
-        return _parse(V3Grant, await self._request("GET", f"/v3/grants/{_segment(grant_id)}"))
+        return parse(V3Grant, await self._request("GET", f"/v3/grants/{segment(grant_id)}"))
 
     async def list_grants(
         self,
@@ -221,7 +212,7 @@ class NylasV3Client(ClosingClient):
         """Nylas documents `since` and `before` on `created_at` (a renewed grant is not found
         by `since`), `sort_by` created_at or updated_at, `order_by` desc by default, `limit`
         10 by default and at most 200, offset paging."""
-        params: dict[str, Any] = _page(limit, offset)
+        params: dict[str, Any] = page(limit, offset)
         filters = {
             "provider": provider,
             "email": email,
@@ -232,10 +223,10 @@ class NylasV3Client(ClosingClient):
             "order_by": order_by,
         }
         params.update({name: value for name, value in filters.items() if value is not None})
-        return _parse_list(V3Grant, await self._request("GET", "/v3/grants", params=params))
+        return parse_list(V3Grant, await self._request("GET", "/v3/grants", params=params))
 
     async def delete_grant(self, grant_id: str) -> None:
-        await self._request("DELETE", f"/v3/grants/{_segment(grant_id)}")
+        await self._request("DELETE", f"/v3/grants/{segment(grant_id)}")
 
     # -- transport -------------------------------------------------------------------------
 
@@ -250,87 +241,41 @@ class NylasV3Client(ClosingClient):
         once: bool = False,
         timeout: float | None = None,
     ) -> Any:
-        policy = self.retry
-        decide = _retryable(method, policy)
-        if once:
-            unsent = _retryable("POST", NO_RETRY)
-
-            def decide(exc: BaseException) -> bool:  # only a request that never left
-                return unsent(exc) and getattr(exc, "sent", True) is False
-
-        retrying = AsyncRetrying(
-            stop=stop_after_attempt(policy.attempts),
-            wait=policy.wait_for,
-            retry=retry_if_exception(decide),
-            before_sleep=_log_retry(method, path),
-            reraise=True,
-        )
-        async for attempt in retrying:
-            with attempt:
-                return await self._send_once(method, path, params, json_body, bearer, timeout)
-        raise AssertionError("unreachable: tenacity reraises")  # pragma: no cover
-
-    async def _send_once(
-        self,
-        method: str,
-        path: str,
-        params: dict[str, Any] | None,
-        json_body: dict[str, Any] | None,
-        bearer: bool,
-        timeout: float | None = None,
-    ) -> Any:
         headers = {"authorization": f"Bearer {self._key.get_secret_value()}"} if bearer else {}
-        # A longer read for a slow call (the exchange); connecting stays bounded as usual.
-        extra: dict[str, Any] = {}
-        if timeout is not None:
-            extra["timeout"] = httpx.Timeout(timeout, connect=self._http.timeout.connect)
-        try:
-            response = await self._http.request(
-                method, path, params=params, json=json_body, headers=headers, **extra
-            )
-        except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
-            raise network_error(exc, self._host, sent=False) from None
-        except httpx.TransportError as exc:
-            raise network_error(exc, self._host, sent=True) from None
-        request_id = response.headers.get("x-request-id")
-        log.info(
-            "%s %s -> %s%s",
+        return await self.transport.request(
             method,
             path,
-            response.status_code,
-            f" (request id {request_id})" if request_id else "",
-        )
-        payload = _json_or_none(response)
-        if response.is_success:
-            if method == "DELETE":
-                return None
-            if path == "/v3/connect/token":
-                # OAuth style: the fields at the top level, no envelope.
-                if not isinstance(payload, dict):
-                    raise NylasProtocolError(f"{method} {path} did not answer JSON.")
-                return payload
-            if not isinstance(payload, dict) or "data" not in payload:
-                raise NylasProtocolError(
-                    f"{method} {path} answered HTTP {response.status_code} without the "
-                    "documented JSON envelope."
-                )
-            # A list answer keeps its envelope's paging next to the items.
-            return payload if isinstance(payload["data"], list) else payload["data"]
-        raise v3_error(
-            response.status_code,
-            payload,
-            request_id=request_id,
-            retry_after=_retry_after(response.headers),
+            params=params,
+            json_body=json_body,
+            headers=headers,
+            once=once,
+            timeout=timeout,
         )
 
 
-def _page(limit: int | None, offset: int | None) -> dict[str, Any]:
-    params: dict[str, Any] = {}
-    if limit is not None:
-        params["limit"] = limit
-    if offset is not None:
-        params["offset"] = offset
-    return params
+def _decode(method: str, path: str, response: httpx.Response, payload: Any) -> Any:
+    """v3's envelopes: `{request_id, data}` (a list keeps its paging beside the items), the
+    token endpoint's bare OAuth fields, and the typed error of a failure."""
+    if response.is_success:
+        if method == "DELETE":
+            return None
+        if path == "/v3/connect/token":
+            # OAuth style: the fields at the top level, no envelope.
+            if not isinstance(payload, dict):
+                raise NylasProtocolError(f"{method} {path} did not answer JSON.")
+            return payload
+        if not isinstance(payload, dict) or "data" not in payload:
+            raise NylasProtocolError(
+                f"{method} {path} answered HTTP {response.status_code} without the "
+                "documented JSON envelope."
+            )
+        return payload if isinstance(payload["data"], list) else payload["data"]
+    raise v3_error(
+        response.status_code,
+        payload,
+        request_id=response.headers.get("x-request-id"),
+        retry_after=retry_after(response.headers),
+    )
 
 
 __all__ = ["CALLBACK_URI_PATHS", "EXCHANGE_TIMEOUT", "NylasV3Client"]
