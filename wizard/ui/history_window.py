@@ -32,7 +32,7 @@ from PySide6.QtWidgets import (
 from wizard.store.history import History, HistoryRecord, write_csv
 from wizard.ui.history_model import COLUMNS, HistoryModel
 from wizard.ui.tasks import PageTask
-from wizard.ui.widgets import StatusLine, button_row
+from wizard.ui.widgets import StatusLine, ask, button_row
 
 if TYPE_CHECKING:
     from wizard.flow.reconcile import ReconcileReport
@@ -213,21 +213,14 @@ class HistoryWindow(QDialog):
             if record.customer or record.account_id
             else ""
         )
-        box = QMessageBox(
-            QMessageBox.Icon.Warning,
+        self.confirm = ask(
+            self,
             "Delete this grant?",
             f"Delete the grant {record.grant_id} of Zoom user {who}{of}?\n\nNylas revokes it "
             "for good; the customer must consent again to be connected.",
-            QMessageBox.StandardButton.Cancel,
-            self,
+            "Delete grant",
+            lambda yes: self._delete_answered(yes, record.grant_id),
         )
-        delete = box.addButton("Delete grant", QMessageBox.ButtonRole.DestructiveRole)
-        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
-        box.finished.connect(
-            lambda _code: self._delete_answered(box.clickedButton() is delete, record.grant_id)
-        )
-        self.confirm = box
-        box.open()  # never exec(): the qasync loop must keep running
 
     def _delete_answered(self, yes: bool, grant_id: str) -> None:
         self.confirm = None

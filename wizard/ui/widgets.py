@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QGuiApplication
@@ -10,6 +10,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QMessageBox,
     QPushButton,
     QStyle,
     QToolButton,
@@ -127,3 +128,29 @@ def button_row(buttons: Sequence[QPushButton], trailing: QPushButton | None = No
     if trailing is not None:
         row.addWidget(trailing)
     return row
+
+
+def ask(
+    parent: QWidget,
+    title: str,
+    text: str,
+    action: str,
+    on_answer: Callable[[bool], None],
+    *,
+    keep: str | None = None,
+    icon: QMessageBox.Icon = QMessageBox.Icon.Warning,
+) -> QMessageBox:
+    """A question before something that cannot be undone: `action` (destructive) or `keep`
+    (Cancel when None), keeping the default. Opened with open(), never exec() (that would
+    block the qasync loop); `on_answer(True)` only for `action`. Returns the box, so its owner
+    can keep it and a test can answer it."""
+    buttons = QMessageBox.StandardButton.NoButton if keep else QMessageBox.StandardButton.Cancel
+    box = QMessageBox(icon, title, text, buttons, parent)
+    go = box.addButton(action, QMessageBox.ButtonRole.DestructiveRole)
+    if keep:
+        box.setDefaultButton(box.addButton(keep, QMessageBox.ButtonRole.RejectRole))
+    else:
+        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+    box.finished.connect(lambda _code: on_answer(box.clickedButton() is go))
+    box.open()
+    return box

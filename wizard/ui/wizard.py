@@ -20,6 +20,7 @@ from wizard.ui.pages.integration import IntegrationPage
 from wizard.ui.pages.zoom_app import ZoomAppPage
 from wizard.ui.session import WizardSession
 from wizard.ui.tasks import PageTask
+from wizard.ui.widgets import ask
 
 if TYPE_CHECKING:
     from wizard.flow import LateAnswer
@@ -257,21 +258,17 @@ class OnboardingWizard(QWizard):
         if not links:
             self._restart_at_connection()
             return
-        box = QMessageBox(
-            QMessageBox.Icon.Question,
+        self.close_question = ask(
+            self,
             "Change the application?",
             f"{len(links)} earlier sign-in link(s) still work, and this window listens for "
             "them until another application is checked; a consent given with them after that "
             "cannot become a grant on Nylas API v3.",
-            QMessageBox.StandardButton.NoButton,
-            self,
+            "&Change anyway",
+            self._change_answered,
+            keep="&Keep this application",
+            icon=QMessageBox.Icon.Question,
         )
-        change = box.addButton("&Change anyway", QMessageBox.ButtonRole.DestructiveRole)
-        keep = box.addButton("&Keep this application", QMessageBox.ButtonRole.RejectRole)
-        box.setDefaultButton(keep)
-        box.finished.connect(lambda _code: self._change_answered(box.clickedButton() is change))
-        self.close_question = box
-        box.open()  # not exec(): this runs inside the qasync loop
 
     def _change_answered(self, change: bool) -> None:
         self.close_question = None  # whatever the answer: a later close asks afresh
@@ -339,19 +336,15 @@ class OnboardingWizard(QWizard):
         if loss is None:
             return True
         if self.close_question is None:
-            box = QMessageBox(
-                QMessageBox.Icon.Question,
+            self.close_question = ask(
+                self,
                 "Close Zoom onboarding?",
                 loss,
-                QMessageBox.StandardButton.NoButton,
-                self,
+                "&Close anyway",
+                self._answered,
+                keep="&Keep open",
+                icon=QMessageBox.Icon.Question,
             )
-            close = box.addButton("&Close anyway", QMessageBox.ButtonRole.DestructiveRole)
-            keep = box.addButton("&Keep open", QMessageBox.ButtonRole.RejectRole)
-            box.setDefaultButton(keep)
-            box.finished.connect(lambda _code: self._answered(box.clickedButton() is close))
-            self.close_question = box
-            box.open()  # not exec(): this runs inside the qasync loop
         return False
 
     def _answered(self, close: bool) -> None:

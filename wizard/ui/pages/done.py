@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from wizard.ui.pages.base import BasePage
-from wizard.ui.widgets import CopyButton, StatusLine
+from wizard.ui.widgets import CopyButton, StatusLine, ask
 
 if TYPE_CHECKING:
     from wizard.store.queue import QueueEntry
@@ -198,14 +198,7 @@ class DonePage(BasePage):
         )
 
     def _ask(self, title: str, text: str, action: str, *, then: Callable[[], None]) -> None:
-        box = QMessageBox(
-            QMessageBox.Icon.Warning, title, text, QMessageBox.StandardButton.Cancel, self
-        )
-        delete = box.addButton(action, QMessageBox.ButtonRole.DestructiveRole)
-        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
-        box.finished.connect(lambda _code: self._answered(box.clickedButton() is delete, then))
-        self.confirm = box
-        box.open()  # not exec(): this may run inside the qasync loop
+        self.confirm = ask(self, title, text, action, lambda yes: self._answered(yes, then))
 
     def _answered(self, yes: bool, then: Callable[[], None]) -> None:
         self.confirm = None

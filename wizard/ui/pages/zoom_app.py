@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 from wizard.defaults import DAY, DEFAULT_GRANT_LIFETIME, DEFAULT_INTEGRATION_NAME, DEFAULT_PORT
 from wizard.target import Region, Target  # loaded at launch already (the connection page)
 from wizard.ui.pages.base import BasePage
-from wizard.ui.widgets import CopyButton, SecretLineEdit, StatusLine
+from wizard.ui.widgets import CopyButton, SecretLineEdit, StatusLine, ask
 
 if TYPE_CHECKING:
     from pydantic import SecretStr
@@ -254,21 +254,16 @@ class ZoomAppPage(BasePage):
             self._ask_replace(self.conflict)
 
     def _ask_replace(self, conflict: ZoomAppConflict) -> None:
-        box = QMessageBox(
-            QMessageBox.Icon.Warning,
+        self.confirm = ask(
+            self,
             "Replace the connector's Zoom app?",
             "The application's existing Zoom grants were made with the connector's current "
             f"Zoom app (client id {conflict.connector_client_id}). After the replacement with "
             f"{conflict.given_client_id}, they may stop working, and those customers would have "
             "to consent again.\n\nReplace the Zoom app anyway?",
-            QMessageBox.StandardButton.Cancel,
-            self,
+            "Replace Zoom app",
+            self._replace_answered,
         )
-        replace = box.addButton("Replace Zoom app", QMessageBox.ButtonRole.DestructiveRole)
-        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
-        box.finished.connect(lambda _code: self._replace_answered(box.clickedButton() is replace))
-        self.confirm = box
-        box.open()  # not exec(): this runs inside the qasync loop
 
     def _replace_answered(self, yes: bool) -> None:
         box, self.confirm = self.confirm, None
