@@ -38,6 +38,7 @@ from wizard.nylas.errors import (
     NylasNetworkError,
     NylasProtocolError,
     RateLimited,
+    ReauthEmailInvalid,
     ServerError,
 )
 from wizard.nylas.models import ZoomAppSettings
@@ -144,9 +145,13 @@ class V3Authorization:
             # This request's state with a code Nylas refuses (used, foreign, expired, or the
             # wrong Zoom user for a renewal): the customer's own browser may still come.
             log.warning("the code exchange was refused (%s): still waiting", exc.type)
-            return Rejected(
-                f"Nylas refused the sign-in code of this answer: {exc.message} {exc.hint}".strip()
+            # The wait goes on, so "start again" hints do not apply; a wrong Zoom user's does.
+            then = (
+                exc.hint
+                if isinstance(exc, ReauthEmailInvalid)
+                else "Still waiting: if the customer saw an error, they open the link again."
             )
+            return Rejected(f"Nylas refused the sign-in code of this answer: {exc.message} {then}")
         if isinstance(exc, MAYBE_DONE):
             log.warning("the code exchange failed (%s); looking the grant up", type(exc).__name__)
             found = await self.backend.grant_updated_since(self.account, self.started_at)

@@ -146,11 +146,10 @@ class DonePage(BasePage):
         self._next_entry = entry.id if entry is not None else None
         if entry is not None:
             self.another.setText(f"&Next customer: {entry.label}")
-        # The task's end made QWizard update its buttons, and Finish default again.
-        self._make_another_default()
+        # The default button is taken back after the task's end by the completeChanged slot.
 
     def _no_offer(self, _exc: BaseException) -> None:
-        self._make_another_default()
+        pass  # no queue to offer: Onboard another stays
 
     def _another(self) -> None:
         if self._next_entry is not None:
