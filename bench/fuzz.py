@@ -24,8 +24,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # `tests` as a package
 
-from hypothesis import HealthCheck, given, settings
-from hypothesis import seed as hypothesis_seed
+from hypothesis import HealthCheck, given, seed as hypothesis_seed, settings
 from hypothesis.strategies import SearchStrategy
 
 from tests import fuzz_support as fz

@@ -38,7 +38,8 @@ from wizard.logs import setup_logging
 from wizard.sandbox.consent_bot import ConsentBot
 from wizard.store.paths import AppPaths
 from wizard.ui.app import app, create_wizard
-from wizard.ui.wizard import OnboardingWizard, PageId
+from wizard.ui.page_ids import PageId
+from wizard.ui.wizard import OnboardingWizard
 
 STEP_TIMEOUT = 20.0  # seconds per step: a stuck flow ends the probe, not the benchmark
 

@@ -50,7 +50,7 @@ async def shoot(name: str, window: QWidget) -> None:
 async def main() -> None:
     from wizard.sandbox.consent_bot import ConsentBot
     from wizard.ui.app import create_wizard
-    from wizard.ui.wizard import PageId
+    from wizard.ui.page_ids import PageId
 
     async def browser_at_sign_in(url: str) -> bool:
         # Like a person's browser: it loads the link (the listener will hear from it later).

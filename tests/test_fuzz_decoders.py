@@ -8,11 +8,9 @@ from __future__ import annotations
 import json
 
 import httpx
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 
-from wizard.nylas import client as connect_client
-from wizard.nylas import v3 as v3_client
+from wizard.nylas import client as connect_client, v3 as v3_client
 from wizard.nylas.errors import NylasError
 from wizard.nylas.transport import json_or_none
 

@@ -36,8 +36,8 @@ from wizard.listener import (
     ListenerTimeout,
     LoopbackRedirectUri,
     PortInUse,
+    listener as listener_module,
 )
-from wizard.listener import listener as listener_module
 from wizard.listener.redirect_uri import _ipv6_loopback_available
 
 pytestmark = pytest.mark.anyio

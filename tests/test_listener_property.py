@@ -10,8 +10,7 @@ import contextlib
 import re
 from urllib.parse import quote
 
-from hypothesis import HealthCheck, event, given, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, event, given, settings, strategies as st
 
 from tests.fuzz_support import ErrorLog
 from tests.test_listener_support import (

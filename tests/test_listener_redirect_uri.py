@@ -6,8 +6,7 @@ import socket
 
 import pytest
 
-from wizard.listener import InvalidRedirectUri, LoopbackRedirectUri
-from wizard.listener import redirect_uri as module
+from wizard.listener import InvalidRedirectUri, LoopbackRedirectUri, redirect_uri as module
 
 
 @pytest.mark.parametrize(

@@ -16,7 +16,7 @@ from tests.ui.test_wizard_queue import pasted
 from tests.ui.test_wizard_v3 import to_account_page
 from wizard.flow.browser import no_browser
 from wizard.sandbox.consent_bot import ConsentBot
-from wizard.ui.wizard import PageId
+from wizard.ui.page_ids import PageId
 
 
 def mnemonics(window: QWidget) -> Counter[str]:

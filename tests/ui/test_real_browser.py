@@ -25,7 +25,7 @@ from tests.conftest import require_in_ci
 from tests.support import free_port
 from tests.ui.test_wizard import WAIT, authorize, connect, make, through_integration
 from wizard.ui.opener import desktop_browser
-from wizard.ui.wizard import PageId
+from wizard.ui.page_ids import PageId
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [

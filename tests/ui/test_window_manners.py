@@ -15,7 +15,8 @@ from tests.ui.test_wizard import WAIT, make
 from tests.ui.test_wizard_v3 import to_account_page
 from wizard.flow.browser import no_browser
 from wizard.sandbox.consent_bot import ConsentBot
-from wizard.ui.wizard import OnboardingWizard, PageId
+from wizard.ui.page_ids import PageId
+from wizard.ui.wizard import OnboardingWizard
 
 
 def on_account_page(qtbot: QtBot) -> OnboardingWizard:

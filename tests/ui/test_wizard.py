@@ -9,7 +9,8 @@ from pytestqt.qtbot import QtBot
 from tests.support import free_port
 from wizard.sandbox.consent_bot import ConsentBot
 from wizard.ui.app import create_wizard
-from wizard.ui.wizard import OnboardingWizard, PageId
+from wizard.ui.page_ids import PageId
+from wizard.ui.wizard import OnboardingWizard
 
 WAIT = 15_000  # ms: generous; these are waits for conditions, not timings
 

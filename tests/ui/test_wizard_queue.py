@@ -17,7 +17,8 @@ from tests.ui.test_wizard import WAIT, make, sandbox_checked
 from tests.ui.test_wizard_v3 import to_account_page
 from wizard.sandbox.consent_bot import ConsentBot
 from wizard.store.queue import EntryState, WorkQueue
-from wizard.ui.wizard import OnboardingWizard, PageId
+from wizard.ui.page_ids import PageId
+from wizard.ui.wizard import OnboardingWizard
 
 
 def states(wizard: OnboardingWizard) -> list[str]:

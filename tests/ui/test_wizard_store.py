@@ -15,7 +15,8 @@ from tests.ui.test_wizard import WAIT, authorize, connect, make, through_integra
 from tests.ui.test_wizard_queue import ActionCounter
 from wizard.sandbox.consent_bot import ConsentBot
 from wizard.ui.app import create_wizard
-from wizard.ui.wizard import OnboardingWizard, PageId
+from wizard.ui.page_ids import PageId
+from wizard.ui.wizard import OnboardingWizard
 
 
 def answer_name_dialog(qtbot: QtBot, name: str) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 from typing import Any
 
 import pytest
@@ -12,7 +11,9 @@ from pytestqt.qtbot import QtBot
 from tests.support import free_port
 from tests.ui.test_wizard import WAIT, make, sandbox_checked
 from wizard.sandbox.consent_bot import ConsentBot
-from wizard.ui.wizard import OnboardingWizard, PageId
+from wizard.ui import core
+from wizard.ui.page_ids import PageId
+from wizard.ui.wizard import OnboardingWizard
 
 
 def to_account_page(qtbot: QtBot, wizard: OnboardingWizard, port: int) -> None:
@@ -125,10 +126,10 @@ def test_everything_that_may_import_runs_on_the_one_loader_thread(
     monkeypatch.setattr(
         session_module, "_new_secret_store", recorded("keyring", session_module._new_secret_store)
     )
-    monkeypatch.setattr(importlib, "import_module", recorded("sandbox", importlib.import_module))
+    monkeypatch.setattr(core, "preload", recorded("core", core.preload))
     wizard = make(qtbot, ConsentBot("allow"), api="v3")
     sandbox_checked(qtbot, wizard)
-    assert set(threads) == {"flow", "keyring", "sandbox"}
+    assert set(threads) == {"flow", "keyring", "core"}
     assert {name.rsplit("_", 1)[0] for name in threads.values()} == {"zoom-onboard-loader"}
 
 

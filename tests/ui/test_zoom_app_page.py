@@ -14,8 +14,9 @@ from tests.ui.test_wizard import WAIT, make, sandbox_checked
 from wizard.sandbox import SandboxServer
 from wizard.sandbox.consent_bot import ConsentBot
 from wizard.target import Target
+from wizard.ui.page_ids import PageId
 from wizard.ui.pages.zoom_app import ZoomAppPage
-from wizard.ui.wizard import OnboardingWizard, PageId
+from wizard.ui.wizard import OnboardingWizard
 
 OTHER_APP = "zoom-app-of-last-year"
 SCOPES = "meeting:write:meeting meeting:update:meeting meeting:delete:meeting user:read:user"

@@ -19,9 +19,9 @@ from PySide6.QtWidgets import QApplication, QWidget
 from wizard import __version__
 from wizard.logs import setup_logging
 from wizard.store.paths import AppPaths
-from wizard.ui import crash, loader
+from wizard.ui import core, crash, loader
 from wizard.ui.opener import desktop_browser
-from wizard.ui.session import WizardSession, preload_core
+from wizard.ui.session import WizardSession
 from wizard.ui.wizard import OnboardingWizard
 
 if TYPE_CHECKING:
@@ -96,7 +96,7 @@ async def _run(args: argparse.Namespace) -> int:
         app().installEventFilter(_FirstShown(wizard))
     wizard.show()
     # The window is up; load the rest of the app off the Qt thread before anyone clicks.
-    preload = asyncio.wrap_future(loader.submit(preload_core))
+    preload = asyncio.wrap_future(loader.submit(core.preload))
     await closed.wait()
     await preload
     await wizard.session.aclose()

@@ -15,16 +15,15 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from wizard.logs import redact
+from wizard.ui import core
 
 log = logging.getLogger("wizard.crash")
 _open_reports: set[QMessageBox] = set()
 
 
 def report_text(exc: BaseException) -> str:
-    from wizard.diagnostics import build_report
-
     trace = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
-    return redact(f"{build_report()}\n\nTraceback:\n{trace}")
+    return redact(f"{core.build_report()}\n\nTraceback:\n{trace}")
 
 
 def show_crash(exc: BaseException) -> None:

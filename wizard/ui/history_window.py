@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 )
 
 from wizard.store.history import History, HistoryRecord, write_csv
+from wizard.ui import core
 from wizard.ui.history_model import COLUMNS, HistoryModel
 from wizard.ui.tasks import PageTask
 from wizard.ui.widgets import StatusLine, ask, button_row
@@ -261,7 +262,5 @@ class HistoryWindow(QDialog):
         )
 
     def _failed(self, exc: BaseException) -> None:
-        from wizard.flow.explain import explain
-
         self._keep_status = True
-        self.status.error(explain(exc).text())  # one wording for every error, redacted
+        self.status.error(core.explain(exc).text())  # one wording for every error, redacted

@@ -11,6 +11,8 @@ import logging
 from PySide6.QtCore import QUrl
 from PySide6.QtGui import QDesktopServices
 
+from wizard.ui import core
+
 log = logging.getLogger(__name__)
 
 
@@ -19,6 +21,4 @@ async def desktop_browser(url: str) -> bool:
     if qurl.isValid() and QDesktopServices.openUrl(qurl):
         return True
     log.info("Qt could not open the browser; trying Python's webbrowser module")
-    from wizard.flow.browser import system_browser
-
-    return await system_browser(url)
+    return await core.system_browser(url)

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from wizard.store.secret_kinds import NYLAS_SECRET, ZOOM_SECRET
+from wizard.ui import core
 from wizard.ui.tasks import PageTask
 from wizard.ui.widgets import StatusLine
 
@@ -161,16 +162,14 @@ class ProfileBar(QWidget):
             self._save_as(name)
 
     def _save_as(self, name: str) -> None:
-        from wizard.store.profiles import Profile, ProfileError
-
         wizard = self._owner()
         try:
-            profile = Profile(
+            profile = core.Profile(
                 name=name,
                 **wizard.connection_page.profile_fields(),
                 **wizard.zoom_app_page.profile_fields(),
             )
-        except (ProfileError, ValueError) as exc:
+        except (core.ProfileError, ValueError) as exc:
             self.note.error(f"Not saved: {exc}")
             return
         secrets = {
@@ -254,11 +253,9 @@ class ProfileBar(QWidget):
         dialog.open()
 
     def _failed(self, exc: BaseException) -> None:
-        from wizard.flow.explain import explain
-
         # One wording for every error (never a Python class name), redacted like the log.
         self.note.error(
             str(exc)
             if isinstance(exc, ValueError)
-            else f"The profile could not be used: {explain(exc).text()}"
+            else f"The profile could not be used: {core.explain(exc).text()}"
         )

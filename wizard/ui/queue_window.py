@@ -22,11 +22,13 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
+from wizard.store.entries import EntryState, QueueImportError
+from wizard.ui import core
 from wizard.ui.tasks import PageTask
 from wizard.ui.widgets import StatusLine, button_row
 
 if TYPE_CHECKING:
-    from wizard.store.queue import QueueEntry
+    from wizard.store.entries import QueueEntry
     from wizard.ui.session import WizardSession
     from wizard.ui.wizard import OnboardingWizard
 
@@ -115,8 +117,6 @@ class QueueWindow(QDialog):
             self.load()
 
     def _show(self, entries: list[QueueEntry]) -> None:
-        from wizard.store.queue import EntryState
-
         selected = self.selected()
         self.entries = entries
         self.model.setRowCount(0)
@@ -192,18 +192,14 @@ class QueueWindow(QDialog):
 
     def import_from(self, path: Path) -> None:
         async def read_and_add() -> list[int]:
-            from wizard.store.queue import decode_import  # loaded with the core
-
             data = await asyncio.to_thread(path.read_bytes)
-            return await self.session.import_queue(decode_import(data, path.name))
+            return await self.session.import_queue(core.decode_import(data, path.name))
 
         self.task.start(read_and_add(), self._added, self._failed)
 
     # -- working ---------------------------------------------------------------------------
 
     def start_selected(self) -> None:
-        from wizard.store.queue import EntryState
-
         entry = self.selected() or next(
             (e for e in self.entries if e.state is EntryState.WAITING), None
         )
@@ -246,10 +242,8 @@ class QueueWindow(QDialog):
         dialog.open()
 
     def export_to(self, path: Path) -> None:
-        from wizard.store.queue import write_queue_csv
-
         buffer = io.StringIO()
-        write_queue_csv(self.entries, buffer)
+        core.write_queue_csv(self.entries, buffer)
         count = len(self.entries)
         self.task.start(
             asyncio.to_thread(path.write_text, buffer.getvalue(), encoding="utf-8", newline=""),
@@ -258,21 +252,16 @@ class QueueWindow(QDialog):
         )
 
     def _failed(self, exc: BaseException) -> None:
-        from wizard.flow.explain import explain
-        from wizard.store.queue import QueueImportError
-
         if isinstance(exc, QueueImportError):
             lines = "\n".join(f"line {n}: {why}" for n, why in exc.problems[:20])
             self.status.error(f"{exc}\n{lines}")
         else:
-            self.status.error(explain(exc).text())
+            self.status.error(core.explain(exc).text())
 
 
 def _needs_the_operator(entries: list[QueueEntry]) -> QueueEntry:
     """A refused, failed or interrupted entry first (Retry), else the next waiting one
     (Start), else the first."""
-    from wizard.store.queue import EntryState
-
     for wanted in (
         lambda e: e.state in (EntryState.FAILED, EntryState.REFUSED) or e.interrupted,
         lambda e: e.state is EntryState.WAITING,

@@ -10,9 +10,7 @@ can be: the window appears before any of it is loaded (bench/run.py, row 1).
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import functools
-import importlib
 import logging
 from collections.abc import Callable, Coroutine
 from typing import TYPE_CHECKING, Any
@@ -20,7 +18,9 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QObject, Signal
 
 from wizard.logs import remember_secret
+from wizard.store.entries import EntryState
 from wizard.store.paths import AppPaths
+from wizard.ui import core
 from wizard.ui.loader import on_loader
 
 if TYPE_CHECKING:
@@ -36,49 +36,9 @@ if TYPE_CHECKING:
     from wizard.flow.onboarding import BrowserOpener, GrantRecorder, OpenLink
     from wizard.flow.reconcile import ReconcileReport
     from wizard.sandbox import SandboxServer
-    from wizard.store.history import History
-    from wizard.store.profile_service import ProfileService
-    from wizard.store.profiles import ProfileStore
-    from wizard.store.queue import EntryState, QueueEntry, WorkQueue
+    from wizard.store.entries import QueueEntry
     from wizard.store.secrets import SecretStore
     from wizard.target import Target
-
-# What the wizard will need, loaded on a worker thread right after the window first shows.
-CORE_MODULES = (
-    "wizard.flow",
-    "wizard.flow.explain",
-    "wizard.flow.queue_rules",
-    "wizard.flow.factory",
-    "wizard.flow.reconcile",
-    "wizard.flow.connect_backend",
-    "wizard.flow.v3_backend",
-    "wizard.store.profiles",
-    "wizard.store.profile_service",
-    "wizard.store.history",
-    "wizard.store.queue",
-    "wizard.store.secrets",
-    "wizard.sandbox",
-)
-
-
-# What httpcore imports at its first request when they are installed (its async-library
-# detection): 14 modules, imported on the Qt thread during Check connection otherwise.
-OPTIONAL_MODULES = ("sniffio", "anyio", "httpcore._backends.anyio")
-
-
-@functools.cache  # once per process: later calls (every queue read, every check) are free
-def preload_core() -> None:
-    for name in CORE_MODULES:
-        importlib.import_module(name)
-    for name in OPTIONAL_MODULES:
-        with contextlib.suppress(ImportError):
-            module = importlib.import_module(name)
-            # anyio imports its parts at first attribute access (anyio.Event in httpcore's
-            # first request): resolve them here, off the Qt thread.
-            for attribute in dir(module):
-                with contextlib.suppress(Exception):
-                    getattr(module, attribute)
-
 
 log = logging.getLogger(__name__)
 
@@ -127,28 +87,20 @@ class WizardSession(QObject):
         self._late_tasks: set[asyncio.Task[None]] = set()
 
     @functools.cached_property
-    def profiles(self) -> ProfileStore:
-        from wizard.store.profiles import ProfileStore
-
-        return ProfileStore(self.paths.profiles_file)
+    def profiles(self) -> core.ProfileStore:
+        return core.ProfileStore(self.paths.profiles_file)
 
     @functools.cached_property
-    def queue(self) -> WorkQueue:
-        from wizard.store.queue import WorkQueue
-
-        return WorkQueue(self.paths.history_db)
+    def queue(self) -> core.WorkQueue:
+        return core.WorkQueue(self.paths.history_db)
 
     @functools.cached_property
-    def history(self) -> History:
-        from wizard.store.history import History
+    def history(self) -> core.History:
+        return core.History(self.paths.history_db, self.paths.history_fallback)
 
-        return History(self.paths.history_db, self.paths.history_fallback)
-
-    async def profile_service(self) -> ProfileService:
+    async def profile_service(self) -> core.ProfileService:
         """Profiles with their keyring secrets (Qt-free: store/profile_service.py)."""
-        from wizard.store.profile_service import ProfileService
-
-        return ProfileService(self.profiles, await self.secret_store())
+        return core.ProfileService(self.profiles, await self.secret_store())
 
     async def secret_store(self) -> SecretStore:
         """The keyring, found on a worker thread: backend discovery may block on D-Bus."""
@@ -211,11 +163,9 @@ class WizardSession(QObject):
 
     def integration_ready(self, outcome: IntegrationOutcome) -> None:
         """From here on every grant goes to the history, tagged with this integration."""
-        from wizard.store.history import HistoryRecorder
-
         self._integration = outcome
         assert self.target is not None
-        self.recorder = HistoryRecorder(
+        self.recorder = core.HistoryRecorder(
             self.history,
             profile=self._profile_name or "",
             region=self.target.region.value,
@@ -243,8 +193,8 @@ class WizardSession(QObject):
 
     async def start_sandbox(self) -> SandboxServer:
         if self.sandbox is None:
-            module: Any = await on_loader(importlib.import_module, "wizard.sandbox")
-            sandbox = module.SandboxServer()
+            await self.loaded()
+            sandbox = core.SandboxServer()
             await sandbox.start()
             self.sandbox = sandbox
             log.info("in-process sandbox at %s", sandbox.url)
@@ -321,7 +271,7 @@ class WizardSession(QObject):
     async def loaded(self) -> None:
         """The core is imported (on the loader thread): after this, touching the stores or the
         flow's modules imports nothing on the Qt thread."""
-        await on_loader(preload_core)
+        await on_loader(core.preload)
 
     async def queue_entries(self) -> list[QueueEntry]:
         await self.loaded()
@@ -340,8 +290,6 @@ class WizardSession(QObject):
 
     async def claim_queue_entry(self, entry_id: int) -> QueueEntry | None:
         """Take an entry for the onboarding about to start (None: another window has it)."""
-        from wizard.store.queue import EntryState
-
         if not await asyncio.to_thread(self.queue.start, entry_id):
             return None
         entry = await asyncio.to_thread(self.queue.get, entry_id)
@@ -407,8 +355,6 @@ class WizardSession(QObject):
     async def check_late_grants(self) -> ReconcileReport:
         """Ask Nylas for the grants of this target's sign-ins left waiting and record them."""
         await self.loaded()
-        from wizard.flow.reconcile import reconcile_history
-
         flow, target = self.flow, self.target
         if flow is None or target is None:
             raise ValueError(
@@ -416,7 +362,7 @@ class WizardSession(QObject):
                 "Nylas with those credentials."
             )
         async with self._reconciling:  # one check at a time in this window
-            report = await reconcile_history(
+            report = await core.reconcile_history(
                 flow.backend, self.history, region=target.region.value, practice=target.practice
             )
         if report.found or report.expired:
@@ -437,32 +383,26 @@ class WizardSession(QObject):
         task.add_done_callback(self._late_tasks.discard)
 
     def _forward(self, event: FlowEvent) -> None:
-        from wizard.flow import LateAnswer  # loaded with the core, before any flow exists
-
-        if isinstance(event, LateAnswer):
+        if isinstance(event, core.LateAnswer):
             self._late_answer(event)
         self.flowEvent.emit(event)
 
     def _late_answer(self, event: LateAnswer) -> None:
         """An earlier link came back (its grant is already in the history): its queue entry
         is decided by it, and the page the operator is on says so."""
-        from wizard.flow.queue_rules import finish_entry_late
-
         if event.result is not None:
             self._grants.append(event.result.grant_id)
             self.changed.emit()
-        self._write_queue(functools.partial(finish_entry_late, self.queue, event))
+        self._write_queue(functools.partial(core.finish_entry_late, self.queue, event))
         self.lateAnswer.emit(event)
 
     def recorder_for_entry(self) -> GrantRecorder | None:
         """The history's recorder; with a queue entry, one that also connects the entry the
         moment its grant is written (the same rule as `queue run`)."""
-        from wizard.flow.queue_rules import EntryRecorder
-
         entry = self.queue_entry
         if self.recorder is None or entry is None:
             return self.recorder
-        return EntryRecorder(self.recorder, self.queue, entry.id)
+        return core.EntryRecorder(self.recorder, self.queue, entry.id)
 
     def open_links(self) -> list[OpenLink]:
         """Earlier links this window still listens for (for the question before closing)."""
@@ -486,14 +426,10 @@ class WizardSession(QObject):
 def _new_flow(
     target: Target, client_id: str, secret: str, *args: Any, **kwargs: Any
 ) -> OnboardingFlow:
-    from pydantic import SecretStr
-
-    from wizard.flow.factory import NylasCredentials, open_flow
-
-    return open_flow(target, NylasCredentials(SecretStr(secret), client_id), *args, **kwargs)
+    return core.open_flow(
+        target, core.NylasCredentials(core.SecretStr(secret), client_id), *args, **kwargs
+    )
 
 
-def _new_secret_store() -> SecretStore:
-    from wizard.store.secrets import SecretStore
-
-    return SecretStore()
+def _new_secret_store() -> core.SecretStore:
+    return core.SecretStore()

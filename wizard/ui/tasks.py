@@ -14,6 +14,8 @@ from typing import Any, TypeVar
 import shiboken6
 from PySide6.QtCore import QObject, Signal
 
+from wizard.ui import core
+
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
@@ -21,9 +23,7 @@ T = TypeVar("T")
 
 def _log_if_unexpected(exc: Exception) -> None:
     # The page shows "Unexpected error: X, copy the diagnostics": the traceback must be in them.
-    from wizard.flow.explain import explain
-
-    if explain(exc).type == "internal":
+    if core.explain(exc).type == "internal":
         log.error("unexpected error in a page task", exc_info=exc)
 
 

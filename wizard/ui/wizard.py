@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import asyncio
-import enum
 import time
 from typing import TYPE_CHECKING
 
 from PySide6.QtGui import QCloseEvent, QGuiApplication
 from PySide6.QtWidgets import QApplication, QLineEdit, QMessageBox, QWidget, QWizard
 
-from wizard.ui import crash
+from wizard.store.entries import QueueEntry
+from wizard.ui import core, crash
+from wizard.ui.page_ids import PageId
 from wizard.ui.pages.account import AccountPage, V3AccountPage
 from wizard.ui.pages.authorization import AuthorizationPage
 from wizard.ui.pages.base import BasePage
@@ -29,16 +30,6 @@ if TYPE_CHECKING:
     from wizard.ui.queue_window import QueueWindow
 
 TITLE = "Zoom onboarding"
-
-
-class PageId(enum.IntEnum):
-    CONNECTION = 0
-    ZOOM_APP = 1
-    INTEGRATION = 2
-    ACCOUNT = 3
-    AUTHORIZATION = 4
-    DONE = 5
-    ACCOUNT_V3 = 6  # after DONE in number only: IntegrationPage.nextId chooses the account page
 
 
 class OnboardingWizard(QWizard):
@@ -138,11 +129,9 @@ class OnboardingWizard(QWizard):
     def _late_answer(self, event: LateAnswer) -> None:
         """An earlier link came back: said on the page the operator is on."""
         self.come_forward()
-        from wizard.flow.queue_rules import late_answer_words
-
         status = getattr(self.currentPage(), "status", None)
         if status is not None:
-            words = late_answer_words(event)
+            words = core.late_answer_words(event)
             status.ok(words) if event.result is not None else status.info(words)
         if self.history_window is not None and self.history_window.isVisible():
             self.history_window.refresh_if_idle()
@@ -176,9 +165,6 @@ class OnboardingWizard(QWizard):
         self._queue_task.start(self._start_entry(entry_id), lambda _none: None, self._entry_failed)
 
     async def _start_entry(self, entry_id: int) -> None:
-        from wizard.flow.inputs import account_for_entry
-        from wizard.store.queue import QueueEntry
-
         if self.session.integration is None or self.currentId() not in (
             PageId.ACCOUNT,
             PageId.ACCOUNT_V3,
@@ -192,12 +178,12 @@ class OnboardingWizard(QWizard):
         if self.currentId() == PageId.AUTHORIZATION and self.authorization_page.task.running:
             raise ValueError("A consent is still pending: use Stop waiting first.")
         entry: QueueEntry = await asyncio.to_thread(self.session.queue.get, entry_id)
-        account_for_entry(entry, self.session.api)  # refuses an entry this API cannot take
+        core.account_for_entry(entry, self.session.api)  # refuses an entry this API cannot take
         self.onboard_another()  # to a clean account page (and away from any earlier entry)
         claimed = await self.session.claim_queue_entry(entry_id)
         if claimed is None:
             raise ValueError(f"{entry.label} is done or another window is working on it.")
-        account = account_for_entry(claimed, self.session.api)
+        account = core.account_for_entry(claimed, self.session.api)
         if self.session.api == "v3":
             self.v3_account_page.login_hint.setText(account.login_hint or "")
             self.v3_account_page.customer.setText(account.customer or "")
@@ -209,9 +195,7 @@ class OnboardingWizard(QWizard):
             self.session.release_queue_entry()
 
     def _entry_failed(self, exc: BaseException) -> None:
-        from wizard.flow.explain import explain
-
-        text = explain(exc).text()
+        text = core.explain(exc).text()
         status = getattr(self.currentPage(), "status", None)
         if status is not None:
             status.error(text)
@@ -236,11 +220,9 @@ class OnboardingWizard(QWizard):
         return self.history_window
 
     def copy_diagnostics(self) -> None:
-        from wizard.diagnostics import build_report
-
         session = self.session
         report = asyncio.to_thread(
-            build_report, region=session.region or None, api_url=session.api_url or None
+            core.build_report, region=session.region or None, api_url=session.api_url or None
         )
         self._diagnostics.start(report, QGuiApplication.clipboard().setText, crash.show_crash)
 

@@ -21,11 +21,15 @@ from PySide6.QtWidgets import (
 )
 
 from wizard.defaults import DAY, DEFAULT_GRANT_LIFETIME
+from wizard.store.entries import EntryState, QueueImportError
+from wizard.ui import core
+from wizard.ui.page_ids import PageId
 from wizard.ui.pages.base import BasePage
 from wizard.ui.widgets import StatusLine
+from wizard.validation import validate_account_id, validate_customer, validate_login_hint
 
 if TYPE_CHECKING:
-    from wizard.store.queue import QueueEntry
+    from wizard.store.entries import QueueEntry
 
 
 class _AccountPage(BasePage):
@@ -82,8 +86,6 @@ class _AccountPage(BasePage):
 
     def _offer_queue(self, entries: list[QueueEntry]) -> None:
         """Where the operator left off: the next waiting entry, and what was interrupted."""
-        from wizard.store.queue import EntryState
-
         # Only one left by a process that is gone: never this window's own, after a Decline.
         interrupted = [e for e in entries if e.interrupted]
         # The queue's own rule (WorkQueue.next_waiting): an interrupted entry is taken again.
@@ -121,10 +123,8 @@ class _AccountPage(BasePage):
     def _split_pasted_row(self, row: str) -> None:
         """A row copied from the day's spreadsheet (key, tab, reference) fills both fields,
         read by the queue's own rule: one paste per customer instead of two."""
-        from wizard.store.queue import QueueImportError, parse_entries
-
         try:
-            (entry,) = parse_entries(row)
+            (entry,) = core.parse_entries(row)
         except (QueueImportError, ValueError):
             self.first_field().setText(row.replace("\t", " ").strip())  # said by the check
             return
@@ -146,7 +146,6 @@ class _AccountPage(BasePage):
         self.status.clear()
 
     def nextId(self) -> int:
-        from wizard.ui.wizard import PageId
 
         return int(PageId.AUTHORIZATION)
 
@@ -207,8 +206,6 @@ class AccountPage(_AccountPage):
         self.override.setChecked(False)
 
     def _check(self) -> str:
-        from wizard.validation import validate_account_id, validate_customer, validate_login_hint
-
         return (
             _problem_of(validate_account_id, self.account_id.text())
             or _problem_of(validate_login_hint, self.login_hint.text())
@@ -219,10 +216,8 @@ class AccountPage(_AccountPage):
         return bool(self.account_id.text().strip())
 
     def validatePage(self) -> bool:
-        from wizard.flow import CustomerAccount
-
         try:
-            account = CustomerAccount(
+            account = core.CustomerAccount(
                 self.account_id.text(),
                 login_hint=self.login_hint.text(),
                 expires_in=self.lifetime.value() * DAY if self.override.isChecked() else None,
@@ -266,8 +261,6 @@ class V3AccountPage(_AccountPage):
             field.setModified(True)  # pasted by the operator: closing asks about it
 
     def _check(self) -> str:
-        from wizard.validation import validate_customer, validate_login_hint
-
         return _problem_of(validate_login_hint, self.login_hint.text()) or _problem_of(
             validate_customer, self.customer.text()
         )
@@ -276,10 +269,8 @@ class V3AccountPage(_AccountPage):
         return bool(self.customer.text().strip())
 
     def validatePage(self) -> bool:
-        from wizard.flow import CustomerAccount
-
         try:
-            account = CustomerAccount(
+            account = core.CustomerAccount(
                 login_hint=self.login_hint.text(), customer=self.customer.text()
             ).require_for("v3")
         except ValueError as exc:

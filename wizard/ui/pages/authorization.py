@@ -10,13 +10,15 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QPushButton, QWidget
 
+from wizard.store.entries import EntryState
+from wizard.ui import core
 from wizard.ui.pages.base import BasePage
 from wizard.ui.tasks import PageTask
 from wizard.ui.widgets import CopyButton, StatusLine
 
 if TYPE_CHECKING:
     from wizard.flow import FlowEvent, OnboardingResult
-    from wizard.store.queue import QueueEntry
+    from wizard.store.entries import QueueEntry
 
 log = logging.getLogger(__name__)
 
@@ -151,19 +153,10 @@ class AuthorizationPage(BasePage):
     # -- events from the flow --------------------------------------------------------------
 
     def _on_event(self, event: FlowEvent) -> None:
-        from wizard.flow import (
-            AnswerRejected,
-            AuthUrlReady,
-            BrowserLaunched,
-            BrowserReached,
-            BrowserSilent,
-            GrantCaptured,
-        )
-
         if not self.task.running:
             return
         match event:
-            case AuthUrlReady(url, expires_at, _, launch_url):
+            case core.AuthUrlReady(url, expires_at, _, launch_url):
                 self._launch_url = launch_url
                 self.url.setText(url)
                 self.url.setCursorPosition(0)
@@ -172,26 +165,26 @@ class AuthorizationPage(BasePage):
                 self._update_countdown()
                 self._tick.start()
                 self.status.busy("Opening the browser...")
-            case BrowserLaunched(claimed) if not claimed:
+            case core.BrowserLaunched(claimed) if not claimed:
                 self.status.info(NO_BROWSER)
-            case BrowserSilent():
+            case core.BrowserSilent():
                 self.status.info(
                     "No browser has opened the link yet: the browser may not have "
                     "started. Use Open again, or Copy link and open it in a browser on this "
                     "computer."
                 )
-            case BrowserReached():
+            case core.BrowserReached():
                 self.status.busy(
                     "The browser opened the sign-in link. Waiting for the customer to sign "
                     "in to Zoom and click Allow..."
                 )
-            case AnswerRejected(reason):
+            case core.AnswerRejected(reason):
                 # Said here as well as in the browser: the operator may not see that tab.
                 self.status.info(
                     f"The answer that came back was not accepted: {reason} Still waiting for "
                     "the right Zoom user to click Allow; or Stop waiting."
                 )
-            case GrantCaptured(grant_id):
+            case core.GrantCaptured(grant_id):
                 self.owner().come_forward()  # no window switch for the operator
                 self.status.busy(f"Grant {grant_id} received and saved. Verifying it with Nylas...")
             case _:
@@ -215,8 +208,6 @@ class AuthorizationPage(BasePage):
     # -- outcomes --------------------------------------------------------------------------
 
     def _done(self, result: OnboardingResult) -> None:
-        from wizard.store.queue import EntryState  # loaded with the core, after the first show
-
         self._tick.stop()
         self._result = result
         self.session.record_result(result)
@@ -229,23 +220,19 @@ class AuthorizationPage(BasePage):
         self.owner().next()
 
     def _failed(self, exc: BaseException) -> None:
-        from wizard.flow.explain import explain
-        from wizard.listener.listener import CallbackRefused, ListenerTimeout, PortInUse
-        from wizard.store.queue import EntryState
-
         self._tick.stop()
         self._set_waiting(False)
-        self._retire_link(still_listened=isinstance(exc, ListenerTimeout))
-        text = explain(exc).text()
-        refused = isinstance(exc, CallbackRefused)
+        self._retire_link(still_listened=isinstance(exc, core.ListenerTimeout))
+        text = core.explain(exc).text()
+        refused = isinstance(exc, core.CallbackRefused)
         if refused:
             self.owner().come_forward()  # the customer answered: the next step is here
         self.session.queue_entry_ended(
             EntryState.REFUSED if refused else EntryState.FAILED, reason=text
         )
-        if isinstance(exc, ListenerTimeout):
+        if isinstance(exc, core.ListenerTimeout):
             text += " " + late_note(self._expires_at)
-        if isinstance(exc, PortInUse):
+        if isinstance(exc, core.PortInUse):
             # The port was free on the Zoom app page; past the commit page it cannot change.
             text += " Close that program and use Try again."
         self.status.error(text)
@@ -253,8 +240,6 @@ class AuthorizationPage(BasePage):
         self._offer_next_customer()
 
     def _cancelled(self) -> None:
-        from wizard.store.queue import EntryState
-
         self._tick.stop()
         self._set_waiting(False)
         self._retire_link(still_listened=True)

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
 )
 
 from wizard.target import Target
+from wizard.ui import core
 from wizard.ui.pages.base import BasePage
 from wizard.ui.profile_bar import ProfileBar
 from wizard.ui.widgets import SecretLineEdit, StatusLine
@@ -204,9 +205,7 @@ class ConnectionPage(BasePage):
         self.task.start(self.session.start_sandbox(), self._sandbox_started, self._failed)
 
     def _sandbox_started(self, sandbox: object) -> None:
-        from wizard.sandbox import SandboxServer
-
-        assert isinstance(sandbox, SandboxServer)
+        assert isinstance(sandbox, core.SandboxServer)
         if self.region_value() != "sandbox":
             return  # the operator chose another region meanwhile
         self.api_url.setText(sandbox.url)
@@ -294,13 +293,10 @@ class ConnectionPage(BasePage):
     def _failed(self, exc: BaseException) -> None:
         self.check.setEnabled(True)
         self._checked_for = None
-        from wizard.flow.explain import explain
-        from wizard.nylas.errors import AuthenticationFailed
-
-        if isinstance(exc, AuthenticationFailed):
+        if isinstance(exc, core.AuthenticationFailed):
             self.secret.setFocus()
         # One wording for every error, the same as the command line's.
-        self.status.error(explain(exc).text())
+        self.status.error(core.explain(exc).text())
         self.completeChanged.emit()
 
     def _cancelled(self) -> None:

@@ -17,11 +17,12 @@ from PySide6.QtWidgets import (
     QWizard,
 )
 
+from wizard.ui import core
 from wizard.ui.pages.base import BasePage
 from wizard.ui.widgets import CopyButton, StatusLine, ask
 
 if TYPE_CHECKING:
-    from wizard.store.queue import QueueEntry
+    from wizard.store.entries import QueueEntry
 
 ANOTHER = "Onboard &another account"
 
@@ -226,7 +227,5 @@ class DonePage(BasePage):
         )
 
     def _delete_failed(self, exc: BaseException) -> None:
-        from wizard.flow.explain import explain
-
         self.delete.setEnabled(True)
-        self.verification.error(f"The grant was not deleted: {explain(exc).text()}")
+        self.verification.error(f"The grant was not deleted: {core.explain(exc).text()}")

@@ -6,6 +6,8 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QHBoxLayout, QProgressBar, QPushButton, QWidget
 
+from wizard.ui import core
+from wizard.ui.page_ids import PageId
 from wizard.ui.pages.base import BasePage
 from wizard.ui.widgets import StatusLine
 
@@ -51,7 +53,6 @@ class IntegrationPage(BasePage):
         self.start()
 
     def nextId(self) -> int:
-        from wizard.ui.wizard import PageId
 
         return int(PageId.ACCOUNT_V3 if self.session.api == "v3" else PageId.ACCOUNT)
 
@@ -80,11 +81,8 @@ class IntegrationPage(BasePage):
         self.progress.setVisible(False)
         self.retry.setVisible(True)
         self.retry.setFocus()
-        from wizard.flow.explain import explain
-        from wizard.flow.v3_backend import ZoomAppMismatch
-
-        self.status.error(explain(exc).text())
-        if isinstance(exc, ZoomAppMismatch):
+        self.status.error(core.explain(exc).text())
+        if isinstance(exc, core.ZoomAppMismatch):
             # The connector changed since the Zoom app page looked: Back must show the
             # conflict and its Replace choice there, not the old plan.
             self.owner().zoom_app_page.look_up()

@@ -20,16 +20,17 @@ from PySide6.QtWidgets import (
 )
 
 from wizard.defaults import DAY, DEFAULT_GRANT_LIFETIME, DEFAULT_INTEGRATION_NAME, DEFAULT_PORT
+from wizard.logs import remember_secret
 from wizard.target import Region, Target  # loaded at launch already (the connection page)
+from wizard.ui import core
 from wizard.ui.pages.base import BasePage
 from wizard.ui.widgets import CopyButton, SecretLineEdit, StatusLine, ask
 
 if TYPE_CHECKING:
     from pydantic import SecretStr
 
-    from wizard.flow import IntegrationPlan, IntegrationSpec
+    from wizard.flow import IntegrationPlan
     from wizard.flow.backend import ZoomAppConflict
-    from wizard.listener.redirect_uri import LoopbackRedirectUri
     from wizard.store.profiles import Profile
 
 
@@ -150,9 +151,7 @@ class ZoomAppPage(BasePage):
             self.zoom_secret.setText(secret.get_secret_value() if secret else "")
         self.name.setText(profile.integration_name)
         self.lifetime.setValue(max(1, profile.grant_lifetime // DAY))
-        from wizard.listener.redirect_uri import LoopbackRedirectUri
-
-        self.port.setValue(LoopbackRedirectUri.parse(profile.redirect_uri).port)
+        self.port.setValue(core.LoopbackRedirectUri.parse(profile.redirect_uri).port)
 
     def profile_fields(self) -> dict[str, Any]:
         return {
@@ -162,10 +161,8 @@ class ZoomAppPage(BasePage):
             "grant_lifetime": self.lifetime.value() * DAY,
         }
 
-    def redirect_uri(self) -> LoopbackRedirectUri:
-        from wizard.listener.redirect_uri import LoopbackRedirectUri
-
-        return LoopbackRedirectUri.parse(f"http://localhost:{self.port.value()}/callback")
+    def redirect_uri(self) -> core.LoopbackRedirectUri:
+        return core.LoopbackRedirectUri.parse(f"http://localhost:{self.port.value()}/callback")
 
     def initializePage(self) -> None:
         super().initializePage()
@@ -280,14 +277,12 @@ class ZoomAppPage(BasePage):
         self.look_up()
 
     def _lookup_failed(self, exc: BaseException, key: tuple[str, str]) -> None:
-        from wizard.listener.listener import PortInUse
-
         if key != self._lookup_key():
             return  # about the old port or client id
         self.plan = None
         self._set_conflict(None)
         self.check_again.setVisible(True)
-        if isinstance(exc, PortInUse):
+        if isinstance(exc, core.PortInUse):
             self.port.setFocus()
             self.plan_status.error(
                 f"{_explain(exc)} Change the loopback port above, or Check again once the "
@@ -313,15 +308,12 @@ class ZoomAppPage(BasePage):
             and (self.session.api == "v3" or bool(self.name.text().strip()))
         )
 
-    def spec(self) -> IntegrationSpec:
-        from pydantic import SecretStr
-
-        from wizard.flow import IntegrationSpec, ZoomApp
-        from wizard.logs import remember_secret
-
+    def spec(self) -> core.IntegrationSpec:
         remember_secret(self.zoom_secret.text().strip())  # never in a log or a report
-        return IntegrationSpec(
-            zoom=ZoomApp(self.zoom_id.text().strip(), SecretStr(self.zoom_secret.text().strip())),
+        return core.IntegrationSpec(
+            zoom=core.ZoomApp(
+                self.zoom_id.text().strip(), core.SecretStr(self.zoom_secret.text().strip())
+            ),
             redirect_uri=self.redirect_uri(),
             name=self.name.text().strip(),
             expires_in=self.lifetime.value() * DAY,
@@ -344,9 +336,7 @@ class ZoomAppPage(BasePage):
 
 def zoom_scopes() -> str:
     """The Zoom scopes Nylas needs, space-separated as Zoom's scope field takes them."""
-    from wizard.flow.backend import ZOOM_SCOPES  # preloaded with the core before this page
-
-    return " ".join(ZOOM_SCOPES)
+    return " ".join(core.ZOOM_SCOPES)
 
 
 def zoom_app_checklist(target: Target) -> str:
@@ -376,6 +366,4 @@ def zoom_app_checklist(target: Target) -> str:
 
 
 def _explain(exc: BaseException) -> str:
-    from wizard.flow.explain import explain
-
-    return explain(exc).text()
+    return core.explain(exc).text()
