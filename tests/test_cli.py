@@ -260,7 +260,7 @@ def test_no_option_takes_a_secret() -> None:
     """Secrets never go on a command line, where other users of the computer can read them."""
     import argparse
 
-    from wizard.cli.main import build_parser
+    from wizard.cli.parser import build_parser
 
     def options(parser: argparse.ArgumentParser) -> list[str]:
         found = [o for action in parser._actions for o in action.option_strings]
@@ -277,7 +277,7 @@ def test_no_option_takes_a_secret() -> None:
 
 @pytest.mark.parametrize("empty", ["", "   "])
 def test_an_empty_login_hint_means_none(empty: str) -> None:
-    from wizard.cli.main import build_parser
+    from wizard.cli.parser import build_parser
 
     args = build_parser().parse_args(["onboard", f"--login-hint={empty}", "--customer", "x"])
     assert args.login_hint is None

@@ -19,7 +19,7 @@ import httpx
 import pytest
 
 from tests.support import free_port
-from wizard.cli.main import build_parser
+from wizard.cli.parser import build_parser
 from wizard.cli.sandbox_cmd import _v3_options
 from wizard.sandbox import BackgroundSandbox, Fault, SandboxServer, V3Options, v3_error_fault
 
