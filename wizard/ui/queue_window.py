@@ -13,19 +13,16 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
     QFileDialog,
-    QHBoxLayout,
-    QHeaderView,
     QLabel,
     QPlainTextEdit,
     QPushButton,
-    QTableView,
     QVBoxLayout,
 )
 
 from wizard.store.entries import EntryState, QueueImportError
 from wizard.ui import core
 from wizard.ui.tasks import PageTask
-from wizard.ui.widgets import StatusLine, button_row
+from wizard.ui.widgets import StatusLine, button_row, record_table
 
 if TYPE_CHECKING:
     from wizard.store.entries import QueueEntry
@@ -50,37 +47,12 @@ class QueueWindow(QDialog):
         self.setWindowTitle("Zoom onboarding - queue")
         self.resize(960, 520)
         layout = QVBoxLayout(self)
-
-        self.practice_note = QLabel(self)
-        self.practice_note.setWordWrap(True)
-        layout.addWidget(self.practice_note)
-        self.paste = QPlainTextEdit(self)
-        self.paste.setAccessibleName("Accounts to add")
-        self.paste.setPlaceholderText(PASTE_HINT)
-        self.paste.setMaximumHeight(90)
-        self.paste.setTabChangesFocus(False)  # a pasted spreadsheet row has tabs
-        layout.addWidget(self.paste)
-        adding = QHBoxLayout()
-        self.add = QPushButton("&Add to queue", self)
-        self.import_csv = QPushButton("&Import CSV...", self)
-        for button in (self.add, self.import_csv):
-            button.setAutoDefault(False)
-            adding.addWidget(button)
-        adding.addStretch(1)
-        layout.addLayout(adding)
-
+        self._add_paste_box(layout)
         self.model = QStandardItemModel(0, len(COLUMNS), self)
         self.model.setHorizontalHeaderLabels(list(COLUMNS))
-        self.table = QTableView(self)
-        self.table.setAccessibleName("Queue")
+        self.table = record_table(self, "Queue")  # the reason is in a tooltip too
         self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.verticalHeader().setVisible(False)
-        self.table.setWordWrap(False)  # one line per customer; the reason is in a tooltip too
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        self.table.horizontalHeader().setStretchLastSection(True)
         self.table.doubleClicked.connect(lambda _index: self.start_selected())
         layout.addWidget(self.table, 1)
 
@@ -106,6 +78,21 @@ class QueueWindow(QDialog):
         self.clear_done.clicked.connect(self._clear_done)
         close.clicked.connect(self.close)
         session.queueChanged.connect(self._changed)
+
+    def _add_paste_box(self, layout: QVBoxLayout) -> None:
+        """Where accounts are pasted or imported, under what says which queue this is."""
+        self.practice_note = QLabel(self)
+        self.practice_note.setWordWrap(True)
+        layout.addWidget(self.practice_note)
+        self.paste = QPlainTextEdit(self)
+        self.paste.setAccessibleName("Accounts to add")
+        self.paste.setPlaceholderText(PASTE_HINT)
+        self.paste.setMaximumHeight(90)
+        self.paste.setTabChangesFocus(False)  # a pasted spreadsheet row has tabs
+        layout.addWidget(self.paste)
+        self.add = QPushButton("&Add to queue", self)
+        self.import_csv = QPushButton("&Import CSV...", self)
+        layout.addLayout(button_row((self.add, self.import_csv)))
 
     # -- reading ---------------------------------------------------------------------------
 

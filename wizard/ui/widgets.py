@@ -7,12 +7,16 @@ from collections.abc import Callable, Sequence
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QApplication,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QLineEdit,
     QMessageBox,
     QPushButton,
     QStyle,
+    QTableView,
     QToolButton,
     QWidget,
 )
@@ -128,6 +132,31 @@ def button_row(buttons: Sequence[QPushButton], trailing: QPushButton | None = No
     if trailing is not None:
         row.addWidget(trailing)
     return row
+
+
+def come_forward(window: QWidget) -> None:
+    """Bring a window to the front (restored if minimised); where the window manager keeps the
+    focus where it is, the window flashes instead."""
+    if window.isMinimized():
+        window.showNormal()
+    window.raise_()
+    window.activateWindow()
+    QApplication.alert(window)
+
+
+def record_table(parent: QWidget, name: str) -> QTableView:
+    """A read-only table of records, one line each, selected by row (the Queue and History
+    windows): long values elide instead of wrapping, and the columns are the operator's to
+    size."""
+    table = QTableView(parent)
+    table.setAccessibleName(name)
+    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    table.verticalHeader().setVisible(False)
+    table.setWordWrap(False)
+    table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+    table.horizontalHeader().setStretchLastSection(True)
+    return table
 
 
 def ask(

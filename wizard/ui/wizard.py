@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-import time
 from typing import TYPE_CHECKING
 
 from PySide6.QtGui import QCloseEvent, QGuiApplication
-from PySide6.QtWidgets import QApplication, QLineEdit, QMessageBox, QWidget, QWizard
+from PySide6.QtWidgets import QLineEdit, QMessageBox, QWidget, QWizard
 
 from wizard.store.entries import QueueEntry
-from wizard.ui import core, crash
+from wizard.ui import core, crash, leaving
 from wizard.ui.page_ids import PageId
 from wizard.ui.pages.account import AccountPage, V3AccountPage
 from wizard.ui.pages.authorization import AuthorizationPage
@@ -21,7 +20,7 @@ from wizard.ui.pages.integration import IntegrationPage
 from wizard.ui.pages.zoom_app import ZoomAppPage
 from wizard.ui.session import WizardSession
 from wizard.ui.tasks import PageTask
-from wizard.ui.widgets import ask
+from wizard.ui.widgets import ask, come_forward
 
 if TYPE_CHECKING:
     from wizard.flow import LateAnswer
@@ -36,6 +35,24 @@ class OnboardingWizard(QWizard):
     def __init__(self, session: WizardSession, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.session = session
+        self._set_buttons()
+        self.history_window: HistoryWindow | None = None  # created when first asked for
+        self.queue_window: QueueWindow | None = None
+        self._queue_task = PageTask(self)
+        self._diagnostics = PageTask(self)
+        self.setMinimumSize(720, 540)
+        self._add_pages()
+        session.sandboxChanged.connect(self._sandbox_changed)
+        session.lateGrantsFound.connect(self._late_grants_found)
+        session.lateAnswer.connect(self._late_answer)
+        session.queueChanged.connect(self._queue_changed)
+        self._sandbox_changed(False)
+        self._closing: asyncio.Task[None] | None = None
+        self._close_confirmed = False
+        self.close_question: QMessageBox | None = None
+
+    def _set_buttons(self) -> None:
+        """History, Queue and Copy diagnostics at the left of QWizard's own buttons."""
         self.setWizardStyle(QWizard.WizardStyle.ModernStyle)
         self.setOption(QWizard.WizardOption.NoBackButtonOnLastPage, True)
         self.setOption(QWizard.WizardOption.NoCancelButtonOnLastPage, True)
@@ -65,12 +82,9 @@ class OnboardingWizard(QWizard):
             "Copy a report for an engineer: versions, settings and recent errors, no secrets"
         )
         self.customButtonClicked.connect(self._custom_button)
-        self.history_window: HistoryWindow | None = None  # created when first asked for
-        self.queue_window: QueueWindow | None = None
-        self._queue_task = PageTask(self)
-        self._diagnostics = PageTask(self)
         self.setButtonText(QWizard.WizardButton.CommitButton, "&Next >")
-        self.setMinimumSize(720, 540)
+
+    def _add_pages(self) -> None:
         self.connection_page = ConnectionPage()
         self.zoom_app_page = ZoomAppPage()
         self.integration_page = IntegrationPage()
@@ -89,14 +103,6 @@ class OnboardingWizard(QWizard):
             (PageId.ACCOUNT_V3, self.v3_account_page),
         ):
             self.setPage(page_id, page)
-        session.sandboxChanged.connect(self._sandbox_changed)
-        session.lateGrantsFound.connect(self._late_grants_found)
-        session.lateAnswer.connect(self._late_answer)
-        session.queueChanged.connect(self._queue_changed)
-        self._sandbox_changed(False)
-        self._closing: asyncio.Task[None] | None = None
-        self._close_confirmed = False
-        self.close_question: QMessageBox | None = None
 
     def pages(self) -> list[BasePage]:
         return [self.page(i) for i in self.pageIds()]  # type: ignore[misc]
@@ -120,11 +126,7 @@ class OnboardingWizard(QWizard):
     def come_forward(self) -> None:
         """A customer's answer came back: the operator's next action is in this window, not
         in the browser they are looking at."""
-        if self.isMinimized():
-            self.showNormal()
-        self.raise_()
-        self.activateWindow()
-        QApplication.alert(self)  # where the window manager keeps the focus, it flashes
+        come_forward(self)
 
     def _late_answer(self, event: LateAnswer) -> None:
         """An earlier link came back: said on the page the operator is on."""
@@ -274,32 +276,7 @@ class OnboardingWizard(QWizard):
 
     def pending_loss(self) -> str | None:
         """What closing now would lose, in words for the operator (None: nothing)."""
-        lost = (
-            "a consent given with it afterwards cannot become a grant on Nylas API v3 (on the "
-            "Connect API, History > Check for late grants finds it)"
-        )
-        if self.currentId() == PageId.AUTHORIZATION and self.authorization_page.task.running:
-            return f"A customer's consent is still pending. If you close now, {lost}."
-        links = self.session.open_links()
-        if links:
-            until = time.strftime("%H:%M", time.localtime(max(link.expires_at for link in links)))
-            who = ", ".join(link.account.label for link in links)
-            return (
-                f"{len(links)} earlier sign-in link(s) still work until {until} ({who}), and "
-                f"this window listens for them. If you close it, {lost}."
-            )
-        if self.currentId() in (PageId.ACCOUNT, PageId.ACCOUNT_V3):
-            # Only what the operator typed: values the wizard filled in (a queue entry) are
-            # not lost, they are in the queue.
-            page = self.current_account_page()
-            if any(f.isModified() and f.text().strip() for f in page.findChildren(QLineEdit)):
-                return "The customer details you typed will be lost."
-        if any(f.isModified() and f.text().strip() for f in self.settings_fields()):
-            return (
-                "The connection settings you typed are not saved in a profile: Save on the "
-                "first page keeps them for next time (the secrets in the system keyring)."
-            )
-        return None
+        return leaving.pending_loss(self)
 
     def settings_fields(self) -> list[QLineEdit]:
         """What a profile keeps: typed and not saved, it would be typed again next time."""

@@ -53,7 +53,24 @@ class AuthorizationPage(BasePage):
         )
         self.status = StatusLine(self)
         self.body.addWidget(self.status)
+        self._add_link()
+        self._add_buttons()
+        self.body.addStretch(1)
 
+        self._expires_at: float | None = None
+        self._tick = QTimer(self)
+        self._tick.setInterval(1000)
+        self._tick.timeout.connect(self._update_countdown)
+        self.stop.clicked.connect(self.task.cancel)
+        self.try_again.clicked.connect(self.start)
+        self.open_again.clicked.connect(self._open_again)
+        self._result: OnboardingResult | None = None
+        self._connected = False
+        self._opening: asyncio.Future[None] | None = None
+        self._launch_url = ""
+
+    def _add_link(self) -> None:
+        """The sign-in link, how to copy or open it again, and the time it has left."""
         self.url = QLineEdit(self)
         self.url.setReadOnly(True)
         self.url.setAccessibleName("Authorization link")
@@ -75,6 +92,7 @@ class AuthorizationPage(BasePage):
         self.countdown.setAccessibleName("Time left")
         self.body.addWidget(self.countdown)
 
+    def _add_buttons(self) -> None:
         buttons = QHBoxLayout()
         self.stop = QPushButton("&Stop waiting", self)
         self.stop.setAutoDefault(False)
@@ -93,19 +111,6 @@ class AuthorizationPage(BasePage):
         buttons.addWidget(self.next_customer)
         buttons.addStretch(1)
         self.body.addLayout(buttons)
-        self.body.addStretch(1)
-
-        self._expires_at: float | None = None
-        self._tick = QTimer(self)
-        self._tick.setInterval(1000)
-        self._tick.timeout.connect(self._update_countdown)
-        self.stop.clicked.connect(self.task.cancel)
-        self.try_again.clicked.connect(self.start)
-        self.open_again.clicked.connect(self._open_again)
-        self._result: OnboardingResult | None = None
-        self._connected = False
-        self._opening: asyncio.Future[None] | None = None
-        self._launch_url = ""
 
     # -- lifecycle -------------------------------------------------------------------------
 

@@ -30,6 +30,16 @@ ANOTHER = "Onboard &another account"
 class DonePage(BasePage):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__("Done", "The customer's Zoom account is connected to Nylas.", parent)
+        self._add_grant_id()
+        self._add_details()
+        self._add_buttons()
+        self.body.addStretch(1)
+        # QWizard makes Finish the default again whenever it updates its buttons, which it
+        # does on every completeChanged (each task's start and end: a delete, the queue's
+        # offer). Queued, so it runs after QWizard's own slot: Return never quits.
+        self.completeChanged.connect(self._make_another_default, Qt.ConnectionType.QueuedConnection)
+
+    def _add_grant_id(self) -> None:
         self.grant_id = QLabel(self)
         self.grant_id.setAccessibleName("Grant id")
         self.grant_id.setTextInteractionFlags(
@@ -48,6 +58,7 @@ class DonePage(BasePage):
         self.body.addWidget(QLabel("grant_id:", self))
         self.body.addLayout(grant_row)
 
+    def _add_details(self) -> None:
         form = QFormLayout()
         self.account = QLabel(self)
         self.customer = QLabel(self)
@@ -73,6 +84,7 @@ class DonePage(BasePage):
         self.scopes.text.setAccessibleName("Missing Zoom scopes")
         self.body.addWidget(self.scopes)
 
+    def _add_buttons(self) -> None:
         row = QHBoxLayout()
         self.another = QPushButton(ANOTHER, self)
         self.another.setAutoDefault(False)
@@ -87,11 +99,6 @@ class DonePage(BasePage):
         row.addWidget(self.delete)
         self.confirm: QMessageBox | None = None
         self.body.addLayout(row)
-        self.body.addStretch(1)
-        # QWizard makes Finish the default again whenever it updates its buttons, which it
-        # does on every completeChanged (each task's start and end: a delete, the queue's
-        # offer). Queued, so it runs after QWizard's own slot: Return never quits.
-        self.completeChanged.connect(self._make_another_default, Qt.ConnectionType.QueuedConnection)
 
     def nextId(self) -> int:
         return -1  # the last page, though the v3 account page has a higher id

@@ -49,6 +49,33 @@ class ZoomAppPage(BasePage):
             "production pair, or the development pair, never one of each.",
             parent,
         )
+        self._add_form()
+        self._add_checklist()
+        self._add_plan()
+        self.status = StatusLine(self)
+        self.body.addWidget(self.status)
+        self.body.addStretch(1)
+
+        self.conflict: ZoomAppConflict | None = None
+        self._replace_confirmed = False
+        self.confirm: QMessageBox | None = None
+        self.plan: IntegrationPlan | None = None
+        self._plan_for: tuple[str, str] | None = None  # (redirect URI, Zoom client id)
+        # Looking up on every keystroke of the port or the client id would flood the API: wait
+        # for a pause.
+        self._lookup_timer = QTimer(self)
+        self._lookup_timer.setSingleShot(True)
+        self._lookup_timer.setInterval(400)
+        self._lookup_timer.timeout.connect(self.look_up)
+        self.port.valueChanged.connect(self._port_changed)
+        # The plan depends on the client id: another one may be the connector's Zoom app.
+        self.zoom_id.textChanged.connect(lambda _text: self._lookup_key_changed())
+        for field in (self.zoom_secret, self.name):
+            field.textChanged.connect(lambda _text: self.completeChanged.emit())
+
+    def _add_form(self) -> None:
+        """The Zoom app's credentials, the integration's name and lifetime, the loopback port
+        and the redirect URL to paste into Zoom."""
         form = QFormLayout()
         self.form = form
         self.zoom_id = QLineEdit(self)
@@ -77,7 +104,7 @@ class ZoomAppPage(BasePage):
         port_row.addWidget(self.redirect_label, 1)
         form.addRow(buddy_label("Loopback &port:", self.port), port_row)
         # Return in the port field looks up now (QWizard would otherwise take it for Next).
-        self.port.lineEdit().returnPressed.connect(self._look_up_now)
+        self.port.lineEdit().returnPressed.connect(self.look_up)
 
         # Last in the form: the checklist below goes on from it.
         self.callback = QLineEdit(self)
@@ -88,6 +115,8 @@ class ZoomAppPage(BasePage):
         callback_row.addWidget(CopyButton(self.callback, "C&opy", self))
         form.addRow(buddy_label("Zoom redirect &URL:", self.callback), callback_row)
         self.body.addLayout(form)
+
+    def _add_checklist(self) -> None:
 
         # What the customer's Zoom app must say: a consent that fails at Zoom starts there.
         # Out of the form: a QFormLayout sizes word-wrapped labels for a narrower width.
@@ -108,6 +137,8 @@ class ZoomAppPage(BasePage):
         scopes_row.addWidget(self.copy_scopes)
         self.body.addLayout(scopes_row)
 
+    def _add_plan(self) -> None:
+        """What will be done on Nylas, with Check again and the Replace choice."""
         self.body.addSpacing(6)  # the checklist is about Zoom; what follows, about Nylas
         self.plan_status = StatusLine(self)
         plan_row = QHBoxLayout()
@@ -124,26 +155,6 @@ class ZoomAppPage(BasePage):
         self.replace.setVisible(False)
         self.replace.toggled.connect(self._replace_toggled)
         self.body.addWidget(self.replace)
-        self.conflict: ZoomAppConflict | None = None
-        self._replace_confirmed = False
-        self.confirm: QMessageBox | None = None
-        self.status = StatusLine(self)
-        self.body.addWidget(self.status)
-        self.body.addStretch(1)
-
-        self.plan: IntegrationPlan | None = None
-        self._plan_for: tuple[str, str] | None = None  # (redirect URI, Zoom client id)
-        # Looking up on every keystroke of the port or the client id would flood the API: wait
-        # for a pause.
-        self._lookup_timer = QTimer(self)
-        self._lookup_timer.setSingleShot(True)
-        self._lookup_timer.setInterval(400)
-        self._lookup_timer.timeout.connect(self.look_up)
-        self.port.valueChanged.connect(self._port_changed)
-        # The plan depends on the client id: another one may be the connector's Zoom app.
-        self.zoom_id.textChanged.connect(lambda _text: self._lookup_key_changed())
-        for field in (self.zoom_secret, self.name):
-            field.textChanged.connect(lambda _text: self.completeChanged.emit())
 
     def apply_profile(self, profile: Profile, secret: SecretStr | None) -> None:
         if profile.zoom_client_id:
@@ -178,7 +189,6 @@ class ZoomAppPage(BasePage):
         self.form.setRowVisible(self.name, connect)
         self.form.setRowVisible(self.lifetime, connect)
         self._port_changed()
-        self._lookup_timer.stop()
         self.look_up()
 
     def show_zoom_app_needs(self, target: Target) -> None:
@@ -202,6 +212,7 @@ class ZoomAppPage(BasePage):
         return str(self.redirect_uri()), self.zoom_id.text().strip()
 
     def look_up(self) -> None:
+        self._lookup_timer.stop()  # a look-up asked for now replaces the one after a pause
         flow = self.session.flow
         if flow is None:
             return
@@ -272,10 +283,6 @@ class ZoomAppPage(BasePage):
         else:
             self.replace.setChecked(False)
 
-    def _look_up_now(self) -> None:
-        self._lookup_timer.stop()
-        self.look_up()
-
     def _lookup_failed(self, exc: BaseException, key: tuple[str, str]) -> None:
         if key != self._lookup_key():
             return  # about the old port or client id
@@ -284,16 +291,16 @@ class ZoomAppPage(BasePage):
         self.check_again.setVisible(True)
         if isinstance(exc, core.PortInUse):
             self.port.setFocus()
-            self.plan_status.error(
+            words = (
                 f"{_explain(exc)} Change the loopback port above, or Check again once the "
                 "other program is closed."
             )
-            self.completeChanged.emit()
-            return
-        self.plan_status.error(
-            f"Could not look up the Zoom settings on Nylas: {_explain(exc)} Check again, "
-            "change the port, or go Back."
-        )
+        else:
+            words = (
+                f"Could not look up the Zoom settings on Nylas: {_explain(exc)} Check again, "
+                "change the port, or go Back."
+            )
+        self.plan_status.error(words)
         self.completeChanged.emit()
 
     def isComplete(self) -> bool:
