@@ -474,8 +474,7 @@ async def test_a_503_after_an_admin_write_keeps_the_write(app: App) -> None:
 
 # -- Nylas's error bodies --------------------------------------------------------------------------
 
-
-@pytest.mark.parametrize(
+NYLAS_ERRORS = pytest.mark.parametrize(
     ("error_type", "status"),
     [
         ("token.unauthorized_access", 400),
@@ -484,6 +483,9 @@ async def test_a_503_after_an_admin_write_keeps_the_write(app: App) -> None:
         ("api.resource_blocked", 423),
     ],
 )
+
+
+@NYLAS_ERRORS
 async def test_error_faults_answer_nylas_envelope_on_admin_paths(
     app: App, error_type: str, status: int
 ) -> None:
@@ -498,15 +500,7 @@ async def test_error_faults_answer_nylas_envelope_on_admin_paths(
     assert (await app.api("GET", "/v3/grants")).status_code == 200  # times=1
 
 
-@pytest.mark.parametrize(
-    ("error_type", "status"),
-    [
-        ("token.unauthorized_access", 400),
-        ("grant.reauth_email_invalid", 400),
-        ("grant.access_denied", 403),
-        ("api.resource_blocked", 423),
-    ],
-)
+@NYLAS_ERRORS
 async def test_error_faults_answer_oauth_style_at_the_exchange(
     app: App, error_type: str, status: int
 ) -> None:
