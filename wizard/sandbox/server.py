@@ -43,7 +43,6 @@ class SandboxServer:
     """
 
     def __init__(self, options: SandboxOptions = DEFAULT_OPTIONS) -> None:
-        self.options = options
         self.credentials = options.credentials
         self.faults = FaultInjector()
         self.requests_seen: list[tuple[str, str]] = []
