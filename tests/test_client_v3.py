@@ -27,7 +27,7 @@ from wizard.nylas.models import ZoomAppSettings
 from wizard.nylas.pkce import new_code_verifier, nylas_code_challenge
 from wizard.nylas.v3 import NylasV3Client
 from wizard.nylas.v3_models import ConnectorCreate, ConnectorUpdate
-from wizard.sandbox import SandboxServer
+from wizard.sandbox import SandboxOptions, SandboxServer
 from wizard.sandbox.faults import Fault
 from wizard.sandbox.v3 import challenge_for
 
@@ -84,7 +84,7 @@ async def test_application_connectors_and_callback_uris(sandbox: SandboxServer) 
 
 
 async def test_callback_uris_fall_back_to_the_clis_path_on_404() -> None:
-    async with SandboxServer(v3_callback_uri_paths=("callback-uris",)) as sandbox:
+    async with SandboxServer(SandboxOptions(v3_callback_uri_paths=("callback-uris",))) as sandbox:
         async with client_for(sandbox) as client:
             assert await client.ensure_callback_uri("http://localhost:9007/callback")
             assert await client.list_callback_uris()

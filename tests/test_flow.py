@@ -28,7 +28,7 @@ from wizard.flow import (
 from wizard.flow.browser import no_browser
 from wizard.listener.listener import CallbackRefused, ListenerTimeout, PortInUse
 from wizard.nylas.errors import AuthenticationFailed
-from wizard.sandbox import SandboxServer
+from wizard.sandbox import SandboxOptions, SandboxServer
 from wizard.sandbox.consent_bot import ConsentBot
 
 pytestmark = pytest.mark.anyio
@@ -114,7 +114,7 @@ async def test_expired_login_link_ends_in_a_timeout_not_a_grant() -> None:
         skew[0] = 3600.0  # the operator sent the link an hour too late
         return await bot(url)
 
-    async with SandboxServer(clock=lambda: time.time() + skew[0]) as sandbox:
+    async with SandboxServer(SandboxOptions(clock=lambda: time.time() + skew[0])) as sandbox:
         flow = sandbox_flow(sandbox, late_browser)
         with pytest.raises(ListenerTimeout):
             await flow.run(spec_for(sandbox), CustomerAccount("acct-1"), timeout=1.5)
@@ -155,7 +155,7 @@ async def test_second_account_reuses_the_integration() -> None:
 
 
 async def test_stateless_success_is_verified_through_the_api_once() -> None:
-    async with SandboxServer(state_on_success=False) as sandbox:
+    async with SandboxServer(SandboxOptions(state_on_success=False)) as sandbox:
         flow = sandbox_flow(sandbox, ConsentBot("allow"))
         result = await flow.run(spec_for(sandbox), CustomerAccount("acct-1"), timeout=10)
         await flow.aclose()

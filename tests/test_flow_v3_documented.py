@@ -28,7 +28,7 @@ from wizard.nylas.errors import (
     ResourceBlocked,
 )
 from wizard.outcome import Outcome
-from wizard.sandbox import Fault, SandboxServer, V3Options, v3_error_fault
+from wizard.sandbox import Fault, SandboxOptions, SandboxServer, V3Options, v3_error_fault
 from wizard.sandbox.consent_bot import ConsentBot
 
 pytestmark = pytest.mark.anyio
@@ -65,7 +65,7 @@ async def test_a_renewal_is_a_verified_success_whatever_state_nylas_keeps(
     renewal_state: str,
 ) -> None:
     options = V3Options(renewal_state=renewal_state)  # type: ignore[arg-type]
-    async with SandboxServer(v3_options=options) as sandbox:
+    async with SandboxServer(SandboxOptions(v3_options=options)) as sandbox:
         first = sandbox.add_v3_grant(email=EMAIL, state="state-of-the-first-consent", at=1_000)
         recorder = Recorder()
         result = await onboard(sandbox, recorder=recorder)
@@ -173,7 +173,7 @@ async def test_a_soft_deleted_callback_uri_is_registered_again() -> None:
     ids=["no-grant-status", "null-scope"],
 )
 async def test_grants_without_status_or_with_null_scope_are_accepted(options: V3Options) -> None:
-    async with SandboxServer(v3_options=options) as sandbox:
+    async with SandboxServer(SandboxOptions(v3_options=options)) as sandbox:
         result = await onboard(sandbox)
     assert result.verified and result.verification_note is None
     assert result.grant_status == (None if not options.grant_status_field else "valid")
@@ -349,7 +349,7 @@ async def test_a_zoom_app_without_a_scope_is_named_after_the_exchange() -> None:
 async def test_all_four_scopes_or_none_listed_name_nothing() -> None:
     async with SandboxServer() as sandbox:
         full = await onboard(sandbox)
-    async with SandboxServer(v3_options=V3Options(scope_null=True)) as sandbox:
+    async with SandboxServer(SandboxOptions(v3_options=V3Options(scope_null=True))) as sandbox:
         unknown = await onboard(sandbox)
     assert full.missing_scopes == () and unknown.missing_scopes == ()
 

@@ -15,6 +15,7 @@ from wizard.sandbox import (
     ZOOM_APP_SCOPES,
     DemoCredentials,
     Fault,
+    SandboxOptions,
     SandboxServer,
 )
 
@@ -34,7 +35,7 @@ class FakeClock:
 
 @pytest.fixture
 async def sandbox() -> AsyncIterator[SandboxServer]:
-    async with SandboxServer(clock=FakeClock(), login_ttl=600) as server:
+    async with SandboxServer(SandboxOptions(clock=FakeClock(), login_ttl=600)) as server:
         yield server
 
 
@@ -525,7 +526,7 @@ async def test_basic_auth_scheme_is_case_insensitive(sandbox: SandboxServer) -> 
 async def test_custom_credentials() -> None:
     creds = DemoCredentials("my-id", "my-secret", "z-id", "z-secret")
     async with (
-        SandboxServer(credentials=creds) as other,
+        SandboxServer(SandboxOptions(credentials=creds)) as other,
         httpx.AsyncClient(base_url=other.url) as client,
     ):
         good = await client.get("/connect/grants", auth=("my-id", "my-secret"))
@@ -586,7 +587,7 @@ async def test_a_bug_in_the_sandbox_answers_500(
     def broken(*args: object) -> None:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(sandbox._api, "handle", broken)
+    monkeypatch.setattr(sandbox._connect, "handle", broken)
     assert_error(await api.get("/connect/grants"), 500, "internal_error")
 
 

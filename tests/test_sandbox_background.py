@@ -8,7 +8,7 @@ import threading
 import httpx
 import pytest
 
-from wizard.sandbox import BackgroundSandbox, Fault
+from wizard.sandbox import BackgroundSandbox, Fault, SandboxOptions
 
 
 def nylas_client(sandbox: BackgroundSandbox) -> httpx.Client:
@@ -55,19 +55,19 @@ def test_fixed_port_and_busy_port() -> None:
         holder.listen()
         busy = holder.getsockname()[1]
         with pytest.raises(OSError, match="address already in use"):
-            BackgroundSandbox(port=busy).start()
+            BackgroundSandbox(SandboxOptions(port=busy)).start()
         assert sandbox_threads() == []  # a failed start leaves no thread behind
-    with BackgroundSandbox(port=busy) as sandbox:
+    with BackgroundSandbox(SandboxOptions(port=busy)) as sandbox:
         assert sandbox.url == f"http://127.0.0.1:{busy}"
 
 
 def test_records_faults_and_seeding_across_threads() -> None:
     with (
-        BackgroundSandbox(zoom_user_email="trainee@example.com") as sandbox,
+        BackgroundSandbox(SandboxOptions(zoom_user_email="trainee@example.com")) as sandbox,
         nylas_client(sandbox) as client,
     ):
-        sandbox.add_integration(redirect_uris=["http://127.0.0.1:1/cb"])
-        grant = sandbox.add_grant()
+        sandbox.call(lambda s: s.add_integration(redirect_uris=["http://127.0.0.1:1/cb"]))
+        grant = sandbox.call(lambda s: s.add_grant())
         assert grant["email"] == "trainee@example.com"
         sandbox.faults.add(Fault(method="GET", status=500))
         assert client.get("/connect/integrations").status_code == 500
@@ -76,12 +76,14 @@ def test_records_faults_and_seeding_across_threads() -> None:
         body = {"provider": "zoom", "redirect_uri": "http://127.0.0.1:1/cb"}
         login_id = client.post("/connect/auth", json=body).json()["data"]["id"]
 
-        assert list(sandbox.grants) == [grant["id"]]
-        assert list(sandbox.auth_requests) == [login_id]
-        assert sandbox.integrations["zoom"]["redirect_uris"] == ["http://127.0.0.1:1/cb"]
-        assert sandbox.requests_seen == [
+        assert list(sandbox.call(lambda s: s.grants)) == [grant["id"]]
+        assert list(sandbox.call(lambda s: s.auth_requests)) == [login_id]
+        integrations = sandbox.call(lambda s: s.integrations)
+        assert integrations["zoom"]["redirect_uris"] == ["http://127.0.0.1:1/cb"]
+        assert sandbox.call(lambda s: list(s.requests_seen)) == [
             ("GET", "/connect/integrations"),
             ("GET", "/connect/integrations"),
             ("POST", "/connect/auth"),
         ]
-    assert list(sandbox.grants) == [grant["id"]]  # still readable after stop
+    assert list(sandbox.call(lambda s: s.grants)) == [grant["id"]]  # still readable after stop
+    assert list(sandbox.server.grants) == [grant["id"]]

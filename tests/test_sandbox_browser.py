@@ -17,7 +17,13 @@ import pytest
 
 from tests.conftest import require_in_ci
 from wizard.http.server import HttpServer, Request, Response
-from wizard.sandbox import DEMO_CREDENTIALS, ZOOM_APP_SCOPES, DemoCredentials, SandboxServer
+from wizard.sandbox import (
+    DEMO_CREDENTIALS,
+    ZOOM_APP_SCOPES,
+    DemoCredentials,
+    SandboxOptions,
+    SandboxServer,
+)
 
 pytestmark = pytest.mark.anyio
 
@@ -83,7 +89,7 @@ def clock() -> FakeClock:
 
 @pytest.fixture
 async def sandbox(clock: FakeClock) -> AsyncIterator[SandboxServer]:
-    async with SandboxServer(clock=clock, login_ttl=900) as server:
+    async with SandboxServer(SandboxOptions(clock=clock, login_ttl=900)) as server:
         yield server
 
 
@@ -392,7 +398,7 @@ async def test_no_state_requested_means_none_returned(
 
 async def test_state_on_success_false(browser: httpx.AsyncClient) -> None:
     async with (
-        SandboxServer(state_on_success=False) as sandbox,
+        SandboxServer(SandboxOptions(state_on_success=False)) as sandbox,
         httpx.AsyncClient(
             base_url=sandbox.url,
             auth=(sandbox.credentials.nylas_client_id, sandbox.credentials.nylas_client_secret),
@@ -494,7 +500,7 @@ async def test_zoom_refuses_bad_authorize_requests(
 
 async def test_pages_escape_what_they_show(browser: httpx.AsyncClient) -> None:
     async with SandboxServer(
-        zoom_app_name="<script>alert(1)</script>", zoom_user_email='a"b@example.com'
+        SandboxOptions(zoom_app_name="<script>alert(1)</script>", zoom_user_email='a"b@example.com')
     ) as sandbox:
         creds = sandbox.credentials
         auth = (creds.nylas_client_id, creds.nylas_client_secret)
@@ -523,7 +529,7 @@ async def test_landing_page(sandbox: SandboxServer, browser: httpx.AsyncClient) 
 
 async def test_landing_page_hides_custom_secrets(browser: httpx.AsyncClient) -> None:
     creds = DemoCredentials("my-id", "my-real-looking-secret", "zoom-id", "zoom-secret-x")
-    async with SandboxServer(credentials=creds) as sandbox:
+    async with SandboxServer(SandboxOptions(credentials=creds)) as sandbox:
         page = await browser.get(sandbox.url + "/")
     assert "my-id" in page.text
     assert "my-real-looking-secret" not in page.text

@@ -21,7 +21,14 @@ import pytest
 from tests.support import free_port
 from wizard.cli.parser import build_parser
 from wizard.cli.sandbox_cmd import _v3_options
-from wizard.sandbox import BackgroundSandbox, Fault, SandboxServer, V3Options, v3_error_fault
+from wizard.sandbox import (
+    BackgroundSandbox,
+    Fault,
+    SandboxOptions,
+    SandboxServer,
+    V3Options,
+    v3_error_fault,
+)
 
 pytestmark = pytest.mark.anyio
 
@@ -153,7 +160,7 @@ def clock() -> Clock:
 
 @pytest.fixture
 async def sandbox(clock: Clock) -> AsyncIterator[SandboxServer]:
-    async with SandboxServer(clock=clock) as running:
+    async with SandboxServer(SandboxOptions(clock=clock)) as running:
         yield running
 
 
@@ -230,7 +237,7 @@ async def test_a_renewal_keeps_id_and_created_at_and_moves_updated_at(
 )
 async def test_the_renewal_state_option(clock: Clock, renewal_state: str, expected: str) -> None:
     options = V3Options(renewal_state=renewal_state)  # type: ignore[arg-type]
-    async with SandboxServer(clock=clock, v3_options=options) as sandbox:
+    async with SandboxServer(SandboxOptions(clock=clock, v3_options=options)) as sandbox:
         sandbox.add_v3_connector()
         app = App(sandbox, f"http://localhost:{free_port()}/callback")
         sandbox.add_v3_callback_uri(app.redirect)
@@ -382,7 +389,9 @@ async def test_soft_delete_unregisters_the_uri_and_it_can_be_added_again(
 
 
 async def test_seeding_a_deleted_uri_and_deleting_on_the_clis_path(clock: Clock) -> None:
-    async with SandboxServer(clock=clock, v3_callback_uri_paths=("callback-uris",)) as sandbox:
+    async with SandboxServer(
+        SandboxOptions(clock=clock, v3_callback_uri_paths=("callback-uris",))
+    ) as sandbox:
         app = App(sandbox, "http://localhost:9007/callback")
         seeded = sandbox.add_v3_callback_uri(app.redirect, deleted=True)
         assert seeded["deleted_at"] == T0 and sandbox.v3_callback_uris == []
@@ -465,8 +474,7 @@ async def test_a_503_after_an_admin_write_keeps_the_write(app: App) -> None:
 
 # -- Nylas's error bodies --------------------------------------------------------------------------
 
-
-@pytest.mark.parametrize(
+NYLAS_ERRORS = pytest.mark.parametrize(
     ("error_type", "status"),
     [
         ("token.unauthorized_access", 400),
@@ -475,6 +483,9 @@ async def test_a_503_after_an_admin_write_keeps_the_write(app: App) -> None:
         ("api.resource_blocked", 423),
     ],
 )
+
+
+@NYLAS_ERRORS
 async def test_error_faults_answer_nylas_envelope_on_admin_paths(
     app: App, error_type: str, status: int
 ) -> None:
@@ -489,15 +500,7 @@ async def test_error_faults_answer_nylas_envelope_on_admin_paths(
     assert (await app.api("GET", "/v3/grants")).status_code == 200  # times=1
 
 
-@pytest.mark.parametrize(
-    ("error_type", "status"),
-    [
-        ("token.unauthorized_access", 400),
-        ("grant.reauth_email_invalid", 400),
-        ("grant.access_denied", 403),
-        ("api.resource_blocked", 423),
-    ],
-)
+@NYLAS_ERRORS
 async def test_error_faults_answer_oauth_style_at_the_exchange(
     app: App, error_type: str, status: int
 ) -> None:
@@ -546,7 +549,7 @@ async def test_grants_without_grant_status_and_with_null_scope(app: App) -> None
 
 async def test_reauth_email_check(clock: Clock) -> None:
     options = V3Options(reauth_email_check=True)
-    async with SandboxServer(clock=clock, v3_options=options) as sandbox:
+    async with SandboxServer(SandboxOptions(clock=clock, v3_options=options)) as sandbox:
         sandbox.add_v3_connector()
         app = App(sandbox, f"http://localhost:{free_port()}/callback")
         sandbox.add_v3_callback_uri(app.redirect)
@@ -585,19 +588,26 @@ async def test_v3_options_default_to_nylas_documented_answers(app: App) -> None:
 
 def test_background_sandbox_takes_and_switches_the_options() -> None:
     options = V3Options(scope_null=True)
-    with BackgroundSandbox(v3_options=options) as sandbox:
-        assert sandbox.v3_options == options
-        seeded = sandbox.add_v3_grant(email="a@example.com")
+
+    def switch(server: SandboxServer) -> None:
+        server.v3_options = V3Options(grant_status_field=False)
+
+    with BackgroundSandbox(SandboxOptions(v3_options=options)) as sandbox:
+        assert sandbox.call(lambda s: s.v3_options) == options
+        seeded = sandbox.call(lambda s: s.add_v3_grant(email="a@example.com"))
         headers = {"Authorization": f"Bearer {sandbox.credentials.v3_api_key}"}
         url = f"{sandbox.url}/v3/grants/{seeded['id']}"
         with httpx.Client(trust_env=False, headers=headers) as http:
             assert http.get(url).json()["data"]["scope"] is None
-            sandbox.v3_options = V3Options(grant_status_field=False)
+            sandbox.call(switch)
             data = http.get(url).json()["data"]
         assert data["scope"] and "grant_status" not in data
-        assert sandbox.v3_options == V3Options(grant_status_field=False)
-        entry = sandbox.add_v3_callback_uri("http://localhost:1/cb", deleted=True)
-        assert sandbox.v3_callback_uri_entries == [entry] and sandbox.v3_callback_uris == []
+        assert sandbox.call(lambda s: s.v3_options) == V3Options(grant_status_field=False)
+        entry = sandbox.call(lambda s: s.add_v3_callback_uri("http://localhost:1/cb", deleted=True))
+        assert sandbox.call(lambda s: (s.v3_callback_uri_entries, s.v3_callback_uris)) == (
+            [entry],
+            [],
+        )
 
 
 # -- the sandbox command ---------------------------------------------------------------------------

@@ -70,21 +70,21 @@ def test_connectors_callback_uris_and_grants_parse_in_the_sdk(sandbox: Backgroun
     )
     assert uri.data.url == "http://localhost:9007/callback"
     assert [u.url for u in client.applications.redirect_uris.list().data] == [uri.data.url]
-    seeded = sandbox.add_v3_grant(email="a@b.example")
+    seeded = sandbox.call(lambda s: s.add_v3_grant(email="a@b.example"))
     grants = client.grants.list(query_params={"provider": "zoom"}).data
     assert [g.id for g in grants] == [seeded["id"]]
     assert client.grants.find(seeded["id"]).data.email == "a@b.example"
     client.grants.destroy(seeded["id"])
-    assert sandbox.v3_grants == {}
+    assert sandbox.call(lambda s: s.v3_grants) == {}
 
 
 def test_the_sdks_hosted_auth_and_code_exchange_work_on_the_sandbox(
     sandbox: BackgroundSandbox,
 ) -> None:
     client = sdk(sandbox)
-    sandbox.add_v3_connector()
+    sandbox.call(lambda s: s.add_v3_connector())
     redirect = f"http://localhost:{free_port()}/callback"
-    sandbox.add_v3_callback_uri(redirect)
+    sandbox.call(lambda s: s.add_v3_callback_uri(redirect))
     app_id = sandbox.credentials.v3_application_id
     pkce = client.auth.url_for_oauth2_pkce(
         URLForAuthenticationConfig(
@@ -115,5 +115,5 @@ def test_the_sdks_hosted_auth_and_code_exchange_work_on_the_sandbox(
             code_verifier=pkce.secret,
         )
     )
-    assert token.grant_id in sandbox.v3_grants
+    assert token.grant_id in sandbox.call(lambda s: s.v3_grants)
     assert token.email == "zoom.user@example.com"

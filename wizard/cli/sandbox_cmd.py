@@ -54,14 +54,14 @@ def _v3_options(args: argparse.Namespace) -> V3Options:
 async def _serve(port: int, as_json: bool, v3_options: V3Options) -> int:
     from dataclasses import asdict
 
-    from wizard.sandbox import SandboxServer, V3Options
+    from wizard.sandbox import SandboxOptions, SandboxServer, V3Options
 
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError, RuntimeError):  # Windows: no handlers
             loop.add_signal_handler(sig, stop.set)
-    async with SandboxServer(port, v3_options=v3_options) as sandbox:
+    async with SandboxServer(SandboxOptions(port=port, v3_options=v3_options)) as sandbox:
         demo = sandbox.credentials
         if as_json:
             print(

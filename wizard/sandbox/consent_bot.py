@@ -1,6 +1,6 @@
-"""A scripted browser for the sandbox: follows the login link, fills Zoom's consent form like a
-person would (reading the form from the HTML, not from knowledge of the sandbox), and follows the
-redirects back to the app's loopback listener.
+"""A scripted browser for the sandbox: follows a sign-in link (Connect's login link or v3's hosted
+auth), fills Zoom's consent form like a person would (reading the form from the HTML, not from
+knowledge of the sandbox), and follows the redirects back to the app's loopback listener.
 
 Used by `zoom-onboard --self-test`, the tests and the benchmarks as the browser opener.
 """

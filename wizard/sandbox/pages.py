@@ -1,5 +1,5 @@
-"""HTML of the pages a browser sees: the sandbox landing page, the fake Nylas login errors,
-and the fake Zoom consent and error pages.
+"""HTML of the pages a browser sees: the sandbox landing page, the fake Nylas sign-in errors (of
+both APIs), and the fake Zoom consent and error pages.
 
 Every interpolated value goes through html.escape. The pages need no JavaScript: a plain form
 is what a keyboard user, a screen reader and a test's HTTP client can all drive.
@@ -58,6 +58,8 @@ def landing(
     table = "\n".join(
         f"<tr><th>{name}</th><td><code>{value}</code></td></tr>" for name, value in rows
     )
+    # What the page says (Connect only, the Connect demo values) is an answer tests and
+    # trainees read: widening it to v3 is a change of behaviour, not of wording.
     body = f"""<h1>Nylas Connect sandbox</h1>
 <p>This is an offline imitation of the Nylas Connect API (beta) and of Zoom's consent page,
 running on your own computer. Nothing here reaches Nylas or Zoom, and no real account is

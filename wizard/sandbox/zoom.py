@@ -1,6 +1,6 @@
 """The fake Zoom OAuth app: its registration, the codes it issues and the code exchange.
 
-Kept apart from the fake Nylas state because in reality they are two companies: Nylas only
+Kept apart from both fake Nylas APIs' state because in reality they are two companies: Nylas only
 learns what Zoom tells it through the callback and the token exchange.
 """
 
@@ -11,8 +11,13 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from wizard.sandbox.state import ZOOM_APP_SCOPES
-
+# Scopes configured on the sandbox's Zoom app (scopes live on the Zoom app, not on Nylas).
+ZOOM_APP_SCOPES: tuple[str, ...] = (
+    "meeting:write:meeting",
+    "meeting:update:meeting",
+    "meeting:delete:meeting",
+    "user:read:user",
+)
 CODE_TTL = 600.0  # Zoom's authorization codes are short-lived
 
 

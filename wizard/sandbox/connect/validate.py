@@ -1,4 +1,4 @@
-"""Request validation with messages that name the field and say what is expected."""
+"""Validation of Connect API requests; each message names the field and says what is expected."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from wizard.http.server import Request
-from wizard.sandbox.errors import ApiError
+from wizard.sandbox.connect.errors import ApiError
 
 EXPIRES_IN_MIN = 60
 EXPIRES_IN_MAX = 315_360_000  # ten years, as the SDKs allow

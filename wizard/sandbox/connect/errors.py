@@ -1,4 +1,4 @@
-"""Nylas-style error types, their event codes and the JSON envelopes.
+"""The Connect API's error types, their event codes and its JSON envelopes.
 
 Event codes 25003, 25016 and 702 are documented by Nylas; the others are sandbox-chosen
 (Nylas does not publish them), so clients must not depend on their values.
@@ -6,10 +6,11 @@ Event codes 25003, 25016 and 702 are documented by Nylas; the others are sandbox
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from wizard.http.server import Response
+from wizard.sandbox.routes import Call
+from wizard.sandbox.web import json_response
 
 # type -> (HTTP status, event code)
 ERROR_TYPES: dict[str, tuple[int, int]] = {
@@ -52,6 +53,14 @@ class ApiError(Exception):
         self.headers = headers
 
 
+def method_not_allowed(call: Call, allowed: str) -> ApiError:
+    return ApiError(
+        "method_not_allowed",
+        f"{call.method} is not allowed on {call.request.path}; use {allowed}.",
+        headers=(("allow", allowed),),
+    )
+
+
 def type_for_status(status: int) -> str:
     return _TYPE_BY_STATUS.get(status, "internal_error" if status >= 500 else "invalid_request")
 
@@ -67,24 +76,13 @@ def error_response(error: ApiError, request_id: str) -> Response:
             "request_id": request_id,
         },
     }
-    return _json(error.status, payload, request_id, error.headers)
+    return json_response(error.status, payload, request_id, error.headers)
 
 
 def ok(data: Any, request_id: str) -> Response:
-    return _json(200, {"success": True, "data": data}, request_id)
+    return json_response(200, {"success": True, "data": data}, request_id)
 
 
 def ok_list(items: list[Any], limit: int, offset: int, request_id: str) -> Response:
     payload = {"success": True, "data": items, "limit": limit, "offset": offset}
-    return _json(200, payload, request_id)
-
-
-def _json(
-    status: int, payload: Any, request_id: str, headers: tuple[tuple[str, str], ...] = ()
-) -> Response:
-    return Response(
-        status,
-        json.dumps(payload).encode(),
-        "application/json",
-        [("x-request-id", request_id), *headers],
-    )
+    return json_response(200, payload, request_id)

@@ -10,18 +10,27 @@ import base64
 import binascii
 import hmac
 import uuid
-from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlencode
 
 from wizard.http.server import Request, Response
-from wizard.sandbox import validate
-from wizard.sandbox.credentials import DemoCredentials
-from wizard.sandbox.errors import ApiError, ok, ok_list
-from wizard.sandbox.state import ZOOM_APP_SCOPES, AuthRequest, Integration, SandboxState
+from wizard.sandbox.connect import validate
+from wizard.sandbox.connect.browser import ConnectBrowser
+from wizard.sandbox.connect.errors import ApiError, method_not_allowed, ok, ok_list
+from wizard.sandbox.connect.state import (
+    DEFAULT_EXPIRES_IN,
+    AuthRequest,
+    ConnectState,
+    Integration,
+)
+from wizard.sandbox.context import Context
+from wizard.sandbox.routes import Call, Route, RouteTable
+from wizard.sandbox.zoom import ZOOM_APP_SCOPES
+
+if TYPE_CHECKING:
+    from wizard.sandbox.options import SandboxOptions
 
 SUPPORTED_PROVIDERS = ("zoom",)
-DEFAULT_EXPIRES_IN = 1_209_600  # 14 days
 
 _INTEGRATION_FIELDS = ("name", "provider", "settings", "redirect_uris", "expires_in", "scope")
 _PATCH_FIELDS = ("name", "settings", "redirect_uris", "expires_in", "scope")
@@ -40,57 +49,43 @@ _AUTH_FIELDS = (
 
 
 class ConnectApi:
-    def __init__(
-        self,
-        state: SandboxState,
-        credentials: DemoCredentials,
-        base_url: Callable[[], str],
-        clock: Callable[[], float],
-        login_ttl: float,
-    ) -> None:
-        self.state = state
-        self.credentials = credentials
-        self.base_url = base_url
-        self.clock = clock
-        self.login_ttl = login_ttl
+    """The fake Connect API: its records (`state`), its browser leg (`browser`: the login link
+    and the callback) and its JSON endpoints under /connect, HTTP Basic auth on every one."""
+
+    def __init__(self, context: Context, options: SandboxOptions) -> None:
+        self.state = ConnectState(context.zoom, context.clock)
+        self.browser = ConnectBrowser(self.state, context, options.state_on_success)
+        self.credentials = context.credentials
+        self.base_url = context.base_url
+        self.clock = context.clock
+        self.login_ttl = options.login_ttl
+        integration = {
+            "GET": self.get_integration,
+            "PATCH": self.update_integration,
+            "DELETE": self.delete_integration,
+        }
+        self._routes = RouteTable(
+            [
+                Route(
+                    "/connect/integrations",
+                    {"GET": self.list_integrations, "POST": self.create_integration},
+                ),
+                Route("/connect/integrations/{provider}", integration),
+                Route("/connect/auth", {"POST": self.create_auth}),
+                Route("/connect/grants", {"GET": self.list_grants}),
+                Route(
+                    "/connect/grants/{grant_id}",
+                    {"GET": self.get_grant, "DELETE": self.delete_grant},
+                ),
+            ],
+            segment=unquote,
+        )
 
     def handle(self, request: Request, request_id: str) -> Response:
         """Answer one API request; raises ApiError for every error answer."""
-        self._authenticate(request)
-        parts = [unquote(part) for part in request.path.split("/")[2:]]
-        routes = self._routes(parts)
-        if routes is None:
-            raise ApiError("not_found", f"There is no API endpoint at {request.path}.")
-        endpoint = routes.get(request.method)
-        if endpoint is None:
-            allowed = ", ".join(routes)
-            raise ApiError(
-                "method_not_allowed",
-                f"{request.method} is not allowed on {request.path}; use {allowed}.",
-                headers=(("allow", allowed),),
-            )
-        return endpoint(request, request_id)
-
-    def _routes(self, parts: list[str]) -> dict[str, _Endpoint] | None:
-        match parts:
-            case ["integrations"]:
-                return {"GET": self.list_integrations, "POST": self.create_integration}
-            case ["integrations", provider] if provider:
-                return {
-                    "GET": lambda r, i: ok(self._integration(provider).public(), i),
-                    "PATCH": lambda r, i: self.update_integration(provider, r, i),
-                    "DELETE": lambda r, i: self.delete_integration(provider, i),
-                }
-            case ["auth"]:
-                return {"POST": self.create_auth}
-            case ["grants"]:
-                return {"GET": self.list_grants}
-            case ["grants", grant_id] if grant_id:
-                return {
-                    "GET": lambda r, i: ok(self._grant(grant_id), i),
-                    "DELETE": lambda r, i: self.delete_grant(grant_id, i),
-                }
-        return None
+        return self._routes.dispatch(
+            request, request_id, request.path, guard=self._authenticate, miss=_missing
+        )
 
     def _authenticate(self, request: Request) -> None:
         header = request.header("authorization")
@@ -123,13 +118,13 @@ class ConnectApi:
 
     # Integrations
 
-    def list_integrations(self, request: Request, request_id: str) -> Response:
-        limit, offset = validate.page(request)
+    def list_integrations(self, call: Call) -> Response:
+        limit, offset = validate.page(call.request)
         items = [i.public() for i in self.state.integrations.values()]
-        return ok_list(items[offset : offset + limit], limit, offset, request_id)
+        return ok_list(items[offset : offset + limit], limit, offset, call.request_id)
 
-    def create_integration(self, request: Request, request_id: str) -> Response:
-        body = validate.json_object(request, _INTEGRATION_FIELDS)
+    def create_integration(self, call: Call) -> Response:
+        body = validate.json_object(call.request, _INTEGRATION_FIELDS)
         name = validate.required_str(body, "name")
         provider = _supported_provider(validate.required_str(body, "provider"))
         client_id, client_secret = validate.zoom_settings(body)
@@ -154,11 +149,14 @@ class ConnectApi:
             scope=scope,
         )
         self.state.integrations[provider] = integration
-        return ok(integration.public(), request_id)
+        return ok(integration.public(), call.request_id)
 
-    def update_integration(self, provider: str, request: Request, request_id: str) -> Response:
-        integration = self._integration(provider)
-        body = validate.json_object(request, _PATCH_FIELDS)
+    def get_integration(self, call: Call) -> Response:
+        return ok(self._integration(call.params["provider"]).public(), call.request_id)
+
+    def update_integration(self, call: Call) -> Response:
+        integration = self._integration(call.params["provider"])
+        body = validate.json_object(call.request, _PATCH_FIELDS)
         # Validate everything before changing anything: a rejected PATCH changes nothing.
         name = validate.required_str(body, "name") if "name" in body else integration.name
         settings = (
@@ -174,12 +172,13 @@ class ConnectApi:
         integration.redirect_uris = uris or integration.redirect_uris
         integration.expires_in = expires_in or integration.expires_in
         integration.scope = scope
-        return ok(integration.public(), request_id)
+        return ok(integration.public(), call.request_id)
 
-    def delete_integration(self, provider: str, request_id: str) -> Response:
+    def delete_integration(self, call: Call) -> Response:
+        provider = call.params["provider"]
         self._integration(provider)
         del self.state.integrations[provider]
-        return ok({"success": True}, request_id)
+        return ok({"success": True}, call.request_id)
 
     def _integration(self, provider: str) -> Integration:
         integration = self.state.integrations.get(provider)
@@ -193,8 +192,8 @@ class ConnectApi:
 
     # Auth requests
 
-    def create_auth(self, request: Request, request_id: str) -> Response:
-        body = validate.json_object(request, _AUTH_FIELDS)
+    def create_auth(self, call: Call) -> Response:
+        body = validate.json_object(call.request, _AUTH_FIELDS)
         provider = _supported_provider(validate.required_str(body, "provider"))
         redirect_uri = validate.required_str(body, "redirect_uri")
         account_id = validate.optional_str(body, "account_id")
@@ -248,19 +247,23 @@ class ConnectApi:
         self.state.auth_requests[login_id] = auth
         url = f"{self.base_url()}/connect/login?{urlencode({'id': login_id})}"
         data = {"url": url, "id": login_id, "expires_at": auth.expires_at, "request": body}
-        return ok(data, request_id)
+        return ok(data, call.request_id)
 
     # Grants
 
-    def list_grants(self, request: Request, request_id: str) -> Response:
-        limit, offset = validate.page(request)
+    def list_grants(self, call: Call) -> Response:
+        limit, offset = validate.page(call.request)
         items = [g.public() for g in self.state.grants.values()]
-        return ok_list(items[offset : offset + limit], limit, offset, request_id)
+        return ok_list(items[offset : offset + limit], limit, offset, call.request_id)
 
-    def delete_grant(self, grant_id: str, request_id: str) -> Response:
+    def get_grant(self, call: Call) -> Response:
+        return ok(self._grant(call.params["grant_id"]), call.request_id)
+
+    def delete_grant(self, call: Call) -> Response:
+        grant_id = call.params["grant_id"]
         self._grant(grant_id)
         del self.state.grants[grant_id]
-        return ok({"success": True}, request_id)
+        return ok({"success": True}, call.request_id)
 
     def _grant(self, grant_id: str) -> dict[str, Any]:
         grant = self.state.grants.get(grant_id)
@@ -269,7 +272,10 @@ class ConnectApi:
         return grant.public()
 
 
-_Endpoint = Callable[[Request, str], Response]
+def _missing(call: Call, route: Route | None) -> Response:
+    if route is None:
+        raise ApiError("not_found", f"There is no API endpoint at {call.request.path}.")
+    raise method_not_allowed(call, route.allowed)
 
 
 def _supported_provider(provider: str) -> str:

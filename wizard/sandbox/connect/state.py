@@ -1,4 +1,4 @@
-"""The sandbox's in-memory records and their JSON views.
+"""What the fake Nylas Connect API remembers: its records, their JSON views, and seeding.
 
 Each record builds its own JSON: the sandbox never shares models with the API client, so a
 client bug cannot hide behind shared code.
@@ -6,16 +6,15 @@ client bug cannot hide behind shared code.
 
 from __future__ import annotations
 
+import copy
+import uuid
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-# Scopes configured on the sandbox's Zoom app (scopes live on the Zoom app, not the integration).
-ZOOM_APP_SCOPES: tuple[str, ...] = (
-    "meeting:write:meeting",
-    "meeting:update:meeting",
-    "meeting:delete:meeting",
-    "user:read:user",
-)
+from wizard.sandbox.zoom import FakeZoom
+
+DEFAULT_EXPIRES_IN = 1_209_600  # 14 days
 
 
 @dataclass
@@ -120,9 +119,12 @@ class Grant:
 
 
 @dataclass
-class SandboxState:
-    """Everything the fake Nylas remembers. Touched only from the server's event loop."""
+class ConnectState:
+    """Everything the fake Nylas Connect API remembers. Touched only from the server's event
+    loop. Seeding defaults to the sandbox's Zoom app and its user, as a consent would."""
 
+    zoom: FakeZoom = field(repr=False)
+    clock: Callable[[], float] = field(repr=False)
     integrations: dict[str, Integration] = field(default_factory=dict)  # by provider
     auth_requests: dict[str, AuthRequest] = field(default_factory=dict)  # by login id
     grants: dict[str, Grant] = field(default_factory=dict)  # by grant id
@@ -132,3 +134,68 @@ class SandboxState:
             if auth.zoom_state == zoom_state:
                 return auth
         return None
+
+    # Seeding (skips the API's validation) and the test views (copies: changing them changes
+    # nothing).
+
+    def add_integration(
+        self,
+        provider: str = "zoom",
+        *,
+        name: str = "Existing Zoom integration",
+        client_id: str | None = None,
+        client_secret: str | None = None,
+        redirect_uris: Iterable[str] = ("https://app.example.com/oauth/callback",),
+        expires_in: int = DEFAULT_EXPIRES_IN,
+        scope: Iterable[str] | None = None,
+    ) -> dict[str, Any]:
+        """Pre-seed an integration. Zoom settings default to the sandbox's Zoom app; returns
+        the test view."""
+        if provider in self.integrations:
+            raise ValueError(f"An integration for provider {provider!r} already exists.")
+        integration = Integration(
+            id=str(uuid.uuid4()),
+            name=name,
+            provider=provider,
+            client_id=self.zoom.client_id if client_id is None else client_id,
+            client_secret=self.zoom.client_secret if client_secret is None else client_secret,
+            redirect_uris=list(redirect_uris),
+            expires_in=expires_in,
+            scope=None if scope is None else list(scope),
+        )
+        self.integrations[provider] = integration
+        return integration.inspect()
+
+    def add_grant(
+        self,
+        *,
+        email: str | None = None,
+        state: str | None = None,
+        scope: Iterable[str] | None = None,
+        account_id: str | None = None,
+        grant_id: str | None = None,
+    ) -> dict[str, Any]:
+        """Pre-seed a valid Zoom grant, as if someone had consented; returns its API view."""
+        now = int(self.clock())
+        grant = Grant(
+            id=grant_id or str(uuid.uuid4()),
+            provider="zoom",
+            email=email or self.zoom.user_email,
+            scope=list(self.zoom.scopes if scope is None else scope),
+            created_at=now,
+            updated_at=now,
+            state=state,
+            account_id=account_id,
+        )
+        self.grants[grant.id] = grant
+        return grant.public()
+
+    def integration_views(self) -> dict[str, dict[str, Any]]:
+        """By provider; unlike the API, includes the stored Zoom settings with the secret."""
+        return {p: i.inspect() for p, i in self.integrations.items()}
+
+    def grant_views(self) -> dict[str, dict[str, Any]]:
+        return {g: copy.deepcopy(grant.public()) for g, grant in self.grants.items()}
+
+    def auth_request_views(self) -> dict[str, dict[str, Any]]:
+        return {a: copy.deepcopy(auth.inspect()) for a, auth in self.auth_requests.items()}
