@@ -42,9 +42,11 @@ from tests.test_listener_support import (
     PATH,
     STATE,
     genuine_query,
+    grant_resolver,
     make_listener,
     port_is_free,
     request_bytes,
+    stateless_forgery,
 )
 from wizard.http.server import ServerLimits
 from wizard.listener import (
@@ -53,7 +55,6 @@ from wizard.listener import (
     CapturedGrant,
     ErrorCallback,
     GrantCallback,
-    GrantCheck,
     InvalidRedirectUri,
     LoopbackRedirectUri,
     MalformedCallback,
@@ -603,10 +604,6 @@ def parse_responses(data: bytes, methods: list[str]) -> tuple[list[ParsedRespons
     return responses, data
 
 
-async def verify_mismatch(callback: GrantCallback) -> GrantCheck:
-    return GrantCheck.MISMATCH  # stateless grants are forgeries in these properties
-
-
 class ListenerTarget:
     """One CallbackListener (production limits, short read timeout) reused across examples."""
 
@@ -637,7 +634,7 @@ class ListenerTarget:
 
         listener = make_listener(
             self.host,
-            verify=verify_mismatch,
+            resolve=grant_resolver(stateless_forgery),
             on_grant=on_grant,
             limits=self.limits,
             launch_target=LAUNCH_TARGET,  # as the flow sets it

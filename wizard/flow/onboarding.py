@@ -15,9 +15,7 @@ import secrets
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any, Protocol, runtime_checkable
-
-from pydantic import SecretStr
+from typing import Protocol, runtime_checkable
 
 from wizard.flow.backend import (
     Backend,
@@ -32,7 +30,6 @@ from wizard.flow.backend import (
     mismatch,
     status_note,
 )
-from wizard.flow.connect_backend import ConnectBackend
 from wizard.flow.events import (
     AnswerRejected,
     AuthUrlReady,
@@ -57,7 +54,6 @@ from wizard.listener.listener import (
 from wizard.listener.redirect_uri import LoopbackRedirectUri
 from wizard.listener.verdict import Rejected, Resolution
 from wizard.logs import remember_secret
-from wizard.nylas.client import NylasConnectClient
 from wizard.nylas.errors import NylasError
 from wizard.target import Api
 
@@ -153,7 +149,7 @@ class DeletionLog(Protocol):
 class OnboardingFlow:
     def __init__(
         self,
-        backend: Backend | NylasConnectClient,
+        backend: Backend,
         opener: BrowserOpener,
         *,
         on_event: Callable[[FlowEvent], None] = lambda event: None,
@@ -162,9 +158,8 @@ class OnboardingFlow:
         opens_browser: bool = True,
     ) -> None:
         """`opens_browser` False: the operator opens the link themselves (--no-browser), so a
-        silent listener means nobody opened it yet, not a browser that failed to start."""
-        if isinstance(backend, NylasConnectClient):
-            backend = ConnectBackend(backend)
+        silent listener means nobody opened it yet, not a browser that failed to start.
+        wizard/flow/factory.py builds the backend for a target and its credentials."""
         self.backend: Backend = backend
         self.opener = opener
         self.on_event = on_event
@@ -173,18 +168,6 @@ class OnboardingFlow:
         self.opens_browser = opens_browser
         self._listeners: dict[str, CallbackListener] = {}
         self._late: dict[asyncio.Task[None], _Late] = {}
-
-    @classmethod
-    def for_api(
-        cls,
-        base_url: str,
-        client_id: str,
-        client_secret: SecretStr,
-        opener: BrowserOpener,
-        **kwargs: Any,
-    ) -> OnboardingFlow:
-        """A Connect flow with its own client (see wizard.flow.factory for every API)."""
-        return cls(NylasConnectClient(base_url, client_id, client_secret), opener, **kwargs)
 
     @property
     def api(self) -> str:

@@ -11,21 +11,17 @@ still works while it is valid.
 from __future__ import annotations
 
 import asyncio
-import enum
 import errno
 import hashlib
 import logging
 import sys
-from collections.abc import Awaitable, Callable
 
 from wizard.http.server import DropConnection, HttpServer, Request, Response, ServerLimits
 from wizard.listener import pages
 from wizard.listener.callback import (
     Callback,
     CallbackParser,
-    CodeCallback,
     ErrorCallback,
-    GrantCallback,
     MalformedCallback,
     parse_callback,
 )
@@ -38,15 +34,13 @@ from wizard.listener.pending import (
     page,
 )
 from wizard.listener.redirect_uri import LoopbackRedirectUri
-from wizard.listener.verdict import Accepted, Rejected, Resolution, Resolver
+from wizard.listener.verdict import Resolver
 
 __all__ = [
     "DEFAULT_LIMITS",
     "CallbackListener",
     "CallbackRefused",
     "CapturedGrant",
-    "GrantCheck",
-    "GrantVerifier",
     "ListenerTimeout",
     "PendingCallback",
     "PortInUse",
@@ -71,15 +65,6 @@ _WSAEADDRINUSE = 10048
 _WSAEACCES = 10013
 
 
-class GrantCheck(enum.Enum):
-    MATCHES = "matches"
-    MISMATCH = "mismatch"
-    UNREACHABLE = "unreachable"
-
-
-GrantVerifier = Callable[[GrantCallback], Awaitable[GrantCheck]]
-
-
 class PortInUse(OSError):
     """The redirect URI's port cannot be bound; str() says what to do."""
 
@@ -101,7 +86,7 @@ class CallbackListener:
     Built with `expected_state`, it is the listener of that one authorization (the command
     line's `onboard`): `wait` then waits for it and closes the listener."""
 
-    # A verifier that hangs is treated as an unreachable API, like the flow would.
+    # A resolver that hangs is treated as an unreachable API.
     VERIFY_TIMEOUT = 20.0
     FLUSH_GRACE = PendingCallback.FLUSH_GRACE
     ON_GRANT_GRACE = PendingCallback.ON_GRANT_GRACE
@@ -114,7 +99,6 @@ class CallbackListener:
         expected_state: str | None = None,
         *,
         expected_provider: str = "zoom",
-        verify: GrantVerifier | None = None,
         on_grant: OnGrant | None = None,
         limits: ServerLimits | None = None,
         launch_target: str | None = None,
@@ -125,7 +109,7 @@ class CallbackListener:
     ) -> None:
         """`parse` reads the API's callback (Connect: grant id; v3: code and state).
         `resolve` turns a callback into a grant (v3: the code exchange) and checks it with the
-        API; `verify` is the older, narrower hook: it is asked only about stateless grants.
+        API (the flow's resolver; without one, only a grant with the state is accepted).
         `verify_timeout`: how long one resolution may take (v3's exchange: up to 90 s); a
         deadline that passes while one is under way waits for it."""
         if expected_state is not None and not expected_state:
@@ -144,7 +128,7 @@ class CallbackListener:
             self._first = self.expect(
                 expected_state,
                 expected_provider=expected_provider,
-                resolve=resolve or (_legacy_resolver(verify) if verify is not None else None),
+                resolve=resolve,
                 on_grant=on_grant,
                 launch_target=launch_target,
                 silent_hint=silent_hint,
@@ -370,23 +354,6 @@ class CallbackListener:
 
 def _digest(state: str) -> bytes:
     return hashlib.sha256(state.encode("utf-8")).digest()
-
-
-def _legacy_resolver(verify: GrantVerifier) -> Resolver:
-    """`verify` asked only about grants that came without state; state-matching ones pass."""
-
-    async def resolve(callback: GrantCallback | CodeCallback) -> Resolution:
-        if not isinstance(callback, GrantCallback):
-            raise TypeError("verify= handles Connect callbacks only; pass resolve=")
-        if callback.state is not None:
-            return Accepted(callback.grant_id, callback.provider, None)
-        check = await verify(callback)
-        if check is GrantCheck.MISMATCH:
-            return Rejected("It does not belong to this request.")
-        verified = True if check is GrantCheck.MATCHES else None
-        return Accepted(callback.grant_id, callback.provider, verified)
-
-    return resolve
 
 
 _page = page
