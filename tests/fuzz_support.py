@@ -567,7 +567,8 @@ def expected_response(request: FuzzRequest, port: int, listener_host: str) -> Ex
     if callback.state is not None and callback.state != STATE:
         return Expect(400, "none")
     if isinstance(callback, ErrorCallback):
-        return Expect(200, "refused")
+        # Without the state anyone could have sent it: ignored, the wait goes on.
+        return Expect(200, "refused") if callback.state is not None else Expect(400, "none")
     if callback.provider != "zoom" or callback.state is None:
         # Stateless grants go to the verifier, which calls every one a forgery here.
         return Expect(400, "none")
