@@ -10,7 +10,6 @@ import logging
 import sys
 import time
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from typing import Any, TextIO
 
 from wizard.cli.credentials import Credentials, read_credentials
@@ -18,7 +17,6 @@ from wizard.cli.where import api_of, chosen_profile, saved_values, where
 from wizard.defaults import (
     DEFAULT_GRANT_LIFETIME,
     DEFAULT_INTEGRATION_NAME,
-    DEFAULT_REDIRECT_URI,
     DEFAULT_TIMEOUT,
 )
 from wizard.flow import (
@@ -31,19 +29,17 @@ from wizard.flow import (
     IntegrationReady,
     IntegrationSpec,
     LateAnswer,
-    OnboardingFlow,
     OnboardingResult,
     ZoomApp,
 )
 from wizard.flow.browser import no_browser, system_browser
 from wizard.flow.explain import Explanation, explain
-from wizard.flow.factory import NylasCredentials, open_flow
+from wizard.flow.factory import NylasCredentials, Prepared, prepare, redirect_uri_for
 from wizard.flow.queue_rules import late_answer_words
 from wizard.listener.listener import PortInUse
 from wizard.listener.redirect_uri import LoopbackRedirectUri
 from wizard.logs import SAID_ON_CONSOLE, setup_logging
 from wizard.outcome import Outcome
-from wizard.store.history import History, HistoryRecorder
 from wizard.store.paths import AppPaths
 from wizard.store.profiles import Profile
 from wizard.target import Api, Target
@@ -234,9 +230,7 @@ async def _run(args: argparse.Namespace, reporter: Reporter) -> int:
         )
     if api is Api.V3 and args.expires_in is not None:
         raise ValueError("--expires-in belongs to the Connect API; v3 grants do not expire.")
-    redirect_uri = LoopbackRedirectUri.parse(
-        args.redirect_uri or (profile.redirect_uri if profile else DEFAULT_REDIRECT_URI)
-    )
+    redirect_uri = redirect_uri_for(args.redirect_uri, profile)
     account = CustomerAccount(
         args.account_id,
         login_hint=args.login_hint,
@@ -268,17 +262,6 @@ async def _run(args: argparse.Namespace, reporter: Reporter) -> int:
     return int(Outcome.OK)
 
 
-@dataclass(frozen=True)
-class Prepared:
-    """A checked flow with its integration in place, ready for one authorization after
-    another (the queue runs many on one)."""
-
-    flow: OnboardingFlow
-    target: Target
-    recorder: HistoryRecorder
-    history: History
-
-
 @contextlib.asynccontextmanager
 async def prepared_flow(
     args: argparse.Namespace,
@@ -287,8 +270,6 @@ async def prepared_flow(
     api: Api,
     redirect_uri: LoopbackRedirectUri,
 ) -> AsyncIterator[Prepared]:
-    paths = AppPaths.default()
-    history = History(paths.history_db, paths.history_fallback)
     async with _api(args, profile, api) as (target, creds):
         spec = IntegrationSpec(
             zoom=ZoomApp(creds.zoom_client_id, creds.zoom_client_secret),
@@ -298,30 +279,17 @@ async def prepared_flow(
             expires_in=profile.grant_lifetime if profile else DEFAULT_GRANT_LIFETIME,
             replace_zoom_app=args.replace_zoom_app,
         )
-        flow = open_flow(
+        async with prepare(
             target,
             NylasCredentials(creds.nylas_secret, creds.nylas_client_id),
+            spec,
             no_browser if args.no_browser else system_browser,
+            paths=AppPaths.default(),
+            profile=profile.name if profile else None,
             on_event=reporter.on_event,
             opens_browser=not args.no_browser,
-        )
-        try:
-            # The port first, and held: nothing is created on Nylas for a URI this computer
-            # cannot serve, and a second run on the same port stops here, before any entry.
-            await flow.listen(redirect_uri)
-            outcome = await flow.ensure_integration(spec)
-            recorder = HistoryRecorder(
-                history,
-                profile=profile.name if profile else "",
-                region=target.region.value,
-                integration_id=outcome.integration.id,
-                api=api.value,
-                practice=target.practice,
-                api_url=target.base_url,
-            )
-            yield Prepared(flow, target, recorder, history)
-        finally:
-            await flow.aclose()
+        ) as ready:
+            yield ready
 
 
 @contextlib.asynccontextmanager

@@ -97,6 +97,11 @@ class QueueEntry:
         that a running process (this one included) is working on."""
         return self.state is EntryState.IN_PROGRESS and not is_alive(self.owner)
 
+    @property
+    def to_work_on(self) -> bool:
+        """What a run takes, in list order: a waiting entry, or an interrupted one."""
+        return self.state is EntryState.WAITING or self.interrupted
+
 
 class QueueImportError(ValueError):
     """Nothing was imported; `problems` holds (line number, what is wrong) for each bad line."""
@@ -332,14 +337,7 @@ class WorkQueue:
     def next_waiting(self, *, practice: bool) -> QueueEntry | None:
         """The first entry to work on, in list order: a waiting one, or one interrupted by a
         window or command that is gone (it is taken again)."""
-        return next(
-            (
-                e
-                for e in self.entries(practice=practice)
-                if e.state is EntryState.WAITING or e.interrupted
-            ),
-            None,
-        )
+        return next((e for e in self.entries(practice=practice) if e.to_work_on), None)
 
     def interrupted(self, *, practice: bool) -> list[QueueEntry]:
         """Left "in progress" by a window or command that is gone (a crash, a kill)."""

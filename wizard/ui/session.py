@@ -211,18 +211,12 @@ class WizardSession(QObject):
 
     def integration_ready(self, outcome: IntegrationOutcome) -> None:
         """From here on every grant goes to the history, tagged with this integration."""
-        from wizard.store.history import HistoryRecorder
+        from wizard.flow.factory import history_recorder
 
         self._integration = outcome
         assert self.target is not None
-        self.recorder = HistoryRecorder(
-            self.history,
-            profile=self._profile_name or "",
-            region=self.target.region.value,
-            integration_id=outcome.integration.id,
-            api=self.target.api.value,
-            practice=self.target.practice,
-            api_url=self.target.base_url,
+        self.recorder = history_recorder(
+            self.history, self.target, outcome.integration.id, self._profile_name
         )
 
     @property

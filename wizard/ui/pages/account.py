@@ -82,12 +82,10 @@ class _AccountPage(BasePage):
 
     def _offer_queue(self, entries: list[QueueEntry]) -> None:
         """Where the operator left off: the next waiting entry, and what was interrupted."""
-        from wizard.store.queue import EntryState
-
         # Only one left by a process that is gone: never this window's own, after a Decline.
         interrupted = [e for e in entries if e.interrupted]
-        # The queue's own rule (WorkQueue.next_waiting): an interrupted entry is taken again.
-        waiting = [e for e in entries if e.state is EntryState.WAITING or e.interrupted]
+        # The queue's own rule (QueueEntry.to_work_on): an interrupted entry is taken again.
+        waiting = [e for e in entries if e.to_work_on]
         self._queued = waiting[0].id if waiting else None
         if waiting:
             self.from_queue.setText(

@@ -230,8 +230,8 @@ class AuthorizationPage(BasePage):
 
     def _failed(self, exc: BaseException) -> None:
         from wizard.flow.explain import explain
+        from wizard.flow.queue_rules import entry_state_after
         from wizard.listener.listener import CallbackRefused, ListenerTimeout, PortInUse
-        from wizard.store.queue import EntryState
 
         self._tick.stop()
         self._set_waiting(False)
@@ -240,9 +240,7 @@ class AuthorizationPage(BasePage):
         refused = isinstance(exc, CallbackRefused)
         if refused:
             self.owner().come_forward()  # the customer answered: the next step is here
-        self.session.queue_entry_ended(
-            EntryState.REFUSED if refused else EntryState.FAILED, reason=text
-        )
+        self.session.queue_entry_ended(entry_state_after(exc), reason=text)
         if isinstance(exc, ListenerTimeout):
             text += " " + late_note(self._expires_at)
         if isinstance(exc, PortInUse):
