@@ -17,7 +17,8 @@ import logging
 import sys
 
 from wizard.http.server import DropConnection, HttpServer, Request, Response, ServerLimits
-from wizard.listener import pages
+from wizard.listener import answers, pages
+from wizard.listener.answers import page
 from wizard.listener.callback import (
     Callback,
     CallbackParser,
@@ -31,10 +32,9 @@ from wizard.listener.pending import (
     ListenerTimeout,
     OnGrant,
     PendingCallback,
-    page,
 )
 from wizard.listener.redirect_uri import LoopbackRedirectUri
-from wizard.listener.verdict import Resolver
+from wizard.listener.verdict import Resolver, Verdict
 
 __all__ = [
     "DEFAULT_LIMITS",
@@ -294,26 +294,22 @@ class CallbackListener:
             log.info(
                 "refused a request with a missing or foreign Host header from %s", request.peer
             )
-            return _page(400, pages.error_page("Bad request", "This address is not served here."))
+            return page(400, pages.error_page("Bad request", "This address is not served here."))
 
         path, _, query = request.target.partition("?")
         launching = self._launching(path)
         if launching is not None and launching.launch_target is not None:
             if request.method != "GET":
-                return _page(
-                    405, pages.error_page("Method not allowed", "Only GET is served here.")
-                )
+                return page(405, pages.error_page("Method not allowed", "Only GET is served here."))
             log.info("the browser opened the launch address; sending it to the sign-in link")
             launching.launched()
             return Response.redirect(launching.launch_target, 302)
         if path != self._uri.path:
             log.debug("%s %.80r: not the callback path (404)", request.method, path)
-            return _page(404, pages.error_page("Not found", "Nothing is served at this address."))
+            return page(404, pages.error_page("Not found", "Nothing is served at this address."))
         if request.method != "GET":
             log.info("%s on the callback path refused (405)", request.method)
-            response = _page(
-                405, pages.error_page("Method not allowed", "Only GET is served here.")
-            )
+            response = page(405, pages.error_page("Method not allowed", "Only GET is served here."))
             response.headers.append(("allow", "GET"))
             return response
 
@@ -321,7 +317,7 @@ class CallbackListener:
             callback = self._parse(query)
         except MalformedCallback as exc:
             log.info("malformed callback refused: %s", exc.reason)
-            return _page(
+            return page(
                 400,
                 pages.not_for_this_request_page(
                     "The address does not carry the answer of a connection."
@@ -333,30 +329,20 @@ class CallbackListener:
         if callback.state is not None:
             pending = self._pending.get(_digest(callback.state))
             if pending is None:
-                log.info("callback with a state of another request refused")
-                return _page(400, pages.not_for_this_request_page())
+                return answers.turned_away(Verdict.FOREIGN_STATE, callback, "")
             return await pending.on_callback(callback, True)
         # No state: only the authorization being waited for can be asked about it.
         waited = [p for p in self._pending.values() if p.attended or p is self._first]
         if len(waited) == 1:
             return await waited[0].on_callback(callback, None)
         if isinstance(callback, ErrorCallback):
-            log.warning("an error callback without state was ignored (%s)", callback.error)
-            return _page(400, pages.stateless_error_ignored_page())
+            return answers.turned_away(Verdict.STATELESS_ERROR, callback, "")
         log.info("a callback without state, and no single authorization to check it against")
-        return _page(
-            400,
-            pages.not_for_this_request_page(
-                "The answer could not be checked against this request."
-            ),
-        )
+        return answers.not_this_request("The answer could not be checked against this request.")
 
 
 def _digest(state: str) -> bytes:
     return hashlib.sha256(state.encode("utf-8")).digest()
-
-
-_page = page
 
 
 async def _refuse_all(request: Request) -> Response:
