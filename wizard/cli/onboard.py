@@ -70,31 +70,10 @@ class Reporter:
 
     def on_event(self, event: FlowEvent) -> None:
         match event:
-            case IntegrationReady(integration, action):
-                word = integration.api.connector_word.capitalize()
-                self.emit(
-                    "integration",
-                    f"{word} {integration.name!r}: {action.describe(integration.api, done=True)}",
-                    api=integration.api.value,
-                    action=action.value,
-                    description=action.describe(integration.api, done=True),
-                    id=integration.id,
-                    name=integration.name,
-                    provider=integration.provider,
-                    redirect_uris=integration.redirect_uris,
-                )
-            case AuthUrlReady(url, expires_at, auth_id, launch_url):
-                left = max(0, int(expires_at - time.time()))
-                self.emit(
-                    "auth_url",
-                    f"Sign-in link (valid for {left // 60} min; it works only in a browser on "
-                    "this computer; use a private window if your own Zoom account is signed "
-                    f"in):\n  {url}",
-                    url=url,
-                    expires_at=expires_at,
-                    id=auth_id,
-                    launch_url=launch_url,
-                )
+            case IntegrationReady():
+                self._integration_ready(event)
+            case AuthUrlReady():
+                self._auth_url_ready(event)
             case BrowserSilent(url, waited):
                 self.emit(
                     "browser_silent",
@@ -108,19 +87,8 @@ class Reporter:
                     f"An answer came back but was not accepted: {reason} Still waiting.",
                     reason=reason,
                 )
-            case LateAnswer(account, tag, result, error):
-                self.emit(
-                    "late_answer",
-                    late_answer_words(event),
-                    entry=tag if isinstance(tag, int) else None,
-                    customer=account.customer,
-                    login_hint=account.login_hint,
-                    account_id=account.account_id,
-                    grant_id=result.grant_id if result else None,
-                    email=result.email if result else None,
-                    verified=result.verified if result else None,
-                    error=explain(error).type if error is not None else None,
-                )
+            case LateAnswer():
+                self._late_answer(event)
             case GrantCaptured(grant_id):
                 self.emit(
                     "grant_captured",
@@ -129,6 +97,49 @@ class Reporter:
                 )
             case _:
                 pass
+
+    def _integration_ready(self, event: IntegrationReady) -> None:
+        integration, action = event.integration, event.action
+        word = integration.api.connector_word.capitalize()
+        self.emit(
+            "integration",
+            f"{word} {integration.name!r}: {action.describe(integration.api, done=True)}",
+            api=integration.api.value,
+            action=action.value,
+            description=action.describe(integration.api, done=True),
+            id=integration.id,
+            name=integration.name,
+            provider=integration.provider,
+            redirect_uris=integration.redirect_uris,
+        )
+
+    def _auth_url_ready(self, event: AuthUrlReady) -> None:
+        left = max(0, int(event.expires_at - time.time()))
+        self.emit(
+            "auth_url",
+            f"Sign-in link (valid for {left // 60} min; it works only in a browser on "
+            "this computer; use a private window if your own Zoom account is signed "
+            f"in):\n  {event.url}",
+            url=event.url,
+            expires_at=event.expires_at,
+            id=event.auth_request_id,
+            launch_url=event.launch_url,
+        )
+
+    def _late_answer(self, event: LateAnswer) -> None:
+        account, result, error = event.account, event.result, event.error
+        self.emit(
+            "late_answer",
+            late_answer_words(event),
+            entry=event.tag if isinstance(event.tag, int) else None,
+            customer=account.customer,
+            login_hint=account.login_hint,
+            account_id=account.account_id,
+            grant_id=result.grant_id if result else None,
+            email=result.email if result else None,
+            verified=result.verified if result else None,
+            error=explain(error).type if error is not None else None,
+        )
 
     def result(self, result: OnboardingResult) -> None:
         renewed = " (this Zoom user's existing grant was renewed)" if result.renewed else ""
