@@ -9,7 +9,7 @@ import json
 import logging
 import sys
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Coroutine
 from typing import Any, TextIO
 
 from wizard.cli.credentials import Credentials, read_credentials
@@ -196,13 +196,31 @@ class Reporter:
 def run_onboard(args: argparse.Namespace) -> int:
     reporter = Reporter(args.json)
     setup_logging(AppPaths.default().log_file, verbose=args.verbose, console=True)
+    return run_reported(
+        _run(args, reporter),
+        reporter,
+        what="onboarding",
+        on_ctrl_c=("onboarding cancelled with Ctrl+C", "Cancelled."),
+    )
+
+
+def run_reported(
+    main: Coroutine[Any, Any, int],
+    reporter: Reporter,
+    *,
+    what: str,
+    on_ctrl_c: tuple[str, str],
+) -> int:
+    """Run a command's body: every failure ends as a message and an exit code; Ctrl+C too
+    (`on_ctrl_c`: what the log says, what the operator is told)."""
     try:
-        return asyncio.run(_run(args, reporter))
-    except Exception as exc:  # every failure ends as a message and an exit code
+        return asyncio.run(main)
+    except Exception as exc:
         explanation = explain_for_cli(exc)
         # WARNING, so the diagnostics report of an engineer shows every failure an operator saw.
         log.warning(
-            "onboarding failed (%s): %s",
+            "%s failed (%s): %s",
+            what,
             explanation.type,
             explanation.text(),
             extra=SAID_ON_CONSOLE,
@@ -210,8 +228,9 @@ def run_onboard(args: argparse.Namespace) -> int:
         reporter.error(explanation)
         return int(explanation.outcome)
     except KeyboardInterrupt:
-        log.warning("onboarding cancelled with Ctrl+C")
-        reporter.error(Explanation("cancelled", "Cancelled.", "", Outcome.TIMEOUT))
+        logged, said = on_ctrl_c
+        log.warning(logged)
+        reporter.error(Explanation("cancelled", said, "", Outcome.TIMEOUT))
         return int(Outcome.TIMEOUT)
 
 

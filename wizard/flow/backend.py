@@ -109,6 +109,41 @@ class IntegrationOutcome:
     action: IntegrationAction
 
 
+class GrantFields(Protocol):
+    """What both APIs' grant payloads say that the flow reads."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def provider(self) -> str: ...
+    @property
+    def email(self) -> str | None: ...
+    @property
+    def grant_status(self) -> str | None: ...
+    @property
+    def state(self) -> str | None: ...
+    @property
+    def created_at(self) -> int | None: ...
+    @property
+    def updated_at(self) -> int | None: ...
+    @property
+    def scope(self) -> Sequence[str] | None: ...
+
+
+def grant_info(grant: GrantFields, account_id: str | None = None) -> GrantInfo:
+    return GrantInfo(
+        id=grant.id,
+        provider=grant.provider,
+        email=grant.email,
+        grant_status=grant.grant_status,
+        state=grant.state,
+        account_id=account_id,
+        created_at=grant.created_at,
+        updated_at=grant.updated_at,
+        scope=None if grant.scope is None else tuple(grant.scope),
+    )
+
+
 @dataclass(frozen=True)
 class GrantInfo:
     id: str
