@@ -228,13 +228,15 @@ async def _callback_to_result(plan: Plan) -> tuple[list[int], list[int]]:
     import httpx
     from pydantic import SecretStr
 
-    from wizard.flow import CustomerAccount, IntegrationSpec, OnboardingFlow, ZoomApp
+    from wizard.flow import CustomerAccount, IntegrationSpec, ZoomApp
+    from wizard.flow.factory import NylasCredentials, open_flow
     from wizard.listener import LoopbackRedirectUri
     from wizard.sandbox import SandboxServer
 
     # The sandbox's own scripted browser reads forms the same way; its parser is reused here
     # because this browser must follow redirects by hand to time the callback request.
     from wizard.sandbox.consent_bot import _FormParser
+    from wizard.target import Target
 
     marks: dict[str, int] = {}
 
@@ -272,8 +274,10 @@ async def _callback_to_result(plan: Plan) -> tuple[list[int], list[int]]:
                 await follow(browser, answer, uri.netloc)
             return True
 
-        flow = OnboardingFlow.for_api(
-            sandbox.url, creds.nylas_client_id, SecretStr(creds.nylas_client_secret), browser_leg
+        flow = open_flow(  # as the product opens one
+            Target.of("connect", "sandbox", sandbox.url),
+            NylasCredentials(SecretStr(creds.nylas_client_secret), creds.nylas_client_id),
+            browser_leg,
         )
         try:
             zoom = ZoomApp(creds.zoom_client_id, SecretStr(creds.zoom_client_secret))

@@ -6,6 +6,7 @@ import contextlib
 import socket
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import keyring
 import keyring.backend
@@ -27,16 +28,22 @@ def loopback_uri(port: int | None = None, host: str = "127.0.0.1") -> LoopbackRe
     return LoopbackRedirectUri.parse(f"http://{host}:{port or free_port()}/callback")
 
 
-def sandbox_flow(sandbox: SandboxServer, opener: BrowserOpener, **kwargs: object) -> OnboardingFlow:
+def sandbox_flow(
+    sandbox: SandboxServer, opener: BrowserOpener, *, secret: str | None = None, **kwargs: Any
+) -> OnboardingFlow:
+    """A Connect flow on the sandbox, opened as the product opens one (wizard/flow/factory.py);
+    `secret` instead of the sandbox's client secret."""
     from pydantic import SecretStr
 
+    from wizard.flow.factory import NylasCredentials, open_flow
+    from wizard.target import Target
+
     creds = sandbox.credentials
-    return OnboardingFlow.for_api(
-        sandbox.url,
-        creds.nylas_client_id,
-        SecretStr(creds.nylas_client_secret),
+    return open_flow(
+        Target.of("connect", "sandbox", sandbox.url),
+        NylasCredentials(SecretStr(secret or creds.nylas_client_secret), creds.nylas_client_id),
         opener,
-        **kwargs,  # type: ignore[arg-type,unused-ignore]
+        **kwargs,
     )
 
 

@@ -224,11 +224,7 @@ async def test_silent_browser_is_reported_and_a_copied_link_still_works() -> Non
 
 async def test_wrong_nylas_secret_is_an_authentication_error() -> None:
     async with SandboxServer() as sandbox:
-        from wizard.flow import OnboardingFlow
-
-        flow = OnboardingFlow.for_api(
-            sandbox.url, sandbox.credentials.nylas_client_id, SecretStr("wrong"), no_browser
-        )
+        flow = sandbox_flow(sandbox, no_browser, secret="wrong")
         with pytest.raises(AuthenticationFailed):
             await flow.check_connection()
         await flow.aclose()

@@ -20,6 +20,7 @@ from tests.test_listener_support import (
     exchange,
     genuine_query,
     get,
+    grant_resolver,
     make_listener,
     port_is_free,
     read_response,
@@ -32,7 +33,6 @@ from wizard.listener import (
     CallbackRefused,
     CapturedGrant,
     GrantCallback,
-    GrantCheck,
     ListenerTimeout,
     LoopbackRedirectUri,
     PortInUse,
@@ -47,14 +47,14 @@ SUCCESS_TEXT = "You can close this tab and return to Zoom onboarding."
 
 
 class Verifier:
-    """A GrantVerifier that answers from a table and records what it was asked."""
+    """The API's word on stateless grants, from a table; it records what it was asked."""
 
-    def __init__(self, answers: dict[str, GrantCheck], default: GrantCheck) -> None:
+    def __init__(self, answers: dict[str, bool | None], default: bool | None) -> None:
         self.answers = answers
         self.default = default
         self.asked: list[str] = []
 
-    async def __call__(self, callback: GrantCallback) -> GrantCheck:
+    async def __call__(self, callback: GrantCallback) -> bool | None:
         self.asked.append(callback.grant_id)
         return self.answers.get(callback.grant_id, self.default)
 
@@ -413,9 +413,9 @@ async def test_wrong_state_is_refused_and_wait_continues(running: Any) -> None:
 
 
 async def test_forged_stateless_grant_then_genuine_wins() -> None:
-    verifier = Verifier({"forged-grant-0001": GrantCheck.MISMATCH}, GrantCheck.MISMATCH)
+    verifier = Verifier({"forged-grant-0001": False}, False)
     recorder = Recorder()
-    listener = make_listener(verify=verifier, on_grant=recorder, limits=FAST)
+    listener = make_listener(resolve=grant_resolver(verifier), on_grant=recorder, limits=FAST)
     await listener.start()
     task = asyncio.create_task(listener.wait(5))
     for _ in range(3):
@@ -428,8 +428,8 @@ async def test_forged_stateless_grant_then_genuine_wins() -> None:
 
 
 async def test_stateless_grant_verified_by_api() -> None:
-    verifier = Verifier({GRANT: GrantCheck.MATCHES}, GrantCheck.MISMATCH)
-    listener = make_listener(verify=verifier, limits=FAST)
+    verifier = Verifier({GRANT: True}, False)
+    listener = make_listener(resolve=grant_resolver(verifier), limits=FAST)
     await listener.start()
     task = asyncio.create_task(listener.wait(5))
     response = await get(listener.port, f"{PATH}?{genuine_query(state=None)}")
@@ -439,8 +439,8 @@ async def test_stateless_grant_verified_by_api() -> None:
 
 
 async def test_stateless_grant_with_api_unreachable_is_accepted_unverified() -> None:
-    verifier = Verifier({}, GrantCheck.UNREACHABLE)
-    listener = make_listener(verify=verifier, limits=FAST)
+    verifier = Verifier({}, None)
+    listener = make_listener(resolve=grant_resolver(verifier), limits=FAST)
     await listener.start()
     task = asyncio.create_task(listener.wait(5))
     response = await get(listener.port, f"{PATH}?{genuine_query(state=None)}")
@@ -453,16 +453,16 @@ async def test_stateless_grant_with_api_unreachable_is_accepted_unverified() -> 
 async def test_verifier_that_raises_or_hangs_counts_as_unreachable(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    async def broken(callback: GrantCallback) -> GrantCheck:
+    async def broken(callback: GrantCallback) -> bool | None:
         raise RuntimeError("bug in the flow")
 
-    async def hangs(callback: GrantCallback) -> GrantCheck:
+    async def hangs(callback: GrantCallback) -> bool | None:
         await asyncio.sleep(60)
-        return GrantCheck.MATCHES
+        return True
 
     monkeypatch.setattr(CallbackListener, "VERIFY_TIMEOUT", 0.2)
     for verify in (broken, hangs):
-        listener = make_listener(verify=verify, limits=FAST)
+        listener = make_listener(resolve=grant_resolver(verify), limits=FAST)
         await listener.start()
         task = asyncio.create_task(listener.wait(5))
         response = await get(listener.port, f"{PATH}?{genuine_query(state=None)}")
@@ -743,8 +743,8 @@ async def test_context_manager_starts_and_closes() -> None:
 
 
 async def test_logs_never_contain_the_state_or_the_query(caplog: pytest.LogCaptureFixture) -> None:
-    verifier = Verifier({}, GrantCheck.MISMATCH)
-    listener = make_listener(verify=verifier, limits=FAST)
+    verifier = Verifier({}, False)
+    listener = make_listener(resolve=grant_resolver(verifier), limits=FAST)
     await listener.start()
     task = asyncio.create_task(listener.wait(5))
     port = listener.port

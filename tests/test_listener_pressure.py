@@ -7,9 +7,17 @@ import contextlib
 
 import pytest
 
-from tests.test_listener_support import GRANT, PATH, STATE, genuine_query, get, make_listener
+from tests.test_listener_support import (
+    GRANT,
+    PATH,
+    STATE,
+    genuine_query,
+    get,
+    grant_resolver,
+    make_listener,
+)
 from wizard.http.server import ServerLimits
-from wizard.listener import CapturedGrant, GrantCallback, GrantCheck
+from wizard.listener import CapturedGrant, GrantCallback
 
 pytestmark = pytest.mark.anyio
 
@@ -62,12 +70,12 @@ async def test_idle_and_trickling_crowds_are_shed_for_the_genuine_callback() -> 
 async def test_junk_stateless_callbacks_cost_a_bounded_number_of_lookups() -> None:
     lookups = 0
 
-    async def verify(callback: GrantCallback) -> GrantCheck:
+    async def verify(callback: GrantCallback) -> bool:
         nonlocal lookups
         lookups += 1
-        return GrantCheck.MISMATCH
+        return False
 
-    listener = make_listener(verify=verify)
+    listener = make_listener(resolve=grant_resolver(verify))
     await listener.start()
     task = asyncio.create_task(listener.wait(20))
     try:

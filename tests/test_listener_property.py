@@ -19,13 +19,15 @@ from tests.test_listener_support import (
     STATE,
     exchange,
     genuine_query,
+    grant_resolver,
     make_listener,
     port_is_free,
     request_bytes,
     send_until_closed,
+    stateless_forgery,
 )
 from wizard.http.server import ServerLimits
-from wizard.listener import CallbackRefused, CapturedGrant, GrantCallback, GrantCheck
+from wizard.listener import CallbackRefused, CapturedGrant
 
 LIMITS = ServerLimits(read_timeout=0.3, max_header_bytes=8 * 1024, max_body_bytes=1024)
 SETTINGS = settings(
@@ -127,17 +129,15 @@ def expected_outcome(pairs: list[tuple[str, str]], raw_tail: str) -> str:
     return "grant" if genuine else "none"
 
 
-async def verify_mismatch(callback: GrantCallback) -> GrantCheck:
-    return GrantCheck.MISMATCH  # stateless grants are forgeries in this test
-
-
 async def run_query(query: str) -> tuple[str, str | None, int]:
     captured: list[CapturedGrant] = []
 
     async def on_grant(grant: CapturedGrant) -> None:
         captured.append(grant)
 
-    listener = make_listener(verify=verify_mismatch, on_grant=on_grant, limits=LIMITS)
+    listener = make_listener(
+        resolve=grant_resolver(stateless_forgery), on_grant=on_grant, limits=LIMITS
+    )
     await listener.start()
     port = listener.port
     task = asyncio.create_task(listener.wait(5))
@@ -185,7 +185,7 @@ def test_random_queries_accept_only_the_genuine_callback(
 
 
 async def run_raw(data: bytes) -> int:
-    listener = make_listener(verify=verify_mismatch, limits=LIMITS)
+    listener = make_listener(resolve=grant_resolver(stateless_forgery), limits=LIMITS)
     await listener.start()
     port = listener.port
     task = asyncio.create_task(listener.wait(5))

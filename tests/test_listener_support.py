@@ -9,10 +9,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import socket
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from wizard.listener import CallbackListener, LoopbackRedirectUri
+from wizard.listener.callback import CodeCallback, GrantCallback
+from wizard.listener.verdict import Accepted, Rejected, Resolution, Resolver
 
 STATE = "s3cr3t-state-Xq9fTz2Lw0"
 GRANT = "0b6f3c1e-5a7d-4e0b-9c2f-1d3e5f7a9b11"
@@ -144,6 +147,32 @@ def port_is_free(port: int, host: str = "127.0.0.1") -> bool:
         except OSError:
             return False
     return True
+
+
+StatelessCheck = Callable[[GrantCallback], Awaitable[bool | None]]
+"""What the API says of a grant that came without state: True, it is this request's; False,
+it is not; None, the API could not say."""
+
+
+def grant_resolver(stateless: StatelessCheck) -> Resolver:
+    """A resolver as the Connect flow's, with `stateless` in the API's place: a grant with this
+    request's state is taken as it came (the API is not asked); one without state is asked
+    about (a mismatch is refused, an API that cannot say accepts it unverified)."""
+
+    async def resolve(callback: GrantCallback | CodeCallback) -> Resolution:
+        assert isinstance(callback, GrantCallback), "these tests parse Connect callbacks"
+        if callback.state is not None:
+            return Accepted(callback.grant_id, callback.provider, None)
+        matches = await stateless(callback)
+        if matches is False:
+            return Rejected("It does not belong to this request.")
+        return Accepted(callback.grant_id, callback.provider, matches)
+
+    return resolve
+
+
+async def stateless_forgery(callback: GrantCallback) -> bool:
+    return False  # stateless grants are forgeries in these tests
 
 
 def make_listener(host: str = "127.0.0.1", port: int = 0, **kwargs: object) -> CallbackListener:

@@ -22,7 +22,7 @@ from pydantic import SecretStr
 
 from tests.support import loopback_uri
 from wizard.flow import AuthUrlReady, CustomerAccount, IntegrationSpec, ZoomApp
-from wizard.flow.factory import NylasCredentials, open_flow
+from wizard.flow.factory import NylasCredentials, history_recorder, open_flow
 from wizard.flow.onboarding import V3_STOPPED_LISTENING, OnboardingFlow, state_digest
 from wizard.flow.reconcile import UNCONFIRMED, V3_ABANDONED_NOTE, reconcile_history
 from wizard.sandbox import SandboxServer
@@ -80,14 +80,8 @@ async def stopped_authorization(
         redirect_uri=loopback_uri(host="localhost"),
     )
     outcome = await flow.ensure_integration(spec)
-    recorder = HistoryRecorder(
-        history,
-        profile="",
-        region="sandbox",
-        integration_id=outcome.integration.id,
-        api=api,
-        practice=True,
-    )
+    target = Target.of(api, "sandbox", sandbox.url)
+    recorder = history_recorder(history, target, outcome.integration.id, None)
     before = len(links)
     task = asyncio.create_task(
         flow.authorize(account_for(api, n), spec.redirect_uri, timeout=30, recorder=recorder)

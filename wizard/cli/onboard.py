@@ -9,8 +9,7 @@ import json
 import logging
 import sys
 import time
-from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Coroutine
 from typing import Any, TextIO
 
 from wizard.cli.credentials import Credentials, read_credentials
@@ -18,7 +17,6 @@ from wizard.cli.where import api_of, chosen_profile, saved_values, where
 from wizard.defaults import (
     DEFAULT_GRANT_LIFETIME,
     DEFAULT_INTEGRATION_NAME,
-    DEFAULT_REDIRECT_URI,
     DEFAULT_TIMEOUT,
 )
 from wizard.flow import (
@@ -31,19 +29,17 @@ from wizard.flow import (
     IntegrationReady,
     IntegrationSpec,
     LateAnswer,
-    OnboardingFlow,
     OnboardingResult,
     ZoomApp,
 )
 from wizard.flow.browser import no_browser, system_browser
 from wizard.flow.explain import Explanation, explain
-from wizard.flow.factory import NylasCredentials, open_flow
+from wizard.flow.factory import NylasCredentials, Prepared, prepare, redirect_uri_for
 from wizard.flow.queue_rules import late_answer_words
 from wizard.listener.listener import PortInUse
 from wizard.listener.redirect_uri import LoopbackRedirectUri
 from wizard.logs import SAID_ON_CONSOLE, setup_logging
 from wizard.outcome import Outcome
-from wizard.store.history import History, HistoryRecorder
 from wizard.store.paths import AppPaths
 from wizard.store.profiles import Profile
 from wizard.target import Api, Target
@@ -74,31 +70,10 @@ class Reporter:
 
     def on_event(self, event: FlowEvent) -> None:
         match event:
-            case IntegrationReady(integration, action):
-                word = integration.api.connector_word.capitalize()
-                self.emit(
-                    "integration",
-                    f"{word} {integration.name!r}: {action.describe(integration.api, done=True)}",
-                    api=integration.api.value,
-                    action=action.value,
-                    description=action.describe(integration.api, done=True),
-                    id=integration.id,
-                    name=integration.name,
-                    provider=integration.provider,
-                    redirect_uris=integration.redirect_uris,
-                )
-            case AuthUrlReady(url, expires_at, auth_id, launch_url):
-                left = max(0, int(expires_at - time.time()))
-                self.emit(
-                    "auth_url",
-                    f"Sign-in link (valid for {left // 60} min; it works only in a browser on "
-                    "this computer; use a private window if your own Zoom account is signed "
-                    f"in):\n  {url}",
-                    url=url,
-                    expires_at=expires_at,
-                    id=auth_id,
-                    launch_url=launch_url,
-                )
+            case IntegrationReady():
+                self._integration_ready(event)
+            case AuthUrlReady():
+                self._auth_url_ready(event)
             case BrowserSilent(url, waited):
                 self.emit(
                     "browser_silent",
@@ -112,19 +87,8 @@ class Reporter:
                     f"An answer came back but was not accepted: {reason} Still waiting.",
                     reason=reason,
                 )
-            case LateAnswer(account, tag, result, error):
-                self.emit(
-                    "late_answer",
-                    late_answer_words(event),
-                    entry=tag if isinstance(tag, int) else None,
-                    customer=account.customer,
-                    login_hint=account.login_hint,
-                    account_id=account.account_id,
-                    grant_id=result.grant_id if result else None,
-                    email=result.email if result else None,
-                    verified=result.verified if result else None,
-                    error=explain(error).type if error is not None else None,
-                )
+            case LateAnswer():
+                self._late_answer(event)
             case GrantCaptured(grant_id):
                 self.emit(
                     "grant_captured",
@@ -133,6 +97,49 @@ class Reporter:
                 )
             case _:
                 pass
+
+    def _integration_ready(self, event: IntegrationReady) -> None:
+        integration, action = event.integration, event.action
+        word = integration.api.connector_word.capitalize()
+        self.emit(
+            "integration",
+            f"{word} {integration.name!r}: {action.describe(integration.api, done=True)}",
+            api=integration.api.value,
+            action=action.value,
+            description=action.describe(integration.api, done=True),
+            id=integration.id,
+            name=integration.name,
+            provider=integration.provider,
+            redirect_uris=integration.redirect_uris,
+        )
+
+    def _auth_url_ready(self, event: AuthUrlReady) -> None:
+        left = max(0, int(event.expires_at - time.time()))
+        self.emit(
+            "auth_url",
+            f"Sign-in link (valid for {left // 60} min; it works only in a browser on "
+            "this computer; use a private window if your own Zoom account is signed "
+            f"in):\n  {event.url}",
+            url=event.url,
+            expires_at=event.expires_at,
+            id=event.auth_request_id,
+            launch_url=event.launch_url,
+        )
+
+    def _late_answer(self, event: LateAnswer) -> None:
+        account, result, error = event.account, event.result, event.error
+        self.emit(
+            "late_answer",
+            late_answer_words(event),
+            entry=event.tag if isinstance(event.tag, int) else None,
+            customer=account.customer,
+            login_hint=account.login_hint,
+            account_id=account.account_id,
+            grant_id=result.grant_id if result else None,
+            email=result.email if result else None,
+            verified=result.verified if result else None,
+            error=explain(error).type if error is not None else None,
+        )
 
     def result(self, result: OnboardingResult) -> None:
         renewed = " (this Zoom user's existing grant was renewed)" if result.renewed else ""
@@ -189,13 +196,31 @@ class Reporter:
 def run_onboard(args: argparse.Namespace) -> int:
     reporter = Reporter(args.json)
     setup_logging(AppPaths.default().log_file, verbose=args.verbose, console=True)
+    return run_reported(
+        _run(args, reporter),
+        reporter,
+        what="onboarding",
+        on_ctrl_c=("onboarding cancelled with Ctrl+C", "Cancelled."),
+    )
+
+
+def run_reported(
+    main: Coroutine[Any, Any, int],
+    reporter: Reporter,
+    *,
+    what: str,
+    on_ctrl_c: tuple[str, str],
+) -> int:
+    """Run a command's body: every failure ends as a message and an exit code; Ctrl+C too
+    (`on_ctrl_c`: what the log says, what the operator is told)."""
     try:
-        return asyncio.run(_run(args, reporter))
-    except Exception as exc:  # every failure ends as a message and an exit code
+        return asyncio.run(main)
+    except Exception as exc:
         explanation = explain_for_cli(exc)
         # WARNING, so the diagnostics report of an engineer shows every failure an operator saw.
         log.warning(
-            "onboarding failed (%s): %s",
+            "%s failed (%s): %s",
+            what,
             explanation.type,
             explanation.text(),
             extra=SAID_ON_CONSOLE,
@@ -203,8 +228,9 @@ def run_onboard(args: argparse.Namespace) -> int:
         reporter.error(explanation)
         return int(explanation.outcome)
     except KeyboardInterrupt:
-        log.warning("onboarding cancelled with Ctrl+C")
-        reporter.error(Explanation("cancelled", "Cancelled.", "", Outcome.TIMEOUT))
+        logged, said = on_ctrl_c
+        log.warning(logged)
+        reporter.error(Explanation("cancelled", said, "", Outcome.TIMEOUT))
         return int(Outcome.TIMEOUT)
 
 
@@ -234,9 +260,7 @@ async def _run(args: argparse.Namespace, reporter: Reporter) -> int:
         )
     if api is Api.V3 and args.expires_in is not None:
         raise ValueError("--expires-in belongs to the Connect API; v3 grants do not expire.")
-    redirect_uri = LoopbackRedirectUri.parse(
-        args.redirect_uri or (profile.redirect_uri if profile else DEFAULT_REDIRECT_URI)
-    )
+    redirect_uri = redirect_uri_for(args.redirect_uri, profile)
     account = CustomerAccount(
         args.account_id,
         login_hint=args.login_hint,
@@ -268,17 +292,6 @@ async def _run(args: argparse.Namespace, reporter: Reporter) -> int:
     return int(Outcome.OK)
 
 
-@dataclass(frozen=True)
-class Prepared:
-    """A checked flow with its integration in place, ready for one authorization after
-    another (the queue runs many on one)."""
-
-    flow: OnboardingFlow
-    target: Target
-    recorder: HistoryRecorder
-    history: History
-
-
 @contextlib.asynccontextmanager
 async def prepared_flow(
     args: argparse.Namespace,
@@ -287,8 +300,6 @@ async def prepared_flow(
     api: Api,
     redirect_uri: LoopbackRedirectUri,
 ) -> AsyncIterator[Prepared]:
-    paths = AppPaths.default()
-    history = History(paths.history_db, paths.history_fallback)
     async with _api(args, profile, api) as (target, creds):
         spec = IntegrationSpec(
             zoom=ZoomApp(creds.zoom_client_id, creds.zoom_client_secret),
@@ -298,30 +309,17 @@ async def prepared_flow(
             expires_in=profile.grant_lifetime if profile else DEFAULT_GRANT_LIFETIME,
             replace_zoom_app=args.replace_zoom_app,
         )
-        flow = open_flow(
+        async with prepare(
             target,
             NylasCredentials(creds.nylas_secret, creds.nylas_client_id),
+            spec,
             no_browser if args.no_browser else system_browser,
+            paths=AppPaths.default(),
+            profile=profile.name if profile else None,
             on_event=reporter.on_event,
             opens_browser=not args.no_browser,
-        )
-        try:
-            # The port first, and held: nothing is created on Nylas for a URI this computer
-            # cannot serve, and a second run on the same port stops here, before any entry.
-            await flow.listen(redirect_uri)
-            outcome = await flow.ensure_integration(spec)
-            recorder = HistoryRecorder(
-                history,
-                profile=profile.name if profile else "",
-                region=target.region.value,
-                integration_id=outcome.integration.id,
-                api=api.value,
-                practice=target.practice,
-                api_url=target.base_url,
-            )
-            yield Prepared(flow, target, recorder, history)
-        finally:
-            await flow.aclose()
+        ) as ready:
+            yield ready
 
 
 @contextlib.asynccontextmanager

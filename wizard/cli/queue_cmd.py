@@ -12,17 +12,17 @@ import time
 from collections.abc import Sequence
 from dataclasses import asdict
 
-from wizard.cli.onboard import Prepared, Reporter, explain_for_cli, prepared_flow
+from wizard.cli.onboard import Reporter, explain_for_cli, prepared_flow, run_reported
 from wizard.cli.where import api_of, chosen_profile, where
-from wizard.defaults import DEFAULT_REDIRECT_URI, DEFAULT_TIMEOUT
+from wizard.defaults import DEFAULT_TIMEOUT
 from wizard.flow.events import FlowEvent, LateAnswer
-from wizard.flow.explain import Explanation
+from wizard.flow.factory import Prepared, redirect_uri_for
 from wizard.flow.inputs import account_for_entry
 from wizard.flow.onboarding import OnboardingFlow
-from wizard.flow.queue_rules import EntryRecorder, finish_entry_late
+from wizard.flow.queue_rules import EntryRecorder, entry_state_after, finish_entry_late
 from wizard.listener.listener import CallbackRefused, ListenerTimeout
 from wizard.listener.redirect_uri import LoopbackRedirectUri
-from wizard.logs import SAID_ON_CONSOLE, setup_logging
+from wizard.logs import setup_logging
 from wizard.outcome import Outcome
 from wizard.store.paths import AppPaths
 from wizard.store.queue import (
@@ -64,22 +64,13 @@ def run_queue(args: argparse.Namespace) -> int:
                 return int(Outcome.OK)
             case _:
                 reporter = Reporter(args.json)
-                try:
-                    return asyncio.run(_run(args, reporter, queue))
-                except KeyboardInterrupt:
-                    log.warning("the queue run was stopped with Ctrl+C")
-                    reporter.error(Explanation("cancelled", "Stopped.", "", Outcome.TIMEOUT))
-                    return int(Outcome.TIMEOUT)
-                except Exception as exc:  # the run could not start: credentials, port, API
-                    explanation = explain_for_cli(exc)
-                    log.warning(
-                        "the queue run failed (%s): %s",
-                        explanation.type,
-                        explanation.text(),
-                        extra=SAID_ON_CONSOLE,
-                    )
-                    reporter.error(explanation)
-                    return int(explanation.outcome)
+                # A failure here: the run could not start (credentials, port, API).
+                return run_reported(
+                    _run(args, reporter, queue),
+                    reporter,
+                    what="the queue run",
+                    on_ctrl_c=("the queue run was stopped with Ctrl+C", "Stopped."),
+                )
     except QueueImportError as exc:
         print(f"Error: {exc}", file=sys.stderr)
         for number, why in exc.problems:
@@ -152,20 +143,14 @@ async def _run(args: argparse.Namespace, reporter: Reporter, queue: WorkQueue) -
     reporter.api = api
     practice = where(args, profile)[0] == "sandbox"
     # Waiting ones, and those a window or command that is gone left in progress.
-    waiting = [
-        e
-        for e in queue.entries(practice=practice)
-        if e.state is EntryState.WAITING or e.interrupted
-    ]
+    waiting = [e for e in queue.entries(practice=practice) if e.to_work_on]
     if not waiting:
         reporter.emit(
             "queue_empty",
             "No waiting entries in the queue. Add some with `zoom-onboard queue add FILE`.",
         )
         return int(Outcome.OK)
-    redirect_uri = LoopbackRedirectUri.parse(
-        args.redirect_uri or (profile.redirect_uri if profile else DEFAULT_REDIRECT_URI)
-    )
+    redirect_uri = redirect_uri_for(args.redirect_uri, profile)
     timeout = args.timeout if args.timeout is not None else DEFAULT_TIMEOUT
     async with prepared_flow(args, reporter, profile, api, redirect_uri) as ready:
         run = _QueueRun(ready, queue, reporter, api, redirect_uri, timeout, len(waiting))
@@ -248,8 +233,7 @@ class _QueueRun:
         except (CallbackRefused, ListenerTimeout, ValueError) as exc:
             # About this customer: record it and go on with the next.
             words = explain_for_cli(exc)
-            state = EntryState.REFUSED if isinstance(exc, CallbackRefused) else EntryState.FAILED
-            queue.finish(entry.id, state, reason=words.text())
+            queue.finish(entry.id, entry_state_after(exc), reason=words.text())
             reporter.error(words)
             self.last = words.outcome
             return

@@ -12,13 +12,17 @@ import enum
 import hmac
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from wizard.flow.inputs import CustomerAccount, IntegrationSpec
 from wizard.listener.callback import Callback, CodeCallback, GrantCallback
 from wizard.listener.redirect_uri import LoopbackRedirectUri
 from wizard.listener.verdict import Resolution
 from wizard.target import Api
+
+if TYPE_CHECKING:  # the two APIs' grant payloads, read alike by grant_info
+    from wizard.nylas.models import Grant
+    from wizard.nylas.v3_models import V3Grant
 
 ZOOM = "zoom"
 # What the Zoom app must grant for Nylas's Zoom meetings (Nylas's Zoom guide); they live on the
@@ -107,6 +111,21 @@ class IntegrationPlan:
 class IntegrationOutcome:
     integration: IntegrationInfo
     action: IntegrationAction
+
+
+def grant_info(grant: Grant | V3Grant, account_id: str | None = None) -> GrantInfo:
+    """What the flow reads of either API's grant (only Connect's names an account)."""
+    return GrantInfo(
+        id=grant.id,
+        provider=grant.provider,
+        email=grant.email,
+        grant_status=grant.grant_status,
+        state=grant.state,
+        account_id=account_id,
+        created_at=grant.created_at,
+        updated_at=grant.updated_at,
+        scope=None if grant.scope is None else tuple(grant.scope),
+    )
 
 
 @dataclass(frozen=True)

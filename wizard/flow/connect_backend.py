@@ -18,6 +18,7 @@ from wizard.flow.backend import (
     IntegrationOutcome,
     IntegrationPlan,
     VerifiedGrant,
+    grant_info,
     mismatch,
     status_note,
     unfinished_hint,
@@ -44,18 +45,8 @@ GRANT_PAGE = 100
 MAX_GRANT_PAGES = 50  # reconciliation reads at most 5,000 of the newest grants
 
 
-def grant_info(grant: Grant) -> GrantInfo:
-    return GrantInfo(
-        id=grant.id,
-        provider=grant.provider,
-        email=grant.email,
-        grant_status=grant.grant_status,
-        state=grant.state,
-        account_id=grant.account_id,
-        created_at=grant.created_at,
-        updated_at=grant.updated_at,
-        scope=None if grant.scope is None else tuple(grant.scope),
-    )
+def connect_grant_info(grant: Grant) -> GrantInfo:
+    return grant_info(grant, grant.account_id)  # Connect grants name their account
 
 
 def integration_info(integration: Integration) -> IntegrationInfo:
@@ -81,7 +72,7 @@ class ConnectAuthorization:
         if not isinstance(callback, GrantCallback):
             return Rejected("It is not an answer of the Connect API.")
         try:
-            grant = grant_info(await self.backend.client.get_grant(callback.grant_id))
+            grant = connect_grant_info(await self.backend.client.get_grant(callback.grant_id))
         except NotFound:
             return Rejected("Nylas does not know this grant.")
         except NylasApiError as exc:
@@ -191,7 +182,7 @@ class ConnectBackend:
         return ConnectAuthorization(auth.url, auth.expires_at, auth.id, state, account, self)
 
     async def get_grant(self, grant_id: str) -> GrantInfo:
-        return grant_info(await self.client.get_grant(grant_id))
+        return connect_grant_info(await self.client.get_grant(grant_id))
 
     async def delete_grant(self, grant_id: str) -> None:
         await self.client.delete_grant(grant_id)
@@ -204,7 +195,7 @@ class ConnectBackend:
             grants = await self.client.list_grants(limit=GRANT_PAGE, offset=page * GRANT_PAGE)
             for grant in grants:
                 if grant.provider == ZOOM and (grant.created_at or since) >= since:
-                    found.append(grant_info(grant))
+                    found.append(connect_grant_info(grant))
             if len(grants) < GRANT_PAGE:
                 break
         return found

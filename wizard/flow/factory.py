@@ -1,16 +1,25 @@
 """One place that opens a flow for a target and its credentials: the wizard, the command line
 and the self-test all come through here, so "which API, which URL, which credentials" is
-decided once."""
+decided once; and one place that says where its grants are kept (the history and the recorder
+both front ends hand to the flow) and which redirect URI it listens on."""
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import SecretStr
 
+from wizard.defaults import DEFAULT_REDIRECT_URI
 from wizard.flow.backend import Backend
+from wizard.flow.inputs import IntegrationSpec
 from wizard.flow.onboarding import BrowserOpener, OnboardingFlow
+from wizard.listener.redirect_uri import LoopbackRedirectUri
+from wizard.store.history import History, HistoryRecorder
+from wizard.store.paths import AppPaths
+from wizard.store.profiles import Profile
 from wizard.target import Api, Target
 
 
@@ -58,3 +67,69 @@ def open_flow(
     """A flow with its own client: callers never handle HTTP themselves. Close it with
     `aclose()`."""
     return OnboardingFlow(open_backend(target, credentials), opener, **flow_kwargs)
+
+
+def redirect_uri_for(typed: str | None, profile: Profile | None) -> LoopbackRedirectUri:
+    """The redirect URI to listen on: the one typed, else the profile's, else the default.
+    InvalidRedirectUri says what is wrong with it."""
+    return LoopbackRedirectUri.parse(
+        typed or (profile.redirect_uri if profile else DEFAULT_REDIRECT_URI)
+    )
+
+
+def open_history(paths: AppPaths) -> History:
+    """The history of this computer (the database, and its fallback journal)."""
+    return History(paths.history_db, paths.history_fallback)
+
+
+def history_recorder(
+    history: History, target: Target, integration_id: str | None, profile: str | None
+) -> HistoryRecorder:
+    """The flow's recorder: every grant from here on goes to `history`, tagged with the
+    target, the integration and the profile (None: no profile was chosen)."""
+    return HistoryRecorder(
+        history,
+        profile=profile or "",
+        region=target.region.value,
+        integration_id=integration_id,
+        api=target.api.value,
+        practice=target.practice,
+        api_url=target.base_url,
+    )
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A checked flow with its integration in place, ready for one authorization after
+    another (a queue runs many on one), and where its grants go."""
+
+    flow: OnboardingFlow
+    target: Target
+    recorder: HistoryRecorder
+    history: History
+
+
+@contextlib.asynccontextmanager
+async def prepare(
+    target: Target,
+    credentials: NylasCredentials,
+    spec: IntegrationSpec,
+    opener: BrowserOpener,
+    *,
+    paths: AppPaths,
+    profile: str | None,
+    **flow_kwargs: Any,
+) -> AsyncIterator[Prepared]:
+    """Open the flow, hold the redirect URI's port, put the integration in place and give
+    the recorder for it; the flow is closed on the way out."""
+    history = open_history(paths)
+    flow = open_flow(target, credentials, opener, **flow_kwargs)
+    try:
+        # The port first, and held: nothing is created on Nylas for a URI this computer
+        # cannot serve, and a second run on the same port stops here, before any entry.
+        await flow.listen(spec.redirect_uri)
+        outcome = await flow.ensure_integration(spec)
+        recorder = history_recorder(history, target, outcome.integration.id, profile)
+        yield Prepared(flow, target, recorder, history)
+    finally:
+        await flow.aclose()

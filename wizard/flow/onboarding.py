@@ -9,15 +9,10 @@ to its caller.
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import logging
 import secrets
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
-from typing import Any, Protocol, runtime_checkable
-
-from pydantic import SecretStr
 
 from wizard.flow.backend import (
     Backend,
@@ -32,7 +27,6 @@ from wizard.flow.backend import (
     mismatch,
     status_note,
 )
-from wizard.flow.connect_backend import ConnectBackend
 from wizard.flow.events import (
     AnswerRejected,
     AuthUrlReady,
@@ -46,6 +40,14 @@ from wizard.flow.events import (
     LateAnswer,
 )
 from wizard.flow.inputs import CustomerAccount, IntegrationSpec
+from wizard.flow.links import LateLink, LinkListeners, OpenLink
+from wizard.flow.recording import (
+    AuthorizationLog,
+    AuthorizationRecord,
+    DeletionLog,
+    GrantRecorder,
+    state_digest,
+)
 from wizard.listener.callback import CodeCallback, GrantCallback
 from wizard.listener.listener import (
     CallbackListener,
@@ -57,11 +59,12 @@ from wizard.listener.listener import (
 from wizard.listener.redirect_uri import LoopbackRedirectUri
 from wizard.listener.verdict import Rejected, Resolution
 from wizard.logs import remember_secret
-from wizard.nylas.client import NylasConnectClient
 from wizard.nylas.errors import NylasError
 from wizard.target import Api
 
 __all__ = [
+    "AuthorizationLog",
+    "DeletionLog",
     "GrantRecorder",
     "IntegrationAction",
     "IntegrationInfo",
@@ -69,6 +72,8 @@ __all__ = [
     "IntegrationPlan",
     "OnboardingFlow",
     "OnboardingResult",
+    "OpenLink",
+    "state_digest",
 ]
 
 log = logging.getLogger(__name__)
@@ -94,66 +99,10 @@ V3_STOPPED_LISTENING = (
 )
 
 
-def state_digest(state: str) -> str:
-    """What the history keeps of a state: its SHA-256, never the state itself."""
-    return hashlib.sha256(state.encode()).hexdigest()
-
-
-class GrantRecorder(Protocol):
-    """Where grants are kept (the history). Called before the browser sees the success page."""
-
-    async def grant_captured(
-        self, grant_id: str, provider: str, account: CustomerAccount
-    ) -> None: ...
-
-    async def grant_verified(self, result: OnboardingResult) -> None: ...
-
-
-@runtime_checkable
-class AuthorizationLog(Protocol):
-    """A recorder that also keeps authorizations in progress, so a grant that arrives after
-    the tool stopped listening can be found later (wizard/flow/reconcile.py)."""
-
-    async def authorization_started(
-        self, account: CustomerAccount, *, expires_at: int, state_sha256: str
-    ) -> int | None: ...
-
-    async def authorization_ended(
-        self, auth_id: int, outcome: str, *, grant_id: str | None = None, note: str | None = None
-    ) -> None: ...
-
-
-@dataclass(frozen=True)
-class OpenLink:
-    """A link whose wait ended and that still works (and is still listened for)."""
-
-    account: CustomerAccount
-    expires_at: float
-    tag: object
-
-
-@dataclass(frozen=True)
-class _Late:
-    listener: CallbackListener
-    pending: PendingCallback
-    account: CustomerAccount
-    recorder: GrantRecorder | None
-    log_row: int | None
-    state: str = field(repr=False)
-    tag: object
-
-
-@runtime_checkable
-class DeletionLog(Protocol):
-    """A recorder that also keeps the grants revoked from this computer (the history)."""
-
-    async def grant_deleted(self, grant_id: str) -> str: ...
-
-
 class OnboardingFlow:
     def __init__(
         self,
-        backend: Backend | NylasConnectClient,
+        backend: Backend,
         opener: BrowserOpener,
         *,
         on_event: Callable[[FlowEvent], None] = lambda event: None,
@@ -162,29 +111,15 @@ class OnboardingFlow:
         opens_browser: bool = True,
     ) -> None:
         """`opens_browser` False: the operator opens the link themselves (--no-browser), so a
-        silent listener means nobody opened it yet, not a browser that failed to start."""
-        if isinstance(backend, NylasConnectClient):
-            backend = ConnectBackend(backend)
+        silent listener means nobody opened it yet, not a browser that failed to start.
+        wizard/flow/factory.py builds the backend for a target and its credentials."""
         self.backend: Backend = backend
         self.opener = opener
         self.on_event = on_event
         self.recorder = recorder
         self.browser_grace = browser_grace
         self.opens_browser = opens_browser
-        self._listeners: dict[str, CallbackListener] = {}
-        self._late: dict[asyncio.Task[None], _Late] = {}
-
-    @classmethod
-    def for_api(
-        cls,
-        base_url: str,
-        client_id: str,
-        client_secret: SecretStr,
-        opener: BrowserOpener,
-        **kwargs: Any,
-    ) -> OnboardingFlow:
-        """A Connect flow with its own client (see wizard.flow.factory for every API)."""
-        return cls(NylasConnectClient(base_url, client_id, client_secret), opener, **kwargs)
+        self._links = LinkListeners(backend.parse_callback)
 
     @property
     def api(self) -> str:
@@ -215,16 +150,12 @@ class OnboardingFlow:
     async def check_redirect_port(self, redirect_uri: LoopbackRedirectUri) -> None:
         """PortInUse now, while the operator can still choose another port (this flow's own
         listener on it is no obstacle)."""
-        mine = self._listeners.get(str(redirect_uri))
-        if mine is not None and mine.is_open:
-            return
-        await self._close_idle_on_port(redirect_uri.port)
-        await CallbackListener.check_port(redirect_uri)
+        await self._links.check_port(redirect_uri)
 
     async def listen(self, redirect_uri: LoopbackRedirectUri) -> None:
         """Bind this flow's listener for `redirect_uri` now (PortInUse), and keep it: a run that
         cannot listen takes no work, and a second copy of the tool finds the port taken."""
-        await self._listener_for(redirect_uri)
+        await self._links.listener_for(redirect_uri)
 
     async def plan_integration(
         self, redirect_uri: LoopbackRedirectUri, zoom_client_id: str | None = None
@@ -257,27 +188,13 @@ class OnboardingFlow:
         this flow keeps listening for it, and a late answer is recorded and reported as a
         LateAnswer event carrying `tag`.
         """
-        recorder = recorder or self.recorder
+        record = AuthorizationRecord(recorder or self.recorder)
         state = secrets.token_urlsafe(STATE_BYTES)
         remember_secret(state)  # whoever logs a URL or body with it, the log shows a mask
         auth = await self.backend.start_authorization(account, redirect_uri, state)
-        # Kept before any browser opens: if the callback is never caught here, the grant it
-        # makes can still be found and recorded later.
-        log_row = await self._authorization_started(recorder, account, auth, state)
-        listener = await self._listener_for(redirect_uri)  # a busy port fails here
-        cell: list[PendingCallback] = []  # the resolver and on_grant ask whether it is waited
-        pending = listener.expect(
-            state,
-            expected_provider="zoom",
-            resolve=self._resolver(auth, cell),
-            on_grant=self._record_capture(account, recorder, log_row, cell),
-            launch_target=auth.url,
-            silent_hint=None if self.opens_browser else NOBODY_OPENED_HINT,
-            verify_timeout=self.backend.resolve_timeout,
-            expires_at=auth.expires_at + LINK_GRACE_SECONDS,
-            unfinished_hint=self.backend.unfinished_hint,
-        )
-        cell.append(pending)
+        await record.started(account, auth, state)
+        listener = await self._links.listener_for(redirect_uri)  # a busy port fails here
+        pending = self._expect(listener, auth, account, record, state)
         launch_url = listener.launch_url_for(pending) or auth.url
         self.on_event(AuthUrlReady(auth.url, auth.expires_at, auth.id, launch_url))
         helpers = [
@@ -285,22 +202,10 @@ class OnboardingFlow:
             asyncio.create_task(self._open_browser(launch_url)),
             asyncio.create_task(self._watch_browser(pending, auth.url)),
         ]
-        late = _Late(listener, pending, account, recorder, log_row, state, tag)
+        late = LateLink(listener, pending, account, record, state, tag)
         try:
             deadline = min(timeout, max(0.0, auth.expires_at - time.time()) + LINK_GRACE_SECONDS)
-            try:
-                captured = await pending.wait(deadline)
-            except (ListenerTimeout, asyncio.CancelledError):
-                self._keep_listening(late)  # the customer's tab still works: so do we
-                raise
-            except CallbackRefused as refusal:
-                listener.forget(pending)
-                await self._authorization_ended(recorder, log_row, "refused", note=str(refusal))
-                raise
-            except BaseException:
-                listener.forget(pending)
-                raise
-            listener.forget(pending)
+            captured = await self._wait(late, deadline)
             # A scripted browser may still be reading the success page: let it finish.
             await asyncio.wait(helpers[:1], timeout=OPENER_GRACE_SECONDS)
         finally:
@@ -308,48 +213,67 @@ class OnboardingFlow:
                 task.cancel()
             await asyncio.gather(*helpers, return_exceptions=True)
         result = await self._result(captured, account, state)
-        if recorder is not None:
-            await self._recorder_call(recorder.grant_verified(result))
+        await record.verified(result)
         self.on_event(GrantVerified(result))
         return result
+
+    def _expect(
+        self,
+        listener: CallbackListener,
+        auth: PendingAuthorization,
+        account: CustomerAccount,
+        record: AuthorizationRecord,
+        state: str,
+    ) -> PendingCallback:
+        cell: list[PendingCallback] = []  # the resolver and on_grant ask whether it is waited
+        pending = listener.expect(
+            state,
+            expected_provider="zoom",
+            resolve=self._resolver(auth, cell),
+            on_grant=self._record_capture(account, record, cell),
+            launch_target=auth.url,
+            silent_hint=None if self.opens_browser else NOBODY_OPENED_HINT,
+            verify_timeout=self.backend.resolve_timeout,
+            expires_at=auth.expires_at + LINK_GRACE_SECONDS,
+            unfinished_hint=self.backend.unfinished_hint,
+        )
+        cell.append(pending)
+        return pending
+
+    async def _wait(self, late: LateLink, deadline: float) -> CapturedGrant:
+        """The answer to this link; after a timeout or a cancel it is still listened for."""
+        listener, pending = late.listener, late.pending
+        try:
+            captured = await pending.wait(deadline)
+        except (ListenerTimeout, asyncio.CancelledError):
+            self._links.keep(late, self._watch_late)  # the customer's tab still works: so do we
+            raise
+        except CallbackRefused as refusal:
+            listener.forget(pending)
+            await late.record.ended("refused", note=str(refusal))
+            raise
+        except BaseException:
+            listener.forget(pending)
+            raise
+        listener.forget(pending)
+        return captured
 
     # -- links whose wait ended: still listened for while they work ---------------------
 
     def open_links(self) -> list[OpenLink]:
         """Earlier links this flow still listens for (valid, nobody waiting on them)."""
-        now = time.time()
-        return [
-            OpenLink(late.account, late.pending.expires_at or now, late.tag)
-            for late in self._late.values()
-            if (late.pending.expires_at or 0) > now and not late.pending.claimed
-        ]
+        return self._links.open_links()
 
     async def until_links_close(self) -> None:
         """Until every earlier link has come back or expired."""
-        await asyncio.gather(*list(self._late), return_exceptions=True)
+        await self._links.until_links_close()
 
     async def stop_listening(self) -> None:
         """Close every listener: earlier links stop working here (v3: their authorizations
         are recorded as abandoned, with why)."""
-        tasks = list(self._late)
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
-        listeners, self._listeners = list(self._listeners.values()), {}
-        for listener in listeners:
-            await listener.close()
+        await self._links.close()
 
-    def _keep_listening(self, late: _Late) -> None:
-        task = asyncio.ensure_future(self._watch_late(late))
-        self._late[task] = late
-        task.add_done_callback(self._late_done)
-
-    def _late_done(self, task: asyncio.Task[None]) -> None:
-        self._late.pop(task, None)
-        if not task.cancelled() and task.exception() is not None:
-            log.error("watching a late answer failed", exc_info=task.exception())
-
-    async def _watch_late(self, late: _Late) -> None:
+    async def _watch_late(self, late: LateLink) -> None:
         pending, v3 = late.pending, self.backend.api is Api.V3
         left = max(0.0, (pending.expires_at or 0) - time.time())
         try:
@@ -358,52 +282,23 @@ class OnboardingFlow:
         except TimeoutError:
             late.listener.forget(pending)
             if v3:  # nothing else can finish it; Connect's grant may still be found by state
-                await self._authorization_ended(
-                    late.recorder, late.log_row, "expired", note=V3_LINK_EXPIRED
-                )
+                await late.record.ended("expired", note=V3_LINK_EXPIRED)
             return
         except asyncio.CancelledError:
             late.listener.forget(pending)
             if v3 and not pending.claimed:
-                await asyncio.shield(
-                    self._authorization_ended(
-                        late.recorder, late.log_row, "abandoned", note=V3_STOPPED_LISTENING
-                    )
-                )
+                await asyncio.shield(late.record.ended("abandoned", note=V3_STOPPED_LISTENING))
             raise
         late.listener.forget(pending)
         log.info("an earlier link came back after its wait had ended")
         if isinstance(outcome, CapturedGrant):
             result = await self._result(outcome, late.account, late.state)
-            if late.recorder is not None:
-                await self._recorder_call(late.recorder.grant_verified(result))
+            await late.record.verified(result)
             self.on_event(LateAnswer(late.account, late.tag, result=result))
             return
         outcome_word = "refused" if isinstance(outcome, CallbackRefused) else "abandoned"
-        await self._authorization_ended(
-            late.recorder, late.log_row, outcome_word, note=str(outcome)
-        )
+        await late.record.ended(outcome_word, note=str(outcome))
         self.on_event(LateAnswer(late.account, late.tag, error=outcome))
-
-    async def _listener_for(self, redirect_uri: LoopbackRedirectUri) -> CallbackListener:
-        """One listener per redirect URI for the life of this flow."""
-        key = str(redirect_uri)
-        listener = self._listeners.get(key)
-        if listener is not None and listener.is_open:
-            return listener
-        await self._close_idle_on_port(redirect_uri.port)
-        listener = CallbackListener(redirect_uri, parse=self.backend.parse_callback)
-        await listener.start()
-        self._listeners[key] = listener
-        return listener
-
-    async def _close_idle_on_port(self, port: int) -> None:
-        # The operator changed the host or path on the same port: an idle listener of ours
-        # must not make that port look busy.
-        for key, listener in list(self._listeners.items()):
-            if listener.port == port and not listener.pending:
-                del self._listeners[key]
-                await listener.close()
 
     async def run(
         self,
@@ -437,61 +332,15 @@ class OnboardingFlow:
     def _record_capture(
         self,
         account: CustomerAccount,
-        recorder: GrantRecorder | None,
-        log_row: int | None,
+        record: AuthorizationRecord,
         cell: list[PendingCallback],
     ) -> Callable[[CapturedGrant], Awaitable[None]]:
         async def on_grant(captured: CapturedGrant) -> None:
-            if recorder is not None:
-                await self._recorder_call(
-                    recorder.grant_captured(captured.grant_id, captured.provider, account)
-                )
-                await self._authorization_ended(
-                    recorder, log_row, "connected", grant_id=captured.grant_id
-                )
+            await record.captured(captured.grant_id, captured.provider, account)
             if cell and cell[0].attended:  # a late one is told as a LateAnswer, once verified
                 self.on_event(GrantCaptured(captured.grant_id))
 
         return on_grant
-
-    async def _authorization_started(
-        self,
-        recorder: GrantRecorder | None,
-        account: CustomerAccount,
-        auth: PendingAuthorization,
-        state: str,
-    ) -> int | None:
-        if not isinstance(recorder, AuthorizationLog):
-            return None
-        try:
-            return await recorder.authorization_started(
-                account, expires_at=auth.expires_at, state_sha256=state_digest(state)
-            )
-        except Exception:  # the history keeps its own fallbacks; never block the onboarding
-            log.exception("recording the authorization failed")
-            return None
-
-    async def _authorization_ended(
-        self,
-        recorder: GrantRecorder | None,
-        log_row: int | None,
-        outcome: str,
-        *,
-        grant_id: str | None = None,
-        note: str | None = None,
-    ) -> None:
-        if log_row is None or not isinstance(recorder, AuthorizationLog):
-            return
-        await self._recorder_call(
-            recorder.authorization_ended(log_row, outcome, grant_id=grant_id, note=note)
-        )
-
-    async def _recorder_call(self, call: Awaitable[None]) -> None:
-        # The recorder keeps its own fallbacks; its failure must not cost the operator the grant.
-        try:
-            await call
-        except Exception:
-            log.exception("recording the grant failed")
 
     def _resolver(
         self, auth: PendingAuthorization, cell: list[PendingCallback]

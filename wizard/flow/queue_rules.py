@@ -66,6 +66,12 @@ class EntryRecorder:
         )
 
 
+def entry_state_after(error: BaseException) -> EntryState:
+    """How an authorization that ended without a grant leaves its entry: refused when the
+    customer or Zoom said no (trying again needs their mind changed), failed otherwise."""
+    return EntryState.REFUSED if isinstance(error, CallbackRefused) else EntryState.FAILED
+
+
 def finish_entry_late(queue: WorkQueue, event: LateAnswer) -> bool:
     """Write the entry's outcome (blocking: SQLite); False when the answer has no entry."""
     if not isinstance(event.tag, int) or isinstance(event.tag, bool):
@@ -80,8 +86,8 @@ def finish_entry_late(queue: WorkQueue, event: LateAnswer) -> bool:
         return True
     if event.error is None:
         return False
-    state = EntryState.REFUSED if isinstance(event.error, CallbackRefused) else EntryState.FAILED
-    queue.finish(event.tag, state, reason=f"Came back late: {explain(event.error).text()}")
+    reason = f"Came back late: {explain(event.error).text()}"
+    queue.finish(event.tag, entry_state_after(event.error), reason=reason)
     return True
 
 

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import hashlib
 import hmac
 import time
 from collections.abc import Sequence
@@ -25,6 +24,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from wizard.flow.backend import ZOOM, Backend, GrantInfo
 from wizard.flow.inputs import CustomerAccount
+from wizard.flow.recording import state_digest
 from wizard.store.owner import is_alive
 
 if TYPE_CHECKING:
@@ -68,10 +68,6 @@ class LateGrant:
         return None if self.confirmed else UNCONFIRMED
 
 
-def _digest(state: str) -> str:
-    return hashlib.sha256(state.encode()).hexdigest()
-
-
 def _stamp(grant: GrantInfo) -> int | None:
     # v3 renews a grant in place: its updated_at moves, created_at may be old.
     return grant.updated_at or grant.created_at
@@ -87,7 +83,7 @@ def match(
     found: list[LateGrant] = []
     used: set[str] = set()
     zoom = [g for g in grants if g.provider == ZOOM]
-    by_state = {_digest(g.state): g for g in zoom if g.state}
+    by_state = {state_digest(g.state): g for g in zoom if g.state}
     for auth in authorizations:
         for digest, grant in by_state.items():
             if grant.id not in used and hmac.compare_digest(digest, auth.state_sha256):
@@ -199,48 +195,7 @@ async def reconcile_history(
         return ReconcileReport([], 0, 0)
     late = await find_late_grants(backend, authorizations, grace=grace)
     by_id = {a.id: a for a in authorizations}
-    recorded: list[LateGrant] = []
-    for found in late:
-        auth, grant = by_id[found.authorization_id], found.grant
-        note = found.note or "found later on Nylas (the browser's answer never reached this tool)"
-        # Claim the row first: of two checks at once (two windows, the CLI), one records it.
-        claimed = await asyncio.to_thread(
-            functools.partial(
-                history.end_authorization, auth.id, "connected", grant_id=grant.id, note=note
-            )
-        )
-        if not claimed:
-            continue
-        # Written already by a process that died before closing the authorization: once.
-        if await asyncio.to_thread(history.grant_recorded_since, grant.id, auth.started_at):
-            recorded.append(found)
-            continue
-        await asyncio.to_thread(
-            functools.partial(
-                history.record_grant,
-                profile=auth.profile,
-                region=auth.region,
-                account_id=auth.account_id or grant.account_id or "",
-                integration_id=auth.integration_id,
-                grant_id=grant.id,
-                api=auth.api,
-                customer=auth.customer,
-                login_hint=auth.login_hint,
-                practice=auth.practice,
-                note=note,
-            )
-        )
-        await asyncio.to_thread(
-            functools.partial(
-                history.update_verification,
-                grant.id,
-                email=grant.email,
-                grant_status=grant.grant_status,
-                # The API was asked: verified when it also matched by state.
-                verified=found.confirmed and grant.is_valid,
-            )
-        )
-        recorded.append(found)
+    recorded = [f for f in late if await _record_late(history, by_id[f.authorization_id], f)]
     matched = {f.authorization_id for f in late}
     now = time.time() if now is None else now
     expired = [
@@ -257,3 +212,47 @@ async def reconcile_history(
         )
     still_open = len(authorizations) - len(late) - len(expired)
     return ReconcileReport(recorded, len(expired), still_open)
+
+
+async def _record_late(history: History, auth: PendingAuthorization, found: LateGrant) -> bool:
+    """Close the authorization with its late grant and put the grant in the history; False
+    when another check (another window, the command line) claimed it first."""
+    grant = found.grant
+    note = found.note or "found later on Nylas (the browser's answer never reached this tool)"
+    # Claim the row first: of two checks at once (two windows, the CLI), one records it.
+    claimed = await asyncio.to_thread(
+        functools.partial(
+            history.end_authorization, auth.id, "connected", grant_id=grant.id, note=note
+        )
+    )
+    if not claimed:
+        return False
+    # Written already by a process that died before closing the authorization: once.
+    if await asyncio.to_thread(history.grant_recorded_since, grant.id, auth.started_at):
+        return True
+    await asyncio.to_thread(
+        functools.partial(
+            history.record_grant,
+            profile=auth.profile,
+            region=auth.region,
+            account_id=auth.account_id or grant.account_id or "",
+            integration_id=auth.integration_id,
+            grant_id=grant.id,
+            api=auth.api,
+            customer=auth.customer,
+            login_hint=auth.login_hint,
+            practice=auth.practice,
+            note=note,
+        )
+    )
+    await asyncio.to_thread(
+        functools.partial(
+            history.update_verification,
+            grant.id,
+            email=grant.email,
+            grant_status=grant.grant_status,
+            # The API was asked: verified when it also matched by state.
+            verified=found.confirmed and grant.is_valid,
+        )
+    )
+    return True

@@ -22,6 +22,7 @@ from wizard.flow.backend import (
     IntegrationPlan,
     VerifiedGrant,
     ZoomAppConflict,
+    grant_info,
     mismatch,
     status_note,
     unfinished_hint,
@@ -44,7 +45,7 @@ from wizard.nylas.errors import (
 from wizard.nylas.models import ZoomAppSettings
 from wizard.nylas.pkce import new_code_verifier, nylas_code_challenge
 from wizard.nylas.v3 import EXCHANGE_TIMEOUT, NylasV3Client
-from wizard.nylas.v3_models import Connector, ConnectorCreate, ConnectorUpdate, V3Grant
+from wizard.nylas.v3_models import Connector, ConnectorCreate, ConnectorUpdate
 from wizard.target import Api
 
 log = logging.getLogger(__name__)
@@ -82,19 +83,6 @@ class ZoomAppMismatch(NylasError):
     def __init__(self, conflict: ZoomAppConflict) -> None:
         super().__init__(conflict.describe())
         self.conflict = conflict
-
-
-def grant_info(grant: V3Grant) -> GrantInfo:
-    return GrantInfo(
-        id=grant.id,
-        provider=grant.provider,
-        email=grant.email,
-        grant_status=grant.grant_status,
-        state=grant.state,
-        created_at=grant.created_at,
-        updated_at=grant.updated_at,
-        scope=None if grant.scope is None else tuple(grant.scope),
-    )
 
 
 def _connector_info(connector: Connector, callback_uris: Sequence[str]) -> IntegrationInfo:

@@ -5,8 +5,6 @@ from wizard.listener.listener import (
     CallbackListener,
     CallbackRefused,
     CapturedGrant,
-    GrantCheck,
-    GrantVerifier,
     ListenerTimeout,
     PortInUse,
 )
@@ -18,8 +16,6 @@ __all__ = [
     "CapturedGrant",
     "ErrorCallback",
     "GrantCallback",
-    "GrantCheck",
-    "GrantVerifier",
     "InvalidRedirectUri",
     "ListenerTimeout",
     "LoopbackRedirectUri",

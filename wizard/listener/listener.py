@@ -11,21 +11,18 @@ still works while it is valid.
 from __future__ import annotations
 
 import asyncio
-import enum
 import errno
 import hashlib
 import logging
 import sys
-from collections.abc import Awaitable, Callable
 
 from wizard.http.server import DropConnection, HttpServer, Request, Response, ServerLimits
-from wizard.listener import pages
+from wizard.listener import answers, pages
+from wizard.listener.answers import page
 from wizard.listener.callback import (
     Callback,
     CallbackParser,
-    CodeCallback,
     ErrorCallback,
-    GrantCallback,
     MalformedCallback,
     parse_callback,
 )
@@ -35,18 +32,15 @@ from wizard.listener.pending import (
     ListenerTimeout,
     OnGrant,
     PendingCallback,
-    page,
 )
 from wizard.listener.redirect_uri import LoopbackRedirectUri
-from wizard.listener.verdict import Accepted, Rejected, Resolution, Resolver
+from wizard.listener.verdict import Resolver, Verdict
 
 __all__ = [
     "DEFAULT_LIMITS",
     "CallbackListener",
     "CallbackRefused",
     "CapturedGrant",
-    "GrantCheck",
-    "GrantVerifier",
     "ListenerTimeout",
     "PendingCallback",
     "PortInUse",
@@ -71,15 +65,6 @@ _WSAEADDRINUSE = 10048
 _WSAEACCES = 10013
 
 
-class GrantCheck(enum.Enum):
-    MATCHES = "matches"
-    MISMATCH = "mismatch"
-    UNREACHABLE = "unreachable"
-
-
-GrantVerifier = Callable[[GrantCallback], Awaitable[GrantCheck]]
-
-
 class PortInUse(OSError):
     """The redirect URI's port cannot be bound; str() says what to do."""
 
@@ -101,7 +86,7 @@ class CallbackListener:
     Built with `expected_state`, it is the listener of that one authorization (the command
     line's `onboard`): `wait` then waits for it and closes the listener."""
 
-    # A verifier that hangs is treated as an unreachable API, like the flow would.
+    # A resolver that hangs is treated as an unreachable API.
     VERIFY_TIMEOUT = 20.0
     FLUSH_GRACE = PendingCallback.FLUSH_GRACE
     ON_GRANT_GRACE = PendingCallback.ON_GRANT_GRACE
@@ -114,7 +99,6 @@ class CallbackListener:
         expected_state: str | None = None,
         *,
         expected_provider: str = "zoom",
-        verify: GrantVerifier | None = None,
         on_grant: OnGrant | None = None,
         limits: ServerLimits | None = None,
         launch_target: str | None = None,
@@ -125,7 +109,7 @@ class CallbackListener:
     ) -> None:
         """`parse` reads the API's callback (Connect: grant id; v3: code and state).
         `resolve` turns a callback into a grant (v3: the code exchange) and checks it with the
-        API; `verify` is the older, narrower hook: it is asked only about stateless grants.
+        API (the flow's resolver; without one, only a grant with the state is accepted).
         `verify_timeout`: how long one resolution may take (v3's exchange: up to 90 s); a
         deadline that passes while one is under way waits for it."""
         if expected_state is not None and not expected_state:
@@ -144,7 +128,7 @@ class CallbackListener:
             self._first = self.expect(
                 expected_state,
                 expected_provider=expected_provider,
-                resolve=resolve or (_legacy_resolver(verify) if verify is not None else None),
+                resolve=resolve,
                 on_grant=on_grant,
                 launch_target=launch_target,
                 silent_hint=silent_hint,
@@ -310,26 +294,22 @@ class CallbackListener:
             log.info(
                 "refused a request with a missing or foreign Host header from %s", request.peer
             )
-            return _page(400, pages.error_page("Bad request", "This address is not served here."))
+            return page(400, pages.error_page("Bad request", "This address is not served here."))
 
         path, _, query = request.target.partition("?")
         launching = self._launching(path)
         if launching is not None and launching.launch_target is not None:
             if request.method != "GET":
-                return _page(
-                    405, pages.error_page("Method not allowed", "Only GET is served here.")
-                )
+                return page(405, pages.error_page("Method not allowed", "Only GET is served here."))
             log.info("the browser opened the launch address; sending it to the sign-in link")
             launching.launched()
             return Response.redirect(launching.launch_target, 302)
         if path != self._uri.path:
             log.debug("%s %.80r: not the callback path (404)", request.method, path)
-            return _page(404, pages.error_page("Not found", "Nothing is served at this address."))
+            return page(404, pages.error_page("Not found", "Nothing is served at this address."))
         if request.method != "GET":
             log.info("%s on the callback path refused (405)", request.method)
-            response = _page(
-                405, pages.error_page("Method not allowed", "Only GET is served here.")
-            )
+            response = page(405, pages.error_page("Method not allowed", "Only GET is served here."))
             response.headers.append(("allow", "GET"))
             return response
 
@@ -337,7 +317,7 @@ class CallbackListener:
             callback = self._parse(query)
         except MalformedCallback as exc:
             log.info("malformed callback refused: %s", exc.reason)
-            return _page(
+            return page(
                 400,
                 pages.not_for_this_request_page(
                     "The address does not carry the answer of a connection."
@@ -349,47 +329,20 @@ class CallbackListener:
         if callback.state is not None:
             pending = self._pending.get(_digest(callback.state))
             if pending is None:
-                log.info("callback with a state of another request refused")
-                return _page(400, pages.not_for_this_request_page())
+                return answers.turned_away(Verdict.FOREIGN_STATE, callback, "")
             return await pending.on_callback(callback, True)
         # No state: only the authorization being waited for can be asked about it.
         waited = [p for p in self._pending.values() if p.attended or p is self._first]
         if len(waited) == 1:
             return await waited[0].on_callback(callback, None)
         if isinstance(callback, ErrorCallback):
-            log.warning("an error callback without state was ignored (%s)", callback.error)
-            return _page(400, pages.stateless_error_ignored_page())
+            return answers.turned_away(Verdict.STATELESS_ERROR, callback, "")
         log.info("a callback without state, and no single authorization to check it against")
-        return _page(
-            400,
-            pages.not_for_this_request_page(
-                "The answer could not be checked against this request."
-            ),
-        )
+        return answers.not_this_request("The answer could not be checked against this request.")
 
 
 def _digest(state: str) -> bytes:
     return hashlib.sha256(state.encode("utf-8")).digest()
-
-
-def _legacy_resolver(verify: GrantVerifier) -> Resolver:
-    """`verify` asked only about grants that came without state; state-matching ones pass."""
-
-    async def resolve(callback: GrantCallback | CodeCallback) -> Resolution:
-        if not isinstance(callback, GrantCallback):
-            raise TypeError("verify= handles Connect callbacks only; pass resolve=")
-        if callback.state is not None:
-            return Accepted(callback.grant_id, callback.provider, None)
-        check = await verify(callback)
-        if check is GrantCheck.MISMATCH:
-            return Rejected("It does not belong to this request.")
-        verified = True if check is GrantCheck.MATCHES else None
-        return Accepted(callback.grant_id, callback.provider, verified)
-
-    return resolve
-
-
-_page = page
 
 
 async def _refuse_all(request: Request) -> Response:

@@ -18,11 +18,17 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from wizard.http.server import Response
-from wizard.listener import pages
+from wizard.listener import answers
 from wizard.listener.callback import Callback, CodeCallback, ErrorCallback, GrantCallback
 from wizard.listener.verdict import Accepted, Failed, Rejected, Resolution, Resolver, Verdict, judge
 
-__all__ = ["CallbackRefused", "CapturedGrant", "ListenerTimeout", "OnGrant", "PendingCallback"]
+__all__ = [
+    "CallbackRefused",
+    "CapturedGrant",
+    "ListenerTimeout",
+    "OnGrant",
+    "PendingCallback",
+]
 
 log = logging.getLogger("wizard.listener")
 
@@ -56,15 +62,6 @@ class ListenerTimeout(Exception):
 
 
 OnGrant = Callable[[CapturedGrant], Awaitable[None]]
-
-
-def page(status: int, html: str, *, final: bool = False) -> Response:
-    response = Response.html(status, html)
-    response.headers.extend(pages.SECURITY_HEADERS)
-    if final:
-        # Close after the final page, so `wait` knows when the bytes are out.
-        response.headers.append(("connection", "close"))
-    return response
 
 
 class PendingCallback:
@@ -103,7 +100,6 @@ class PendingCallback:
         self.reached = asyncio.Event()
         # True while someone awaits `wait`; a late callback finds it False.
         self.attended = False
-        self._resolve = resolve
         self._on_grant = on_grant
         self._silent_hint = silent_hint
         # The browser came and no answer followed: what the customer probably saw (the API's).
@@ -117,11 +113,16 @@ class PendingCallback:
         # Connections whose page must be out before the wait returns: the winner's and those
         # of duplicates that were waiting for it.
         self._flush_tasks: set[asyncio.Task[object]] = set()
-        # One resolution per grant id or code, shared by concurrent duplicates (a reload must
-        # never exchange a code twice).
-        self._resolutions: dict[tuple[str, str], asyncio.Future[Resolution]] = {}
-        self._verify_slots = asyncio.Semaphore(self.MAX_CONCURRENT_VERIFY)
-        self._stateless_lookups = 0
+        self._resolutions = (
+            _Resolutions(
+                resolve,
+                verify_timeout,
+                concurrent=self.MAX_CONCURRENT_VERIFY,
+                stateless=self.MAX_STATELESS_LOOKUPS,
+            )
+            if resolve is not None
+            else None
+        )
         # Callbacks being resolved right now: the code they carry may already have become a
         # grant on Nylas's side, so the deadline does not cut them off.
         self._in_flight = 0
@@ -188,57 +189,22 @@ class PendingCallback:
             callback,
             state_matches=state_matches,
             expected_provider=self.expected_provider,
-            can_resolve=self._resolve is not None,
+            can_resolve=self._resolutions is not None,
         )
-        match verdict:
-            case Verdict.FOREIGN_STATE:
-                log.info("callback with a state of another request refused")
-                return page(400, pages.not_for_this_request_page())
-            case Verdict.STATELESS_ERROR:
-                # Anyone who can reach this port could send it: it must not end the wait.
-                assert isinstance(callback, ErrorCallback)
-                log.warning(
-                    "an error callback without state was ignored (%s): still waiting",
-                    callback.error,
-                )
-                return page(400, pages.stateless_error_ignored_page())
-            case Verdict.REFUSAL:
-                assert isinstance(callback, ErrorCallback)
-                return self._refused(callback)
-            case Verdict.WRONG_PROVIDER:
-                log.info(
-                    "callback for another provider refused (expected %r)", self.expected_provider
-                )
-                return page(
-                    400,
-                    pages.not_for_this_request_page(
-                        "It is for another kind of account than the one being connected."
-                    ),
-                )
-            case Verdict.UNCHECKABLE:
-                log.info("a callback without state cannot be verified here: refused")
-                return page(
-                    400,
-                    pages.not_for_this_request_page(
-                        "The answer could not be checked against this request."
-                    ),
-                )
-            case Verdict.ACCEPT_UNCHECKED:
-                assert isinstance(callback, GrantCallback)
-                return await self._conclude(
-                    callback, Accepted(callback.grant_id, callback.provider, None)
-                )
-            case Verdict.RESOLVE:
-                assert not isinstance(callback, ErrorCallback)
-                if callback.state is None and not self._stateless_budget(callback):
-                    return page(
-                        400,
-                        pages.not_for_this_request_page(
-                            "Too many answers without a sign of this request arrived; "
-                            "this one was not checked."
-                        ),
-                    )
-                return await self._resolve_and_conclude(callback)
+        if verdict is Verdict.REFUSAL:
+            assert isinstance(callback, ErrorCallback)
+            return self._refused(callback)
+        if verdict is Verdict.ACCEPT_UNCHECKED:
+            assert isinstance(callback, GrantCallback)
+            return await self._conclude(
+                callback, Accepted(callback.grant_id, callback.provider, None)
+            )
+        if verdict is Verdict.RESOLVE:
+            assert not isinstance(callback, ErrorCallback) and self._resolutions is not None
+            if callback.state is None and not self._resolutions.stateless_budget(callback):
+                return answers.too_many_stateless()
+            return await self._resolve_and_conclude(callback)
+        return answers.turned_away(verdict, callback, self.expected_provider)
 
     def launched(self) -> None:
         self.reached.set()
@@ -246,25 +212,16 @@ class PendingCallback:
     # ---- internals ------------------------------------------------------------------------
 
     def _refused(self, callback: ErrorCallback) -> Response:
-        log.warning(
-            "the provider refused the connection: %s (code %s): %r",
-            callback.error,
-            callback.error_code,
-            callback.description,
-        )
         self._claimed = True
         self._finish(CallbackRefused(callback.error, callback.error_code, callback.description))
-        return page(
-            200,
-            pages.refused_page(callback.description, callback.error, callback.error_code),
-            final=True,
-        )
+        return answers.refused(callback)
 
     async def _resolve_and_conclude(self, callback: GrantCallback | CodeCallback) -> Response:
         self._in_flight += 1
         self._settled.clear()
         try:
-            resolution = await self._resolve_once(callback)
+            assert self._resolutions is not None
+            resolution = await self._resolutions.once(callback)
             if self._claimed:  # another callback won while we asked the API
                 return await self._duplicate(callback)
             return await self._conclude(callback, resolution)
@@ -276,13 +233,13 @@ class PendingCallback:
     async def _conclude(self, callback: Callback, resolution: Resolution) -> Response:
         if isinstance(resolution, Rejected):
             log.info("callback does not belong to this request: %s", resolution.reason)
-            return page(400, pages.not_for_this_request_page(resolution.reason))
+            return answers.not_this_request(resolution.reason)
         # Claimed with no await since the checks above: only one callback can get here.
         self._claimed = True
         if isinstance(resolution, Failed):
             log.warning("the connection could not be completed: %s", resolution.error)
             self._finish(resolution.error)
-            return page(200, pages.failed_page(), final=True)
+            return answers.could_not_complete()
         self._claimed_grant = resolution.grant_id
         captured = CapturedGrant(
             grant_id=resolution.grant_id,
@@ -303,7 +260,7 @@ class PendingCallback:
             except Exception:  # the grant exists; the browser and the caller still get it
                 log.exception("on_grant failed for grant %s", captured.grant_id)
         self._finish(captured)
-        return page(200, pages.success_page(), final=True)
+        return answers.connected()
 
     def _finish(self, result: CapturedGrant | Exception) -> None:
         self._result = result
@@ -328,9 +285,8 @@ class PendingCallback:
         self._flush_after_this()
         if isinstance(callback, GrantCallback) and callback.grant_id == self._claimed_grant:
             await self._finished.wait()
-            return page(200, pages.success_page(), final=True)
-        log.info("callback after the connection was finished: answered 'already done'")
-        return page(409, pages.already_done_page(), final=True)
+            return answers.connected()
+        return answers.already_done()
 
     async def _let_resolutions_finish(self) -> None:
         if self._claimed or not self._in_flight:
@@ -354,34 +310,49 @@ class PendingCallback:
         log.warning("no callback within %g s (browser reached: %s)", timeout, self.reached.is_set())
         return ListenerTimeout(f"No answer from the browser within {timeout:g} seconds. {hint}")
 
-    def _stateless_budget(self, callback: GrantCallback | CodeCallback) -> bool:
-        if _key(callback) in self._resolutions:
+
+class _Resolutions:
+    """Asking the resolver (the API) about callbacks: once per grant id or code, shared by
+    concurrent duplicates (a reload must never exchange a code twice), a few at a time, and
+    only so many times for callbacks without state."""
+
+    def __init__(
+        self, resolve: Resolver, timeout: float, *, concurrent: int, stateless: int
+    ) -> None:
+        self._resolve = resolve
+        self._timeout = timeout
+        self._max_stateless = stateless
+        self._futures: dict[tuple[str, str], asyncio.Future[Resolution]] = {}
+        self._slots = asyncio.Semaphore(concurrent)
+        self._stateless_lookups = 0
+
+    def stateless_budget(self, callback: GrantCallback | CodeCallback) -> bool:
+        if _key(callback) in self._futures:
             return True  # already asked: costs nothing more
-        if self._stateless_lookups >= self.MAX_STATELESS_LOOKUPS:
-            if self._stateless_lookups == self.MAX_STATELESS_LOOKUPS:
+        if self._stateless_lookups >= self._max_stateless:
+            if self._stateless_lookups == self._max_stateless:
                 log.warning(
                     "more than %d callbacks without state: no more API lookups for them",
-                    self.MAX_STATELESS_LOOKUPS,
+                    self._max_stateless,
                 )
                 self._stateless_lookups += 1
             return False
         self._stateless_lookups += 1
         return True
 
-    async def _resolve_once(self, callback: GrantCallback | CodeCallback) -> Resolution:
+    async def once(self, callback: GrantCallback | CodeCallback) -> Resolution:
         key = _key(callback)
-        future = self._resolutions.get(key)
+        future = self._futures.get(key)
         if future is None:
             future = asyncio.get_running_loop().create_future()
-            self._resolutions[key] = future
-            future.set_result(await self._run_resolver(callback))
+            self._futures[key] = future
+            future.set_result(await self._run(callback))
         return await asyncio.shield(future)
 
-    async def _run_resolver(self, callback: GrantCallback | CodeCallback) -> Resolution:
-        assert self._resolve is not None
-        async with self._verify_slots:
+    async def _run(self, callback: GrantCallback | CodeCallback) -> Resolution:
+        async with self._slots:
             try:
-                async with asyncio.timeout(self._verify_timeout):
+                async with asyncio.timeout(self._timeout):
                     resolution = await self._resolve(callback)
             except Exception as exc:  # a timeout too: the API is unreachable or the code broke
                 log.warning("resolving the callback failed (%s)", type(exc).__name__)

@@ -18,18 +18,22 @@ MIN_EXPIRES_IN = 60
 MAX_EXPIRES_IN = 315_360_000
 
 
-class _Request(BaseModel):
+class RequestModel(BaseModel):
+    """A request body: strict (a mistake is caught here), dumped without None fields."""
+
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     def body(self) -> dict[str, Any]:
         return self.model_dump(mode="json", exclude_none=True)
 
 
-class _Response(BaseModel):
+class ResponseModel(BaseModel):
+    """An answer: unknown fields are ignored (additions on Nylas's side never break us)."""
+
     model_config = ConfigDict(extra="ignore", frozen=True)
 
 
-class ZoomAppSettings(_Request):
+class ZoomAppSettings(RequestModel):
     client_id: str = Field(min_length=1)
     client_secret: SecretStr
 
@@ -39,7 +43,7 @@ class ZoomAppSettings(_Request):
         return value.get_secret_value()
 
 
-class IntegrationCreate(_Request):
+class IntegrationCreate(RequestModel):
     name: str = Field(min_length=1, max_length=256)
     provider: str = ZOOM
     settings: ZoomAppSettings
@@ -48,7 +52,7 @@ class IntegrationCreate(_Request):
     scope: list[str] | None = None
 
 
-class IntegrationUpdate(_Request):
+class IntegrationUpdate(RequestModel):
     name: str | None = Field(None, min_length=1, max_length=256)
     settings: ZoomAppSettings | None = None
     redirect_uris: list[str] | None = Field(None, min_length=1)
@@ -56,7 +60,7 @@ class IntegrationUpdate(_Request):
     scope: list[str] | None = None
 
 
-class Integration(_Response):
+class Integration(ResponseModel):
     id: str | None = None
     name: str = ""
     provider: str
@@ -65,7 +69,7 @@ class Integration(_Response):
     scope: list[str] | None = None
 
 
-class AuthRequestCreate(_Request):
+class AuthRequestCreate(RequestModel):
     provider: str = ZOOM
     redirect_uri: str = Field(min_length=1)
     account_id: str | None = Field(None, min_length=1)
@@ -78,14 +82,14 @@ class AuthRequestCreate(_Request):
     metadata: dict[str, Any] | None = None
 
 
-class AuthRequest(_Response):
+class AuthRequest(ResponseModel):
     url: str
     id: str
     expires_at: int
     request: dict[str, Any] = Field(default_factory=dict)
 
 
-class Grant(_Response):
+class Grant(ResponseModel):
     id: str
     provider: str
     grant_status: str = ""

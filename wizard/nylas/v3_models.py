@@ -9,48 +9,37 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from pydantic import Field, SecretStr
 
-from wizard.nylas.models import ZOOM, ZoomAppSettings
-
-
-class _Request(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    def body(self) -> dict[str, Any]:
-        return self.model_dump(mode="json", exclude_none=True)
+from wizard.nylas.models import ZOOM, RequestModel, ResponseModel, ZoomAppSettings
 
 
-class _Response(BaseModel):
-    model_config = ConfigDict(extra="ignore", frozen=True)
-
-
-class Application(_Response):
+class Application(ResponseModel):
     application_id: str = Field(min_length=1)
     organization_id: str | None = None
     region: str | None = None
     environment: str | None = None
 
 
-class Connector(_Response):
+class Connector(ResponseModel):
     provider: str
     settings: dict[str, Any] = Field(default_factory=dict)
     scope: list[str] | None = None
     active_credential_id: str | None = None
 
 
-class ConnectorCreate(_Request):
+class ConnectorCreate(RequestModel):
     # No `scope`: Zoom connectors take none; the scopes live on the Zoom app.
     provider: str = ZOOM
     settings: ZoomAppSettings
 
 
-class ConnectorUpdate(_Request):
+class ConnectorUpdate(RequestModel):
     settings: ZoomAppSettings | None = None  # replaces the settings object as a whole
     scope: list[str] | None = None
 
 
-class CallbackUri(_Response):
+class CallbackUri(ResponseModel):
     id: str | None = None
     url: str
     platform: str | None = None
@@ -63,7 +52,7 @@ class CallbackUri(_Response):
         return self.deleted_at is None
 
 
-class V3Grant(_Response):
+class V3Grant(ResponseModel):
     # Only id, provider, scope and created_at are required by the spec; grant_status may be
     # missing (unknown, not invalid) and scope has been seen null.
     id: str
@@ -84,7 +73,7 @@ class V3Grant(_Response):
         return self.grant_status == "valid"
 
 
-class TokenExchange(_Response):
+class TokenExchange(ResponseModel):
     grant_id: str = Field(min_length=1)
     email: str | None = None
     provider: str | None = None

@@ -65,6 +65,11 @@ class QueueEntry:
         that a running process (this one included) is working on."""
         return self.state is EntryState.IN_PROGRESS and not is_alive(self.owner)
 
+    @property
+    def to_work_on(self) -> bool:
+        """What a run takes, in list order: a waiting entry, or an interrupted one."""
+        return self.state is EntryState.WAITING or self.interrupted
+
 
 class QueueImportError(ValueError):
     """Nothing was imported; `problems` holds (line number, what is wrong) for each bad line."""

@@ -267,14 +267,7 @@ class WorkQueue:
     def next_waiting(self, *, practice: bool) -> QueueEntry | None:
         """The first entry to work on, in list order: a waiting one, or one interrupted by a
         window or command that is gone (it is taken again)."""
-        return next(
-            (
-                e
-                for e in self.entries(practice=practice)
-                if e.state is EntryState.WAITING or e.interrupted
-            ),
-            None,
-        )
+        return next((e for e in self.entries(practice=practice) if e.to_work_on), None)
 
     def interrupted(self, *, practice: bool) -> list[QueueEntry]:
         """Left "in progress" by a window or command that is gone (a crash, a kill)."""

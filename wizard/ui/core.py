@@ -35,10 +35,15 @@ if TYPE_CHECKING:  # "X as X": named here for the UI (the contract ignores these
     from wizard.flow.backend import ZOOM_SCOPES as ZOOM_SCOPES
     from wizard.flow.browser import system_browser as system_browser
     from wizard.flow.explain import explain as explain
-    from wizard.flow.factory import NylasCredentials as NylasCredentials, open_flow as open_flow
+    from wizard.flow.factory import (
+        NylasCredentials as NylasCredentials,
+        history_recorder as history_recorder,
+        open_flow as open_flow,
+    )
     from wizard.flow.inputs import account_for_entry as account_for_entry
     from wizard.flow.queue_rules import (
         EntryRecorder as EntryRecorder,
+        entry_state_after as entry_state_after,
         finish_entry_late as finish_entry_late,
         late_answer_words as late_answer_words,
     )
@@ -92,7 +97,9 @@ _HOMES = {
     "NylasCredentials": "wizard.flow.factory",
     "open_flow": "wizard.flow.factory",
     "account_for_entry": "wizard.flow.inputs",
+    "history_recorder": "wizard.flow.factory",
     "EntryRecorder": "wizard.flow.queue_rules",
+    "entry_state_after": "wizard.flow.queue_rules",
     "finish_entry_late": "wizard.flow.queue_rules",
     "late_answer_words": "wizard.flow.queue_rules",
     "reconcile_history": "wizard.flow.reconcile",

@@ -165,14 +165,8 @@ class WizardSession(QObject):
         """From here on every grant goes to the history, tagged with this integration."""
         self._integration = outcome
         assert self.target is not None
-        self.recorder = core.HistoryRecorder(
-            self.history,
-            profile=self._profile_name or "",
-            region=self.target.region.value,
-            integration_id=outcome.integration.id,
-            api=self.target.api.value,
-            practice=self.target.practice,
-            api_url=self.target.base_url,
+        self.recorder = core.history_recorder(
+            self.history, self.target, outcome.integration.id, self._profile_name
         )
 
     @property

@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from wizard.defaults import DAY, DEFAULT_GRANT_LIFETIME
-from wizard.store.entries import EntryState, QueueImportError
+from wizard.store.entries import QueueImportError
 from wizard.ui import core
 from wizard.ui.page_ids import PageId
 from wizard.ui.pages.base import BasePage
@@ -88,8 +88,8 @@ class _AccountPage(BasePage):
         """Where the operator left off: the next waiting entry, and what was interrupted."""
         # Only one left by a process that is gone: never this window's own, after a Decline.
         interrupted = [e for e in entries if e.interrupted]
-        # The queue's own rule (WorkQueue.next_waiting): an interrupted entry is taken again.
-        waiting = [e for e in entries if e.state is EntryState.WAITING or e.interrupted]
+        # The queue's own rule (QueueEntry.to_work_on): an interrupted entry is taken again.
+        waiting = [e for e in entries if e.to_work_on]
         self._queued = waiting[0].id if waiting else None
         if waiting:
             self.from_queue.setText(

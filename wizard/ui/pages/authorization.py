@@ -232,9 +232,7 @@ class AuthorizationPage(BasePage):
         refused = isinstance(exc, core.CallbackRefused)
         if refused:
             self.owner().come_forward()  # the customer answered: the next step is here
-        self.session.queue_entry_ended(
-            EntryState.REFUSED if refused else EntryState.FAILED, reason=text
-        )
+        self.session.queue_entry_ended(core.entry_state_after(exc), reason=text)
         if isinstance(exc, core.ListenerTimeout):
             text += " " + late_note(self._expires_at)
         if isinstance(exc, core.PortInUse):
