@@ -36,6 +36,7 @@ from typing import Any, Protocol, TextIO
 
 from wizard.store import database
 from wizard.store.owner import this_process
+from wizard.store.spreadsheet import cell as spreadsheet_cell
 
 __all__ = [
     "History",
@@ -675,43 +676,8 @@ class History:
 
     def _explain(self, exc: BaseException) -> str:
         """A sentence for the operator: what is wrong with the database, and where grants go."""
-        db, instead = self.db_path, f"grants are being written to {self.fallback_path} instead."
-        name = str(getattr(exc, "sqlite_errorname", ""))
-        message = str(exc).lower()
-        if isinstance(exc, database.NewerSchema):
-            return (
-                f"The history database {db} was created by a newer version of this app; {instead}"
-            )
-        if (
-            name.startswith("SQLITE_READONLY")
-            or "readonly" in message
-            or (isinstance(exc, OSError) and exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM))
-        ):
-            return f"The history database {db} is read-only; {instead}"
-        if (
-            name.startswith(("SQLITE_CORRUPT", "SQLITE_NOTADB"))
-            or "not a database" in message
-            or ("malformed" in message)
-        ):
-            return (
-                f"The history database {db} is damaged ({exc}); {instead} "
-                "Keep the damaged file for an engineer."
-            )
-        if name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")) or "locked" in message:
-            return (
-                f"The history database {db} stayed locked by another program for more than "
-                f"{database.BUSY_TIMEOUT_SECONDS:g} seconds; {instead}"
-            )
-        if name.startswith("SQLITE_FULL") or (
-            isinstance(exc, OSError) and exc.errno == errno.ENOSPC
-        ):
-            return f"The disk holding the history database {db} is full; {instead}"
-        if name.startswith("SQLITE_CANTOPEN") or "unable to open" in message:
-            return (
-                f"The history database {db} cannot be opened (is it read-only, a folder, or in "
-                f"a folder that cannot be written?); {instead}"
-            )
-        return f"The history database {db} could not be written ({_describe(exc)}); {instead}"
+        instead = f"grants are being written to {self.fallback_path} instead."
+        return database.explain(exc, self.db_path, instead)
 
 
 # The API and region up front, and whether it was practice: real and sandbox grants must never
@@ -743,7 +709,7 @@ def write_csv(records: Iterable[HistoryRecord], out: TextIO) -> None:
     writer = csv.writer(out)
     writer.writerow(names)
     for record in records:
-        writer.writerow([_csv_cell(getattr(record, name)) for name in names])
+        writer.writerow([spreadsheet_cell(getattr(record, name)) for name in names])
 
 
 def verification_note(result: VerifiedRef) -> str | None:
@@ -853,8 +819,7 @@ def _operator() -> str:
         return "unknown"
 
 
-def _describe(exc: BaseException) -> str:
-    return f"{type(exc).__name__}: {exc}"
+_describe = database.describe
 
 
 def _ends_without_newline(path: Path) -> bool:
@@ -992,19 +957,3 @@ def _matches(record: HistoryRecord, needle: str) -> bool:
         record.login_hint,
     )
     return any(needle in value.casefold() for value in haystack if value)
-
-
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _csv_cell(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    text = str(value)
-    # A spreadsheet would run a cell starting like a formula (CSV injection): an email or
-    # profile name comes from people, so such cells get a leading apostrophe.
-    if text.startswith(_FORMULA_START):
-        return "'" + text
-    return text
