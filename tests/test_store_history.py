@@ -531,15 +531,21 @@ def test_a_deeply_nested_fallback_line_is_skipped_with_its_line_number(
     assert any("line 2" in p and "Unreadable, skipped" in p for p in history.problems)
 
 
-def test_a_database_row_of_the_wrong_type_is_skipped_with_its_id(
-    history: History, paths: AppPaths
-) -> None:
+def _grant_2_and_unreadable_grant_1(history: History, paths: AppPaths) -> int:
+    """Two grants; the first's row made unreadable (its id)."""
     _record(history, "grant-1")
     _record(history, "grant-2")
     with sqlite3.connect(paths.history_db) as conn:
         # TEXT affinity turns a number into text; a blob stays a blob.
         conn.execute("UPDATE grants SET created_at = x'00ff' WHERE grant_id = 'grant-1'")
         (bad_id,) = conn.execute("SELECT id FROM grants WHERE grant_id = 'grant-1'").fetchone()
+    return int(bad_id)
+
+
+def test_a_database_row_of_the_wrong_type_is_skipped_with_its_id(
+    history: History, paths: AppPaths
+) -> None:
+    bad_id = _grant_2_and_unreadable_grant_1(history, paths)
     records = history.records()
     assert [r.grant_id for r in records] == ["grant-2"]
     assert history.skipped == 1
@@ -554,10 +560,7 @@ def test_a_database_row_of_the_wrong_type_is_skipped_with_its_id(
 def test_the_history_command_lists_the_rest_and_exits_1_when_it_skipped(
     history: History, paths: AppPaths
 ) -> None:
-    _record(history, "grant-1")
-    _record(history, "grant-2")
-    with sqlite3.connect(paths.history_db) as conn:
-        conn.execute("UPDATE grants SET created_at = x'00ff' WHERE grant_id = 'grant-1'")
+    _grant_2_and_unreadable_grant_1(history, paths)
     done = subprocess.run(
         [sys.executable, "-m", "wizard", "history"],
         capture_output=True,
