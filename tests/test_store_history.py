@@ -24,8 +24,10 @@ from wizard.flow.onboarding import GrantRecorder, OnboardingResult
 from wizard.store import database
 from wizard.store.database import SCHEMA_VERSION
 from wizard.store.history import (
+    GrantQuery,
     History,
     HistoryRecorder,
+    PendingAuthorization,
     write_csv,
 )
 from wizard.store.paths import AppPaths
@@ -49,6 +51,20 @@ def _record(history: History, grant_id: str, account_id: str = "acct-1", **kw: s
         account_id=account_id,
         integration_id=kw.get("integration_id", "int-1"),
         grant_id=grant_id,
+    )
+
+
+def _v3_grant(history: History, grant_id: str, customer: str, **kw: str | bool) -> None:
+    """A v3 grant (no account id, a customer reference), as the wizard records one."""
+    history.record_grant(
+        profile="",
+        region=str(kw.get("region", "us")),
+        account_id="",
+        integration_id=None,
+        grant_id=grant_id,
+        api="v3",
+        customer=customer,
+        practice=bool(kw.get("practice", False)),
     )
 
 
@@ -129,32 +145,17 @@ def test_records_are_newest_first_and_filtered(history: History) -> None:
 
 def test_one_search_rule_for_the_window_and_the_command_beyond_ascii(history: History) -> None:
     # SQLite's lower() folds ASCII only: the window's search (query, count) missed "Ärzte".
-    history.record_grant(
-        profile="",
-        region="us",
-        account_id="",
-        integration_id=None,
-        grant_id="g-aerzte",
-        api="v3",
-        customer="Ärzte GmbH #12",
-    )
-    history.record_grant(
-        profile="",
-        region="us",
-        account_id="",
-        integration_id=None,
-        grant_id="g-strasse",
-        api="v3",
-        customer="Straße AG",
-    )
+    _v3_grant(history, "g-aerzte", "Ärzte GmbH #12")
+    _v3_grant(history, "g-strasse", "Straße AG")
     for needle, expected in (
         ("ärzte", ["g-aerzte"]),
         ("ÄRZTE", ["g-aerzte"]),
         ("strasse", ["g-strasse"]),
     ):
         assert [r.grant_id for r in history.records(text=needle)] == expected
-        assert [r.grant_id for r in history.query(text=needle)] == expected
-        assert history.count(text=needle) == (len(expected), 0)
+        assert [r.grant_id for r in history.page(GrantQuery(text=needle))] == expected
+        listing = history.listing(GrantQuery(text=needle))
+        assert (listing.total, listing.hidden) == (len(expected), 0)
 
 
 def test_reading_never_creates_files(history: History, paths: AppPaths) -> None:
@@ -322,10 +323,10 @@ def test_read_only_error_is_explained(
     history: History, paths: AppPaths, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # What SQLite raises for a read-only file, as seen when not running as root.
-    def read_only(self: History, entry: object) -> None:
+    def read_only(conn: sqlite3.Connection, entry: object) -> None:
         raise sqlite3.OperationalError("attempt to write a readonly database")
 
-    monkeypatch.setattr(History, "_insert", read_only)
+    monkeypatch.setattr("wizard.store.grants.insert", read_only)
     _record(history, "g")
     assert history.problems == [
         f"The history database {paths.history_db} is read-only; grants are being written to "
@@ -467,7 +468,9 @@ def test_history_command_table_and_csv(history: History, paths: AppPaths) -> Non
     assert lines[0].split() == [
         "API",
         "Region",
-        "Time",
+        "When",
+        "(local",
+        "time)",
         "Account",
         "/",
         "customer",
@@ -477,6 +480,7 @@ def test_history_command_table_and_csv(history: History, paths: AppPaths) -> Non
         "user",
         "Status",
         "Verified",
+        "Profile",
         "Operator",
     ]
     assert "grant-bbb" in lines[2] and "grant-aaa" in lines[3]  # newest first
@@ -527,15 +531,21 @@ def test_a_deeply_nested_fallback_line_is_skipped_with_its_line_number(
     assert any("line 2" in p and "Unreadable, skipped" in p for p in history.problems)
 
 
-def test_a_database_row_of_the_wrong_type_is_skipped_with_its_id(
-    history: History, paths: AppPaths
-) -> None:
+def _grant_2_and_unreadable_grant_1(history: History, paths: AppPaths) -> int:
+    """Two grants; the first's row made unreadable (its id)."""
     _record(history, "grant-1")
     _record(history, "grant-2")
     with sqlite3.connect(paths.history_db) as conn:
         # TEXT affinity turns a number into text; a blob stays a blob.
         conn.execute("UPDATE grants SET created_at = x'00ff' WHERE grant_id = 'grant-1'")
         (bad_id,) = conn.execute("SELECT id FROM grants WHERE grant_id = 'grant-1'").fetchone()
+    return int(bad_id)
+
+
+def test_a_database_row_of_the_wrong_type_is_skipped_with_its_id(
+    history: History, paths: AppPaths
+) -> None:
+    bad_id = _grant_2_and_unreadable_grant_1(history, paths)
     records = history.records()
     assert [r.grant_id for r in records] == ["grant-2"]
     assert history.skipped == 1
@@ -550,10 +560,7 @@ def test_a_database_row_of_the_wrong_type_is_skipped_with_its_id(
 def test_the_history_command_lists_the_rest_and_exits_1_when_it_skipped(
     history: History, paths: AppPaths
 ) -> None:
-    _record(history, "grant-1")
-    _record(history, "grant-2")
-    with sqlite3.connect(paths.history_db) as conn:
-        conn.execute("UPDATE grants SET created_at = x'00ff' WHERE grant_id = 'grant-1'")
+    _grant_2_and_unreadable_grant_1(history, paths)
     done = subprocess.run(
         [sys.executable, "-m", "wizard", "history"],
         capture_output=True,
@@ -571,16 +578,7 @@ def test_practice_grants_are_listed_only_when_asked_and_marked(
     history: History, paths: AppPaths
 ) -> None:
     _record(history, "grant-real", "acct-1")
-    history.record_grant(
-        profile="",
-        region="sandbox",
-        account_id="",
-        integration_id=None,
-        grant_id="grant-practice",
-        api="v3",
-        customer="Training #1",
-        practice=True,
-    )
+    _v3_grant(history, "grant-practice", "Training #1", region="sandbox", practice=True)
     plain = _cli("history")
     assert "grant-real" in plain.stdout and "grant-practice" not in plain.stdout
     assert "1 practice grant(s)" in plain.stderr and "--include-practice" in plain.stderr
@@ -597,12 +595,12 @@ def test_the_tables_local_time_is_the_operators_clock_across_a_dst_change(
 ) -> None:
     import time as time_module
 
-    from wizard.cli.history_cmd import _LocalTime
+    from wizard.store.grant_columns import LocalTime
 
     monkeypatch.setenv("TZ", "Europe/Berlin")
     time_module.tzset()
     try:
-        local = _LocalTime()
+        local = LocalTime()
         for iso in (
             "2026-03-29T00:59:59.000000+00:00",  # before the change: +01:00
             "2026-03-29T01:00:00.000000+00:00",  # after: +02:00
@@ -637,3 +635,189 @@ def test_a_deleted_grant_says_so_in_every_record_and_in_the_csv(history: History
     out = io.StringIO()
     write_csv(history.records(), out)
     assert out.getvalue().count(",deleted,") == 2 and "valid,true" in out.getvalue()
+
+
+# -- one select path over the database and the fallback journal -----------------------------
+
+
+def _journal_grant(paths: AppPaths, grant_id: str, created_at: str, **kw: object) -> None:
+    line = {
+        "type": "grant",
+        "created_at": created_at,
+        "profile": "Acme",
+        "region": "us",
+        "account_id": kw.pop("account_id", "acct-j"),
+        "integration_id": None,
+        "grant_id": grant_id,
+        "operator": "op",
+        **kw,
+    }
+    with paths.history_fallback.open("a", encoding="utf-8") as f:
+        f.write(json.dumps(line) + "\n")
+
+
+def _db_grant(paths: AppPaths, history: History, grant_id: str, created_at: str) -> None:
+    _record(history, grant_id, f"acct-{grant_id}")
+    with sqlite3.connect(paths.history_db) as conn:
+        conn.execute("UPDATE grants SET created_at = ? WHERE grant_id = ?", (created_at, grant_id))
+
+
+def test_journal_grants_are_sorted_and_paged_with_the_databases(
+    history: History, paths: AppPaths
+) -> None:
+    _db_grant(paths, history, "db-old", "2026-01-01T10:00:00.000000+00:00")
+    _db_grant(paths, history, "db-new", "2026-01-03T10:00:00.000000+00:00")
+    _journal_grant(paths, "journal-mid", "2026-01-02T10:00:00.000000+00:00", account_id="acct-0")
+    newest_first = GrantQuery()
+    assert [r.grant_id for r in history.page(newest_first)] == ["db-new", "journal-mid", "db-old"]
+    # The window's second page starts where the first ended, the journal's grant counted once.
+    pages = [history.page(newest_first, offset=n, limit=1) for n in range(3)]
+    assert [r.grant_id for page in pages for r in page] == ["db-new", "journal-mid", "db-old"]
+    by_account = GrantQuery(order_by="account_id", descending=False)
+    assert history.page(by_account)[0].grant_id == "journal-mid"
+    listing = history.listing(GrantQuery(text="JOURNAL"), limit=1)
+    assert [r.grant_id for r in listing.records] == ["journal-mid"] and listing.total == 1
+
+
+def test_a_verification_in_the_journal_completes_the_databases_record_everywhere(
+    history: History, paths: AppPaths
+) -> None:
+    _record(history, "g-locked-later")
+    with paths.history_fallback.open("a", encoding="utf-8") as f:  # the database was locked
+        f.write(
+            json.dumps(
+                {
+                    "type": "verification",
+                    "grant_id": "g-locked-later",
+                    "email": "Über@example.com",
+                    "grant_status": "valid",
+                    "verified": True,
+                }
+            )
+            + "\n"
+        )
+    history = History(paths.history_db, paths.history_fallback)
+    for found in (
+        history.records(),
+        history.page(GrantQuery()),  # the window's pages
+        history.page(GrantQuery(text="über@")),  # and its filter, on the journal's value
+    ):
+        assert [(r.grant_id, r.verified, r.id is not None) for r in found] == [
+            ("g-locked-later", True, True)
+        ]
+    assert history.listing(GrantQuery()).total == 1  # one grant, not two
+
+
+def test_the_journals_grants_are_searched_by_the_same_rule_beyond_ascii(
+    history: History, paths: AppPaths
+) -> None:
+    paths.history_db.mkdir(parents=True)  # nothing goes to the database
+    _v3_grant(history, "g-aerzte", "Ärzte GmbH", practice=True)
+    for needle in ("ärzte", "ÄRZTE"):
+        assert [r.grant_id for r in history.records(text=needle)] == ["g-aerzte"]
+        hidden = history.listing(GrantQuery(text=needle, include_practice=False))
+        assert (hidden.records, hidden.total, hidden.hidden) == ([], 0, 1)
+
+
+# -- a late grant: one transaction ------------------------------------------------------------
+
+
+def _open_authorization(history: History) -> PendingAuthorization:
+    auth_id = history.begin_authorization(
+        api="v3",
+        region="us",
+        profile="Acme",
+        integration_id=None,
+        account_id=None,
+        customer="Late GmbH",
+        login_hint="late@example.com",
+        expires_at=9e9,
+        state_sha256="0" * 64,
+        practice=False,
+    )
+    (auth,) = history.open_authorizations()
+    assert auth.id == auth_id
+    return auth
+
+
+def _late(history: History, auth: PendingAuthorization) -> bool:
+    return history.record_late_grant(
+        auth,
+        grant_id="g-late",
+        account_id="",
+        email="late@example.com",
+        grant_status="valid",
+        verified=True,
+        note="found later",
+    )
+
+
+def test_a_late_grant_that_cannot_be_written_leaves_its_authorization_open(
+    history: History, paths: AppPaths
+) -> None:
+    auth = _open_authorization(history)
+    with sqlite3.connect(paths.history_db) as conn:  # the grant's insert fails, after the claim
+        conn.execute(
+            "CREATE TRIGGER no_grants BEFORE INSERT ON grants BEGIN SELECT RAISE(ABORT, 'disk "
+            "trouble'); END"
+        )
+    assert _late(history, auth) is False
+    assert history.open_authorizations() == [auth]  # not closed without its grant
+    assert history.records() == [] and not paths.history_fallback.exists()
+    with sqlite3.connect(paths.history_db) as conn:
+        conn.execute("DROP TRIGGER no_grants")
+    assert _late(history, auth) is True  # the next check records it, whole
+    (record,) = history.records()
+    assert (record.grant_id, record.customer, record.verified) == ("g-late", "Late GmbH", True)
+    assert (record.email, record.note) == ("late@example.com", "found later")
+    assert history.open_authorizations() == []
+    assert _late(history, auth) is False and len(history.records()) == 1  # closed: once
+
+
+# -- the column table -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("start", ["=", "+", "-", "@"])  # tabs and CRs are not imported
+def test_both_csv_exports_guard_every_formula_start(
+    history: History, paths: AppPaths, start: str
+) -> None:
+    from wizard.store.queue import WorkQueue, write_queue_csv
+
+    history.record_grant(
+        profile=f"{start}profile",
+        region="us",
+        account_id="acct-1",
+        integration_id=None,
+        grant_id="g",
+        customer=f"{start}1+1",
+    )
+    queue = WorkQueue(paths.history_db)
+    queue.import_text(f"acct-1,{start}1+1", practice=False)
+    grants_csv, queue_csv = io.StringIO(), io.StringIO()
+    write_csv(history.records(), grants_csv)
+    write_queue_csv(queue.entries(practice=False), queue_csv)
+    (grant,) = csv.DictReader(io.StringIO(grants_csv.getvalue()))
+    (entry,) = csv.DictReader(io.StringIO(queue_csv.getvalue()))
+    assert grant["customer"] == entry["customer"] == f"'{start}1+1"
+    assert grant["profile"] == f"'{start}profile"
+
+
+def test_the_csv_header_is_the_records_fields_and_the_command_shows_the_windows_headers(
+    history: History,
+) -> None:
+    import dataclasses
+
+    from wizard.cli.history_cmd import print_table
+    from wizard.store.grant_columns import HEADERS
+
+    _record(history, "g1")
+    out = io.StringIO()
+    write_csv(history.records(), out)
+    fields = [f.name for f in dataclasses.fields(history.records()[0])]
+    assert out.getvalue().splitlines()[0].split(",") == fields
+    table = io.StringIO()
+    print_table(history.records(), table)
+    header, rule = table.getvalue().splitlines()[:2]
+    starts = [0] + [i + 2 for i, c in enumerate(rule) if rule[i : i + 3] == "-  "]
+    cells = [header[a:b].strip() for a, b in zip(starts, [*starts[1:], None], strict=True)]
+    assert tuple(cells) == HEADERS

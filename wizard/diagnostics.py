@@ -119,10 +119,10 @@ def _keyring_lines() -> list[str]:
 
 def _history_lines(paths: AppPaths) -> list[str]:
     try:
-        from wizard.store.history import History
+        from wizard.store.history import GrantQuery, History
 
         history = History(paths.history_db, paths.history_fallback)
-        count = len(history.records(limit=100_000))
+        count = history.listing(GrantQuery(), limit=0).total
     except Exception as exc:
         return [f"could not be checked ({type(exc).__name__}: {exc})"]
     lines = [f"Grants listed: {count}"]

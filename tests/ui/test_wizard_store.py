@@ -281,8 +281,9 @@ def test_secrets_typed_in_the_wizard_never_reach_the_diagnostics(
 def test_the_history_window_hides_practice_grants_unless_asked(
     qtbot: QtBot, loop: object, tmp_path: Path
 ) -> None:
+    from wizard.store.grant_columns import HEADERS
     from wizard.store.history import History
-    from wizard.ui.history_window import COLUMNS, HistoryWindow
+    from wizard.ui.history_window import HistoryWindow
 
     history = History(tmp_path / "h.sqlite3", tmp_path / "h.jsonl")
     for grant_id, practice in (("grant-real", False), ("grant-practice", True)):
@@ -298,7 +299,7 @@ def test_the_history_window_hides_practice_grants_unless_asked(
         )
     window = HistoryWindow(history)
     qtbot.addWidget(window)
-    assert [column[0] for column in COLUMNS][:2] == ["API", "Region"]  # which is which, first
+    assert HEADERS[:2] == ("API", "Region")  # which is which, first
     window.show()
     window.load()
     qtbot.waitUntil(lambda: window.model.rowCount() == 1, timeout=WAIT)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import dataclasses
-import datetime
 import json
 import sys
 from collections.abc import Sequence
@@ -13,24 +12,13 @@ from typing import TYPE_CHECKING, TextIO
 
 from wizard.logs import setup_logging
 from wizard.outcome import Outcome
-from wizard.store.history import History, HistoryRecord, write_csv
+from wizard.store.grant_columns import HEADERS, LocalTime, cells
+from wizard.store.history import GrantQuery, History, HistoryRecord, write_csv
 from wizard.store.paths import AppPaths
 
 if TYPE_CHECKING:
     from wizard.store.profiles import Profile
     from wizard.target import Target
-
-_HEADERS = (
-    "API",
-    "Region",
-    "Time",
-    "Account / customer",
-    "Grant id",
-    "Zoom user",
-    "Status",
-    "Verified",
-    "Operator",
-)
 
 
 def run_history(args: argparse.Namespace) -> int:
@@ -44,12 +32,10 @@ def run_history(args: argparse.Namespace) -> int:
         if code != Outcome.OK:
             return code
     account_id = getattr(args, "account_id", None)
-    records = history.records(account_id=account_id, limit=1_000_000)
-    hidden = 0
-    if not getattr(args, "include_practice", False):
-        # Sandbox grants are not real: never mixed into the real list unless asked.
-        shown = [r for r in records if not r.practice]
-        hidden, records = len(records) - len(shown), shown
+    # Sandbox grants are not real: never mixed into the real list unless asked.
+    include_practice = bool(getattr(args, "include_practice", False))
+    listing = history.listing(GrantQuery(account_id=account_id, include_practice=include_practice))
+    records, hidden = listing.records, listing.hidden
     if getattr(args, "csv", False):
         write_csv(records, sys.stdout)
     elif getattr(args, "json", False):
@@ -173,65 +159,17 @@ async def _reconcile_on(target: Target, profile: Profile | None, history: Histor
 
 
 def print_table(records: Sequence[HistoryRecord], out: TextIO) -> None:
-    local_time = _LocalTime()
-    rows = [_row(record, local_time) for record in records]
-    columns = list(zip(*rows, strict=True)) if rows else [() for _ in _HEADERS]
+    """The table the History window shows, in columns of text."""
+    clock = LocalTime()
+    rows = [cells(record, clock) for record in records]
+    columns = list(zip(*rows, strict=True)) if rows else [() for _ in HEADERS]
     widths = [
         max(len(h), max(map(len, column), default=0))
-        for h, column in zip(_HEADERS, columns, strict=True)
+        for h, column in zip(HEADERS, columns, strict=True)
     ]
     row_format = "  ".join(f"{{:<{w}}}" for w in widths)  # one format call per row
     lines = [
-        row_format.format(*cells).rstrip()
-        for cells in [_HEADERS, tuple("-" * w for w in widths), *rows]
+        row_format.format(*line).rstrip()
+        for line in [HEADERS, tuple("-" * w for w in widths), *rows]
     ]
     out.write("\n".join(lines) + "\n")
-
-
-def _row(record: HistoryRecord, local_time: _LocalTime) -> tuple[str, ...]:
-    verified = {True: "yes", False: "no", None: "-"}[record.verified]
-    return (
-        record.api,
-        f"{record.region} (practice)" if record.practice else record.region,
-        local_time(record.created_at),
-        record.account_id or record.customer or "-",
-        record.grant_id,
-        record.email or "-",
-        record.grant_status or "-",
-        verified,
-        record.operator,
-    )
-
-
-class _LocalTime:
-    """Stored in UTC; operators read their own clock. The offset is looked up once per UTC
-    hour (a day of grants shares a few), not converted per row: 100,000 rows cost 0.33 s so."""
-
-    def __init__(self) -> None:
-        self._offsets: dict[str, datetime.timedelta | None] = {}
-
-    def __call__(self, iso: str) -> str:
-        hour = iso[:13]
-        offset = self._offsets.get(hour, _UNKNOWN)
-        if offset is _UNKNOWN:
-            offset = self._offsets[hour] = _offset_at(iso)
-        if offset is None:
-            return iso  # not a time this app wrote: shown as it is
-        try:
-            when = datetime.datetime.fromisoformat(iso[:19]) + offset
-        except ValueError:
-            return iso
-        return when.isoformat(" ")[:19]
-
-
-_UNKNOWN = datetime.timedelta(days=-999)  # a sentinel that is never a real offset
-
-
-def _offset_at(iso: str) -> datetime.timedelta | None:
-    try:
-        moment = datetime.datetime.fromisoformat(iso)
-    except ValueError:
-        return None
-    if moment.tzinfo is None:
-        return None
-    return moment.astimezone().utcoffset() or datetime.timedelta(0)

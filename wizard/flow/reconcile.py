@@ -215,44 +215,21 @@ async def reconcile_history(
 
 
 async def _record_late(history: History, auth: PendingAuthorization, found: LateGrant) -> bool:
-    """Close the authorization with its late grant and put the grant in the history; False
-    when another check (another window, the command line) claimed it first."""
+    """Close the authorization with its late grant and put the grant in the history, in one
+    transaction; False when another check (another window, the command line) closed it first.
+    A grant written before a crash is kept once."""
     grant = found.grant
     note = found.note or "found later on Nylas (the browser's answer never reached this tool)"
-    # Claim the row first: of two checks at once (two windows, the CLI), one records it.
-    claimed = await asyncio.to_thread(
+    return await asyncio.to_thread(
         functools.partial(
-            history.end_authorization, auth.id, "connected", grant_id=grant.id, note=note
-        )
-    )
-    if not claimed:
-        return False
-    # Written already by a process that died before closing the authorization: once.
-    if await asyncio.to_thread(history.grant_recorded_since, grant.id, auth.started_at):
-        return True
-    await asyncio.to_thread(
-        functools.partial(
-            history.record_grant,
-            profile=auth.profile,
-            region=auth.region,
-            account_id=auth.account_id or grant.account_id or "",
-            integration_id=auth.integration_id,
+            history.record_late_grant,
+            auth,
             grant_id=grant.id,
-            api=auth.api,
-            customer=auth.customer,
-            login_hint=auth.login_hint,
-            practice=auth.practice,
-            note=note,
-        )
-    )
-    await asyncio.to_thread(
-        functools.partial(
-            history.update_verification,
-            grant.id,
+            account_id=auth.account_id or grant.account_id or "",
             email=grant.email,
             grant_status=grant.grant_status,
             # The API was asked: verified when it also matched by state.
             verified=found.confirmed and grant.is_valid,
+            note=note,
         )
     )
-    return True

@@ -9,12 +9,21 @@ threads and in several processes); SQLite's own locking serialises writers.
 from __future__ import annotations
 
 import contextlib
+import errno
 import sqlite3
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
-__all__ = ["BUSY_TIMEOUT_SECONDS", "SCHEMA_VERSION", "NewerSchema", "connect", "open_for_writing"]
+__all__ = [
+    "BUSY_TIMEOUT_SECONDS",
+    "SCHEMA_VERSION",
+    "NewerSchema",
+    "connect",
+    "describe",
+    "explain",
+    "open_for_writing",
+]
 
 BUSY_TIMEOUT_SECONDS = 2.0
 
@@ -118,7 +127,8 @@ def casefold(value: str | bytes | int | float | None) -> str | bytes | int | flo
 
 
 @contextlib.contextmanager
-def connect(db_path: Path) -> Iterator[sqlite3.Connection]:
+def connect(db_path: Path | str) -> Iterator[sqlite3.Connection]:
+    """`db_path`: a file, or ":memory:"."""
     # isolation_level=None: we issue BEGIN IMMEDIATE / COMMIT ourselves.
     conn = sqlite3.connect(db_path, timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None)
     conn.create_function("casefold", 1, casefold, deterministic=True)
@@ -168,3 +178,46 @@ def _switch_to_wal(conn: sqlite3.Connection) -> None:
             if not busy or time.monotonic() >= deadline:
                 raise
         time.sleep(0.01)
+
+
+# -- what went wrong, in words ---------------------------------------------------------------
+
+
+def describe(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}"
+
+
+def explain(exc: BaseException, db: Path, instead: str) -> str:
+    """A sentence for the operator: what is wrong with the database at `db` (from the
+    exception of a write), then `instead` (what is done about it)."""
+    name = str(getattr(exc, "sqlite_errorname", ""))
+    message = str(exc).lower()
+    errno_ = exc.errno if isinstance(exc, OSError) else None
+    if isinstance(exc, NewerSchema):
+        return f"The history database {db} was created by a newer version of this app; {instead}"
+    if (
+        name.startswith("SQLITE_READONLY")
+        or "readonly" in message
+        or errno_ in (errno.EROFS, errno.EACCES, errno.EPERM)
+    ):
+        return f"The history database {db} is read-only; {instead}"
+    if name.startswith(("SQLITE_CORRUPT", "SQLITE_NOTADB")) or (
+        "not a database" in message or "malformed" in message
+    ):
+        return (
+            f"The history database {db} is damaged ({exc}); {instead} "
+            "Keep the damaged file for an engineer."
+        )
+    if name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")) or "locked" in message:
+        return (
+            f"The history database {db} stayed locked by another program for more than "
+            f"{BUSY_TIMEOUT_SECONDS:g} seconds; {instead}"
+        )
+    if name.startswith("SQLITE_FULL") or errno_ == errno.ENOSPC:
+        return f"The disk holding the history database {db} is full; {instead}"
+    if name.startswith("SQLITE_CANTOPEN") or "unable to open" in message:
+        return (
+            f"The history database {db} cannot be opened (is it read-only, a folder, or in "
+            f"a folder that cannot be written?); {instead}"
+        )
+    return f"The history database {db} could not be written ({describe(exc)}); {instead}"

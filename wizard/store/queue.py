@@ -24,6 +24,7 @@ from typing import Any, TextIO
 from wizard.store import database
 from wizard.store.entries import EntryState, NewEntry, QueueEntry, QueueImportError
 from wizard.store.owner import is_alive, this_process
+from wizard.store.spreadsheet import cell
 from wizard.validation import validate_account_id, validate_customer, validate_login_hint
 
 __all__ = [
@@ -403,19 +404,13 @@ def write_queue_csv(entries: Iterable[QueueEntry], out: TextIO) -> None:
     for e in entries:
         writer.writerow(
             [
-                _cell(e.account_id),
-                _cell(e.login_hint),
-                _cell(e.customer),
+                cell(e.account_id),
+                cell(e.login_hint),
+                cell(e.customer),
                 e.state.value,
-                _cell(e.grant_id),
-                _cell(e.email),
-                _cell(e.reason),
+                cell(e.grant_id),
+                cell(e.email),
+                cell(e.reason),
                 "practice (sandbox)" if e.practice else "real",
             ]
         )
-
-
-def _cell(value: str | None) -> str:
-    # A spreadsheet runs a cell that starts with = + - @ as a formula: keep it text.
-    text = value or ""
-    return f"'{text}" if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text

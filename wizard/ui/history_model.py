@@ -5,9 +5,10 @@ loaded on a worker thread as the view scrolls (canFetchMore / fetchMore), so a h
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import functools
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import (
     QAbstractTableModel,
@@ -17,25 +18,14 @@ from PySide6.QtCore import (
     Signal,
 )
 
-from wizard.store.history import History, HistoryRecord
+from wizard.store.grant_columns import SHOWN, GrantQuery, HistoryRecord, LocalTime
+
+if TYPE_CHECKING:
+    from wizard.store.history import History
 
 PAGE = 500
 
 Index = QModelIndex | QPersistentModelIndex
-
-# (title, what a cell shows, the HistoryRecord field it sorts by)
-COLUMNS: list[tuple[str, Callable[[HistoryRecord], object], str]] = [
-    ("API", lambda r: r.api, "api"),
-    ("Region", lambda r: f"{r.region} (practice)" if r.practice else r.region, "region"),
-    ("When (UTC)", lambda r: r.created_at.replace("T", " ")[:19], "created_at"),
-    ("Account / customer", lambda r: r.account_id or r.customer or "", "account_id"),
-    ("Grant id", lambda r: r.grant_id, "grant_id"),
-    ("Zoom user", lambda r: r.email or "", "email"),
-    ("Status", lambda r: r.grant_status or "", "grant_status"),
-    ("Verified", lambda r: {True: "yes", False: "no", None: "pending"}[r.verified], "verified"),
-    ("Profile", lambda r: r.profile, "profile"),
-    ("Operator", lambda r: r.operator, "operator"),
-]
 
 
 class HistoryModel(QAbstractTableModel):
@@ -48,10 +38,8 @@ class HistoryModel(QAbstractTableModel):
         self.rows: list[HistoryRecord] = []
         self.total = 0  # how many grants match, loaded or not
         self.hidden = 0  # practice grants the filter leaves out
-        self.text = ""
-        self.include_practice = False
-        self.order_by = "created_at"
-        self.descending = True
+        self.query = GrantQuery(include_practice=False)
+        self.clock = LocalTime()  # the command's clock: both show the operator's local time
         self._generation = 0  # a reset makes every page still in flight stale
         self._loading: asyncio.Task[None] | None = None
 
@@ -59,9 +47,9 @@ class HistoryModel(QAbstractTableModel):
 
     def reset(self, *, text: str | None = None, include_practice: bool | None = None) -> None:
         if text is not None:
-            self.text = text
+            self.query = dataclasses.replace(self.query, text=text)
         if include_practice is not None:
-            self.include_practice = include_practice
+            self.query = dataclasses.replace(self.query, include_practice=include_practice)
         self._generation += 1
         if self._loading is not None:
             self._loading.cancel()
@@ -69,12 +57,7 @@ class HistoryModel(QAbstractTableModel):
 
     async def _reset(self, generation: int) -> None:
         try:
-            (total, hidden), rows = await asyncio.gather(
-                asyncio.to_thread(
-                    self.history.count, text=self.text, include_practice=self.include_practice
-                ),
-                asyncio.to_thread(self._page, 0),
-            )
+            listing = await asyncio.to_thread(self.history.listing, self.query, limit=PAGE)
         except Exception as exc:
             if generation == self._generation:
                 self.failed.emit(exc)
@@ -82,31 +65,14 @@ class HistoryModel(QAbstractTableModel):
         if generation != self._generation:
             return
         self.beginResetModel()
-        self.rows, self.total, self.hidden = rows, total, hidden
+        self.rows, self.total, self.hidden = listing.records, listing.total, listing.hidden
         self.endResetModel()
         self._loading = None
         self.loaded.emit()
 
-    def _page(self, offset: int) -> list[HistoryRecord]:
-        return self.history.query(
-            text=self.text,
-            include_practice=self.include_practice,
-            order_by=self.order_by,
-            descending=self.descending,
-            offset=offset,
-            limit=PAGE,
-        )
-
     def all_matching(self) -> Callable[[], list[HistoryRecord]]:
         """For an export: every matching grant, not only the loaded ones (run on a worker)."""
-        return functools.partial(
-            self.history.query,
-            text=self.text,
-            include_practice=self.include_practice,
-            order_by=self.order_by,
-            descending=self.descending,
-            limit=None,
-        )
+        return functools.partial(self.history.page, self.query)
 
     def canFetchMore(self, parent: Index = QModelIndex()) -> bool:  # noqa: B008
         return not parent.isValid() and self._loading is None and len(self.rows) < self.total
@@ -117,7 +83,9 @@ class HistoryModel(QAbstractTableModel):
 
     async def _more(self, generation: int, offset: int) -> None:
         try:
-            rows = await asyncio.to_thread(self._page, offset)
+            rows = await asyncio.to_thread(
+                functools.partial(self.history.page, self.query, offset=offset, limit=PAGE)
+            )
         except Exception as exc:
             if generation == self._generation:
                 self._loading = None
@@ -134,8 +102,11 @@ class HistoryModel(QAbstractTableModel):
             self.total = len(self.rows)  # fewer than counted: deleted meanwhile
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
-        self.order_by = COLUMNS[column][2]
-        self.descending = order == Qt.SortOrder.DescendingOrder
+        self.query = dataclasses.replace(
+            self.query,
+            order_by=SHOWN[column].sort_by,
+            descending=order == Qt.SortOrder.DescendingOrder,
+        )
         self.reset()
 
     # -- the table -------------------------------------------------------------------------
@@ -144,7 +115,7 @@ class HistoryModel(QAbstractTableModel):
         return 0 if parent.isValid() else len(self.rows)
 
     def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(COLUMNS)
+        return 0 if parent.isValid() else len(SHOWN)
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> object:
         if not index.isValid() or role not in (
@@ -153,7 +124,7 @@ class HistoryModel(QAbstractTableModel):
         ):
             return None
         record = self.rows[index.row()]
-        text = str(COLUMNS[index.column()][1](record))
+        text = SHOWN[index.column()].cell(record, self.clock)
         if role == Qt.ItemDataRole.ToolTipRole:
             # The whole value (a narrow column elides it), and the record's note.
             return "\n".join(part for part in (text, record.note) if part) or None
@@ -163,5 +134,5 @@ class HistoryModel(QAbstractTableModel):
         self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
     ) -> object:
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return COLUMNS[section][0]
+            return SHOWN[section].header
         return None

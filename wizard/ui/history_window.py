@@ -29,21 +29,22 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from wizard.store.history import History, HistoryRecord, write_csv
+from wizard.store.grant_columns import HEADERS, HistoryRecord, cells, write_csv
 from wizard.ui import core
-from wizard.ui.history_model import COLUMNS, HistoryModel
+from wizard.ui.history_model import HistoryModel
 from wizard.ui.tasks import PageTask
 from wizard.ui.widgets import StatusLine, ask, button_row
 
 if TYPE_CHECKING:
     from wizard.flow.reconcile import ReconcileReport
+    from wizard.store.history import History
 
-__all__ = ["COLUMNS", "HistoryWindow"]
+__all__ = ["HistoryWindow"]
 
 FILTER_PAUSE_MS = 250  # typing pauses this long before the database is asked again
 # Columns whose contents may be long, at most this wide at first (the operator can widen them).
 NARROW_COLUMNS = {
-    [title for title, _, _ in COLUMNS].index(title): width
+    HEADERS.index(title): width
     for title, width in (("Account / customer", 170), ("Grant id", 150), ("Zoom user", 190))
 }
 
@@ -176,7 +177,7 @@ class HistoryWindow(QDialog):
         if self._keep_status:  # an error said since this read began stays on screen
             return
         model = self.model
-        what = "grant(s) match" if model.text.strip() else "grant(s) on this computer"
+        what = "grant(s) match" if model.query.text.strip() else "grant(s) on this computer"
         summary = f"{model.total} {what}"
         if model.hidden:
             summary += f"; {model.hidden} practice grant(s) hidden"
@@ -195,8 +196,7 @@ class HistoryWindow(QDialog):
             self.status.info("Select a row to copy.")
             return
         record = self.model.rows[rows[0].row()]
-        cells = [str(value(record)) for _, value, _ in COLUMNS]
-        QGuiApplication.clipboard().setText("\t".join(cells))
+        QGuiApplication.clipboard().setText("\t".join(cells(record, self.model.clock)))
         self.status.ok("Row copied.")
 
     def ask_delete(self) -> None:
