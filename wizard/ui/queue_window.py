@@ -77,7 +77,7 @@ class QueueWindow(QDialog):
         self.export.clicked.connect(self._choose_export_file)
         self.clear_done.clicked.connect(self._clear_done)
         close.clicked.connect(self.close)
-        session.queueChanged.connect(self._changed)
+        session.work.changed.connect(self._changed)
 
     def _add_paste_box(self, layout: QVBoxLayout) -> None:
         """Where accounts are pasted or imported, under what says which queue this is."""
@@ -97,7 +97,7 @@ class QueueWindow(QDialog):
     # -- reading ---------------------------------------------------------------------------
 
     def load(self) -> None:
-        self.task.start(self.session.queue_entries(), self._show, self._failed)
+        self.task.start(self.session.work.entries(), self._show, self._failed)
 
     def _changed(self) -> None:
         if self.isVisible() and not self.task.running:
@@ -163,7 +163,7 @@ class QueueWindow(QDialog):
         if not text.strip():
             self.status.info(PASTE_HINT)
             return
-        self.task.start(self.session.import_queue(text), self._added, self._failed)
+        self.task.start(self.session.work.import_text(text), self._added, self._failed)
 
     def _added(self, ids: list[int]) -> None:
         self.paste.clear()
@@ -180,7 +180,7 @@ class QueueWindow(QDialog):
     def import_from(self, path: Path) -> None:
         async def read_and_add() -> list[int]:
             data = await asyncio.to_thread(path.read_bytes)
-            return await self.session.import_queue(core.decode_import(data, path.name))
+            return await self.session.work.import_text(core.decode_import(data, path.name))
 
         self.task.start(read_and_add(), self._added, self._failed)
 
@@ -205,10 +205,10 @@ class QueueWindow(QDialog):
         if entry is None:
             self.status.info("Select an entry first.")
             return
-        self.task.start(self.session.queue_change(action, entry.id), self._done, self._failed)
+        self.task.start(self.session.work.change(action, entry.id), self._done, self._failed)
 
     def _clear_done(self) -> None:
-        self.task.start(self.session.clear_done_entries(), self._cleared, self._failed)
+        self.task.start(self.session.work.clear_done(), self._cleared, self._failed)
 
     def _cleared(self, removed: int) -> None:
         self._then_say = f"Removed {removed} done entr{'y' if removed == 1 else 'ies'}."

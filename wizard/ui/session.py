@@ -12,16 +12,16 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
-from collections.abc import Callable, Coroutine
+from collections.abc import Coroutine
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal
 
 from wizard.logs import remember_secret
-from wizard.store.entries import EntryState
 from wizard.store.paths import AppPaths
 from wizard.ui import core
 from wizard.ui.loader import on_loader
+from wizard.ui.queue_work import QueueWork
 
 if TYPE_CHECKING:
     from wizard.flow import (
@@ -36,7 +36,6 @@ if TYPE_CHECKING:
     from wizard.flow.onboarding import BrowserOpener, GrantRecorder, OpenLink
     from wizard.flow.reconcile import ReconcileReport
     from wizard.sandbox import SandboxServer
-    from wizard.store.entries import QueueEntry
     from wizard.store.secrets import SecretStore
     from wizard.target import Target
 
@@ -53,7 +52,6 @@ class WizardSession(QObject):
     sandboxChanged = Signal(bool)
     lateGrantsFound = Signal(object)  # a ReconcileReport that recorded or closed something
     lateAnswer = Signal(object)  # a LateAnswer: an earlier link came back to this window
-    queueChanged = Signal()  # an entry was added, started or ended
 
     def __init__(
         self,
@@ -81,10 +79,9 @@ class WizardSession(QObject):
         self.recorder: GrantRecorder | None = None
         self.paths = AppPaths.default()
         self._secrets: SecretStore | None = None
-        self.queue_entry: QueueEntry | None = None  # the queue entry being onboarded now
         self._reconciling = asyncio.Lock()
-        self._queue_writes = asyncio.Lock()
         self._late_tasks: set[asyncio.Task[None]] = set()
+        self.work = QueueWork(lambda: self.queue, lambda: self.practice, self.loaded, self._spawn)
 
     @functools.cached_property
     def profiles(self) -> core.ProfileStore:
@@ -267,83 +264,6 @@ class WizardSession(QObject):
         flow's modules imports nothing on the Qt thread."""
         await on_loader(core.preload)
 
-    async def queue_entries(self) -> list[QueueEntry]:
-        await self.loaded()
-        return await asyncio.to_thread(self.queue.entries, practice=self.practice)
-
-    async def next_queue_entry(self) -> QueueEntry | None:
-        await self.loaded()
-        return await asyncio.to_thread(self.queue.next_waiting, practice=self.practice)
-
-    async def import_queue(self, text: str) -> list[int]:
-        """QueueImportError (nothing added) names every bad line."""
-        await self.loaded()
-        ids = await asyncio.to_thread(self.queue.import_text, text, practice=self.practice)
-        self.queueChanged.emit()
-        return ids
-
-    async def claim_queue_entry(self, entry_id: int) -> QueueEntry | None:
-        """Take an entry for the onboarding about to start (None: another window has it)."""
-        if not await asyncio.to_thread(self.queue.start, entry_id):
-            return None
-        entry = await asyncio.to_thread(self.queue.get, entry_id)
-        self.queue_entry = entry if entry.state is EntryState.IN_PROGRESS else None
-        self.queueChanged.emit()
-        return self.queue_entry
-
-    def queue_entry_ended(
-        self,
-        state: EntryState,
-        *,
-        grant_id: str | None = None,
-        email: str | None = None,
-        reason: str | None = None,
-    ) -> None:
-        """How the current entry's authorization ended (written off the Qt thread). The entry
-        stays current: Try again on the same page starts it again."""
-        entry = self.queue_entry
-        if entry is not None:
-            self._write_queue(
-                functools.partial(
-                    self.queue.finish,
-                    entry.id,
-                    state,
-                    grant_id=grant_id,
-                    email=email,
-                    reason=reason,
-                )
-            )
-
-    def queue_entry_retried(self) -> None:
-        """Try again after a refusal or a failure: the entry is in progress again."""
-        if self.queue_entry is not None:
-            self._write_queue(functools.partial(self.queue.start, self.queue_entry.id))
-
-    def release_queue_entry(self) -> None:
-        """The operator moved on to another account: the current entry is no longer worked
-        on here (one that never ended goes back to waiting)."""
-        entry, self.queue_entry = self.queue_entry, None
-        if entry is not None:
-            self._write_queue(functools.partial(self.queue.release, entry.id))
-
-    def _write_queue(self, write: Callable[[], object]) -> None:
-        async def run() -> None:
-            async with self._queue_writes:  # FIFO: an end, then a Try again, in that order
-                await asyncio.to_thread(write)
-            self.queueChanged.emit()
-
-        self._spawn(run())
-
-    async def queue_change(self, action: str, entry_id: int) -> None:
-        """retry or skip, from the Queue window."""
-        await asyncio.to_thread(getattr(self.queue, action), entry_id)
-        self.queueChanged.emit()
-
-    async def clear_done_entries(self) -> int:
-        removed = await asyncio.to_thread(self.queue.clear_done, practice=self.practice)
-        self.queueChanged.emit()
-        return removed
-
     # -- grants that came back late ------------------------------------------------------
 
     async def check_late_grants(self) -> ReconcileReport:
@@ -387,16 +307,8 @@ class WizardSession(QObject):
         if event.result is not None:
             self._grants.append(event.result.grant_id)
             self.changed.emit()
-        self._write_queue(functools.partial(core.finish_entry_late, self.queue, event))
+        self.work.finish_late(event)
         self.lateAnswer.emit(event)
-
-    def recorder_for_entry(self) -> GrantRecorder | None:
-        """The history's recorder; with a queue entry, one that also connects the entry the
-        moment its grant is written (the same rule as `queue run`)."""
-        entry = self.queue_entry
-        if self.recorder is None or entry is None:
-            return self.recorder
-        return core.EntryRecorder(self.recorder, self.queue, entry.id)
 
     def open_links(self) -> list[OpenLink]:
         """Earlier links this window still listens for (for the question before closing)."""

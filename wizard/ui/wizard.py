@@ -45,7 +45,7 @@ class OnboardingWizard(QWizard):
         session.sandboxChanged.connect(self._sandbox_changed)
         session.lateGrantsFound.connect(self._late_grants_found)
         session.lateAnswer.connect(self._late_answer)
-        session.queueChanged.connect(self._queue_changed)
+        session.work.changed.connect(self._queue_changed)
         self._sandbox_changed(False)
         self._closing: asyncio.Task[None] | None = None
         self._close_confirmed = False
@@ -179,10 +179,10 @@ class OnboardingWizard(QWizard):
             )
         if self.currentId() == PageId.AUTHORIZATION and self.authorization_page.task.running:
             raise ValueError("A consent is still pending: use Stop waiting first.")
-        entry: QueueEntry = await asyncio.to_thread(self.session.queue.get, entry_id)
+        entry: QueueEntry = await asyncio.to_thread(self.session.work.store.get, entry_id)
         core.account_for_entry(entry, self.session.api)  # refuses an entry this API cannot take
         self.onboard_another()  # to a clean account page (and away from any earlier entry)
-        claimed = await self.session.claim_queue_entry(entry_id)
+        claimed = await self.session.work.claim(entry_id)
         if claimed is None:
             raise ValueError(f"{entry.label} is done or another window is working on it.")
         account = core.account_for_entry(claimed, self.session.api)
@@ -194,7 +194,7 @@ class OnboardingWizard(QWizard):
             self.account_page.customer.setText(account.customer or "")
         self.next()
         if self.currentId() != PageId.AUTHORIZATION:  # the page refused it: say why, keep it
-            self.session.release_queue_entry()
+            self.session.work.release()
 
     def _entry_failed(self, exc: BaseException) -> None:
         text = core.explain(exc).text()
@@ -260,13 +260,13 @@ class OnboardingWizard(QWizard):
             self._restart_at_connection()
 
     def _restart_at_connection(self) -> None:
-        self.session.release_queue_entry()
+        self.session.work.release()
         self.restart()  # QWizard cleans up the pages left; the connection page starts again
 
     def onboard_another(self) -> None:
         """Back to the account page, keeping the connection and the integration."""
         self.session.next_account()
-        self.session.release_queue_entry()
+        self.session.work.release()
         target = self.account_page_id()
         while self.currentId() != target and self.currentId() != PageId.CONNECTION:
             self.back()

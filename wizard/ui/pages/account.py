@@ -82,7 +82,7 @@ class _AccountPage(BasePage):
         self.refresh_queue_offer()
 
     def refresh_queue_offer(self) -> None:
-        self.task.start(self.session.queue_entries(), self._offer_queue, lambda _exc: None)
+        self.task.start(self.session.work.entries(), self._offer_queue, lambda _exc: None)
 
     def _offer_queue(self, entries: list[QueueEntry]) -> None:
         """Where the operator left off: the next waiting entry, and what was interrupted."""

@@ -129,7 +129,7 @@ class AuthorizationPage(BasePage):
         session, flow = self.session, self.session.flow
         assert flow is not None and session.account is not None and session.spec is not None
         self._result = None
-        session.queue_entry_retried()  # Try again on a queue entry: in progress once more
+        session.work.retried()  # Try again on a queue entry: in progress once more
         self._launch_url = ""
         self._expires_at = None
         self.url.clear()
@@ -139,12 +139,12 @@ class AuthorizationPage(BasePage):
         self._set_waiting(True)
         self.status.busy("Creating the authorization request...")
         self.countdown.clear()
-        entry = session.queue_entry
+        entry = session.work.current
         self.task.start(
             flow.authorize(
                 session.account,
                 session.spec.redirect_uri,
-                recorder=session.recorder_for_entry(),
+                recorder=session.work.recorder(session.recorder),
                 tag=entry.id if entry is not None else None,  # a late answer finds its entry
             ),
             self._done,
@@ -216,9 +216,7 @@ class AuthorizationPage(BasePage):
         self._tick.stop()
         self._result = result
         self.session.record_result(result)
-        self.session.queue_entry_ended(
-            EntryState.CONNECTED, grant_id=result.grant_id, email=result.email
-        )
+        self.session.work.ended(EntryState.CONNECTED, grant_id=result.grant_id, email=result.email)
         self._set_waiting(False)
         self.status.ok("Zoom is connected.")
         self.completeChanged.emit()
@@ -232,7 +230,7 @@ class AuthorizationPage(BasePage):
         refused = isinstance(exc, core.CallbackRefused)
         if refused:
             self.owner().come_forward()  # the customer answered: the next step is here
-        self.session.queue_entry_ended(core.entry_state_after(exc), reason=text)
+        self.session.work.ended(core.entry_state_after(exc), reason=text)
         if isinstance(exc, core.ListenerTimeout):
             text += " " + late_note(self._expires_at)
         if isinstance(exc, core.PortInUse):
@@ -247,15 +245,15 @@ class AuthorizationPage(BasePage):
         self._set_waiting(False)
         self._retire_link(still_listened=True)
         note = late_note(self._expires_at)
-        self.session.queue_entry_ended(EntryState.FAILED, reason=f"Stopped waiting. {note}")
+        self.session.work.ended(EntryState.FAILED, reason=f"Stopped waiting. {note}")
         self.status.info(f"Stopped waiting. {note} Use Try again for a new link.")
         self._offer_next_customer()
 
     def _offer_next_customer(self) -> None:
-        self.offer.start(self.session.next_queue_entry(), self._offered, lambda _exc: None)
+        self.offer.start(self.session.work.next_entry(), self._offered, lambda _exc: None)
 
     def _offered(self, entry: QueueEntry | None) -> None:
-        current = self.session.queue_entry
+        current = self.session.work.current
         if entry is None or self.task.running or (current is not None and entry.id == current.id):
             return
         self._next_entry = entry.id

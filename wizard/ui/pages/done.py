@@ -143,7 +143,7 @@ class DonePage(BasePage):
             self.scopes.clear()
         self._next_entry = None
         self.another.setText(ANOTHER)
-        self.task.start(self.session.next_queue_entry(), self._offer_next, self._no_offer)
+        self.task.start(self.session.work.next_entry(), self._offer_next, self._no_offer)
         # Return starts the next customer, never closes the window. QWizard makes Finish the
         # default while it lays out the last page: take that back once it is done.
         QTimer.singleShot(0, self, self._make_another_default)  # dropped if the page is gone
