@@ -14,17 +14,14 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QCheckBox,
     QDialog,
     QFileDialog,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QMessageBox,
     QPushButton,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -33,7 +30,7 @@ from wizard.store.grant_columns import HEADERS, HistoryRecord, cells, write_csv
 from wizard.ui import core
 from wizard.ui.history_model import HistoryModel
 from wizard.ui.tasks import PageTask
-from wizard.ui.widgets import StatusLine, ask, button_row
+from wizard.ui.widgets import StatusLine, ask, button_row, record_table
 
 if TYPE_CHECKING:
     from wizard.flow.reconcile import ReconcileReport
@@ -71,7 +68,35 @@ class HistoryWindow(QDialog):
         self.resize(1040, 440)  # every column in view on a 1280-pixel screen
         self.setMinimumSize(720, 360)  # below that, the buttons and the status are cut
         layout = QVBoxLayout(self)
+        self._add_filter(layout)
+        self.model = HistoryModel(history, self)
+        self.model.loaded.connect(self._loaded)
+        self.model.failed.connect(self._failed)
+        self.table = record_table(self, "Grants")
+        self.table.setModel(self.model)
+        self.table.setSortingEnabled(True)
+        self.table.horizontalHeader().setSortIndicator(2, Qt.SortOrder.DescendingOrder)
+        # Long ids keep their two ends ("4394b253…f4199394c42"); the tooltip and Copy row have
+        # them whole. So Status, Verified and Profile stay in view without scrolling.
+        self.table.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        # Interactive columns (record_table): ResizeToContents would measure every loaded row.
+        self.table.horizontalHeader().setResizeContentsPrecision(50)  # sized by 50 rows, not all
+        layout.addWidget(self.table, 1)
+        self._pause = QTimer(self)
+        self._pause.setSingleShot(True)
+        self._pause.setInterval(FILTER_PAUSE_MS)
+        self._pause.timeout.connect(self.load)
+        self.filter.textChanged.connect(lambda _text: self._pause.start())
+        self.include_practice.toggled.connect(lambda _on: self.load())
+        self.status = StatusLine(self)
+        layout.addWidget(self.status)
+        self._add_buttons(
+            layout, can_check=check_late is not None, can_delete=delete_grant is not None
+        )
+        self._sized = False
+        self._keep_status = False
 
+    def _add_filter(self, layout: QVBoxLayout) -> None:
         top = QHBoxLayout()
         label = QLabel("&Filter:", self)
         self.filter = QLineEdit(self)
@@ -88,34 +113,7 @@ class HistoryWindow(QDialog):
         top.addWidget(self.include_practice)
         layout.addLayout(top)
 
-        self.model = HistoryModel(history, self)
-        self.model.loaded.connect(self._loaded)
-        self.model.failed.connect(self._failed)
-        self.table = QTableView(self)
-        self.table.setAccessibleName("Grants")
-        self.table.setModel(self.model)
-        self.table.setSortingEnabled(True)
-        self.table.horizontalHeader().setSortIndicator(2, Qt.SortOrder.DescendingOrder)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        # Long ids keep their two ends ("4394b253…f4199394c42"); the tooltip and Copy row have
-        # them whole. So Status, Verified and Profile stay in view without scrolling.
-        self.table.setTextElideMode(Qt.TextElideMode.ElideMiddle)
-        self.table.setWordWrap(False)  # else a long id wraps instead of eliding
-        # Interactive: ResizeToContents would measure every loaded row on each page.
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        self.table.horizontalHeader().setStretchLastSection(True)
-        self.table.horizontalHeader().setResizeContentsPrecision(50)  # sized by 50 rows, not all
-        layout.addWidget(self.table, 1)
-        self._pause = QTimer(self)
-        self._pause.setSingleShot(True)
-        self._pause.setInterval(FILTER_PAUSE_MS)
-        self._pause.timeout.connect(self.load)
-        self.filter.textChanged.connect(lambda _text: self._pause.start())
-        self.include_practice.toggled.connect(lambda _on: self.load())
-
-        self.status = StatusLine(self)
-        layout.addWidget(self.status)
+    def _add_buttons(self, layout: QVBoxLayout, *, can_check: bool, can_delete: bool) -> None:
         self.copy = QPushButton("&Copy row", self)
         self.export = QPushButton("&Export CSV...", self)
         self.refresh = QPushButton("&Refresh", self)
@@ -124,10 +122,10 @@ class HistoryWindow(QDialog):
             "Ask Nylas whether a customer allowed after the wait ended (Stop waiting, a "
             "timeout, a closed window) and add those grants here"
         )
-        self.check_late.setVisible(check_late is not None)
+        self.check_late.setVisible(can_check)
         self.delete = QPushButton("&Delete grant...", self)
         self.delete.setToolTip("Revoke the selected grant on Nylas (the wrong Zoom user consented)")
-        self.delete.setVisible(delete_grant is not None)
+        self.delete.setVisible(can_delete)
         self.delete.clicked.connect(self.ask_delete)
         close = QPushButton("Close", self)
         layout.addLayout(
@@ -138,8 +136,6 @@ class HistoryWindow(QDialog):
         self.refresh.clicked.connect(self.load)
         self.check_late.clicked.connect(self.look_for_late_grants)
         close.clicked.connect(self.close)
-        self._sized = False
-        self._keep_status = False
 
     @property
     def records(self) -> list[HistoryRecord]:
