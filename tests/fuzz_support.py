@@ -955,17 +955,17 @@ def _is(*types: type) -> Callable[[object], bool]:
 Call = Callable[[NylasConnectClient], Awaitable[object]]
 CLIENT_CALLS: dict[str, tuple[Call, Callable[[object], bool]]] = {
     "check_credentials": (lambda c: c.check_credentials(), _is(type(None))),
-    "list_integrations": (lambda c: c.list_integrations(limit=5), _list_of(Integration)),
-    "get_integration": (lambda c: c.get_integration(), _is(Integration)),
-    "find_integration": (lambda c: c.find_integration(), _is(Integration, type(None))),
+    "list_integrations": (lambda c: c.integrations.list(limit=5), _list_of(Integration)),
+    "get_integration": (lambda c: c.integrations.get(), _is(Integration)),
+    "find_integration": (lambda c: c.integrations.find(), _is(Integration, type(None))),
     "create_integration": (
-        lambda c: c.create_integration(
+        lambda c: c.integrations.create(
             IntegrationCreate(name="Zoom", settings=_ZOOM, redirect_uris=[_REDIRECT])
         ),
         _is(Integration),
     ),
     "update_integration": (
-        lambda c: c.update_integration("zoom", IntegrationUpdate(redirect_uris=[_REDIRECT])),
+        lambda c: c.integrations.update("zoom", IntegrationUpdate(redirect_uris=[_REDIRECT])),
         _is(Integration),
     ),
     "delete_integration": (lambda c: c.delete_integration(), _is(type(None))),

@@ -83,32 +83,32 @@ def test_regions() -> None:
 
 async def test_integration_lifecycle(sandbox: SandboxServer) -> None:
     async with client_for(sandbox) as client:
-        assert await client.find_integration() is None
-        created = await client.create_integration(zoom_integration(sandbox))
+        assert await client.integrations.find() is None
+        created = await client.integrations.create(zoom_integration(sandbox))
         assert created.provider == "zoom"
         assert created.redirect_uris == [REDIRECT]
         assert created.expires_in == 1_209_600
-        assert (await client.get_integration()).name == "Zoom"
-        assert [i.provider for i in await client.list_integrations(limit=10, offset=0)] == ["zoom"]
-        updated = await client.update_integration(
+        assert (await client.integrations.get()).name == "Zoom"
+        assert [i.provider for i in await client.integrations.list(limit=10, offset=0)] == ["zoom"]
+        updated = await client.integrations.update(
             "zoom", IntegrationUpdate(redirect_uris=[REDIRECT, "http://127.0.0.1:9100/cb"])
         )
         assert updated.redirect_uris == [REDIRECT, "http://127.0.0.1:9100/cb"]
         await client.delete_integration()
-        assert await client.find_integration() is None
+        assert await client.integrations.find() is None
 
 
 async def test_answers_never_carry_the_zoom_secret(sandbox: SandboxServer) -> None:
     async with client_for(sandbox) as client:
-        created = await client.create_integration(zoom_integration(sandbox))
+        created = await client.integrations.create(zoom_integration(sandbox))
     assert sandbox.credentials.zoom_client_secret not in created.model_dump_json()
 
 
 async def test_second_create_is_integration_already_exists(sandbox: SandboxServer) -> None:
     async with client_for(sandbox) as client:
-        await client.create_integration(zoom_integration(sandbox))
+        await client.integrations.create(zoom_integration(sandbox))
         with pytest.raises(IntegrationAlreadyExists) as exc:
-            await client.create_integration(zoom_integration(sandbox, "Other"))
+            await client.integrations.create(zoom_integration(sandbox, "Other"))
     assert exc.value.type == "integration_already_exists"
     assert exc.value.request_id
 
@@ -117,7 +117,7 @@ async def test_auth_request_and_its_documented_errors(sandbox: SandboxServer) ->
     async with client_for(sandbox) as client:
         with pytest.raises(NotFound):
             await client.create_auth_request(AuthRequestCreate(redirect_uri=REDIRECT))
-        await client.create_integration(zoom_integration(sandbox))
+        await client.integrations.create(zoom_integration(sandbox))
         auth = await client.create_auth_request(
             AuthRequestCreate(
                 redirect_uri=REDIRECT,
@@ -171,9 +171,9 @@ async def test_wrong_secret_is_authentication_failed_with_a_hint(sandbox: Sandbo
 
 async def test_invalid_request_names_the_field(sandbox: SandboxServer) -> None:
     async with client_for(sandbox) as client:
-        await client.create_integration(zoom_integration(sandbox))
+        await client.integrations.create(zoom_integration(sandbox))
         with pytest.raises(InvalidRequest) as exc:
-            await client.update_integration("zoom", IntegrationUpdate(redirect_uris=["x"]))
+            await client.integrations.update("zoom", IntegrationUpdate(redirect_uris=["x"]))
     assert "redirect URI" in exc.value.message
 
 
@@ -181,7 +181,7 @@ async def test_reads_are_retried_after_5xx_and_dropped_connections(sandbox: Sand
     sandbox.faults.add(Fault(method="GET", kind="status", status=503))
     sandbox.faults.add(Fault(method="GET", kind="drop"))
     async with client_for(sandbox) as client:
-        assert await client.list_integrations() == []
+        assert await client.integrations.list() == []
     gets = [r for r in sandbox.requests_seen if r == ("GET", "/connect/integrations")]
     assert len(gets) == 3
 
@@ -190,10 +190,10 @@ async def test_a_create_is_never_sent_twice_after_a_5xx_or_drop(sandbox: Sandbox
     async with client_for(sandbox) as client:
         sandbox.faults.add(Fault(method="POST", kind="status", status=503))
         with pytest.raises(ServerError):
-            await client.create_integration(zoom_integration(sandbox))
+            await client.integrations.create(zoom_integration(sandbox))
         sandbox.faults.add(Fault(method="POST", kind="drop"))
         with pytest.raises(NylasNetworkError) as dropped:
-            await client.create_integration(zoom_integration(sandbox))
+            await client.integrations.create(zoom_integration(sandbox))
     posts = [r for r in sandbox.requests_seen if r == ("POST", "/connect/integrations")]
     assert len(posts) == 2  # one each: neither was repeated
     assert dropped.value.sent
@@ -210,7 +210,7 @@ async def test_429_is_retried_after_retry_after_even_for_a_create(sandbox: Sandb
             return waits[-1]
 
     async with client_for(sandbox, retry=RecordingPolicy(attempts=3, backoff=0.01)) as client:
-        created = await client.create_integration(zoom_integration(sandbox))
+        created = await client.integrations.create(zoom_integration(sandbox))
     assert created.provider == "zoom"
     assert waits == [0.2]  # the server's Retry-After, not the 10 ms backoff
     posts = [r for r in sandbox.requests_seen if r == ("POST", "/connect/integrations")]
@@ -221,7 +221,7 @@ async def test_429_with_a_long_retry_after_goes_to_the_user(sandbox: SandboxServ
     sandbox.faults.add(Fault(method="GET", kind="retry_after", retry_after=120))
     async with client_for(sandbox) as client:
         with pytest.raises(RateLimited) as exc:
-            await client.list_integrations()
+            await client.integrations.list()
     assert exc.value.retry_after == 120
 
 
@@ -229,7 +229,7 @@ async def test_slow_answer_is_a_timeout(sandbox: SandboxServer) -> None:
     sandbox.faults.add(Fault(method="GET", kind="slow", delay=2.0, times=5))
     async with client_for(sandbox, timeout=0.3, retry=NO_RETRY) as client:
         with pytest.raises(NylasNetworkError) as exc:
-            await client.list_integrations()
+            await client.integrations.list()
     assert exc.value.kind == "timeout"
 
 
@@ -237,7 +237,7 @@ async def test_garbage_body_is_a_protocol_error(sandbox: SandboxServer) -> None:
     sandbox.faults.add(Fault(method="GET", kind="body", status=200, body=b'{"success": tr'))
     async with client_for(sandbox) as client:
         with pytest.raises(NylasProtocolError):
-            await client.list_integrations()
+            await client.integrations.list()
 
 
 async def test_refused_connection() -> None:

@@ -54,5 +54,5 @@ async def test_an_unreadable_error_answer_keeps_its_status(
     sandbox, api = client
     sandbox.faults.add(Fault(kind="body", status=502, body=body))
     with pytest.raises(ServerError) as raised:
-        await api.list_integrations()
+        await api.integrations.list()
     assert raised.value.http_status == 502

@@ -68,14 +68,14 @@ async def test_application_connectors_and_callback_uris(sandbox: SandboxServer) 
     async with client_for(sandbox) as client:
         app = await client.check_credentials()
         assert app.application_id == sandbox.credentials.v3_application_id
-        assert await client.find_connector() is None
+        assert await client.connectors.find() is None
         settings_ = ZoomAppSettings(client_id="zid", client_secret="zsecret")  # type: ignore[arg-type,unused-ignore]
-        created = await client.create_connector(ConnectorCreate(settings=settings_))
+        created = await client.connectors.create(ConnectorCreate(settings=settings_))
         assert created.provider == "zoom" and "client_secret" not in created.settings
         assert "zsecret" not in repr(ConnectorCreate(settings=settings_))
-        updated = await client.update_connector("zoom", ConnectorUpdate(settings=settings_))
+        updated = await client.connectors.update("zoom", ConnectorUpdate(settings=settings_))
         assert updated.settings["client_id"] == "zid"
-        assert [c.provider for c in await client.list_connectors()] == ["zoom"]
+        assert [c.provider for c in await client.connectors.list()] == ["zoom"]
         uri = "http://localhost:9007/callback"
         assert await client.ensure_callback_uri(uri) is True
         assert await client.ensure_callback_uri(uri) is False

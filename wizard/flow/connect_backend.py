@@ -122,7 +122,7 @@ class ConnectBackend:
     async def plan_integration(
         self, redirect_uri: LoopbackRedirectUri, zoom_client_id: str | None = None
     ) -> IntegrationPlan:
-        existing = await self.client.find_integration(ZOOM)
+        existing = await self.client.integrations.find(ZOOM)
         if existing is None:
             return IntegrationPlan(IntegrationAction.CREATE, None)
         info = integration_info(existing)
@@ -135,7 +135,7 @@ class ConnectBackend:
         if plan.action is not IntegrationAction.CREATE:
             return await self._reuse(plan, spec.redirect_uri)
         try:
-            created = await self.client.create_integration(
+            created = await self.client.integrations.create(
                 IntegrationCreate(
                     name=spec.name,
                     settings=ZoomAppSettings(
@@ -161,7 +161,7 @@ class ConnectBackend:
         if plan.action is IntegrationAction.REUSE:
             return IntegrationOutcome(plan.existing, IntegrationAction.REUSE)
         uris = [*plan.existing.redirect_uris, str(redirect_uri)]
-        updated = await self.client.update_integration(
+        updated = await self.client.integrations.update(
             plan.existing.provider, IntegrationUpdate(redirect_uris=uris)
         )
         return IntegrationOutcome(integration_info(updated), IntegrationAction.ADD_REDIRECT_URI)

@@ -223,7 +223,7 @@ class V3Backend:
     async def plan_integration(
         self, redirect_uri: LoopbackRedirectUri, zoom_client_id: str | None = None
     ) -> IntegrationPlan:
-        connector = await self.client.find_connector(ZOOM)
+        connector = await self.client.connectors.find(ZOOM)
         uris = await self._active_callback_uris()
         registered = str(redirect_uri) in uris
         if connector is None:
@@ -250,7 +250,9 @@ class V3Backend:
                 raise ZoomAppMismatch(plan.zoom_app_conflict)
             # The whole settings object: Nylas replaces nested objects, never merges them.
             # Never a DELETE: that would break every Zoom grant of the application at once.
-            connector = await self.client.update_connector(ZOOM, ConnectorUpdate(settings=settings))
+            connector = await self.client.connectors.update(
+                ZOOM, ConnectorUpdate(settings=settings)
+            )
             log.warning(
                 "the Zoom connector's Zoom app was replaced (%s -> %s) at the operator's request",
                 plan.zoom_app_conflict.connector_client_id,
@@ -259,12 +261,12 @@ class V3Backend:
         if action is IntegrationAction.CREATE:
             try:
                 # No scope: Zoom connectors take none; the scopes live on the Zoom app.
-                connector = await self.client.create_connector(ConnectorCreate(settings=settings))
+                connector = await self.client.connectors.create(ConnectorCreate(settings=settings))
             except NylasApiError as exc:
                 if exc.http_status != 409:
                     raise
                 log.info("the Zoom connector appeared meanwhile; reusing it")
-                connector = await self.client.get_connector(ZOOM)
+                connector = await self.client.connectors.get(ZOOM)
                 conflict = _zoom_app_conflict(connector, spec.zoom.client_id)
                 if conflict is not None:
                     raise ZoomAppMismatch(conflict) from None
@@ -276,7 +278,7 @@ class V3Backend:
         elif action is IntegrationAction.ADD_REDIRECT_URI:
             action = IntegrationAction.REUSE  # the connector raced in, the URI was there
         if connector is None:
-            connector = await self.client.get_connector(ZOOM)
+            connector = await self.client.connectors.get(ZOOM)
         return IntegrationOutcome(
             _connector_info(connector, await self._active_callback_uris()), action
         )

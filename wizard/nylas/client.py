@@ -13,16 +13,15 @@ from typing import Any
 import httpx
 from pydantic import SecretStr
 
-from wizard.nylas.errors import NotFound, NylasError, NylasProtocolError, api_error
+from wizard.nylas.errors import NylasError, NylasProtocolError, api_error
 from wizard.nylas.models import (
     ZOOM,
     AuthRequest,
     AuthRequestCreate,
     Grant,
     Integration,
-    IntegrationCreate,
-    IntegrationUpdate,
 )
+from wizard.nylas.resources import ProviderResource
 from wizard.nylas.transport import (
     NO_RETRY,
     ClosingClient,
@@ -62,6 +61,7 @@ class NylasConnectClient(ClosingClient):
         self.client_id = client_id
         self._auth = basic_auth_header(client_id, secret.get_secret_value())
         self._open(base_url, timeout=timeout, retry=retry, decode=_decode, transport=transport)
+        self.integrations = ProviderResource(self._request, "/connect/integrations", Integration)
 
     def __repr__(self) -> str:
         return f"NylasConnectClient({self.base_url!r}, client_id={self.client_id!r})"
@@ -71,32 +71,6 @@ class NylasConnectClient(ClosingClient):
     async def check_credentials(self) -> None:
         """One cheap authenticated read: raises AuthenticationFailed for a wrong id or secret."""
         await self._request("GET", "/connect/integrations", params={"limit": 1})
-
-    async def list_integrations(
-        self, limit: int | None = None, offset: int | None = None
-    ) -> list[Integration]:
-        data = await self._request("GET", "/connect/integrations", params=page(limit, offset))
-        return parse_list(Integration, data)
-
-    async def get_integration(self, provider: str = ZOOM) -> Integration:
-        data = await self._request("GET", f"/connect/integrations/{provider}")
-        return parse(Integration, data)
-
-    async def find_integration(self, provider: str = ZOOM) -> Integration | None:
-        try:
-            return await self.get_integration(provider)
-        except NotFound:
-            return None
-
-    async def create_integration(self, spec: IntegrationCreate) -> Integration:
-        data = await self._request("POST", "/connect/integrations", json_body=spec.body())
-        return parse(Integration, data)
-
-    async def update_integration(self, provider: str, changes: IntegrationUpdate) -> Integration:
-        data = await self._request(
-            "PATCH", f"/connect/integrations/{provider}", json_body=changes.body()
-        )
-        return parse(Integration, data)
 
     async def delete_integration(self, provider: str = ZOOM) -> None:
         await self._request("DELETE", f"/connect/integrations/{provider}")

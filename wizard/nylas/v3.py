@@ -18,6 +18,7 @@ from pydantic import SecretStr
 
 from wizard.nylas.errors import NotFound, NylasProtocolError, v3_error
 from wizard.nylas.models import ZOOM
+from wizard.nylas.resources import ProviderResource
 from wizard.nylas.transport import (
     ClosingClient,
     RetryPolicy,
@@ -32,8 +33,6 @@ from wizard.nylas.v3_models import (
     Application,
     CallbackUri,
     Connector,
-    ConnectorCreate,
-    ConnectorUpdate,
     TokenExchange,
     V3Grant,
 )
@@ -66,6 +65,8 @@ class NylasV3Client(ClosingClient):
         self._key = key
         self._callback_path: str | None = None
         self._open(base_url, timeout=timeout, retry=retry, decode=_decode, transport=transport)
+        # Connectors are never deleted here: that breaks every Zoom grant at once.
+        self.connectors = ProviderResource(self._request, "/v3/connectors", Connector)
 
     def __repr__(self) -> str:
         return f"NylasV3Client({self.base_url!r})"
@@ -78,34 +79,6 @@ class NylasV3Client(ClosingClient):
     async def check_credentials(self) -> Application:
         """One cheap authenticated read; AuthenticationFailed for a wrong key or region."""
         return await self.get_application()
-
-    # -- connectors (never deleted here: that breaks every Zoom grant at once) -------------
-
-    async def list_connectors(
-        self, limit: int | None = None, offset: int | None = None
-    ) -> list[Connector]:
-        data = await self._request("GET", "/v3/connectors", params=page(limit, offset))
-        return parse_list(Connector, data)
-
-    async def get_connector(self, provider: str = ZOOM) -> Connector:
-        data = await self._request("GET", f"/v3/connectors/{segment(provider)}")
-        return parse(Connector, data)
-
-    async def find_connector(self, provider: str = ZOOM) -> Connector | None:
-        try:
-            return await self.get_connector(provider)
-        except NotFound:
-            return None
-
-    async def create_connector(self, spec: ConnectorCreate) -> Connector:
-        data = await self._request("POST", "/v3/connectors", json_body=spec.body())
-        return parse(Connector, data)
-
-    async def update_connector(self, provider: str, changes: ConnectorUpdate) -> Connector:
-        data = await self._request(
-            "PATCH", f"/v3/connectors/{segment(provider)}", json_body=changes.body()
-        )
-        return parse(Connector, data)
 
     # -- callback URIs of the application --------------------------------------------------
 

@@ -29,6 +29,7 @@ from wizard.ui.widgets import StatusLine
 from wizard.validation import validate_account_id, validate_customer, validate_login_hint
 
 if TYPE_CHECKING:
+    from wizard.flow import CustomerAccount
     from wizard.store.entries import QueueEntry
 
 
@@ -132,10 +133,29 @@ class _AccountPage(BasePage):
         self._fill(key, entry.customer or "")
 
     def _fill(self, key: str, customer: str) -> None:
+        for field, value in ((self.first_field(), key), (self.customer_field(), customer)):
+            field.setText(value)
+            field.setModified(True)  # pasted by the operator: closing asks about it
+
+    def customer_field(self) -> QLineEdit:
         raise NotImplementedError
 
     def _required_filled(self) -> bool:
         raise NotImplementedError
+
+    def _account(self) -> CustomerAccount:
+        """The account typed (ValueError: what is wrong)."""
+        raise NotImplementedError
+
+    def validatePage(self) -> bool:
+        try:
+            account = self._account()
+        except ValueError as exc:
+            self.status.error(str(exc))
+            return False
+        self.session.choose_account(account)
+        self.status.clear()
+        return True
 
     def isComplete(self) -> bool:
         return self._required_filled() and not self.problem.text()
@@ -196,10 +216,8 @@ class AccountPage(_AccountPage):
     def first_field(self) -> QLineEdit:
         return self.account_id
 
-    def _fill(self, key: str, customer: str) -> None:
-        for field, value in ((self.account_id, key), (self.customer, customer)):
-            field.setText(value)
-            field.setModified(True)  # pasted by the operator: closing asks about it
+    def customer_field(self) -> QLineEdit:
+        return self.customer
 
     def clear(self) -> None:
         super().clear()
@@ -215,20 +233,13 @@ class AccountPage(_AccountPage):
     def _required_filled(self) -> bool:
         return bool(self.account_id.text().strip())
 
-    def validatePage(self) -> bool:
-        try:
-            account = core.CustomerAccount(
-                self.account_id.text(),
-                login_hint=self.login_hint.text(),
-                expires_in=self.lifetime.value() * DAY if self.override.isChecked() else None,
-                customer=self.customer.text(),
-            ).require_for("connect")
-        except ValueError as exc:
-            self.status.error(str(exc))
-            return False
-        self.session.choose_account(account)
-        self.status.clear()
-        return True
+    def _account(self) -> CustomerAccount:
+        return core.CustomerAccount(
+            self.account_id.text(),
+            login_hint=self.login_hint.text(),
+            expires_in=self.lifetime.value() * DAY if self.override.isChecked() else None,
+            customer=self.customer.text(),
+        ).require_for("connect")
 
 
 class V3AccountPage(_AccountPage):
@@ -255,10 +266,8 @@ class V3AccountPage(_AccountPage):
     def first_field(self) -> QLineEdit:
         return self.login_hint
 
-    def _fill(self, key: str, customer: str) -> None:
-        for field, value in ((self.login_hint, key), (self.customer, customer)):
-            field.setText(value)
-            field.setModified(True)  # pasted by the operator: closing asks about it
+    def customer_field(self) -> QLineEdit:
+        return self.customer
 
     def _check(self) -> str:
         return _problem_of(validate_login_hint, self.login_hint.text()) or _problem_of(
@@ -268,14 +277,7 @@ class V3AccountPage(_AccountPage):
     def _required_filled(self) -> bool:
         return bool(self.customer.text().strip())
 
-    def validatePage(self) -> bool:
-        try:
-            account = core.CustomerAccount(
-                login_hint=self.login_hint.text(), customer=self.customer.text()
-            ).require_for("v3")
-        except ValueError as exc:
-            self.status.error(str(exc))
-            return False
-        self.session.choose_account(account)
-        self.status.clear()
-        return True
+    def _account(self) -> CustomerAccount:
+        return core.CustomerAccount(
+            login_hint=self.login_hint.text(), customer=self.customer.text()
+        ).require_for("v3")
