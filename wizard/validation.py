@@ -4,6 +4,7 @@ the command line's argument parser uses them before any of the core is loaded.""
 from __future__ import annotations
 
 import re
+from urllib.parse import urlsplit
 
 from wizard.defaults import MAX_GRANT_LIFETIME, MIN_GRANT_LIFETIME
 
@@ -83,3 +84,33 @@ def validate_lifetime(seconds: int) -> int:
             f"{MAX_GRANT_LIFETIME // 86400} days; {seconds} seconds is outside that."
         )
     return seconds
+
+
+MAX_LANDING_PAGE = 2048
+_LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "[::1]")
+
+
+def validate_landing_page(text: str) -> str:
+    """The https address of the landing page a company hosts for customers elsewhere
+    (resources/landing/): registered as a second redirect URI, exactly as typed. Plain http
+    only on this computer (the sandbox's practice copy), as Nylas allows only localhost."""
+    url = text.strip()
+    if not url or len(url) > MAX_LANDING_PAGE or _CONTROL.search(url) or " " in url:
+        raise ValueError(
+            "The landing page address must be one https address of at most "
+            f"{MAX_LANDING_PAGE} characters, e.g. https://www.example.com/zoom-connected.html."
+        )
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    loopback = parts.netloc.lower().split(":")[0] in _LOOPBACK_HOSTS or host == "::1"
+    if parts.scheme != "https" and not (parts.scheme == "http" and loopback):
+        raise ValueError(
+            f"The landing page {url[:80]!r} must be an https address (Nylas sends the customer "
+            "there with their answer in the address)."
+        )
+    if not host or parts.query or parts.fragment or parts.username or parts.password:
+        raise ValueError(
+            f"The landing page {url[:80]!r} must be a plain address of a page: a host and a "
+            "path, without '?', '#' or a user name."
+        )
+    return url

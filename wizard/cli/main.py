@@ -37,6 +37,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from wizard.cli.queue_cmd import run_queue
 
             return run_queue(args)
+        if args.command == "finish":
+            from wizard.cli.remote_cmd import run_finish
+
+            return run_finish(args)
         if args.command == "history":
             from wizard.cli.history_cmd import run_history
 

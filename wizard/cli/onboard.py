@@ -280,8 +280,15 @@ async def _run(args: argparse.Namespace, reporter: Reporter) -> int:
             )
         ) from None
     timeout = args.timeout if args.timeout is not None else DEFAULT_TIMEOUT
-    async with prepared_flow(args, reporter, profile, api, redirect_uri) as ready:
+    remote = args.remote
+    async with prepared_flow(
+        args, reporter, profile, api, redirect_uri, listen=not remote
+    ) as ready:
         try:
+            if remote:
+                from wizard.cli.remote_cmd import send_link
+
+                return await send_link(ready, account, redirect_uri, args, reporter)
             result = await ready.flow.authorize(
                 account, redirect_uri, timeout=timeout, recorder=ready.recorder
             )
@@ -299,6 +306,8 @@ async def prepared_flow(
     profile: Profile | None,
     api: Api,
     redirect_uri: LoopbackRedirectUri,
+    *,
+    listen: bool = True,
 ) -> AsyncIterator[Prepared]:
     async with _api(args, profile, api) as (target, creds):
         spec = IntegrationSpec(
@@ -318,6 +327,7 @@ async def prepared_flow(
             profile=profile.name if profile else None,
             on_event=reporter.on_event,
             opens_browser=not args.no_browser,
+            listen=listen,
         ) as ready:
             yield ready
 

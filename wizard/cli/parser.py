@@ -28,6 +28,7 @@ from wizard.validation import (
     MAX_LOGIN_HINT,
     validate_account_id,
     validate_customer,
+    validate_landing_page,
     validate_login_hint,
     validate_name,
 )
@@ -115,6 +116,7 @@ def build_parser(json_errors: bool = False) -> argparse.ArgumentParser:
     _sandbox_parser(commands)
     _queue_parser(commands)
     _history_parser(commands)
+    _finish_parser(commands)
     return parser
 
 
@@ -153,6 +155,43 @@ def _onboard_parser(commands: Commands) -> None:
     _target_flags(onboard, in_process=True)
     _account_flags(onboard)
     _run_flags(onboard)
+    _remote_flags(onboard)
+
+
+def _remote_flags(parser: argparse.ArgumentParser) -> None:
+    """A customer on another computer: a link to send, its answer pasted back."""
+    parser.add_argument(
+        "--remote",
+        action="store_true",
+        help="the customer is on another computer: print a message with the link to send "
+        "them, then take what they send back (now, or later with `zoom-onboard finish`)",
+    )
+    parser.add_argument(
+        "--landing-page",
+        metavar="URL",
+        type=_flag_type(validate_landing_page),
+        default=None,
+        help="with --remote: your company's copy of resources/landing/ (an https address); "
+        "the customer ends there and sends back one line instead of an address",
+    )
+
+
+def _finish_parser(commands: Commands) -> None:
+    finish = commands.add_parser(
+        "finish",
+        help="take the answer of a customer on another computer (see onboard --remote)",
+        description="Finish a link sent to a customer elsewhere with what they sent back: the "
+        "address their browser ended on, or the line the landing page showed. The link names "
+        "the application and profile it was sent with; the flags override them.",
+    )
+    finish.add_argument(
+        "answer",
+        nargs="?",
+        metavar="ANSWER",
+        help="what the customer sent (quote it); omitted or -: read from standard input",
+    )
+    _target_flags(finish, in_process=False)
+    finish.add_argument("--json", action="store_true", help="JSON Lines events on stdout")
 
 
 def _target_flags(parser: argparse.ArgumentParser, *, in_process: bool, note: str = "") -> None:

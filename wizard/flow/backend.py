@@ -192,6 +192,12 @@ class PendingAuthorization(Protocol):
     @property
     def id(self) -> str: ...
 
+    @property
+    def secret(self) -> str | None:
+        """What only this authorization's maker knows and its answer needs (v3: the PKCE
+        verifier; Connect: None). A link sent elsewhere keeps it in the OS keyring."""
+        ...
+
     async def resolve(self, callback: GrantCallback | CodeCallback) -> Resolution: ...
 
 
@@ -218,8 +224,27 @@ class Backend(Protocol):
     async def ensure_integration(self, spec: IntegrationSpec) -> IntegrationOutcome: ...
 
     async def start_authorization(
-        self, account: CustomerAccount, redirect_uri: LoopbackRedirectUri, state: str
+        self, account: CustomerAccount, redirect_uri: LoopbackRedirectUri | str, state: str
     ) -> PendingAuthorization: ...
+
+    def resume_authorization(
+        self,
+        account: CustomerAccount,
+        redirect_uri: str,
+        state: str,
+        secret: str | None,
+        *,
+        started_at: int,
+        expires_at: int,
+    ) -> PendingAuthorization:
+        """An authorization made earlier (a link sent elsewhere, perhaps before a restart),
+        able to resolve the answer the customer sends back."""
+        ...
+
+    async def register_redirect_uri(self, uri: str) -> bool:
+        """Make `uri` (a landing page) a redirect URI of the application or integration, as
+        the loopback one is; True when it had to be added."""
+        ...
 
     async def get_grant(self, grant_id: str) -> GrantInfo: ...
 

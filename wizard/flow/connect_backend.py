@@ -67,6 +67,7 @@ class ConnectAuthorization:
     state: str
     account: CustomerAccount
     backend: ConnectBackend
+    secret = None  # the redirect carries the grant: nothing secret is needed to finish it
 
     async def resolve(self, callback: GrantCallback | CodeCallback) -> Resolution:
         if not isinstance(callback, GrantCallback):
@@ -167,7 +168,7 @@ class ConnectBackend:
         return IntegrationOutcome(integration_info(updated), IntegrationAction.ADD_REDIRECT_URI)
 
     async def start_authorization(
-        self, account: CustomerAccount, redirect_uri: LoopbackRedirectUri, state: str
+        self, account: CustomerAccount, redirect_uri: LoopbackRedirectUri | str, state: str
     ) -> ConnectAuthorization:
         account.require_for(self.api)
         auth = await self.client.create_auth_request(
@@ -180,6 +181,27 @@ class ConnectBackend:
             )
         )
         return ConnectAuthorization(auth.url, auth.expires_at, auth.id, state, account, self)
+
+    def resume_authorization(
+        self,
+        account: CustomerAccount,
+        redirect_uri: str,
+        state: str,
+        secret: str | None,
+        *,
+        started_at: int,
+        expires_at: int,
+    ) -> ConnectAuthorization:
+        return ConnectAuthorization("", expires_at, "", state, account, self)
+
+    async def register_redirect_uri(self, uri: str) -> bool:
+        integration = await self.client.integrations.get(ZOOM)
+        if uri in integration.redirect_uris:
+            return False
+        await self.client.integrations.update(
+            ZOOM, IntegrationUpdate(redirect_uris=[*integration.redirect_uris, uri])
+        )
+        return True
 
     async def get_grant(self, grant_id: str) -> GrantInfo:
         return connect_grant_info(await self.client.get_grant(grant_id))

@@ -118,16 +118,19 @@ async def prepare(
     *,
     paths: AppPaths,
     profile: str | None,
+    listen: bool = True,
     **flow_kwargs: Any,
 ) -> AsyncIterator[Prepared]:
     """Open the flow, hold the redirect URI's port, put the integration in place and give
-    the recorder for it; the flow is closed on the way out."""
+    the recorder for it; the flow is closed on the way out. `listen` False: links sent to
+    customers elsewhere only (their answers are pasted back), so the port is not held."""
     history = open_history(paths)
     flow = open_flow(target, credentials, opener, **flow_kwargs)
     try:
         # The port first, and held: nothing is created on Nylas for a URI this computer
         # cannot serve, and a second run on the same port stops here, before any entry.
-        await flow.listen(spec.redirect_uri)
+        if listen:
+            await flow.listen(spec.redirect_uri)
         outcome = await flow.ensure_integration(spec)
         recorder = history_recorder(history, target, outcome.integration.id, profile)
         yield Prepared(flow, target, recorder, history)

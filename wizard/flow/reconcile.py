@@ -25,10 +25,12 @@ from typing import TYPE_CHECKING, Protocol
 from wizard.flow.backend import ZOOM, Backend, GrantInfo
 from wizard.flow.inputs import CustomerAccount
 from wizard.flow.recording import state_digest
+from wizard.store.entries import EntryState
 from wizard.store.owner import is_alive
 
 if TYPE_CHECKING:
     from wizard.store.history import History, PendingAuthorization
+    from wizard.store.queue import WorkQueue
 
 # A grant may be stamped a little before the authorization row (clocks, rounding).
 CLOCK_SLACK = 120
@@ -177,6 +179,7 @@ async def reconcile_history(
     grace: float = 600.0,
     now: float | None = None,
     api_url: str | None = None,
+    queue: WorkQueue | None = None,
 ) -> ReconcileReport:
     """Find the grants of this target's open authorizations and record them, before anything
     else can fail; close those whose link expired (plus `grace`) with nothing found. Raises
@@ -191,11 +194,17 @@ async def reconcile_history(
             api_url=api_url,
         )
     )
+    # A v3 link sent elsewhere is finished by the answer pasted back (flow/remote.py): no
+    # grant can appear without it, and no process listens for it.
+    authorizations = [a for a in authorizations if not (a.remote and a.api == "v3")]
     if not authorizations:
         return ReconcileReport([], 0, 0)
     late = await find_late_grants(backend, authorizations, grace=grace)
     by_id = {a.id: a for a in authorizations}
     recorded = [f for f in late if await _record_late(history, by_id[f.authorization_id], f)]
+    if queue is not None:  # Connect links sent elsewhere: their queue entries are connected
+        for found in recorded:
+            await _connect_entry(queue, by_id[found.authorization_id], found)
     matched = {f.authorization_id for f in late}
     now = time.time() if now is None else now
     expired = [
@@ -233,3 +242,16 @@ async def _record_late(history: History, auth: PendingAuthorization, found: Late
             note=note,
         )
     )
+
+
+async def _connect_entry(queue: WorkQueue, auth: PendingAuthorization, found: LateGrant) -> None:
+    if auth.queue_entry is None:
+        return
+    finish = functools.partial(
+        queue.finish,
+        auth.queue_entry,
+        EntryState.CONNECTED,
+        grant_id=found.grant.id,
+        email=found.grant.email,
+    )
+    await asyncio.to_thread(finish)

@@ -109,6 +109,10 @@ class V3Authorization:
     existing: frozenset[str] = frozenset()
     started_at: int = 0  # epoch seconds, before the link was made
 
+    @property
+    def secret(self) -> str:
+        return self.verifier
+
     async def resolve(self, callback: GrantCallback | CodeCallback) -> Resolution:
         if not isinstance(callback, CodeCallback):
             return Rejected("It is not an answer of Nylas API v3.")
@@ -139,7 +143,10 @@ class V3Authorization:
                 if isinstance(exc, ReauthEmailInvalid)
                 else "Still waiting: if the customer saw an error, they open the link again."
             )
-            return Rejected(f"Nylas refused the sign-in code of this answer: {exc.message} {then}")
+            return Rejected(
+                f"Nylas refused the sign-in code of this answer: {exc.message} {then}",
+                code_refused=None if isinstance(exc, ReauthEmailInvalid) else exc.message,
+            )
         if isinstance(exc, MAYBE_DONE):
             log.warning("the code exchange failed (%s); looking the grant up", type(exc).__name__)
             found = await self.backend.grant_updated_since(self.account, self.started_at)
@@ -288,7 +295,7 @@ class V3Backend:
         return [uri.url for uri in await self.client.list_callback_uris() if uri.active]
 
     async def start_authorization(
-        self, account: CustomerAccount, redirect_uri: LoopbackRedirectUri, state: str
+        self, account: CustomerAccount, redirect_uri: LoopbackRedirectUri | str, state: str
     ) -> V3Authorization:
         account.require_for(self.api)
         started_at = int(time.time())
@@ -305,11 +312,10 @@ class V3Backend:
             code_challenge=nylas_code_challenge(verifier),
             login_hint=account.login_hint,
         )
-        auth_id = "v3-" + hashlib.sha256(state.encode()).hexdigest()[:16]
         return V3Authorization(
             url=url,
             expires_at=int(time.time()) + LINK_LIFETIME,
-            id=auth_id,
+            id=_authorization_id(state),
             state=state,
             account=account,
             redirect_uri=str(redirect_uri),
@@ -318,6 +324,34 @@ class V3Backend:
             existing=existing,
             started_at=started_at,
         )
+
+    def resume_authorization(
+        self,
+        account: CustomerAccount,
+        redirect_uri: str,
+        state: str,
+        secret: str | None,
+        *,
+        started_at: int,
+        expires_at: int,
+    ) -> V3Authorization:
+        if not secret:
+            raise ValueError("a v3 authorization cannot be resumed without its PKCE verifier")
+        remember_secret(secret)
+        return V3Authorization(
+            url="",  # sent already
+            expires_at=expires_at,
+            id=_authorization_id(state),
+            state=state,
+            account=account,
+            redirect_uri=redirect_uri,
+            backend=self,
+            verifier=secret,
+            started_at=started_at,
+        )
+
+    async def register_redirect_uri(self, uri: str) -> bool:
+        return await self.client.ensure_callback_uri(uri)
 
     async def get_grant(self, grant_id: str) -> GrantInfo:
         return grant_info(await self.client.get_grant(grant_id))
@@ -364,6 +398,10 @@ class V3Backend:
             if (grant.updated_at or 0) >= since - LOOKUP_SLACK:
                 return grant_info(grant)
         return None
+
+
+def _authorization_id(state: str) -> str:
+    return "v3-" + hashlib.sha256(state.encode()).hexdigest()[:16]
 
 
 def _zoom_app_conflict(connector: Connector, zoom_client_id: str | None) -> ZoomAppConflict | None:

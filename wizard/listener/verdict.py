@@ -59,6 +59,9 @@ class Rejected:
     """Not this request's grant; the page says `reason` and the wait goes on."""
 
     reason: str
+    # This request's answer, but Nylas refused its code (used, expired): what Nylas said. The
+    # same link, opened again, gives a new code.
+    code_refused: str | None = None
 
 
 @dataclass(frozen=True)

@@ -9,15 +9,17 @@ from __future__ import annotations
 
 import contextlib
 import datetime
+import hmac
 import sqlite3
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from wizard.store import database, grants
 
-__all__ = ["Authorizations", "PendingAuthorization"]
+__all__ = ["Authorizations", "KnownAuthorization", "PendingAuthorization"]
 
 
 @dataclass(frozen=True)
@@ -38,11 +40,28 @@ class PendingAuthorization:
     practice: bool
     owner: str | None = None  # host:pid of the process that listens for it
     api_url: str | None = None  # where it was made (None: before API URLs were kept)
+    remote: bool = False  # sent to a customer elsewhere: finished by what they send back
+    redirect_uri: str | None = None  # the one its link was made with (remote links)
+    queue_entry: int | None = None  # the queue entry it moves (remote links)
 
 
+@dataclass(frozen=True)
+class KnownAuthorization:
+    """An authorization found by its state, open or ended."""
+
+    authorization: PendingAuthorization
+    outcome: str | None  # None: still open
+    grant_id: str | None
+    note: str | None
+    ended_at: float | None
+
+
+_COLUMNS = (
+    "id, started_at, api, region, profile, integration_id, account_id, customer, login_hint, "
+    "expires_at, state_sha256, practice, owner, api_url, remote, redirect_uri, queue_entry"
+)
 _OPEN = (
-    "SELECT id, started_at, api, region, profile, integration_id, account_id, customer, "
-    "login_hint, expires_at, state_sha256, practice, owner, api_url FROM authorizations "
+    f"SELECT {_COLUMNS} FROM authorizations "  # noqa: S608 (constant column list)
     "WHERE outcome IS NULL AND (:api IS NULL OR api = :api) "
     "AND (:region IS NULL OR region = :region) AND (:practice IS NULL OR practice = :practice) "
     "AND (:api_url IS NULL OR api_url = :api_url) ORDER BY started_at"
@@ -85,12 +104,21 @@ class Authorizations:
             return []
         with database.connect(self.db_path) as conn:
             rows = conn.execute(_OPEN, where).fetchall()
-        return [
-            PendingAuthorization(  # type: ignore[misc]
-                *row[:11], practice=bool(row[11]), owner=row[12], api_url=row[13]
-            )
-            for row in rows
-        ]
+        return [_authorization(row) for row in rows]
+
+    def find(self, state_sha256: str) -> KnownAuthorization | None:
+        """The authorization made with this state, open or ended (None: not made here)."""
+        if not self.db_path.exists():
+            return None
+        with database.connect(self.db_path) as conn:
+            row = conn.execute(
+                f"SELECT {_COLUMNS}, outcome, grant_id, note, ended_at FROM authorizations "  # noqa: S608
+                "WHERE state_sha256 = ? ORDER BY id DESC LIMIT 1",
+                (state_sha256,),
+            ).fetchone()
+        if row is None or not hmac.compare_digest(str(row[10]), state_sha256):
+            return None
+        return KnownAuthorization(_authorization(row[:17]), *row[17:])
 
     def record_late_grant(
         self, auth: PendingAuthorization, grant: Mapping[str, object], note: str
@@ -116,3 +144,27 @@ class Authorizations:
                     conn.execute("ROLLBACK")
                 raise
             return claimed.rowcount == 1
+
+
+def _authorization(row: Sequence[Any]) -> PendingAuthorization:
+    (id_, started_at, api, region, profile, integration_id, account_id, customer) = row[:8]
+    (login_hint, expires_at, state_sha256, practice, owner, api_url) = row[8:14]
+    return PendingAuthorization(
+        id=id_,
+        started_at=started_at,
+        api=api,
+        region=region,
+        profile=profile,
+        integration_id=integration_id,
+        account_id=account_id,
+        customer=customer,
+        login_hint=login_hint,
+        expires_at=expires_at,
+        state_sha256=state_sha256,
+        practice=bool(practice),
+        owner=owner,
+        api_url=api_url,
+        remote=bool(row[14]),
+        redirect_uri=row[15],
+        queue_entry=row[16],
+    )

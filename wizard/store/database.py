@@ -111,6 +111,17 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         # interrupted, and is taken again.
         "ALTER TABLE queue ADD COLUMN owner TEXT",
     ),
+    (
+        # Links sent to a customer on another computer (flow/remote.py): finished by the
+        # address the customer sends back, found by the SHA-256 of its state, exchanged with
+        # the redirect URI the link was made with; the queue entry it moves when it comes.
+        "ALTER TABLE authorizations ADD COLUMN remote INTEGER NOT NULL DEFAULT 0",
+        "ALTER TABLE authorizations ADD COLUMN redirect_uri TEXT",
+        "ALTER TABLE authorizations ADD COLUMN queue_entry INTEGER",
+        "CREATE INDEX IF NOT EXISTS authorizations_state ON authorizations (state_sha256)",
+        # A queue entry whose link is out with the customer, until when it works.
+        "ALTER TABLE queue ADD COLUMN sent_until REAL",
+    ),
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -18,6 +18,7 @@ __all__ = ["EntryState", "NewEntry", "QueueEntry", "QueueImportError"]
 class EntryState(enum.StrEnum):
     WAITING = "waiting"
     IN_PROGRESS = "in progress"
+    SENT = "sent"  # the link is out with a customer elsewhere, until their answer comes
     CONNECTED = "connected"
     REFUSED = "refused"
     SKIPPED = "skipped"
@@ -54,6 +55,7 @@ class QueueEntry:
     reason: str | None  # why it was refused or failed
     updated_at: float
     owner: str | None = None  # host:pid of the window or command working on it
+    sent_until: float | None = None  # SENT: until when the customer's link works
 
     @property
     def label(self) -> str:
@@ -64,6 +66,10 @@ class QueueEntry:
         """Left in progress by a window or command that is gone (a crash, a kill): never one
         that a running process (this one included) is working on."""
         return self.state is EntryState.IN_PROGRESS and not is_alive(self.owner)
+
+    def link_expired(self, now: float) -> bool:
+        """SENT, and the customer's link no longer works (the entry fails at the next sweep)."""
+        return self.state is EntryState.SENT and (self.sent_until or 0) < now
 
     @property
     def to_work_on(self) -> bool:

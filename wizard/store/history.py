@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from wizard.store import database, grants
-from wizard.store.authorizations import Authorizations, PendingAuthorization
+from wizard.store.authorizations import Authorizations, KnownAuthorization, PendingAuthorization
 from wizard.store.grant_columns import GrantQuery, HistoryRecord, write_csv
 from wizard.store.grants import Listing
 from wizard.store.history_problems import Problems
@@ -47,6 +47,7 @@ __all__ = [
     "History",
     "HistoryRecord",
     "HistoryRecorder",
+    "KnownAuthorization",
     "Listing",
     "PendingAuthorization",
     "VerifiedRef",
@@ -182,10 +183,18 @@ class History:
         state_sha256: str,
         practice: bool,
         api_url: str | None = None,
+        remote: bool = False,
+        redirect_uri: str | None = None,
+        queue_entry: int | None = None,
     ) -> int | None:
         """Keep an authorization before its browser opens; its row id, or None when the
-        database cannot take it (then a late grant cannot be found later)."""
+        database cannot take it (then a late grant cannot be found later). `remote`: a link
+        sent to a customer elsewhere, with the redirect URI it was made with and the queue
+        entry it moves."""
         entry = {
+            "remote": remote,
+            "redirect_uri": redirect_uri,
+            "queue_entry": queue_entry,
             "owner": this_process(),
             "api_url": api_url,
             "started_at": time.time(),
@@ -203,6 +212,16 @@ class History:
         return _safely(
             functools.partial(self._authorizations.begin, entry), None, "the authorization"
         )
+
+    def find_authorization(self, state_sha256: str) -> KnownAuthorization | None:
+        """The authorization made with this state, open or ended; None when none was made here
+        (or the database cannot be read: then `problems` says so)."""
+        find = functools.partial(self._authorizations.find, state_sha256)
+        try:
+            return find()
+        except Exception as exc:
+            self._problems.unreadable_database(exc)
+            return None
 
     def end_authorization(
         self, auth_id: int, outcome: str, *, grant_id: str | None = None, note: str | None = None

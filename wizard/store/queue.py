@@ -39,6 +39,10 @@ __all__ = [
 ]
 
 MAX_ENTRIES_PER_IMPORT = 10_000
+LINK_EXPIRED = (
+    "The link sent to the customer expired before their answer came back: Retry, then send a "
+    "new link."
+)
 
 # A first row made of these is a header, not a customer: it names the columns.
 _HEADER_WORDS = frozenset(
@@ -247,9 +251,7 @@ class WorkQueue:
             if not _has_queue(conn):
                 return []
             rows = conn.execute(
-                "SELECT id, added_at, account_id, login_hint, customer, practice, state, "
-                "grant_id, email, reason, updated_at, owner FROM queue WHERE practice = ? "
-                "ORDER BY id",
+                f"SELECT {_COLUMNS} FROM queue WHERE practice = ? ORDER BY id",  # noqa: S608
                 (int(practice),),
             ).fetchall()
         return [_entry_of(row) for row in rows]
@@ -257,8 +259,7 @@ class WorkQueue:
     def get(self, entry_id: int) -> QueueEntry:
         with database.connect(self.db_path) as conn:
             row = conn.execute(
-                "SELECT id, added_at, account_id, login_hint, customer, practice, state, "
-                "grant_id, email, reason, updated_at, owner FROM queue WHERE id = ?",
+                f"SELECT {_COLUMNS} FROM queue WHERE id = ?",  # noqa: S608
                 (entry_id,),
             ).fetchone()
         if row is None:
@@ -279,7 +280,8 @@ class WorkQueue:
     def start(self, entry_id: int) -> bool:
         """Claim a waiting, failed, refused or interrupted entry for this process; False when
         another running window or command has it, or it is done."""
-        claimable = (EntryState.WAITING, EntryState.FAILED, EntryState.REFUSED)
+        # A sent one too: the customer turned up after all.
+        claimable = (EntryState.WAITING, EntryState.FAILED, EntryState.REFUSED, EntryState.SENT)
         marks = ", ".join("?" * len(claimable))
         with database.connect(self.db_path) as conn:
             database.open_for_writing(conn)
@@ -298,6 +300,40 @@ class WorkQueue:
                 ),
             )
             return cursor.rowcount == 1
+
+    def send(self, entry_id: int, until: float) -> bool:
+        """Its link went to the customer (flow/remote.py): SENT until `until`, worked on by
+        nobody meanwhile; False unless it was in progress."""
+        with database.connect(self.db_path) as conn:
+            database.open_for_writing(conn)
+            cursor = conn.execute(
+                "UPDATE queue SET state = ?, sent_until = ?, owner = NULL, reason = NULL, "
+                "updated_at = ? WHERE id = ? AND state = ?",
+                (EntryState.SENT.value, until, time.time(), entry_id, EntryState.IN_PROGRESS.value),
+            )
+            return cursor.rowcount == 1
+
+    def expire_sent(self, now: float | None = None) -> int:
+        """SENT entries whose link stopped working fail, saying so (Retry sends a new one);
+        how many."""
+        if not self.db_path.exists():
+            return 0
+        with database.connect(self.db_path) as conn:
+            if not _has_queue(conn):
+                return 0
+            database.open_for_writing(conn)
+            cursor = conn.execute(
+                "UPDATE queue SET state = ?, reason = ?, updated_at = ? "
+                "WHERE state = ? AND sent_until < ?",
+                (
+                    EntryState.FAILED.value,
+                    LINK_EXPIRED,
+                    time.time(),
+                    EntryState.SENT.value,
+                    time.time() if now is None else now,
+                ),
+            )
+            return cursor.rowcount
 
     def finish(
         self,
@@ -355,6 +391,10 @@ class WorkQueue:
             return cursor.rowcount == 1
 
 
+_COLUMNS = (
+    "id, added_at, account_id, login_hint, customer, practice, state, grant_id, email, reason, "
+    "updated_at, owner, sent_until"
+)
 _NOT_CONNECTED = tuple(s for s in EntryState if s is not EntryState.CONNECTED)
 
 
@@ -382,6 +422,7 @@ def _entry_of(row: tuple[Any, ...]) -> QueueEntry:
         reason=reason,
         updated_at=updated,
         owner=row[11] if len(row) > 11 else None,
+        sent_until=row[12] if len(row) > 12 else None,
     )
 
 

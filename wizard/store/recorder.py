@@ -8,6 +8,7 @@ import functools
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
+    from wizard.store.authorizations import PendingAuthorization
     from wizard.store.history import History
 
 __all__ = ["AccountRef", "HistoryRecorder", "VerifiedRef", "verification_note"]
@@ -111,8 +112,17 @@ class HistoryRecorder:
         )
 
     async def authorization_started(
-        self, account: AccountRef, *, expires_at: int, state_sha256: str
+        self,
+        account: AccountRef,
+        *,
+        expires_at: int,
+        state_sha256: str,
+        remote: bool = False,
+        redirect_uri: str | None = None,
+        queue_entry: int | None = None,
     ) -> int | None:
+        """`remote`: a link sent to a customer elsewhere (flow/remote.py), with the redirect URI
+        it was made with and the queue entry it moves."""
         return await asyncio.to_thread(
             functools.partial(
                 self.history.begin_authorization,
@@ -127,8 +137,82 @@ class HistoryRecorder:
                 state_sha256=state_sha256,
                 practice=self.practice,
                 api_url=self.api_url,
+                remote=remote,
+                redirect_uri=redirect_uri,
+                queue_entry=queue_entry,
             )
         )
+
+    async def link_answered(
+        self,
+        auth: PendingAuthorization,
+        result: VerifiedRef,
+        *,
+        account_id: str,
+        problem: str | None,
+    ) -> None:
+        """A sent link's grant (flow/remote.py): its authorization closed as connected and the
+        grant kept, in one transaction. When the database cannot take it, the grant goes to
+        the fallback journal all the same: it is never lost."""
+        history = self.history
+        note = "; ".join(
+            part
+            for part in (
+                "by link: the customer's answer was pasted",
+                verification_note(result),
+                problem,
+            )
+            if part
+        )
+        recorded = await asyncio.to_thread(
+            functools.partial(
+                history.record_late_grant,
+                auth,
+                grant_id=result.grant_id,
+                account_id=account_id,
+                email=result.email,
+                grant_status=result.grant_status,
+                verified=result.verified,
+                note=note,
+            )
+        )
+        if recorded:
+            return
+        known = await asyncio.to_thread(history.find_authorization, auth.state_sha256)
+        if known is None or known.outcome != "connected":  # else another window took it first
+            await self._into_journal(auth, result, account_id=account_id, note=note)
+
+    async def _into_journal(
+        self, auth: PendingAuthorization, result: VerifiedRef, *, account_id: str, note: str
+    ) -> None:
+        """The database could not take a sent link's grant: the history's own fallbacks."""
+        history = self.history
+        record = functools.partial(
+            history.record_grant,
+            profile=auth.profile,
+            region=auth.region,
+            account_id=account_id,
+            integration_id=auth.integration_id,
+            grant_id=result.grant_id,
+            api=auth.api,
+            customer=auth.customer,
+            login_hint=auth.login_hint,
+            practice=auth.practice,
+            note=note,
+        )
+        await asyncio.to_thread(record)
+        verify = functools.partial(
+            history.update_verification,
+            result.grant_id,
+            email=result.email,
+            grant_status=result.grant_status,
+            verified=result.verified,
+        )
+        await asyncio.to_thread(verify)
+        end = functools.partial(
+            history.end_authorization, auth.id, "connected", grant_id=result.grant_id
+        )
+        await asyncio.to_thread(end)
 
     async def authorization_ended(
         self, auth_id: int, outcome: str, *, grant_id: str | None = None, note: str | None = None

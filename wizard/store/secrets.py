@@ -39,8 +39,8 @@ class SecretStore:
         self.backend_name = "none"
         self.available = False
         self.unavailable_reason = ""
-        # (profile, kind) -> value; used only when the keyring cannot take the value.
-        self._session: dict[tuple[str, str], SecretStr] = {}
+        # keyring key -> value; used only when the keyring cannot take the value.
+        self._session: dict[str, SecretStr] = {}
         self._lock = threading.Lock()  # methods run on worker threads (asyncio.to_thread)
         self._backend: keyring.backend.KeyringBackend | None = None
         try:
@@ -62,9 +62,51 @@ class SecretStore:
     # -- public API ------------------------------------------------------------------------
 
     def get(self, profile: str, kind: str) -> SecretStr | None:
-        key = _key(profile, kind)
+        return self._get(_key(profile, kind))
+
+    def set(self, profile: str, kind: str, value: SecretStr) -> bool:
+        """True: kept in the OS keyring. False: kept in memory for this session only."""
+        return self._set(_key(profile, kind), value)
+
+    def delete_profile(self, profile: str) -> None:
+        for kind in SECRET_KINDS:
+            self._forget(_key(profile, kind))
+
+    def rename_profile(self, old: str, new: str) -> None:
+        if old == new:
+            return
+        # Read both first: a failed write drops the keyring for the session, and a read after
+        # it would miss the second secret.
+        values = {kind: self.get(old, kind) for kind in SECRET_KINDS}
+        for kind, value in values.items():
+            if value is None:
+                continue
+            if self.set(new, kind, value):
+                self._forget(_key(old, kind))
+            else:
+                # The new name is in memory only: keep the old keyring entry rather than lose
+                # the persistent copy; drop only the session copy under the old name.
+                with self._lock:
+                    self._session.pop(_key(old, kind), None)
+
+    # -- a link sent to a customer elsewhere (flow/remote.py) -----------------------------
+
+    def keep_link_secret(self, state_sha256: str, value: SecretStr) -> bool:
+        """The PKCE verifier of a sent link, until its answer comes or it expires. True: in the
+        OS keyring (it survives a restart); False: for this session only."""
+        return self._set(_link_key(state_sha256), value)
+
+    def link_secret(self, state_sha256: str) -> SecretStr | None:
+        return self._get(_link_key(state_sha256))
+
+    def drop_link_secret(self, state_sha256: str) -> None:
+        self._forget(_link_key(state_sha256))
+
+    # -- helpers ---------------------------------------------------------------------------
+
+    def _get(self, key: str) -> SecretStr | None:
         with self._lock:
-            value = self._session.get((profile, kind))
+            value = self._session.get(key)
         if value is not None:
             return value
         backend = self._backend
@@ -80,51 +122,27 @@ class SecretStore:
         remember_secret(text)
         return SecretStr(text)
 
-    def set(self, profile: str, kind: str, value: SecretStr) -> bool:
-        """True: kept in the OS keyring. False: kept in memory for this session only."""
-        key = _key(profile, kind)
+    def _set(self, key: str, value: SecretStr) -> bool:
         plain = value.get_secret_value()
         remember_secret(plain)
         backend = self._backend
         if backend is not None:
             try:
                 backend.set_password(self.service, key, plain)
-            except Exception as exc:  # see get()
+            except Exception as exc:  # see _get()
                 self._lost(exc)
             else:
                 with self._lock:
-                    self._session.pop((profile, kind), None)  # the keyring is now the truth
+                    self._session.pop(key, None)  # the keyring is now the truth
                 return True
         with self._lock:
-            self._session[(profile, kind)] = value
+            self._session[key] = value
         return False
 
-    def delete_profile(self, profile: str) -> None:
-        for kind in SECRET_KINDS:
-            with self._lock:
-                self._session.pop((profile, kind), None)
-            self._delete(_key(profile, kind))
-
-    def rename_profile(self, old: str, new: str) -> None:
-        if old == new:
-            return
-        # Read both first: a failed write drops the keyring for the session, and a read after
-        # it would miss the second secret.
-        values = {kind: self.get(old, kind) for kind in SECRET_KINDS}
-        for kind, value in values.items():
-            if value is None:
-                continue
-            if self.set(new, kind, value):
-                with self._lock:
-                    self._session.pop((old, kind), None)
-                self._delete(_key(old, kind))
-            else:
-                # The new name is in memory only: keep the old keyring entry rather than lose
-                # the persistent copy; drop only the session copy under the old name.
-                with self._lock:
-                    self._session.pop((old, kind), None)
-
-    # -- helpers ---------------------------------------------------------------------------
+    def _forget(self, key: str) -> None:
+        with self._lock:
+            self._session.pop(key, None)
+        self._delete(key)
 
     def _delete(self, key: str) -> None:
         backend = self._backend
@@ -153,6 +171,12 @@ def _key(profile: str, kind: str) -> str:
     if kind not in SECRET_KINDS:
         raise ValueError(f"unknown secret kind {kind!r}; expected one of {SECRET_KINDS}")
     return f"{profile}:{kind}"
+
+
+def _link_key(state_sha256: str) -> str:
+    if len(state_sha256) != 64 or not all(c in "0123456789abcdef" for c in state_sha256):
+        raise ValueError("a link's secret is kept under the SHA-256 (hex) of its state")
+    return f"link:{state_sha256}"  # a profile key ends in a kind, never in 64 hex digits
 
 
 def _backend_name(backend: keyring.backend.KeyringBackend) -> str:
