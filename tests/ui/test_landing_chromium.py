@@ -222,3 +222,6 @@ async def test_on_a_phone_nothing_is_cut_off_and_the_button_is_big_enough(
     assert box is not None and box["height"] >= 44
     line_box = await shown.page.locator("#line").bounding_box()
     assert line_box is not None and line_box["width"] <= 360
+    heights = await shown.page.eval_on_selector("#line", "l => [l.scrollHeight, l.clientHeight]")
+    assert heights[0] <= heights[1]  # the whole line shows, without scrolling inside the box
+    assert shown.problems == []
