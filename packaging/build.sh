@@ -110,12 +110,14 @@ echo "== bundled data"
 internal=$BUNDLE/_internal
 [ -f "$internal/resources/zoom-onboard.svg" ] || fail "resources/zoom-onboard.svg is missing"
 [ -f "$internal/resources/zoom-onboard.desktop" ] || fail "resources/zoom-onboard.desktop is missing"
+[ -f "$internal/resources/landing/zoom-onboard-answer.html" ] \
+    || fail "resources/landing/zoom-onboard-answer.html is missing"
 # keyring finds its backends through its entry points: its metadata must be in the bundle.
 grep -qs "SecretService" "$internal"/keyring-*.dist-info/entry_points.txt \
     || fail "keyring's entry points (backends) are not in the bundle"
 for plugin in platforms/libqxcb.so platforms/libqoffscreen.so iconengines/libqsvgicon.so; do
     [ -f "$internal/PySide6/Qt/plugins/$plugin" ] || fail "Qt plugin $plugin is missing"
 done
-echo "icon, desktop entry, keyring entry points, Qt plugins: present"
+echo "icon, desktop entry, landing page, keyring entry points, Qt plugins: present"
 
 echo "== built in ${build_seconds}s; size: $(du -sh "$BUNDLE" | cut -f1) ($BUNDLE)"

@@ -204,6 +204,7 @@ async def test_sandbox_command_prints_one_json_line(tmp_path: Path) -> None:
             info = json.loads(await proc.stdout.readline())
         assert set(info) == {
             "url",
+            "landing_url",
             "nylas_client_id",
             "nylas_client_secret",
             "zoom_client_id",
@@ -217,6 +218,7 @@ async def test_sandbox_command_prints_one_json_line(tmp_path: Path) -> None:
         async with httpx.AsyncClient() as client:
             health = await client.get(f"{info['url']}/healthz")
         assert health.status_code == 200
+        assert info["landing_url"] == f"{info['url']}/landing/zoom-onboard-answer.html"
     finally:
         proc.terminate()
         await proc.wait()

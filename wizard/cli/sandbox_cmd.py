@@ -68,6 +68,7 @@ async def _serve(port: int, as_json: bool, v3_options: V3Options) -> int:
                 json.dumps(
                     {
                         "url": sandbox.url,
+                        "landing_url": sandbox.landing_url,
                         "nylas_client_id": demo.nylas_client_id,
                         "nylas_client_secret": demo.nylas_client_secret,
                         "zoom_client_id": demo.zoom_client_id,
@@ -90,6 +91,8 @@ async def _serve(port: int, as_json: bool, v3_options: V3Options) -> int:
                 f"           NYLAS_CLIENT_SECRET={demo.nylas_client_secret}\n"
                 f"  Zoom:    ZOOM_CLIENT_ID={demo.zoom_client_id}\n"
                 f"           ZOOM_CLIENT_SECRET={demo.zoom_client_secret}\n"
+                + "Landing page (stands for your company's site, for consent by link):\n"
+                f"  {sandbox.landing_url}\n"
                 + (f"v3 answers where Nylas is silent: {changed}\n" if changed else "")
                 + f"Use it with: zoom-onboard onboard --api-url {sandbox.url} --customer NAME\n"
                 "Stop with Ctrl+C.",

@@ -23,8 +23,8 @@ class BackgroundSandbox:
 
     Its records live on that loop: read or seed them through `call`, from any thread, e.g.
     `sandbox.call(lambda s: s.add_v3_grant(email="a@example.com"))` or
-    `sandbox.call(lambda s: s.v3_grants)`. `url`, `port`, `credentials` and `faults` (which has
-    its own lock) may be used from any thread directly.
+    `sandbox.call(lambda s: s.v3_grants)`. `url`, `port`, `landing_url`, `credentials` and
+    `faults` (which has its own lock) may be used from any thread directly.
     """
 
     def __init__(self, options: SandboxOptions = DEFAULT_OPTIONS) -> None:
@@ -74,6 +74,10 @@ class BackgroundSandbox:
     @property
     def port(self) -> int:
         return self.server.port
+
+    @property
+    def landing_url(self) -> str:
+        return self.server.landing_url
 
     @property
     def credentials(self) -> DemoCredentials:

@@ -2,6 +2,11 @@
 auth), fills Zoom's consent form like a person would (reading the form from the HTML, not from
 knowledge of the sandbox), and follows the redirects back to the app's loopback listener.
 
+With `stop_at_redirect=True` it is a customer on another computer: it follows the redirects up
+to the sign-in service's callback (the form's `redirect_uri`) but never requests where that
+callback sends it (the app's redirect URI: the loopback listener or the landing page). It keeps
+that address instead, as the customer's address bar would show it: `answers`, `next_answer()`.
+
 Used by `zoom-onboard --self-test`, the tests and the benchmarks as the browser opener.
 """
 
@@ -12,11 +17,13 @@ from collections import deque
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from typing import Literal
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 import httpx
 
 Decision = Literal["allow", "deny"]
+
+_MAX_REDIRECTS = 20  # httpx's own limit when it follows them
 
 
 @dataclass
@@ -60,21 +67,36 @@ class ConsentBot:
         timeout: float = 15.0,
         pause: float = 0.0,
         keep: int = 20,
+        stop_at_redirect: bool = False,
     ) -> None:
         """`pause`: seconds spent on the consent page before clicking, like a person reading.
-        `keep`: how many recent visits to remember (a soak runs hundreds; each holds a page)."""
+        `keep`: how many recent visits to remember (a soak runs hundreds; each holds a page).
+        `stop_at_redirect`: a customer elsewhere; the app's redirect URI is never requested,
+        its address (with code and state, a grant id, or an error) goes to `answers`."""
         self.decision = decision
         self.email = email
         self.timeout = timeout
         self.pause = pause
+        self.stop_at_redirect = stop_at_redirect
         self.visits: deque[BrowserVisit] = deque(maxlen=keep)
         self.visit_count = 0
+        # Every address kept in stop_at_redirect mode, oldest first; next_answer() hands each
+        # out once.
+        self.answers: list[str] = []
+        self._unread: asyncio.Queue[str] = asyncio.Queue()
 
     async def __call__(self, url: str) -> bool:
         """A BrowserOpener: True once the browser leg has run (whatever its outcome)."""
         self.visits.append(await self.visit(url))
         self.visit_count += 1
         return True
+
+    async def next_answer(self, timeout: float | None = None) -> str:
+        """The next address kept in stop_at_redirect mode (waiting for it, at most `timeout`
+        seconds, else this bot's timeout): what the customer would copy from the address bar.
+        TimeoutError if none comes, e.g. when the sign-in stopped on an error page."""
+        async with asyncio.timeout(self.timeout if timeout is None else timeout):
+            return await self._unread.get()
 
     async def visit(self, url: str) -> BrowserVisit:
         # trust_env=False: a proxy from the environment must not see loopback traffic.
@@ -97,8 +119,33 @@ class ConsentBot:
             name, value = form.buttons[self.decision]
             data[name] = value
             target = urljoin(str(page.url), form.action)
+            redirects = not self.stop_at_redirect
             if form.method == "post":
-                final = await browser.post(target, data=data)
+                final = await browser.post(target, data=data, follow_redirects=redirects)
             else:
-                final = await browser.get(target, params=data)
+                final = await browser.get(target, params=data, follow_redirects=redirects)
+            if self.stop_at_redirect:
+                return await self._up_to_the_app(browser, final, form.fields.get("redirect_uri"))
             return BrowserVisit(str(final.url), final.status_code, final.text)
+
+    async def _up_to_the_app(
+        self, browser: httpx.AsyncClient, response: httpx.Response, callback: str | None
+    ) -> BrowserVisit:
+        """Follow the redirects from the consent form until the sign-in service's `callback`
+        (where Zoom sends the browser) redirects onwards, to the app: keep that address."""
+        for _ in range(_MAX_REDIRECTS):
+            if not response.is_redirect:
+                break  # a page (an error on the way): the customer sees it, nothing to send
+            location = urljoin(str(response.url), response.headers["location"])
+            if callback is not None and _same_endpoint(str(response.url), callback):
+                self.answers.append(location)
+                self._unread.put_nowait(location)
+                return BrowserVisit(location, response.status_code, "")
+            response = await browser.get(location, follow_redirects=False)
+        return BrowserVisit(str(response.url), response.status_code, response.text)
+
+
+def _same_endpoint(url: str, endpoint: str) -> bool:
+    """`url` is `endpoint` whatever its query: same scheme, host, port and path."""
+    a, b = urlsplit(url), urlsplit(endpoint)
+    return (a.scheme, a.netloc.lower(), a.path) == (b.scheme, b.netloc.lower(), b.path)

@@ -13,6 +13,7 @@ import uuid
 from typing import Any
 
 from wizard.http.server import DropConnection, HttpServer, Request, Response
+from wizard.resources import landing_page_path
 from wizard.sandbox import pages
 from wizard.sandbox.connect.api import ConnectApi
 from wizard.sandbox.connect.errors import ApiError, error_response, type_for_status
@@ -29,14 +30,19 @@ from wizard.sandbox.zoom import FakeZoom
 
 log = logging.getLogger(__name__)
 
+# Where the sandbox serves resources/landing/zoom-onboard-answer.html, standing for the company's
+# https site that hosts it (consent by link: the customer's browser ends there).
+LANDING_PATH = "/landing/zoom-onboard-answer.html"
+
 
 class SandboxServer:
     """Fake Nylas (API v3 and the Connect API) plus fake Zoom consent pages, served on
-    127.0.0.1:`options.port`.
+    127.0.0.1:`options.port`, and the landing page a company hosts (`landing_url`).
 
     `requests_seen` records (method, path) of every request to the fake Nylas (paths under
-    /v3 and /connect, including the browser's login and callback), faulted or dropped ones too:
-    it is what reached the server, so "a create is never sent twice" can be checked.
+    /v3 and /connect, including the browser's login and callback) and to the landing page,
+    faulted or dropped ones too: it is what reached the server, so "a create is never sent
+    twice" (or "the customer's browser never reached the app") can be checked.
     `v3_options` chooses the v3 answers where Nylas is silent (see V3Options); it may be
     changed while serving. Each API's records seed themselves; the server names their seeding
     and their test views (copies: changing them changes nothing) for tests and trainers.
@@ -65,6 +71,7 @@ class SandboxServer:
             [
                 Route("/", {"GET": self._landing}),
                 Route("/healthz", {"GET": _health}),
+                Route(LANDING_PATH, {"GET": _answer_page}),
                 Route("/zoom/oauth/authorize", {"*": ZoomConsent(self._zoom).authorize}),
                 *self._connect.browser.routes(),
             ]
@@ -101,6 +108,12 @@ class SandboxServer:
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def landing_url(self) -> str:
+        """The landing page, served as a company's site would: register it as a callback URI
+        (v3) or pass it as the redirect URI (Connect) to practise consent by link."""
+        return f"{self.url}{LANDING_PATH}"
 
     @property
     def zoom_user_email(self) -> str:
@@ -157,7 +170,7 @@ class SandboxServer:
 
     async def _handle(self, request: Request) -> Response:
         path = request.path
-        if path.startswith(("/connect/", "/v3/")) or path in ("/connect", "/v3"):
+        if path.startswith(("/connect/", "/v3/")) or path in ("/connect", "/v3", LANDING_PATH):
             self.requests_seen.append((request.method, path))
         request_id = str(uuid.uuid4())
         try:
@@ -210,6 +223,15 @@ class SandboxServer:
             zoom_user_email=self._zoom.user_email,
         )
         return html(200, page)
+
+
+def _answer_page(call: Call) -> Response:
+    """The shipped file, unchanged: its own meta tags carry its CSP and referrer policy."""
+    try:
+        page = landing_page_path().read_bytes()
+    except OSError as exc:  # a broken installation: the rest of the sandbox still serves
+        return Response.text(404, f"The landing page is missing: {exc}")
+    return Response(200, page, "text/html; charset=utf-8")
 
 
 def _health(call: Call) -> Response:
