@@ -1,0 +1,354 @@
+"""Consent by link (flow/remote.py) on the sandbox: a customer on another computer, whose
+browser stops at the redirect and hands back the address (ConsentBot(stop_at_redirect=True)),
+pasted here; the history in SQLite and the verifier in a keyring, as the product keeps them."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import httpx
+import pytest
+
+from tests.helpers.flows import EMAIL, sandbox_flow, spec, v3_flow
+from tests.helpers.store import MemoryKeyring
+from wizard.flow import CustomerAccount
+from wizard.flow.factory import history_recorder, open_history
+from wizard.flow.onboarding import OnboardingFlow
+from wizard.flow.reconcile import reconcile_history
+from wizard.flow.remote import RemoteAnswerError, RemoteLinks, link_of_answer
+from wizard.listener.pasted import LANDING_PREFIX, NotAnAnswer
+from wizard.sandbox import SandboxServer
+from wizard.sandbox.consent_bot import ConsentBot
+from wizard.store.entries import EntryState, NewEntry
+from wizard.store.paths import AppPaths
+from wizard.store.queue import LINK_EXPIRED, WorkQueue
+from wizard.store.secrets import SecretStore
+from wizard.target import Target
+
+pytestmark = pytest.mark.anyio
+ACME = CustomerAccount(customer="Acme #123", login_hint=EMAIL)
+
+
+@dataclass
+class Desk:
+    """One operator's side: a flow on the sandbox, its history, queue and keyring."""
+
+    sandbox: SandboxServer
+    flow: OnboardingFlow
+    links: RemoteLinks
+    queue: WorkQueue
+    paths: AppPaths
+
+    @property
+    def db(self) -> Path:
+        return self.paths.history_db
+
+    def entry(self, label: str = "Acme #123", hint: str | None = EMAIL) -> int:
+        (entry_id,) = self.queue.add([NewEntry(None, hint, label)], practice=True)
+        assert self.queue.start(entry_id)
+        return entry_id
+
+    def authorizations(self) -> list[tuple[object, ...]]:
+        with sqlite3.connect(self.db) as conn:
+            return conn.execute(
+                "SELECT outcome, grant_id, remote, queue_entry FROM authorizations ORDER BY id"
+            ).fetchall()
+
+
+def desk_on(sandbox: SandboxServer, tmp_path: Path, flow: OnboardingFlow) -> Desk:
+    paths = AppPaths(tmp_path / "config", tmp_path / "data", tmp_path / "logs")
+    history = open_history(paths)
+    target = Target.of(flow.api, "sandbox", sandbox.url)
+    recorder = history_recorder(history, target, None, "practice")
+    queue = WorkQueue(paths.history_db)
+    return Desk(sandbox, flow, RemoteLinks(flow.backend, recorder, SecretStore(), queue), queue, paths)
+
+
+@pytest.fixture
+async def v3_desk(
+    tmp_path: Path, memory_keyring: MemoryKeyring
+) -> AsyncIterator[Desk]:
+    async with SandboxServer() as sandbox:
+        flow = v3_flow(sandbox, ConsentBot("allow"))
+        await flow.ensure_integration(spec(sandbox))
+        try:
+            yield desk_on(sandbox, tmp_path, flow)
+        finally:
+            await flow.aclose()
+
+
+async def customer_answers(url: str, decision: str = "allow", email: str | None = None) -> str:
+    """The customer elsewhere: signs in, decides, and copies the address their browser shows."""
+    bot = ConsentBot(decision, stop_at_redirect=True, email=email)  # type: ignore[arg-type]
+    await bot.visit(url)
+    return await bot.next_answer(timeout=10)
+
+
+# -- v3 --------------------------------------------------------------------------------------
+
+
+async def test_a_v3_link_sent_elsewhere_is_finished_by_the_address_pasted_back(
+    v3_desk: Desk, memory_keyring: MemoryKeyring
+) -> None:
+    entry = v3_desk.entry()
+    redirect = spec(v3_desk.sandbox).redirect_uri
+    sent = await v3_desk.links.send(ACME, redirect, queue_entry=entry)
+    message = sent.message()
+    assert sent.url in message and EMAIL in message and sent.until in message
+    assert "address bar" in message and sent.survives_restart
+    assert v3_desk.queue.get(entry).state is EntryState.SENT
+    # The verifier waits in the keyring, under the state's digest; never in the database.
+    assert any(key.startswith("link:") for (_service, key) in memory_keyring.entries)
+    address = await customer_answers(sent.url)
+    assert urlsplit(address).path == "/callback" and "code=" in address
+
+    finished = await v3_desk.links.finish(f"Here you go:\n{address}\nThanks!")
+
+    assert finished.result is not None and finished.result.verified
+    assert finished.result.email == EMAIL and finished.label == "Acme #123"
+    assert v3_desk.authorizations() == [("connected", finished.result.grant_id, 1, entry)]
+    done = v3_desk.queue.get(entry)
+    assert done.state is EntryState.CONNECTED and done.grant_id == finished.result.grant_id
+    history = open_history(v3_desk.paths).records()
+    assert [r.grant_id for r in history] == [finished.result.grant_id]
+    assert "by link" in (history[0].note or "")
+    assert not any(key.startswith("link:") for (_service, key) in memory_keyring.entries)
+
+
+async def test_the_landing_page_is_registered_and_its_line_finishes_the_link(
+    v3_desk: Desk,
+) -> None:
+    landing = v3_desk.sandbox.landing_url
+    sent = await v3_desk.links.send(ACME, landing, landing_page=True)
+    assert landing in v3_desk.sandbox.v3_callback_uris
+    assert LANDING_PREFIX in sent.message()
+    address = await customer_answers(sent.url)
+    assert address.startswith(landing + "?")
+    line = f"{LANDING_PREFIX} {urlsplit(address).query}"
+
+    finished = await v3_desk.links.finish(line)
+
+    assert finished.result is not None and finished.result.verified
+
+
+async def test_a_decline_is_recorded_as_refused_and_moves_the_entry(v3_desk: Desk) -> None:
+    entry = v3_desk.entry()
+    sent = await v3_desk.links.send(ACME, spec(v3_desk.sandbox).redirect_uri, queue_entry=entry)
+    address = await customer_answers(sent.url, "deny")
+
+    finished = await v3_desk.links.finish(address)
+
+    assert finished.result is None and finished.declined
+    assert v3_desk.queue.get(entry).state is EntryState.REFUSED
+    assert v3_desk.authorizations()[0][0] == "refused"
+
+
+async def test_an_answer_used_twice_says_it_was_used(v3_desk: Desk) -> None:
+    sent = await v3_desk.links.send(ACME, spec(v3_desk.sandbox).redirect_uri)
+    address = await customer_answers(sent.url)
+    first = await v3_desk.links.finish(address)
+    assert first.result is not None
+
+    with pytest.raises(RemoteAnswerError, match="used already.*Acme #123.*Nothing more"):
+        await v3_desk.links.finish(address)
+
+
+async def test_a_code_spent_elsewhere_is_refused_and_the_same_link_works_again(
+    v3_desk: Desk,
+) -> None:
+    sent = await v3_desk.links.send(ACME, spec(v3_desk.sandbox).redirect_uri)
+    address = await customer_answers(sent.url)
+    code = dict(p.split("=", 1) for p in urlsplit(address).query.split("&"))["code"]
+    async with httpx.AsyncClient(base_url=v3_desk.sandbox.url, trust_env=False) as http:
+        spent = await http.post("/v3/connect/token", json={"code": code, "grant_type": "x"})
+    assert spent.status_code == 400  # any use spends it (the sandbox, like Nylas)
+
+    with pytest.raises(RemoteAnswerError, match="refused the code.*minutes.*same link again"):
+        await v3_desk.links.finish(address)
+    # Still open: the customer opens the same link again and sends the new address.
+    finished = await v3_desk.links.finish(await customer_answers(sent.url))
+    assert finished.result is not None and finished.result.verified
+
+
+async def test_a_link_survives_a_restart_of_the_tool(tmp_path: Path, memory_keyring: MemoryKeyring) -> None:
+    async with SandboxServer() as sandbox:
+        first = v3_flow(sandbox, ConsentBot("allow"))
+        await first.ensure_integration(spec(sandbox))
+        sent = await desk_on(sandbox, tmp_path, first).links.send(
+            ACME, spec(sandbox).redirect_uri
+        )
+        await first.aclose()  # the window closes; the customer answers the next morning
+        address = await customer_answers(sent.url)
+        again = v3_flow(sandbox, ConsentBot("allow"))
+        try:
+            desk = desk_on(sandbox, tmp_path, again)  # a new process: new flow, keyring, history
+            finished = await desk.links.finish(address)
+        finally:
+            await again.aclose()
+    assert finished.result is not None and finished.result.verified
+
+
+async def test_without_a_keyring_the_link_lives_only_in_this_process(
+    tmp_path: Path, no_keyring: None
+) -> None:
+    async with SandboxServer() as sandbox:
+        flow = v3_flow(sandbox, ConsentBot("allow"))
+        try:
+            await flow.ensure_integration(spec(sandbox))
+            desk = desk_on(sandbox, tmp_path, flow)
+            sent = await desk.links.send(ACME, spec(sandbox).redirect_uri)
+            assert not sent.survives_restart
+            later = desk_on(sandbox, tmp_path, flow)  # another process's (empty) session
+            with pytest.raises(RemoteAnswerError, match="no longer on this computer.*new link"):
+                await later.links.finish(await customer_answers(sent.url))
+            finished = await desk.links.finish(await customer_answers(sent.url))
+        finally:
+            await flow.aclose()
+    assert finished.result is not None
+
+
+async def test_several_links_out_at_once_each_finish_their_own_entry(v3_desk: Desk) -> None:
+    redirect = spec(v3_desk.sandbox).redirect_uri
+    people = [("Acme", "a@example.com"), ("Beta", "b@example.com"), ("Gamma", "c@example.com")]
+    sent = []
+    for label, email in people:
+        entry = v3_desk.entry(label, email)
+        account = CustomerAccount(customer=label, login_hint=email)
+        sent.append((entry, email, await v3_desk.links.send(account, redirect, queue_entry=entry)))
+    answers = await asyncio.gather(*(customer_answers(s.url, email=e) for _, e, s in sent))
+    for (entry, email, _), address in reversed(list(zip(sent, answers, strict=True))):
+        finished = await v3_desk.links.finish(address)
+        assert finished.queue_entry == entry and finished.result is not None
+        assert finished.result.email == email
+        assert v3_desk.queue.get(entry).state is EntryState.CONNECTED
+    assert await v3_desk.links.sent() == []
+
+
+async def test_an_expired_link_refuses_its_answer_and_the_sweep_fails_its_entry(
+    v3_desk: Desk, memory_keyring: MemoryKeyring
+) -> None:
+    entry = v3_desk.entry()
+    sent = await v3_desk.links.send(ACME, spec(v3_desk.sandbox).redirect_uri, queue_entry=entry)
+    address = await customer_answers(sent.url)
+    later = sent.expires_at + 1
+    with pytest.raises(RemoteAnswerError, match="expired at .*new link"):
+        await v3_desk.links.finish(address, now=later)
+
+    assert await v3_desk.links.sweep(now=later) == 1
+    assert v3_desk.authorizations()[0][0] == "expired"
+    failed = v3_desk.queue.get(entry)
+    assert failed.state is EntryState.FAILED and failed.reason == LINK_EXPIRED
+    assert not any(key.startswith("link:") for (_service, key) in memory_keyring.entries)
+
+
+async def test_reconcile_leaves_v3_links_sent_elsewhere_open(v3_desk: Desk) -> None:
+    # No process listens for them and none needs to: their answer is pasted.
+    await v3_desk.links.send(ACME, spec(v3_desk.sandbox).redirect_uri)
+    history = open_history(v3_desk.paths)
+    report = await reconcile_history(v3_desk.flow.backend, history, region="sandbox", practice=True)
+    assert (report.found, report.expired) == ([], 0)
+    assert v3_desk.authorizations()[0][0] is None
+
+
+# -- bad pastes ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("thanks, it worked!", "no answer in what was pasted"),
+        ("http://localhost:9007/callback", "no answer in it"),
+        ("x" * 20_000, "far more than an answer"),
+    ],
+)
+async def test_what_holds_no_answer_says_what_to_ask_for(
+    v3_desk: Desk, text: str, words: str
+) -> None:
+    with pytest.raises(NotAnAnswer, match=words) as caught:
+        await v3_desk.links.finish(text)
+    assert "ZOOM-ONBOARD" in str(caught.value)
+
+
+async def test_a_damaged_answer_and_a_foreign_one_are_told_apart(v3_desk: Desk) -> None:
+    with pytest.raises(RemoteAnswerError, match="damaged"):
+        await v3_desk.links.finish("http://localhost:9007/callback?code=&state=abc")
+    with pytest.raises(RemoteAnswerError, match="not for a link sent from this computer"):
+        await v3_desk.links.finish("http://localhost:9007/callback?code=abcdefgh123&state=abc")
+
+
+async def test_an_answer_at_another_address_is_not_this_links(v3_desk: Desk) -> None:
+    sent = await v3_desk.links.send(ACME, spec(v3_desk.sandbox).redirect_uri)
+    query = urlsplit(await customer_answers(sent.url)).query
+    with pytest.raises(RemoteAnswerError, match="not where the link sends the customer back"):
+        await v3_desk.links.finish(f"https://evil.example.com/callback?{query}")
+    finished = await v3_desk.links.finish(query)  # the bare query is fine
+    assert finished.result is not None
+
+
+async def test_an_answer_for_another_application_names_it(v3_desk: Desk, tmp_path: Path) -> None:
+    sent = await v3_desk.links.send(ACME, spec(v3_desk.sandbox).redirect_uri)
+    address = await customer_answers(sent.url)
+    async with SandboxServer() as other:
+        flow = v3_flow(other, ConsentBot("allow"))
+        try:
+            paths = AppPaths(tmp_path / "config", tmp_path / "data", tmp_path / "logs")
+            target = Target.of("v3", "custom", other.url)  # real, not practice
+            recorder = history_recorder(open_history(paths), target, None, "production")
+            links = RemoteLinks(flow.backend, recorder, SecretStore(), None)
+            with pytest.raises(RemoteAnswerError, match="another application.*profile practice"):
+                await links.finish(address)
+        finally:
+            await flow.aclose()
+    assert (await link_of_answer(open_history(v3_desk.paths), address)) is not None
+
+
+# -- Connect ----------------------------------------------------------------------------
+
+
+async def test_a_connect_link_sent_elsewhere_is_found_by_asking_nylas(
+    tmp_path: Path, memory_keyring: MemoryKeyring
+) -> None:
+    async with SandboxServer() as sandbox:
+        flow = sandbox_flow(sandbox, ConsentBot("allow"))
+        try:
+            await flow.ensure_integration(spec(sandbox))
+            desk = desk_on(sandbox, tmp_path, flow)
+            entry = desk.entry("Acme", None)
+            account = CustomerAccount("acct-1", customer="Acme")
+            sent = await desk.links.send(account, spec(sandbox).redirect_uri, queue_entry=entry)
+            assert "nothing more is needed from you" in sent.message()
+            await customer_answers(sent.url)  # nothing is sent back: the grant is made
+            report = await reconcile_history(
+                flow.backend,
+                open_history(desk.paths),
+                region="sandbox",
+                practice=True,
+                queue=desk.queue,
+            )
+        finally:
+            await flow.aclose()
+    assert len(report.found) == 1 and report.found[0].confirmed
+    assert desk.queue.get(entry).state is EntryState.CONNECTED
+    assert desk.authorizations()[0][:1] == ("connected",)
+
+
+async def test_a_connect_answer_pasted_anyway_finishes_it(
+    tmp_path: Path, memory_keyring: MemoryKeyring
+) -> None:
+    async with SandboxServer() as sandbox:
+        flow = sandbox_flow(sandbox, ConsentBot("allow"))
+        try:
+            await flow.ensure_integration(spec(sandbox))
+            desk = desk_on(sandbox, tmp_path, flow)
+            sent = await desk.links.send(CustomerAccount("acct-1"), spec(sandbox).redirect_uri)
+            finished = await desk.links.finish(await customer_answers(sent.url))
+        finally:
+            await flow.aclose()
+    assert finished.result is not None and finished.result.verified
+    assert time.time() < sent.expires_at
