@@ -329,9 +329,10 @@ async def _api(
     """The target and credentials; for the sandbox, one running in this process."""
     region, api_url = where(args, profile)
     if region == "sandbox":
-        from wizard.sandbox import SandboxServer
+        from wizard.sandbox import PRACTICE_OPTIONS, SandboxServer
 
-        async with SandboxServer() as sandbox:
+        # With a worklist of practice grants (some invalid) for `grants --sandbox`.
+        async with SandboxServer(PRACTICE_OPTIONS) as sandbox:
             demo = sandbox.credentials
             creds = read_credentials(
                 api=api.value,

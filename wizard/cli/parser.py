@@ -67,6 +67,19 @@ def _seconds(low: float, high: float) -> Callable[[str], float]:
     return check
 
 
+def _count(high: int) -> Callable[[str], int]:
+    def check(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise ValueError(f"{text!r} is not a whole number") from None
+        if not 0 <= value <= high:
+            raise ValueError(f"must be between 0 and {high}, not {value}")
+        return value
+
+    return check
+
+
 def _lifetime(text: str) -> int:
     try:
         value = int(text)
@@ -289,6 +302,20 @@ def _sandbox_parser(commands: Commands) -> None:
         action="store_true",
         help="refuse the code exchange (grant.reauth_email_invalid) when the login hint names a "
         "connected Zoom user and another user signed in",
+    )
+    sandbox.add_argument(
+        "--grants",
+        metavar="N",
+        type=_flag_type(_count(100_000)),
+        default=0,
+        help="start with N practice Zoom grants on both APIs (made-up users; default 0)",
+    )
+    sandbox.add_argument(
+        "--invalid",
+        metavar="M",
+        type=_flag_type(_count(100_000)),
+        default=0,
+        help="of those, M invalid (they need re-authentication: the grants worklist)",
     )
 
 

@@ -56,7 +56,10 @@ if TYPE_CHECKING:  # "X as X": named here for the UI (the contract ignores these
     )
     from wizard.listener.redirect_uri import LoopbackRedirectUri as LoopbackRedirectUri
     from wizard.nylas.errors import AuthenticationFailed as AuthenticationFailed
-    from wizard.sandbox import SandboxServer as SandboxServer
+    from wizard.sandbox import (
+        PRACTICE_OPTIONS as PRACTICE_OPTIONS,
+        SandboxServer as SandboxServer,
+    )
     from wizard.store.history import History as History, HistoryRecorder as HistoryRecorder
     from wizard.store.profile_service import ProfileService as ProfileService
     from wizard.store.profiles import (
@@ -109,6 +112,7 @@ _HOMES = {
     "PortInUse": "wizard.listener.listener",
     "LoopbackRedirectUri": "wizard.listener.redirect_uri",
     "AuthenticationFailed": "wizard.nylas.errors",
+    "PRACTICE_OPTIONS": "wizard.sandbox",
     "SandboxServer": "wizard.sandbox",
     "History": "wizard.store.history",
     "HistoryRecorder": "wizard.store.history",
