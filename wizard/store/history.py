@@ -28,7 +28,7 @@ import logging
 import socket
 import sqlite3
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -275,6 +275,21 @@ class History:
     ) -> list[HistoryRecord]:
         """Records `offset` to `offset + limit` of `query` (the window loads 500 at a time)."""
         return self._read(query, offset=offset, limit=limit, counted=False).records
+
+    def known_grants(
+        self, grant_ids: Sequence[str], *, practice: bool | None = None
+    ) -> dict[str, HistoryRecord]:
+        """What the history knows of these grants (the grants worklist joins a page of Nylas's
+        grants with it): the newest record of each, by grant id, in one query; `practice`:
+        only the sandbox's (True) or only real ones (False). Unknown ids are left out."""
+        if not grant_ids:
+            return {}
+        query = GrantQuery(grant_ids=tuple(dict.fromkeys(grant_ids)))  # newest first
+        known: dict[str, HistoryRecord] = {}
+        for record in self._read(query, offset=0, limit=None, counted=False).records:
+            if practice is None or record.practice == practice:
+                known.setdefault(record.grant_id, record)
+        return known
 
     def records(
         self, *, account_id: str | None = None, text: str | None = None, limit: int = 1000
