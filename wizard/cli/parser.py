@@ -28,6 +28,7 @@ from wizard.validation import (
     MAX_LOGIN_HINT,
     validate_account_id,
     validate_customer,
+    validate_grant_id,
     validate_login_hint,
     validate_name,
 )
@@ -128,6 +129,7 @@ def build_parser(json_errors: bool = False) -> argparse.ArgumentParser:
     _sandbox_parser(commands)
     _queue_parser(commands)
     _history_parser(commands)
+    _grants_parser(commands)
     return parser
 
 
@@ -337,6 +339,48 @@ def _history_parser(commands: Commands) -> None:
         "a closed window) and record them; uses --profile or the environment's credentials",
     )
     _target_flags(history, in_process=False, note="with --reconcile: ")
+
+
+ALL_INVALID = "all-invalid"  # --reauthenticate without an id
+
+
+def _grants_parser(commands: Commands) -> None:
+    grants = commands.add_parser(
+        "grants",
+        help="the application's Zoom grants on Nylas, invalid first: re-authenticate or revoke",
+        description="Every Zoom grant of the Nylas application (connected from any computer), "
+        "joined with this computer's history, invalid ones first. An invalid grant needs the "
+        "same Zoom user to consent again (re-authentication keeps the grant id); revoking "
+        "deletes a grant for good. Credentials as for onboard (--profile or the environment).",
+    )
+    grants.add_argument(
+        "--status", choices=["invalid", "valid"], help="only the grants of this status"
+    )
+    shape = grants.add_mutually_exclusive_group()
+    shape.add_argument("--csv", action="store_true", help="CSV instead of a table")
+    shape.add_argument("--json", action="store_true", help="a JSON list, for scripts")
+    action = grants.add_mutually_exclusive_group()
+    action.add_argument(
+        "--reauthenticate",
+        metavar="GRANT_ID",
+        nargs="?",
+        const=ALL_INVALID,
+        type=_flag_type(lambda text: text if text == ALL_INVALID else validate_grant_id(text)),
+        help="add a queue entry to re-authenticate this grant, or without an id every invalid "
+        "one (its Zoom email as login hint); then run the queue",
+    )
+    action.add_argument(
+        "--revoke",
+        metavar="GRANT_ID",
+        type=_flag_type(validate_grant_id),
+        help="delete this grant on Nylas for good (asks first, showing its Zoom user)",
+    )
+    grants.add_argument(
+        "--yes",
+        action="store_true",
+        help="with --revoke: do not ask (required when not on a terminal)",
+    )
+    _target_flags(grants, in_process=True)
 
 
 def _queue_parser(commands: Commands) -> None:
