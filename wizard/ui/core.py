@@ -40,6 +40,10 @@ if TYPE_CHECKING:  # "X as X": named here for the UI (the contract ignores these
         history_recorder as history_recorder,
         open_flow as open_flow,
     )
+    from wizard.flow.grants import (
+        GrantWorklist as GrantWorklist,
+        queue_reauthentication as queue_reauthentication,
+    )
     from wizard.flow.inputs import account_for_entry as account_for_entry
     from wizard.flow.queue_rules import (
         EntryRecorder as EntryRecorder,
@@ -99,6 +103,8 @@ _HOMES = {
     "explain": "wizard.flow.explain",
     "NylasCredentials": "wizard.flow.factory",
     "open_flow": "wizard.flow.factory",
+    "GrantWorklist": "wizard.flow.grants",
+    "queue_reauthentication": "wizard.flow.grants",
     "account_for_entry": "wizard.flow.inputs",
     "history_recorder": "wizard.flow.factory",
     "EntryRecorder": "wizard.flow.queue_rules",

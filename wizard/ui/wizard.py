@@ -25,6 +25,7 @@ from wizard.ui.widgets import ask, come_forward
 if TYPE_CHECKING:
     from wizard.flow import LateAnswer
     from wizard.flow.reconcile import ReconcileReport
+    from wizard.ui.grants_window import GrantsWindow
     from wizard.ui.history_window import HistoryWindow
     from wizard.ui.queue_window import QueueWindow
 
@@ -38,6 +39,7 @@ class OnboardingWizard(QWizard):
         self._set_buttons()
         self.history_window: HistoryWindow | None = None  # created when first asked for
         self.queue_window: QueueWindow | None = None
+        self.grants_window: GrantsWindow | None = None
         self._queue_task = PageTask(self)
         self._diagnostics = PageTask(self)
         self.setMinimumSize(720, 540)
@@ -52,7 +54,7 @@ class OnboardingWizard(QWizard):
         self.close_question: QMessageBox | None = None
 
     def _set_buttons(self) -> None:
-        """History, Queue and Copy diagnostics at the left of QWizard's own buttons."""
+        """History, Queue, Grants and Copy diagnostics at the left of QWizard's own buttons."""
         self.setWizardStyle(QWizard.WizardStyle.ModernStyle)
         self.setOption(QWizard.WizardOption.NoBackButtonOnLastPage, True)
         self.setOption(QWizard.WizardOption.NoCancelButtonOnLastPage, True)
@@ -64,10 +66,19 @@ class OnboardingWizard(QWizard):
         self.button(QWizard.WizardButton.CustomButton3).setToolTip(
             "The day's list of customer accounts: paste or import it, then work through it"
         )
+        # QWizard has three custom buttons; the Help button is the fourth slot (ModernStyle
+        # shows it as a plain push button wherever the layout puts it).
+        self.setOption(QWizard.WizardOption.HaveHelpButton, True)
+        self.setButtonText(QWizard.WizardButton.HelpButton, "&Grants...")
+        self.button(QWizard.WizardButton.HelpButton).setToolTip(
+            "The application's Zoom grants on Nylas, invalid first: re-authenticate or revoke"
+        )
+        self.helpRequested.connect(self.show_grants)
         self.setButtonLayout(
             [
                 QWizard.WizardButton.CustomButton1,
                 QWizard.WizardButton.CustomButton3,
+                QWizard.WizardButton.HelpButton,
                 QWizard.WizardButton.CustomButton2,
                 QWizard.WizardButton.Stretch,
                 QWizard.WizardButton.BackButton,
@@ -220,6 +231,16 @@ class OnboardingWizard(QWizard):
         self.history_window.raise_()
         self.history_window.load()
         return self.history_window
+
+    def show_grants(self) -> GrantsWindow:
+        if self.grants_window is None:
+            from wizard.ui.grants_window import GrantsWindow
+
+            self.grants_window = GrantsWindow(self.session, self)
+        self.grants_window.show()
+        self.grants_window.raise_()
+        self.grants_window.load()
+        return self.grants_window
 
     def copy_diagnostics(self) -> None:
         session = self.session
