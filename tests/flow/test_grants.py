@@ -226,3 +226,24 @@ async def test_revoking_deletes_on_nylas_and_marks_the_history(tmp_path: Path) -
     assert grant_id not in sandbox.v3_grants
     assert words is not None and words.startswith("deleted on Nylas")
     assert history.known_grants([grant_id])[grant_id].grant_status == "deleted"
+
+
+async def test_connect_entries_name_the_account_and_say_a_new_grant_is_made(
+    tmp_path: Path,
+) -> None:
+    queue = WorkQueue(tmp_path / "history.sqlite3")
+    async with seeded(12, 3) as sandbox:
+        flow = sandbox_flow(sandbox, ConsentBot("allow"))
+        try:
+            worklist = GrantWorklist(flow.backend, None, practice=True, status="invalid")
+            invalid = await every(worklist)
+        finally:
+            await flow.aclose()
+    done = queue_reauthentication(queue, invalid, api=Api.CONNECT, practice=True)
+    assert done.added == 3 and "makes a new grant" in done.summary()
+    entries = queue.entries(practice=True)
+    assert [(e.account_id, e.login_hint) for e in entries] == [
+        (g.account_id, g.email) for g in invalid
+    ]
+    account = account_for_entry(entries[0], "connect")
+    assert account.account_id == invalid[0].account_id and account.login_hint == invalid[0].email

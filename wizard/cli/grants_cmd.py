@@ -216,17 +216,9 @@ async def _reauthenticate(
         text = "No invalid Zoom grants: nothing to re-authenticate."
     else:
         text = f"{done.summary()} {then}" if done.added else done.summary()
-        if target.api.value == "connect" and done.added:
-            text += f" {CONNECT_NEW_GRANT}"
     fields = dataclasses.asdict(done)
     _say(args, "reauthenticate", text, grant_ids=[g.grant_id for g in grants], **fields)
     return int(Outcome.OK)
-
-
-CONNECT_NEW_GRANT = (
-    "On the Connect API the queue's consent makes a new grant (it does not pass the old grant's "
-    "id yet): revoke the invalid one once the new one is connected."
-)
 
 
 async def _revoke(

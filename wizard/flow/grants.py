@@ -45,6 +45,12 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 STATUSES = ("invalid", "valid")
+# The Connect API re-authenticates a grant named in the auth request (`grant_id`); the queue
+# does not carry one (yet), so its consent makes a new grant there.
+CONNECT_NEW_GRANT = (
+    "On the Connect API the queue's consent makes a new grant (the queue does not pass the old "
+    "grant's id yet): revoke the invalid one once the new one is connected."
+)
 PAGE_ROWS = 200  # a page reads on until it has this many rows (or the grants end)
 
 
@@ -159,6 +165,7 @@ class Reauthentication:
     added: int
     already_queued: int = 0  # the Zoom user already has an entry that is not done
     without_email: int = 0  # Nylas gave no (usable) Zoom email to sign in as
+    api: str = Api.V3.value
 
     def summary(self) -> str:
         words = f"{self.added} re-authentication(s) added to the queue"
@@ -169,7 +176,10 @@ class Reauthentication:
                 f"; {self.without_email} without a Zoom email on Nylas, not added (add the "
                 "customer's Zoom email to the queue yourself)"
             )
-        return words + "."
+        words += "."
+        if self.added and self.api == Api.CONNECT.value:
+            words += f" {CONNECT_NEW_GRANT}"
+        return words
 
 
 def queue_reauthentication(
@@ -199,7 +209,7 @@ def queue_reauthentication(
     if entries:
         queue.add(entries, practice=practice)
     log.info("re-authentication: %d added, %d already queued", len(entries), queued)
-    return Reauthentication(len(entries), queued, no_email)
+    return Reauthentication(len(entries), queued, no_email, api.value)
 
 
 def _usable_email(email: str | None) -> TypeGuard[str]:
