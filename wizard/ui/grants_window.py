@@ -41,7 +41,15 @@ __all__ = ["GrantsWindow"]
 
 # What the operator chooses to see, and the status the flow asks Nylas for.
 SHOWING = (("All, invalid first", None), ("Invalid only", "invalid"), ("Valid only", "valid"))
-WIDTHS = {"Zoom user": 220, "Customer": 150, "Grant id": 150}
+WIDTHS = {
+    "Status": 70,
+    "Zoom user": 210,
+    "Customer": 130,
+    "Grant id": 150,
+    "Created": 125,
+    "Updated": 125,
+    "Recorded here": 140,
+}
 
 
 class GrantsWindow(QDialog):
@@ -52,7 +60,7 @@ class GrantsWindow(QDialog):
         self.confirm: QMessageBox | None = None
         self._then_say: str | None = None  # what an action did, said after the reload
         self.setWindowTitle("Zoom onboarding - grants")
-        self.resize(1100, 480)
+        self.resize(1100, 560)
         self.setMinimumSize(760, 360)
         layout = QVBoxLayout(self)
         layout.addLayout(self._top_row())
@@ -64,7 +72,6 @@ class GrantsWindow(QDialog):
         self.table.setTextElideMode(Qt.TextElideMode.ElideMiddle)  # ids keep both ends
         for title, width in WIDTHS.items():
             self.table.setColumnWidth(HEADERS.index(title), width)
-        self.table.setColumnWidth(HEADERS.index("Status"), 70)
         self.table.doubleClicked.connect(lambda _index: self.copy_id())
         layout.addWidget(self.table, 1)
         self.status = StatusLine(self)
