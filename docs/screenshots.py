@@ -1,4 +1,4 @@
-"""Take a screenshot of every wizard page from a real window (run under Xvfb).
+"""Take a screenshot of every wizard page and window from a real window (run under Xvfb).
 
     xvfb-run -a -s "-screen 0 1280x1000x24" python docs/screenshots.py [--dark]
 
@@ -103,6 +103,17 @@ async def main() -> None:
     await until(lambda: queue.model.rowCount() == 3 and queue.model.item(0, 4).text() != "")
     await shoot("07-queue", queue)
     queue.close()
+    # The worklist: the sandbox's practice grants, invalid first, and the one just connected
+    # (the history names its customer); the invalid ones are queued for re-authentication.
+    grants = wizard.show_grants()
+    grants.move(30, 60)
+    grants.activateWindow()
+    await until(lambda: grants.model.complete)
+    grants.table.selectRow(0)
+    grants.reauthenticate_all.click()
+    await until(lambda: "added to the queue" in grants.status.message)
+    await shoot("08-grants", grants)
+    grants.close()
     wizard.close()
     await wizard.session.aclose()
 

@@ -22,6 +22,7 @@ import pytest
 from wizard.flow import CustomerAccount
 from wizard.flow.onboarding import GrantRecorder, OnboardingResult
 from wizard.store import database
+from wizard.store.authorizations import AuthorizationStart
 from wizard.store.database import SCHEMA_VERSION
 from wizard.store.history import (
     GrantQuery,
@@ -724,16 +725,18 @@ def test_the_journals_grants_are_searched_by_the_same_rule_beyond_ascii(
 
 def _open_authorization(history: History) -> PendingAuthorization:
     auth_id = history.begin_authorization(
-        api="v3",
-        region="us",
-        profile="Acme",
-        integration_id=None,
-        account_id=None,
-        customer="Late GmbH",
-        login_hint="late@example.com",
-        expires_at=9e9,
-        state_sha256="0" * 64,
-        practice=False,
+        AuthorizationStart(
+            api="v3",
+            region="us",
+            profile="Acme",
+            integration_id=None,
+            account_id=None,
+            customer="Late GmbH",
+            login_hint="late@example.com",
+            expires_at=9e9,
+            state_sha256="0" * 64,
+            practice=False,
+        )
     )
     (auth,) = history.open_authorizations()
     assert auth.id == auth_id

@@ -10,6 +10,7 @@ from wizard.defaults import MAX_GRANT_LIFETIME, MIN_GRANT_LIFETIME
 
 # Nylas account ids are opaque tokens; letters, digits and a few separators cover them.
 _ACCOUNT_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:@-]{0,255}")
+_GRANT_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,127}")
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
@@ -73,6 +74,17 @@ def validate_account_id(text: str) -> str:
         raise ValueError(
             f"{value[:40]!r} is not a Nylas account id: use only letters, digits and . _ : @ -, "
             "at most 256 characters, as shown in the Nylas dashboard."
+        )
+    return value
+
+
+def validate_grant_id(text: str) -> str:
+    """A Nylas grant id as the grants list shows it (a UUID on both APIs)."""
+    value = text.strip()
+    if not _GRANT_ID.fullmatch(value):
+        raise ValueError(
+            f"{value[:40]!r} is not a Nylas grant id: copy it from `zoom-onboard grants` or the "
+            "Grants window (letters, digits and -, like 4394b253-...)."
         )
     return value
 

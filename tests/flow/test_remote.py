@@ -67,13 +67,13 @@ def desk_on(sandbox: SandboxServer, tmp_path: Path, flow: OnboardingFlow) -> Des
     target = Target.of(flow.api, "sandbox", sandbox.url)
     recorder = history_recorder(history, target, None, "practice")
     queue = WorkQueue(paths.history_db)
-    return Desk(sandbox, flow, RemoteLinks(flow.backend, recorder, SecretStore(), queue), queue, paths)
+    return Desk(
+        sandbox, flow, RemoteLinks(flow.backend, recorder, SecretStore(), queue), queue, paths
+    )
 
 
 @pytest.fixture
-async def v3_desk(
-    tmp_path: Path, memory_keyring: MemoryKeyring
-) -> AsyncIterator[Desk]:
+async def v3_desk(tmp_path: Path, memory_keyring: MemoryKeyring) -> AsyncIterator[Desk]:
     async with SandboxServer() as sandbox:
         flow = v3_flow(sandbox, ConsentBot("allow"))
         await flow.ensure_integration(spec(sandbox))
@@ -155,7 +155,7 @@ async def test_an_answer_used_twice_says_it_was_used(v3_desk: Desk) -> None:
     first = await v3_desk.links.finish(address)
     assert first.result is not None
 
-    with pytest.raises(RemoteAnswerError, match="used already.*Acme #123.*Nothing more"):
+    with pytest.raises(RemoteAnswerError, match=r"used already.*Acme #123.*Nothing more"):
         await v3_desk.links.finish(address)
 
 
@@ -169,20 +169,20 @@ async def test_a_code_spent_elsewhere_is_refused_and_the_same_link_works_again(
         spent = await http.post("/v3/connect/token", json={"code": code, "grant_type": "x"})
     assert spent.status_code == 400  # any use spends it (the sandbox, like Nylas)
 
-    with pytest.raises(RemoteAnswerError, match="refused the code.*minutes.*same link again"):
+    with pytest.raises(RemoteAnswerError, match=r"refused the code.*minutes.*same link again"):
         await v3_desk.links.finish(address)
     # Still open: the customer opens the same link again and sends the new address.
     finished = await v3_desk.links.finish(await customer_answers(sent.url))
     assert finished.result is not None and finished.result.verified
 
 
-async def test_a_link_survives_a_restart_of_the_tool(tmp_path: Path, memory_keyring: MemoryKeyring) -> None:
+async def test_a_link_survives_a_restart_of_the_tool(
+    tmp_path: Path, memory_keyring: MemoryKeyring
+) -> None:
     async with SandboxServer() as sandbox:
         first = v3_flow(sandbox, ConsentBot("allow"))
         await first.ensure_integration(spec(sandbox))
-        sent = await desk_on(sandbox, tmp_path, first).links.send(
-            ACME, spec(sandbox).redirect_uri
-        )
+        sent = await desk_on(sandbox, tmp_path, first).links.send(ACME, spec(sandbox).redirect_uri)
         await first.aclose()  # the window closes; the customer answers the next morning
         address = await customer_answers(sent.url)
         again = v3_flow(sandbox, ConsentBot("allow"))
@@ -205,7 +205,7 @@ async def test_without_a_keyring_the_link_lives_only_in_this_process(
             sent = await desk.links.send(ACME, spec(sandbox).redirect_uri)
             assert not sent.survives_restart
             later = desk_on(sandbox, tmp_path, flow)  # another process's (empty) session
-            with pytest.raises(RemoteAnswerError, match="no longer on this computer.*new link"):
+            with pytest.raises(RemoteAnswerError, match=r"no longer on this computer.*new link"):
                 await later.links.finish(await customer_answers(sent.url))
             finished = await desk.links.finish(await customer_answers(sent.url))
         finally:
@@ -237,7 +237,7 @@ async def test_an_expired_link_refuses_its_answer_and_the_sweep_fails_its_entry(
     sent = await v3_desk.links.send(ACME, spec(v3_desk.sandbox).redirect_uri, queue_entry=entry)
     address = await customer_answers(sent.url)
     later = sent.expires_at + 1
-    with pytest.raises(RemoteAnswerError, match="expired at .*new link"):
+    with pytest.raises(RemoteAnswerError, match=r"expired at .*new link"):
         await v3_desk.links.finish(address, now=later)
 
     assert await v3_desk.links.sweep(now=later) == 1
@@ -301,7 +301,7 @@ async def test_an_answer_for_another_application_names_it(v3_desk: Desk, tmp_pat
             target = Target.of("v3", "custom", other.url)  # real, not practice
             recorder = history_recorder(open_history(paths), target, None, "production")
             links = RemoteLinks(flow.backend, recorder, SecretStore(), None)
-            with pytest.raises(RemoteAnswerError, match="another application.*profile practice"):
+            with pytest.raises(RemoteAnswerError, match=r"another application.*profile practice"):
                 await links.finish(address)
         finally:
             await flow.aclose()

@@ -32,18 +32,18 @@ def test_values_the_wizard_filled_in_are_not_asked_about(qtbot: QtBot, loop: obj
     page.customer.setText("Acme #1")
     assert wizard.pending_loss() is None
     wizard.reject()  # Escape
-    assert wizard.close_question is None
+    assert wizard.leaving.question is None
 
 
 def test_details_the_operator_typed_are_asked_about(qtbot: QtBot, loop: object) -> None:
     wizard = on_account_page(qtbot)
     qtbot.keyClicks(wizard.v3_account_page.customer, "Acme #2")  # type: ignore[no-untyped-call]
     wizard.reject()  # Escape
-    box = wizard.close_question
+    box = wizard.leaving.question
     assert box is not None and "you typed will be lost" in box.text()
     box.reject()  # Keep open
-    qtbot.waitUntil(lambda: wizard.close_question is None, timeout=WAIT)
-    wizard._close_confirmed = True
+    qtbot.waitUntil(lambda: wizard.leaving.question is None, timeout=WAIT)
+    wizard.leaving.confirmed = True
     wizard.close()
 
 
@@ -64,10 +64,10 @@ def test_finish_asks_while_an_earlier_link_is_listened_for(qtbot: QtBot, loop: o
     qtbot.waitUntil(lambda: wizard.currentId() == PageId.DONE, timeout=WAIT)
     qtbot.waitUntil(done.done, timeout=WAIT)
     wizard.accept()  # Finish
-    box = wizard.close_question
+    box = wizard.leaving.question
     assert box is not None and "1 earlier sign-in link(s) still work" in box.text()
     assert wizard.isVisible()
-    wizard._close_confirmed = True
+    wizard.leaving.confirmed = True
     wizard.close()
 
 
@@ -103,14 +103,14 @@ def test_change_application_asks_about_open_links_and_keep_leaves_all_as_it_was(
     qtbot.waitUntil(consent.try_again.isVisible, timeout=WAIT)
     wizard.onboard_another()
     page.change_application.click()
-    box = wizard.close_question
+    box = wizard.leaving.question
     assert box is not None and "1 earlier sign-in link(s) still work" in box.text()
     box.reject()  # Keep this application
-    qtbot.waitUntil(lambda: wizard.close_question is None, timeout=WAIT)
+    qtbot.waitUntil(lambda: wizard.leaving.question is None, timeout=WAIT)
     assert wizard.currentId() == PageId.ACCOUNT_V3 and len(wizard.session.open_links()) == 1
     wizard.close()  # closing still asks about the link
-    assert wizard.close_question is not None and wizard.isVisible()
-    wizard._close_confirmed = True
+    assert wizard.leaving.question is not None and wizard.isVisible()
+    wizard.leaving.confirmed = True
     wizard.close()
 
 
@@ -123,10 +123,10 @@ def test_settings_typed_and_not_saved_are_asked_about_until_saved(
     page = wizard.zoom_app_page
     qtbot.keyClicks(page.zoom_secret, "typed-zoom-secret")  # type: ignore[no-untyped-call]
     wizard.reject()  # Escape
-    box = wizard.close_question
+    box = wizard.leaving.question
     assert box is not None and "not saved in a profile" in box.text()
     box.reject()  # Keep open
-    qtbot.waitUntil(lambda: wizard.close_question is None, timeout=WAIT)
+    qtbot.waitUntil(lambda: wizard.leaving.question is None, timeout=WAIT)
     bar = wizard.connection_page.profile_bar
     bar.save.click()
     answer_name_dialog(qtbot, "typed")

@@ -173,7 +173,7 @@ def test_stop_waiting_keeps_listening_and_the_session_frees_the_port(
     qtbot.waitUntil(closing.done, timeout=WAIT)
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", port))  # EADDRINUSE here would mean the listener leaked
-    wizard._close_confirmed = True
+    wizard.leaving.confirmed = True
     wizard.close()
 
 

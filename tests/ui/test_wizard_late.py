@@ -82,14 +82,14 @@ def test_closing_with_an_earlier_link_open_asks_first_and_says_what_is_lost(
     page.stop.click()
     qtbot.waitUntil(page.try_again.isVisible, timeout=WAIT)
     wizard.close()
-    box = wizard.close_question
+    box = wizard.leaving.question
     assert box is not None and wizard.isVisible()
     assert "1 earlier sign-in link(s) still work" in box.text()
     assert "cannot become a grant on Nylas API v3" in box.text()
     box.reject()  # Keep open
-    qtbot.waitUntil(lambda: wizard.close_question is None, timeout=WAIT)
+    qtbot.waitUntil(lambda: wizard.leaving.question is None, timeout=WAIT)
     assert wizard.isVisible()
-    wizard._close_confirmed = True
+    wizard.leaving.confirmed = True
     wizard.close()
 
 

@@ -255,7 +255,7 @@ def test_a_late_consent_turns_its_entry_connected_while_the_next_customer_waits(
     assert consent.task.running  # the next customer's wait goes on, untouched
     entry = WorkQueue(wizard.session.paths.history_db).entries(practice=True)[0]
     assert entry.email == "late@example.com" and entry.grant_id
-    wizard._close_confirmed = True
+    wizard.leaving.confirmed = True
     wizard.close()
 
 

@@ -84,7 +84,7 @@ def test_v3_decline_says_so_without_blaming_a_secret(qtbot: QtBot, loop: object)
     qtbot.waitUntil(lambda: not auth.task.running and bool(auth.status.message), timeout=WAIT)
     qtbot.waitUntil(lambda: "declined" in auth.status.message.lower(), timeout=WAIT)
     assert "secret" not in auth.status.message.lower()
-    wizard._close_confirmed = True
+    wizard.leaving.confirmed = True
     wizard.close()
 
 

@@ -45,6 +45,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from wizard.cli.history_cmd import run_history
 
             return run_history(args)
+        if args.command == "grants":
+            from wizard.cli.grants_cmd import run_grants
+
+            return run_grants(args)
         from wizard.cli.gui import run_gui
 
         return run_gui(args)

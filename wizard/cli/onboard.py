@@ -334,14 +334,16 @@ async def prepared_flow(
 
 @contextlib.asynccontextmanager
 async def _api(
-    args: argparse.Namespace, profile: Profile | None, api: Api
+    args: argparse.Namespace, profile: Profile | None, api: Api, *, zoom: bool = True
 ) -> AsyncIterator[tuple[Target, Credentials]]:
-    """The target and credentials; for the sandbox, one running in this process."""
+    """The target and credentials; for the sandbox, one running in this process. `zoom`
+    False: only Nylas's (the grants command asks Nylas, never Zoom)."""
     region, api_url = where(args, profile)
     if region == "sandbox":
-        from wizard.sandbox import SandboxServer
+        from wizard.sandbox import PRACTICE_OPTIONS, SandboxServer
 
-        async with SandboxServer() as sandbox:
+        # With a worklist of practice grants (some invalid) for `grants --sandbox`.
+        async with SandboxServer(PRACTICE_OPTIONS) as sandbox:
             demo = sandbox.credentials
             creds = read_credentials(
                 api=api.value,
@@ -353,10 +355,11 @@ async def _api(
                     "ZOOM_CLIENT_SECRET": demo.zoom_client_secret,
                 },
                 interactive=False,
+                zoom=zoom,
             )
             yield Target.of(api, "sandbox", sandbox.url), creds
         return
     target = Target.of(api, region, api_url)
     # The keyring may block (D-Bus): read it off the event loop.
     saved = await asyncio.to_thread(saved_values, profile, api)
-    yield target, read_credentials(api=api.value, fallback=saved)
+    yield target, read_credentials(api=api.value, fallback=saved, zoom=zoom)

@@ -28,6 +28,7 @@ from wizard.validation import (
     MAX_LOGIN_HINT,
     validate_account_id,
     validate_customer,
+    validate_grant_id,
     validate_landing_page,
     validate_login_hint,
     validate_name,
@@ -63,6 +64,19 @@ def _seconds(low: float, high: float) -> Callable[[str], float]:
             raise ValueError(f"{text!r} is not a number of seconds") from None
         if not math.isfinite(value) or not low <= value <= high:
             raise ValueError(f"must be between {low:g} and {high:g} seconds, not {text}")
+        return value
+
+    return check
+
+
+def _count(high: int) -> Callable[[str], int]:
+    def check(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise ValueError(f"{text!r} is not a whole number") from None
+        if not 0 <= value <= high:
+            raise ValueError(f"must be between 0 and {high}, not {value}")
         return value
 
     return check
@@ -116,6 +130,7 @@ def build_parser(json_errors: bool = False) -> argparse.ArgumentParser:
     _sandbox_parser(commands)
     _queue_parser(commands)
     _history_parser(commands)
+    _grants_parser(commands)
     _finish_parser(commands)
     return parser
 
@@ -329,6 +344,20 @@ def _sandbox_parser(commands: Commands) -> None:
         help="refuse the code exchange (grant.reauth_email_invalid) when the login hint names a "
         "connected Zoom user and another user signed in",
     )
+    sandbox.add_argument(
+        "--grants",
+        metavar="N",
+        type=_flag_type(_count(100_000)),
+        default=0,
+        help="start with N practice Zoom grants on both APIs (made-up users; default 0)",
+    )
+    sandbox.add_argument(
+        "--invalid",
+        metavar="M",
+        type=_flag_type(_count(100_000)),
+        default=0,
+        help="of those, M invalid (they need re-authentication: the grants worklist)",
+    )
 
 
 def _history_parser(commands: Commands) -> None:
@@ -349,6 +378,48 @@ def _history_parser(commands: Commands) -> None:
         "a closed window) and record them; uses --profile or the environment's credentials",
     )
     _target_flags(history, in_process=False, note="with --reconcile: ")
+
+
+ALL_INVALID = "all-invalid"  # --reauthenticate without an id
+
+
+def _grants_parser(commands: Commands) -> None:
+    grants = commands.add_parser(
+        "grants",
+        help="the application's Zoom grants on Nylas, invalid first: re-authenticate or revoke",
+        description="Every Zoom grant of the Nylas application (connected from any computer), "
+        "joined with this computer's history, invalid ones first. An invalid grant needs the "
+        "same Zoom user to consent again (re-authentication keeps the grant id); revoking "
+        "deletes a grant for good. Credentials as for onboard (--profile or the environment).",
+    )
+    grants.add_argument(
+        "--status", choices=["invalid", "valid"], help="only the grants of this status"
+    )
+    shape = grants.add_mutually_exclusive_group()
+    shape.add_argument("--csv", action="store_true", help="CSV instead of a table")
+    shape.add_argument("--json", action="store_true", help="a JSON list, for scripts")
+    action = grants.add_mutually_exclusive_group()
+    action.add_argument(
+        "--reauthenticate",
+        metavar="GRANT_ID",
+        nargs="?",
+        const=ALL_INVALID,
+        type=_flag_type(lambda text: text if text == ALL_INVALID else validate_grant_id(text)),
+        help="add a queue entry to re-authenticate this grant, or without an id every invalid "
+        "one (its Zoom email as login hint); then run the queue",
+    )
+    action.add_argument(
+        "--revoke",
+        metavar="GRANT_ID",
+        type=_flag_type(validate_grant_id),
+        help="delete this grant on Nylas for good (asks first, showing its Zoom user)",
+    )
+    grants.add_argument(
+        "--yes",
+        action="store_true",
+        help="with --revoke: do not ask (required when not on a terminal)",
+    )
+    _target_flags(grants, in_process=True)
 
 
 def _queue_parser(commands: Commands) -> None:

@@ -20,8 +20,16 @@ if TYPE_CHECKING:
 
 def run_sandbox(args: argparse.Namespace) -> int:
     setup_logging(AppPaths.default().log_file, verbose=args.verbose)
+    grants, invalid = getattr(args, "grants", 0), getattr(args, "invalid", 0)
+    if invalid > grants:
+        print(
+            f"Error: --invalid {invalid} is more than --grants {grants}: give --grants N "
+            "(all the practice grants) and --invalid M (how many of them are invalid), M <= N.",
+            file=sys.stderr,
+        )
+        return int(Outcome.BAD_INPUT)
     try:
-        return asyncio.run(_serve(args.port, args.json, _v3_options(args)))
+        return asyncio.run(_serve(args.port, args.json, _v3_options(args), (grants, invalid)))
     except OSError as exc:
         message = f"The sandbox could not listen on 127.0.0.1:{args.port} ({exc.strerror})."
         hint = "Choose another port with --port, or 0 for any free port."
@@ -51,7 +59,9 @@ def _v3_options(args: argparse.Namespace) -> V3Options:
     )
 
 
-async def _serve(port: int, as_json: bool, v3_options: V3Options) -> int:
+async def _serve(
+    port: int, as_json: bool, v3_options: V3Options, seed: tuple[int, int] = (0, 0)
+) -> int:
     from dataclasses import asdict
 
     from wizard.sandbox import SandboxOptions, SandboxServer, V3Options
@@ -61,7 +71,10 @@ async def _serve(port: int, as_json: bool, v3_options: V3Options) -> int:
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError, RuntimeError):  # Windows: no handlers
             loop.add_signal_handler(sig, stop.set)
-    async with SandboxServer(SandboxOptions(port=port, v3_options=v3_options)) as sandbox:
+    options = SandboxOptions(
+        port=port, v3_options=v3_options, seed_grants=seed[0], seed_invalid=seed[1]
+    )
+    async with SandboxServer(options) as sandbox:
         demo = sandbox.credentials
         if as_json:
             print(
@@ -94,6 +107,12 @@ async def _serve(port: int, as_json: bool, v3_options: V3Options) -> int:
                 + "Landing page (stands for your company's site, for consent by link):\n"
                 f"  {sandbox.landing_url}\n"
                 + (f"v3 answers where Nylas is silent: {changed}\n" if changed else "")
+                + (
+                    f"Practice grants: {seed[0]} Zoom users, {seed[1]} of them invalid "
+                    f"(zoom-onboard grants --api-url {sandbox.url})\n"
+                    if seed[0]
+                    else ""
+                )
                 + f"Use it with: zoom-onboard onboard --api-url {sandbox.url} --customer NAME\n"
                 "Stop with Ctrl+C.",
                 flush=True,

@@ -153,6 +153,15 @@ class GrantInfo:
 
 
 @dataclass(frozen=True)
+class GrantBatch:
+    """One page of the application's grants as an API pages them: its Zoom grants (with the
+    status asked for), and where the next page starts (None: this was the last)."""
+
+    grants: tuple[GrantInfo, ...]
+    next_offset: int | None
+
+
+@dataclass(frozen=True)
 class VerifiedGrant:
     """What a resolver hands on to the flow through the listener."""
 
@@ -251,6 +260,11 @@ class Backend(Protocol):
     async def delete_grant(self, grant_id: str) -> None: ...
 
     async def grants_since(self, since: int, account: CustomerAccount) -> Sequence[GrantInfo]: ...
+
+    async def grant_batch(self, *, offset: int, status: str | None) -> GrantBatch:
+        """The Zoom grants of one page from `offset`, oldest first where the API can sort;
+        `status` None: any status."""
+        ...
 
     async def aclose(self) -> None: ...
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from wizard.flow.backend import (
     ZOOM,
+    GrantBatch,
     GrantInfo,
     IntegrationAction,
     IntegrationInfo,
@@ -208,6 +209,18 @@ class ConnectBackend:
 
     async def delete_grant(self, grant_id: str) -> None:
         await self.client.delete_grant(grant_id)
+
+    async def grant_batch(self, *, offset: int, status: str | None) -> GrantBatch:
+        """The Connect API documents neither filters nor an order for /connect/grants: the
+        page is filtered here (Zoom, `status`), in the API's own order."""
+        grants = await self.client.list_grants(limit=GRANT_PAGE, offset=offset)
+        zoom = tuple(
+            connect_grant_info(g)
+            for g in grants
+            if g.provider == ZOOM and (status is None or g.grant_status == status)
+        )
+        more = len(grants) >= GRANT_PAGE
+        return GrantBatch(zoom, offset + GRANT_PAGE if more else None)
 
     async def grants_since(self, since: int, account: CustomerAccount) -> Sequence[GrantInfo]:
         """Zoom grants created at or after `since` (epoch s). The Connect API documents no

@@ -124,7 +124,10 @@ def account_for_entry(entry: QueuedCustomer, api: str) -> CustomerAccount:
                 "entry has only a Zoom email. Use Nylas API v3, or add the customer again by "
                 "account id."
             )
-        return CustomerAccount(entry.account_id, customer=entry.customer)
+        # A re-authentication from the grants worklist names the Zoom user too.
+        return CustomerAccount(
+            entry.account_id, login_hint=entry.login_hint, customer=entry.customer
+        )
     # v3 has no account id: what the operator was given becomes the reference in the history.
     reference = entry.customer or entry.login_hint or entry.account_id
     return CustomerAccount(customer=reference, login_hint=entry.login_hint)

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from wizard.flow.backend import (
     ZOOM,
+    GrantBatch,
     GrantInfo,
     IntegrationAction,
     IntegrationInfo,
@@ -376,6 +377,22 @@ class V3Backend:
             if len(grants) < GRANT_PAGE or len(fresh) < len(grants):
                 break
         return found
+
+    async def grant_batch(self, *, offset: int, status: str | None) -> GrantBatch:
+        """Filtered by Nylas. Oldest first: offset paging is steadiest so (a grant made
+        meanwhile goes to the end; a renewal keeps created_at, so nothing moves)."""
+        grants = await self.client.list_grants(
+            provider=ZOOM,
+            grant_status=status,
+            sort_by="created_at",
+            order_by="asc",
+            limit=GRANT_PAGE,
+            offset=offset,
+        )
+        more = len(grants) >= GRANT_PAGE
+        return GrantBatch(
+            tuple(grant_info(g) for g in grants), offset + GRANT_PAGE if more else None
+        )
 
     async def grant_updated_since(self, account: CustomerAccount, since: int) -> GrantInfo | None:
         """The customer's Zoom grant if it was made or renewed since `since` (after an exchange

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from wizard.sandbox.credentials import DEMO_CREDENTIALS, DemoCredentials
+from wizard.sandbox.seeding import PRACTICE_GRANTS, PRACTICE_INVALID, check_counts
 from wizard.sandbox.v3.options import DEFAULT_V3_OPTIONS, V3Options
 
 
@@ -26,6 +27,14 @@ class SandboxOptions:
     # v3: where the application's callback URIs are served ("redirect-uris", "callback-uris").
     v3_callback_uri_paths: tuple[str, ...] = ("redirect-uris",)
     v3_options: V3Options = DEFAULT_V3_OPTIONS  # where Nylas is silent; switchable while serving
+    # Practice grants on both APIs (wizard/sandbox/seeding.py): how many, how many invalid.
+    seed_grants: int = 0
+    seed_invalid: int = 0
+
+    def __post_init__(self) -> None:
+        check_counts(self.seed_grants, self.seed_invalid)
 
 
 DEFAULT_OPTIONS = SandboxOptions()
+# The wizard's in-process sandbox and the `--sandbox` commands: a small worklist to practise on.
+PRACTICE_OPTIONS = SandboxOptions(seed_grants=PRACTICE_GRANTS, seed_invalid=PRACTICE_INVALID)

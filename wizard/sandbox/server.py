@@ -23,6 +23,7 @@ from wizard.sandbox.credentials import DEMO_CREDENTIALS
 from wizard.sandbox.faults import Fault, FaultInjector
 from wizard.sandbox.options import DEFAULT_OPTIONS, SandboxOptions
 from wizard.sandbox.routes import Call, Route, RouteTable, anyone
+from wizard.sandbox.seeding import practice_grants
 from wizard.sandbox.v3.api import V3Api
 from wizard.sandbox.v3.options import V3Options
 from wizard.sandbox.web import html
@@ -82,6 +83,20 @@ class SandboxServer:
         self.add_v3_connector = self._v3.state.add_connector
         self.add_v3_callback_uri = self._v3.state.add_callback_uri
         self.add_v3_grant = self._v3.state.add_grant
+        self._seed(options)
+
+    def _seed(self, options: SandboxOptions) -> None:
+        """The practice grants, the same Zoom users on both APIs."""
+        seeds = practice_grants(options.seed_grants, options.seed_invalid, options.clock())
+        for seed in seeds:
+            common = {"email": seed.email, "grant_id": seed.id, "grant_status": seed.grant_status}
+            self.add_v3_grant(**common, at=seed.created_at, updated_at=seed.updated_at)
+            self.add_grant(
+                **common,
+                account_id=seed.account_id,
+                at=seed.created_at,
+                updated_at=seed.updated_at,
+            )
 
     async def start(self) -> None:
         """Bind 127.0.0.1:port (0 picks a free port); OSError if it is taken."""

@@ -19,7 +19,7 @@ from typing import Any
 
 from wizard.store import database, grants
 
-__all__ = ["Authorizations", "KnownAuthorization", "PendingAuthorization"]
+__all__ = ["AuthorizationStart", "Authorizations", "KnownAuthorization", "PendingAuthorization"]
 
 
 @dataclass(frozen=True)
@@ -43,6 +43,29 @@ class PendingAuthorization:
     remote: bool = False  # sent to a customer elsewhere: finished by what they send back
     redirect_uri: str | None = None  # the one its link was made with (remote links)
     queue_entry: int | None = None  # the queue entry it moves (remote links)
+
+
+@dataclass(frozen=True)
+class AuthorizationStart:
+    """What an authorization is kept with before its browser opens (History.begin_authorization
+    adds who keeps it and when)."""
+
+    api: str
+    region: str
+    profile: str
+    integration_id: str | None
+    account_id: str | None
+    customer: str | None
+    login_hint: str | None
+    expires_at: float
+    state_sha256: str
+    practice: bool
+    api_url: str | None = None
+    # A link sent to a customer elsewhere: the redirect URI it was made with, the queue entry
+    # it moves.
+    remote: bool = False
+    redirect_uri: str | None = None
+    queue_entry: int | None = None
 
 
 @dataclass(frozen=True)

@@ -168,6 +168,7 @@ class GrantQuery:
     account_id: str | None = None
     order_by: str = "created_at"  # a field of HistoryRecord
     descending: bool = True
+    grant_ids: tuple[str, ...] | None = None  # only these grants (the grants worklist's page)
 
     def where(self, *, include_practice: bool | None = None) -> tuple[str, tuple[object, ...]]:
         """The SQL condition and its parameters (`include_practice`: instead of the query's)."""
@@ -179,6 +180,10 @@ class GrantQuery:
         if self.account_id is not None:
             clauses.append("account_id = ?")
             params.append(self.account_id)
+        if self.grant_ids is not None:
+            # One ? per id: a page is at most 200 (SQLite takes 32,766 parameters).
+            clauses.append(f"grant_id IN ({', '.join('?' * len(self.grant_ids))})")
+            params.extend(self.grant_ids)
         needle = self.text.strip().casefold()
         if needle:
             clauses.append(f"instr({_HAYSTACK}, ?) > 0")

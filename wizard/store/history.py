@@ -21,6 +21,7 @@ All methods block on disk I/O: async callers use `HistoryRecorder` or `asyncio.t
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import functools
 import getpass
@@ -28,12 +29,17 @@ import logging
 import socket
 import sqlite3
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
 from wizard.store import database, grants
-from wizard.store.authorizations import Authorizations, KnownAuthorization, PendingAuthorization
+from wizard.store.authorizations import (
+    Authorizations,
+    AuthorizationStart,
+    KnownAuthorization,
+    PendingAuthorization,
+)
 from wizard.store.grant_columns import GrantQuery, HistoryRecord, write_csv
 from wizard.store.grants import Listing
 from wizard.store.history_problems import Problems
@@ -43,6 +49,7 @@ from wizard.store.recorder import AccountRef, HistoryRecorder, VerifiedRef, veri
 
 __all__ = [
     "AccountRef",
+    "AuthorizationStart",
     "GrantQuery",
     "History",
     "HistoryRecord",
@@ -169,46 +176,10 @@ class History:
 
     # -- authorizations in progress ------------------------------------------------------
 
-    def begin_authorization(
-        self,
-        *,
-        api: str,
-        region: str,
-        profile: str,
-        integration_id: str | None,
-        account_id: str | None,
-        customer: str | None,
-        login_hint: str | None,
-        expires_at: float,
-        state_sha256: str,
-        practice: bool,
-        api_url: str | None = None,
-        remote: bool = False,
-        redirect_uri: str | None = None,
-        queue_entry: int | None = None,
-    ) -> int | None:
+    def begin_authorization(self, start: AuthorizationStart) -> int | None:
         """Keep an authorization before its browser opens; its row id, or None when the
-        database cannot take it (then a late grant cannot be found later). `remote`: a link
-        sent to a customer elsewhere, with the redirect URI it was made with and the queue
-        entry it moves."""
-        entry = {
-            "remote": remote,
-            "redirect_uri": redirect_uri,
-            "queue_entry": queue_entry,
-            "owner": this_process(),
-            "api_url": api_url,
-            "started_at": time.time(),
-            "api": api,
-            "region": region,
-            "profile": profile,
-            "integration_id": integration_id,
-            "account_id": account_id,
-            "customer": customer,
-            "login_hint": login_hint,
-            "expires_at": expires_at,
-            "state_sha256": state_sha256,
-            "practice": practice,
-        }
+        database cannot take it (then a late grant cannot be found later)."""
+        entry = {"owner": this_process(), "started_at": time.time(), **dataclasses.asdict(start)}
         return _safely(
             functools.partial(self._authorizations.begin, entry), None, "the authorization"
         )
@@ -294,6 +265,21 @@ class History:
     ) -> list[HistoryRecord]:
         """Records `offset` to `offset + limit` of `query` (the window loads 500 at a time)."""
         return self._read(query, offset=offset, limit=limit, counted=False).records
+
+    def known_grants(
+        self, grant_ids: Sequence[str], *, practice: bool | None = None
+    ) -> dict[str, HistoryRecord]:
+        """What the history knows of these grants (the grants worklist joins a page of Nylas's
+        grants with it): the newest record of each, by grant id, in one query; `practice`:
+        only the sandbox's (True) or only real ones (False). Unknown ids are left out."""
+        if not grant_ids:
+            return {}
+        query = GrantQuery(grant_ids=tuple(dict.fromkeys(grant_ids)))  # newest first
+        known: dict[str, HistoryRecord] = {}
+        for record in self._read(query, offset=0, limit=None, counted=False).records:
+            if practice is None or record.practice == practice:
+                known.setdefault(record.grant_id, record)
+        return known
 
     def records(
         self, *, account_id: str | None = None, text: str | None = None, limit: int = 1000

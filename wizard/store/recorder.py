@@ -7,6 +7,8 @@ import asyncio
 import functools
 from typing import TYPE_CHECKING, Protocol
 
+from wizard.store.authorizations import AuthorizationStart
+
 if TYPE_CHECKING:
     from wizard.store.authorizations import PendingAuthorization
     from wizard.store.history import History
@@ -123,25 +125,23 @@ class HistoryRecorder:
     ) -> int | None:
         """`remote`: a link sent to a customer elsewhere (flow/remote.py), with the redirect URI
         it was made with and the queue entry it moves."""
-        return await asyncio.to_thread(
-            functools.partial(
-                self.history.begin_authorization,
-                api=self.api,
-                region=self.region,
-                profile=self.profile,
-                integration_id=self.integration_id,
-                account_id=account.account_id,
-                customer=account.customer,
-                login_hint=account.login_hint,
-                expires_at=expires_at,
-                state_sha256=state_sha256,
-                practice=self.practice,
-                api_url=self.api_url,
-                remote=remote,
-                redirect_uri=redirect_uri,
-                queue_entry=queue_entry,
-            )
+        start = AuthorizationStart(
+            api=self.api,
+            region=self.region,
+            profile=self.profile,
+            integration_id=self.integration_id,
+            account_id=account.account_id,
+            customer=account.customer,
+            login_hint=account.login_hint,
+            expires_at=expires_at,
+            state_sha256=state_sha256,
+            practice=self.practice,
+            api_url=self.api_url,
+            remote=remote,
+            redirect_uri=redirect_uri,
+            queue_entry=queue_entry,
         )
+        return await asyncio.to_thread(self.history.begin_authorization, start)
 
     async def link_answered(
         self,

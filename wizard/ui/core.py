@@ -40,6 +40,10 @@ if TYPE_CHECKING:  # "X as X": named here for the UI (the contract ignores these
         history_recorder as history_recorder,
         open_flow as open_flow,
     )
+    from wizard.flow.grants import (
+        GrantWorklist as GrantWorklist,
+        queue_reauthentication as queue_reauthentication,
+    )
     from wizard.flow.inputs import account_for_entry as account_for_entry
     from wizard.flow.queue_rules import (
         EntryRecorder as EntryRecorder,
@@ -56,7 +60,10 @@ if TYPE_CHECKING:  # "X as X": named here for the UI (the contract ignores these
     )
     from wizard.listener.redirect_uri import LoopbackRedirectUri as LoopbackRedirectUri
     from wizard.nylas.errors import AuthenticationFailed as AuthenticationFailed
-    from wizard.sandbox import SandboxServer as SandboxServer
+    from wizard.sandbox import (
+        PRACTICE_OPTIONS as PRACTICE_OPTIONS,
+        SandboxServer as SandboxServer,
+    )
     from wizard.store.history import History as History, HistoryRecorder as HistoryRecorder
     from wizard.store.profile_service import ProfileService as ProfileService
     from wizard.store.profiles import (
@@ -96,6 +103,8 @@ _HOMES = {
     "explain": "wizard.flow.explain",
     "NylasCredentials": "wizard.flow.factory",
     "open_flow": "wizard.flow.factory",
+    "GrantWorklist": "wizard.flow.grants",
+    "queue_reauthentication": "wizard.flow.grants",
     "account_for_entry": "wizard.flow.inputs",
     "history_recorder": "wizard.flow.factory",
     "EntryRecorder": "wizard.flow.queue_rules",
@@ -109,6 +118,7 @@ _HOMES = {
     "PortInUse": "wizard.listener.listener",
     "LoopbackRedirectUri": "wizard.listener.redirect_uri",
     "AuthenticationFailed": "wizard.nylas.errors",
+    "PRACTICE_OPTIONS": "wizard.sandbox",
     "SandboxServer": "wizard.sandbox",
     "History": "wizard.store.history",
     "HistoryRecorder": "wizard.store.history",

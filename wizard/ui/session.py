@@ -185,7 +185,8 @@ class WizardSession(QObject):
     async def start_sandbox(self) -> SandboxServer:
         if self.sandbox is None:
             await self.loaded()
-            sandbox = core.SandboxServer()
+            # Practice grants, some invalid: the Grants window has a worklist to practise on.
+            sandbox = core.SandboxServer(core.PRACTICE_OPTIONS)
             await sandbox.start()
             self.sandbox = sandbox
             log.info("in-process sandbox at %s", sandbox.url)

@@ -6,7 +6,7 @@ import asyncio
 from typing import TYPE_CHECKING
 
 from PySide6.QtGui import QCloseEvent, QGuiApplication
-from PySide6.QtWidgets import QLineEdit, QMessageBox, QWidget, QWizard
+from PySide6.QtWidgets import QLineEdit, QWidget, QWizard
 
 from wizard.store.entries import QueueEntry
 from wizard.ui import core, crash, leaving
@@ -20,11 +20,12 @@ from wizard.ui.pages.integration import IntegrationPage
 from wizard.ui.pages.zoom_app import ZoomAppPage
 from wizard.ui.session import WizardSession
 from wizard.ui.tasks import PageTask
-from wizard.ui.widgets import ask, come_forward
+from wizard.ui.widgets import come_forward
 
 if TYPE_CHECKING:
     from wizard.flow import LateAnswer
     from wizard.flow.reconcile import ReconcileReport
+    from wizard.ui.grants_window import GrantsWindow
     from wizard.ui.history_window import HistoryWindow
     from wizard.ui.queue_window import QueueWindow
 
@@ -38,6 +39,7 @@ class OnboardingWizard(QWizard):
         self._set_buttons()
         self.history_window: HistoryWindow | None = None  # created when first asked for
         self.queue_window: QueueWindow | None = None
+        self.grants_window: GrantsWindow | None = None
         self._queue_task = PageTask(self)
         self._diagnostics = PageTask(self)
         self.setMinimumSize(720, 540)
@@ -48,11 +50,10 @@ class OnboardingWizard(QWizard):
         session.work.changed.connect(self._queue_changed)
         self._sandbox_changed(False)
         self._closing: asyncio.Task[None] | None = None
-        self._close_confirmed = False
-        self.close_question: QMessageBox | None = None
+        self.leaving = leaving.Leaving(self)
 
     def _set_buttons(self) -> None:
-        """History, Queue and Copy diagnostics at the left of QWizard's own buttons."""
+        """History, Queue, Grants and Copy diagnostics at the left of QWizard's own buttons."""
         self.setWizardStyle(QWizard.WizardStyle.ModernStyle)
         self.setOption(QWizard.WizardOption.NoBackButtonOnLastPage, True)
         self.setOption(QWizard.WizardOption.NoCancelButtonOnLastPage, True)
@@ -64,10 +65,19 @@ class OnboardingWizard(QWizard):
         self.button(QWizard.WizardButton.CustomButton3).setToolTip(
             "The day's list of customer accounts: paste or import it, then work through it"
         )
+        # QWizard has three custom buttons; the Help button is the fourth slot (ModernStyle
+        # shows it as a plain push button wherever the layout puts it).
+        self.setOption(QWizard.WizardOption.HaveHelpButton, True)
+        self.setButtonText(QWizard.WizardButton.HelpButton, "&Grants...")
+        self.button(QWizard.WizardButton.HelpButton).setToolTip(
+            "The application's Zoom grants on Nylas, invalid first: re-authenticate or revoke"
+        )
+        self.helpRequested.connect(self.show_grants)
         self.setButtonLayout(
             [
                 QWizard.WizardButton.CustomButton1,
                 QWizard.WizardButton.CustomButton3,
+                QWizard.WizardButton.HelpButton,
                 QWizard.WizardButton.CustomButton2,
                 QWizard.WizardButton.Stretch,
                 QWizard.WizardButton.BackButton,
@@ -221,6 +231,16 @@ class OnboardingWizard(QWizard):
         self.history_window.load()
         return self.history_window
 
+    def show_grants(self) -> GrantsWindow:
+        if self.grants_window is None:
+            from wizard.ui.grants_window import GrantsWindow
+
+            self.grants_window = GrantsWindow(self.session, self)
+        self.grants_window.show()
+        self.grants_window.raise_()
+        self.grants_window.load()
+        return self.grants_window
+
     def copy_diagnostics(self) -> None:
         session = self.session
         report = asyncio.to_thread(
@@ -235,31 +255,11 @@ class OnboardingWizard(QWizard):
         return self.v3_account_page if self.session.api == "v3" else self.account_page
 
     def change_application(self) -> None:
-        """To the first page, for another application, region or API: the next Check
-        connection replaces the flow. Earlier links still listened for are asked about
-        first, as when closing (the new flow does not listen for them)."""
-        links = self.session.open_links()
-        if not links:
-            self._restart_at_connection()
-            return
-        self.close_question = ask(
-            self,
-            "Change the application?",
-            f"{len(links)} earlier sign-in link(s) still work, and this window listens for "
-            "them until another application is checked; a consent given with them after that "
-            "cannot become a grant on Nylas API v3.",
-            "&Change anyway",
-            self._change_answered,
-            keep="&Keep this application",
-            icon=QMessageBox.Icon.Question,
-        )
+        """To the first page, for another application, region or API (asked first when earlier
+        links are still listened for)."""
+        self.leaving.change_application()
 
-    def _change_answered(self, change: bool) -> None:
-        self.close_question = None  # whatever the answer: a later close asks afresh
-        if change:
-            self._restart_at_connection()
-
-    def _restart_at_connection(self) -> None:
+    def restart_at_connection(self) -> None:
         self.session.work.release()
         self.restart()  # QWizard cleans up the pages left; the connection page starts again
 
@@ -289,41 +289,18 @@ class OnboardingWizard(QWizard):
             zoom.zoom_secret,
         ]
 
-    def _ask_before_closing(self) -> bool:
-        """True when the window may close now; otherwise a question is open."""
-        loss = None if self._close_confirmed else self.pending_loss()
-        if loss is None:
-            return True
-        if self.close_question is None:
-            self.close_question = ask(
-                self,
-                "Close Zoom onboarding?",
-                loss,
-                "&Close anyway",
-                self._answered,
-                keep="&Keep open",
-                icon=QMessageBox.Icon.Question,
-            )
-        return False
-
-    def _answered(self, close: bool) -> None:
-        self.close_question = None
-        if close:
-            self._close_confirmed = True
-            self.close()
-
     def reject(self) -> None:
         # Cancel and Escape: ask first when something would be lost.
-        if self._ask_before_closing():
+        if self.leaving.may_close():
             super().reject()
 
     def accept(self) -> None:
         # Finish too: earlier links may still be listened for.
-        if self._ask_before_closing():
+        if self.leaving.may_close():
             super().accept()
 
     def closeEvent(self, event: QCloseEvent) -> None:
-        if not self._ask_before_closing():
+        if not self.leaving.may_close():
             event.ignore()
             return
         # Every wait of every page and widget ends with the window.

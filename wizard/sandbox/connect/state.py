@@ -174,18 +174,23 @@ class ConnectState:
         scope: Iterable[str] | None = None,
         account_id: str | None = None,
         grant_id: str | None = None,
+        grant_status: str = "valid",
+        at: int | None = None,
+        updated_at: int | None = None,
     ) -> dict[str, Any]:
-        """Pre-seed a valid Zoom grant, as if someone had consented; returns its API view."""
-        now = int(self.clock())
+        """Pre-seed a Zoom grant (valid unless told), as if someone had consented; returns its
+        API view. `at`: its created_at (and updated_at unless given)."""
+        now = int(self.clock()) if at is None else at
         grant = Grant(
             id=grant_id or str(uuid.uuid4()),
             provider="zoom",
             email=email or self.zoom.user_email,
             scope=list(self.zoom.scopes if scope is None else scope),
             created_at=now,
-            updated_at=now,
+            updated_at=now if updated_at is None else updated_at,
             state=state,
             account_id=account_id,
+            grant_status=grant_status,
         )
         self.grants[grant.id] = grant
         return grant.public()

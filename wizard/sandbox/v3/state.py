@@ -212,19 +212,22 @@ class V3State:
         at: int | None = None,
         scope: Iterable[str] | None = None,
         grant_status: str = "valid",
+        grant_id: str | None = None,
+        updated_at: int | None = None,
     ) -> dict[str, Any]:
         """Pre-seed a v3 Zoom grant, as if that user had consented and the code been
-        exchanged; returns the stored record. `at`: its created_at and updated_at."""
+        exchanged; returns the stored record. `at`: its created_at (and updated_at unless
+        given)."""
         now = int(self.clock()) if at is None else at
         address = email or self.zoom.user_email
         if address.casefold() in self.grant_by_email:
             raise ValueError(f"A v3 grant for {address} already exists (one per email).")
         grant = V3Grant(
-            id=str(uuid.uuid4()),
+            id=grant_id or str(uuid.uuid4()),
             email=address,
             scope=list(self.zoom.scopes if scope is None else scope),
             created_at=now,
-            updated_at=now,
+            updated_at=now if updated_at is None else updated_at,
             state=state,
             provider_user_id=uuid.uuid4().hex[:22],
             grant_status=grant_status,
