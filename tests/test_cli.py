@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
-import sys
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from tests.support import free_port
+from tests.helpers.cli import cli_env, run_onboard, spawn
+from tests.helpers.ports import free_port
 from wizard.sandbox import DEMO_CREDENTIALS
 from wizard.sandbox.consent_bot import ConsentBot
 
@@ -22,67 +21,6 @@ SECRETS = (
     DEMO_CREDENTIALS.zoom_client_secret,
     DEMO_CREDENTIALS.v3_api_key,
 )
-
-
-def cli_env(tmp_path: Path, **extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("NYLAS_", "ZOOM_CLIENT"))}
-    env["ZOOM_ONBOARD_HOME"] = str(tmp_path)
-    env.update(extra)
-    return env
-
-
-async def spawn(
-    tmp_path: Path,
-    *args: str,
-    env: dict[str, str] | None = None,
-    stdin: int = asyncio.subprocess.DEVNULL,
-) -> asyncio.subprocess.Process:
-    """`python -m wizard ARGS` with pipes, no stdin unless asked, and a home of its own."""
-    return await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "wizard",
-        *args,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-        stdin=stdin,
-        env=env or cli_env(tmp_path),
-    )
-
-
-async def run_onboard(
-    tmp_path: Path,
-    *args: str,
-    decision: str | None = "allow",
-    env: dict[str, str] | None = None,
-    bot: ConsentBot | None = None,
-) -> tuple[int, list[dict[str, object]], str]:
-    port = free_port()
-    api = () if "--api" in args else ("--api", "connect")
-    proc = await spawn(
-        tmp_path,
-        "onboard",
-        "--json",
-        "--no-browser",
-        "--redirect-uri",
-        f"http://127.0.0.1:{port}/callback",
-        *api,
-        *args,
-        env=env or cli_env(tmp_path),
-    )
-    assert proc.stdout is not None and proc.stderr is not None
-    events: list[dict[str, object]] = []
-    raw: list[str] = []
-    async with asyncio.timeout(30):
-        while line := (await proc.stdout.readline()).decode():
-            raw.append(line)
-            event = json.loads(line)
-            events.append(event)
-            if event["event"] == "auth_url" and decision is not None:
-                await (bot or ConsentBot(decision))(str(event["url"]))  # type: ignore[arg-type]
-        stderr = (await proc.stderr.read()).decode()
-        code = await proc.wait()
-    return code, events, "".join(raw) + stderr
 
 
 async def test_sandbox_onboarding_gives_a_grant_event_and_exit_0(tmp_path: Path) -> None:

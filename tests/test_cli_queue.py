@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.support import free_port
-from tests.test_cli import spawn
+from tests.helpers.cli import spawn
+from tests.helpers.ports import free_port
 from wizard.sandbox.consent_bot import ConsentBot
 
 pytestmark = pytest.mark.anyio

@@ -17,8 +17,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.support import free_port
-from tests.test_cli import cli_env, spawn
+from tests.helpers.cli import cli_env, spawn
+from tests.helpers.ports import free_port
 from wizard.sandbox import SandboxServer
 from wizard.sandbox.consent_bot import ConsentBot
 from wizard.sandbox.faults import Fault

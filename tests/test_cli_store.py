@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.support import free_port
-from tests.test_cli import cli_env, run_onboard, spawn
+from tests.helpers.cli import cli_env, run_onboard, spawn
+from tests.helpers.ports import free_port
 from wizard.sandbox.consent_bot import ConsentBot
 from wizard.store.history import History
 from wizard.store.paths import HOME_ENV, AppPaths

@@ -13,7 +13,7 @@ import trustme
 from pydantic import SecretStr
 from tenacity import RetryCallState
 
-from tests.support import free_port
+from tests.helpers.ports import free_port
 from wizard.nylas.client import NO_RETRY, NylasConnectClient, RetryPolicy, basic_auth_header
 from wizard.nylas.errors import (
     AuthenticationFailed,

@@ -11,7 +11,7 @@ import httpx
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from tests.support import free_port
+from tests.helpers.ports import free_port
 from wizard.nylas.client import RetryPolicy
 from wizard.nylas.errors import (
     AuthenticationFailed,

@@ -10,7 +10,8 @@ import time
 import pytest
 from pydantic import SecretStr
 
-from tests.support import free_port, loopback_uri, sandbox_flow
+from tests.helpers.flows import sandbox_flow
+from tests.helpers.ports import free_port, loopback_uri
 from wizard.flow import (
     AuthUrlReady,
     BrowserReached,

@@ -15,7 +15,7 @@ import httpx
 import pytest
 from pydantic import SecretStr
 
-from tests.test_flow_v3 import EMAIL, AllowsAgainWhenRefused, Recorder, spec, v3_flow
+from tests.helpers.flows import EMAIL, AllowsAgainWhenRefused, Recorder, spec, v3_flow
 from wizard.flow import AnswerRejected, AuthUrlReady, CustomerAccount, IntegrationAction
 from wizard.flow.backend import OnboardingResult
 from wizard.flow.explain import explain

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from hypothesis import event, given, settings
 
-from tests.fuzz_support import (
+from tests.helpers.fuzz import (
     QueryPart,
     callback_queries,
     check_parse_callback,

@@ -2,7 +2,7 @@
 code, served over real sockets by the sandbox's fault injection (Fault(kind="body")).
 
 Property: every call ends in a valid result or a typed NylasError, never another exception.
-One sandbox and one client serve all examples (see tests/fuzz_support.py for the pattern).
+One sandbox and one client serve all examples (see tests/helpers/fuzz.py for the pattern).
 Seeded quick set; bench/fuzz.py runs the same property for 10,000+ cases.
 """
 
@@ -13,7 +13,7 @@ from collections.abc import AsyncIterator
 import pytest
 from hypothesis import HealthCheck, event, given, settings
 
-from tests.fuzz_support import CLIENT_CASES, ClientTarget, check_client_call
+from tests.helpers.fuzz import CLIENT_CASES, ClientTarget, check_client_call
 
 pytestmark = pytest.mark.anyio
 

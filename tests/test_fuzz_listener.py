@@ -4,7 +4,7 @@ Host, headers, framing, pipelining, junk) and raw bytes.
 Properties: never a crash (no ERROR logged by the server), every answer valid HTTP/1.1,
 well-formed requests get exactly the contract's status, and only a callback carrying this
 request's state ends the wait. One listener serves all examples of a test (see
-tests/fuzz_support.py for the pattern: anyio runs every example on the loop that holds the
+tests/helpers/fuzz.py for the pattern: anyio runs every example on the loop that holds the
 async fixture); the fixture's teardown checks the genuine callback is still accepted and every
 port is free. Seeded quick set; bench/fuzz.py runs the same properties for 10,000+ cases.
 """
@@ -16,7 +16,7 @@ from collections.abc import AsyncIterator
 import pytest
 from hypothesis import HealthCheck, event, given, settings
 
-from tests.fuzz_support import (
+from tests.helpers.fuzz import (
     JUNK_TAILS,
     PIPELINES,
     RAW_BYTES,

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from tests.test_listener_support import (
+from tests.helpers.listener import (
     GRANT,
     PATH,
     STATE,

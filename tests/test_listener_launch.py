@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.test_listener_support import exchange, get, make_listener, request_bytes
+from tests.helpers.listener import exchange, get, make_listener, request_bytes
 
 pytestmark = pytest.mark.anyio
 

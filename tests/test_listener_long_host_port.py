@@ -11,7 +11,7 @@ import logging
 
 import pytest
 
-from tests.test_listener_support import (
+from tests.helpers.listener import (
     GRANT,
     PATH,
     exchange,

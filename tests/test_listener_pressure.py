@@ -7,7 +7,7 @@ import contextlib
 
 import pytest
 
-from tests.test_listener_support import (
+from tests.helpers.listener import (
     GRANT,
     PATH,
     STATE,

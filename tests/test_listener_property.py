@@ -12,8 +12,8 @@ from urllib.parse import quote
 
 from hypothesis import HealthCheck, event, given, settings, strategies as st
 
-from tests.fuzz_support import ErrorLog
-from tests.test_listener_support import (
+from tests.helpers.fuzz import ErrorLog
+from tests.helpers.listener import (
     GRANT,
     PATH,
     STATE,

@@ -8,7 +8,7 @@ import asyncio
 
 import pytest
 
-from tests.test_listener_support import GRANT, PATH, genuine_query, get
+from tests.helpers.listener import GRANT, PATH, genuine_query, get
 from wizard.listener import CallbackListener, LoopbackRedirectUri
 from wizard.listener.listener import ListenerTimeout
 from wizard.listener.verdict import Accepted, Resolution

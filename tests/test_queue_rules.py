@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_flow_v3 import EMAIL, spec, v3_flow
+from tests.helpers.flows import EMAIL, spec, v3_flow
 from wizard.flow import CustomerAccount, GrantCaptured, LateAnswer
 from wizard.flow.backend import OnboardingResult
 from wizard.flow.queue_rules import EntryRecorder, finish_entry_late

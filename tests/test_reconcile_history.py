@@ -20,7 +20,7 @@ import httpx
 import pytest
 from pydantic import SecretStr
 
-from tests.support import loopback_uri
+from tests.helpers.ports import loopback_uri
 from wizard.flow import AuthUrlReady, CustomerAccount, IntegrationSpec, ZoomApp
 from wizard.flow.factory import NylasCredentials, history_recorder, open_flow
 from wizard.flow.onboarding import V3_STOPPED_LISTENING, OnboardingFlow, state_digest

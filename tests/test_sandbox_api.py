@@ -10,6 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.helpers.clock import NOW, FakeClock
 from wizard.sandbox import (
     DEMO_CREDENTIALS,
     ZOOM_APP_SCOPES,
@@ -22,15 +23,6 @@ from wizard.sandbox import (
 pytestmark = pytest.mark.anyio
 
 REDIRECT = "http://127.0.0.1:53682/callback"
-NOW = 1_800_000_000.0
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = NOW
-
-    def __call__(self) -> float:
-        return self.now
 
 
 @pytest.fixture

@@ -5,17 +5,15 @@ httpx plays the browser (a plain form needs no JavaScript); the last tests drive
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
-from html.parser import HTMLParser
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
 
-from tests.conftest import require_in_ci
+from tests.helpers.browser import CHROMIUM, CHROMIUM_ARGS, require_chromium
+from tests.helpers.clock import NOW, FakeClock
 from wizard.http.server import HttpServer, Request, Response
 from wizard.sandbox import (
     DEMO_CREDENTIALS,
@@ -24,67 +22,18 @@ from wizard.sandbox import (
     SandboxOptions,
     SandboxServer,
 )
+from wizard.sandbox.consent_bot import Form, parse_page
 
 pytestmark = pytest.mark.anyio
 
 APP_REDIRECT = "http://127.0.0.1:9/app/callback?keep=1"  # never contacted: redirects not followed
-NOW = 1_800_000_000.0
 USER_AGENT = "sandbox-test-browser/1.0"
 
 
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = NOW
-
-    def __call__(self) -> float:
-        return self.now
-
-
-@dataclass
-class Form:
-    action: str = ""
-    method: str = ""
-    fields: dict[str, str] = field(default_factory=dict)
-    buttons: dict[str, tuple[str, str]] = field(default_factory=dict)  # id -> (name, value)
-
-
-class FormParser(HTMLParser):
-    """Reads the one form of a page the way a browser submits it."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.form = Form()
-        self.title = ""
-        self._in_title = False
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        a = {key: value or "" for key, value in attrs}
-        if tag == "form":
-            self.form.action, self.form.method = a["action"], a["method"]
-        elif tag == "input":
-            self.form.fields[a["name"]] = a.get("value", "")
-        elif tag == "button":
-            self.form.buttons[a["id"]] = (a["name"], a["value"])
-        elif tag == "title":
-            self._in_title = True
-
-    def handle_endtag(self, tag: str) -> None:
-        self._in_title = self._in_title and tag != "title"
-
-    def handle_data(self, data: str) -> None:
-        if self._in_title:
-            self.title += data
-
-
-def parse_page(html: str) -> FormParser:
-    parser = FormParser()
-    parser.feed(html)
-    return parser
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
+def the_form(html: str) -> Form:
+    """The page's one form (Zoom's consent page, and the same page again after a bad answer)."""
+    [form] = parse_page(html).forms
+    return form
 
 
 @pytest.fixture
@@ -148,14 +97,11 @@ async def submit(
     browser: httpx.AsyncClient, page: httpx.Response, button: str, email: str | None = None
 ) -> httpx.Response:
     """Clicks `button` on the consent form; returns Zoom's answer (not followed)."""
-    form = parse_page(page.text).form
+    form = the_form(page.text)
     assert form.method == "post"
-    data = dict(form.fields)
-    if email is not None:
-        data["email"] = email
-    name, value = form.buttons[button]
-    data[name] = value
-    return await browser.post(page.url.join(form.action), data=data)
+    typed = {} if email is None else {"email": email}
+    [pressed] = [b for b in form.buttons if b.id == button]
+    return await browser.post(page.url.join(form.action), data=form.pressing(pressed, **typed))
 
 
 async def consent(
@@ -234,9 +180,11 @@ async def test_consent_page_content(api: httpx.AsyncClient, browser: httpx.Async
     parsed = parse_page(page.text)
     assert "Zoom" in parsed.title
     assert "Acme Scheduler" in page.text
-    assert parsed.form.fields["email"] == "zoom.user@example.com"
-    assert parsed.form.buttons == {"allow": ("decision", "allow"), "decline": ("decision", "deny")}
-    assert parsed.form.action == "/zoom/oauth/authorize"
+    [form] = parsed.forms
+    assert form.fields["email"] == "zoom.user@example.com"
+    buttons = {b.id: (b.name, b.value) for b in form.buttons}
+    assert buttons == {"allow": ("decision", "allow"), "decline": ("decision", "deny")}
+    assert form.action == "/zoom/oauth/authorize"
     for scope in ZOOM_APP_SCOPES:
         assert scope in page.text
     assert "<script" not in page.text
@@ -461,11 +409,11 @@ async def test_consent_form_rejects_bad_submissions(
     api: httpx.AsyncClient, browser: httpx.AsyncClient, change: dict[str, str], says: str
 ) -> None:
     page = await open_consent(browser, await setup_login(api))
-    data = {**parse_page(page.text).form.fields, "decision": "allow", **change}
+    data = {**the_form(page.text).fields, "decision": "allow", **change}
     response = await browser.post(page.url.join("/zoom/oauth/authorize"), data=data)
     assert response.status_code == 400
     assert says in response.text
-    assert parse_page(response.text).form.buttons.keys() == {"allow", "decline"}  # try again
+    assert {b.id for b in the_form(response.text).buttons} == {"allow", "decline"}  # again
 
 
 @pytest.mark.parametrize(
@@ -487,7 +435,7 @@ async def test_zoom_refuses_bad_authorize_requests(
     method: str,
 ) -> None:
     page = await open_consent(browser, await setup_login(api))
-    params = {**parse_page(page.text).form.fields, "decision": "allow", **change}
+    params = {**the_form(page.text).fields, "decision": "allow", **change}
     url = f"{sandbox.url}/zoom/oauth/authorize"
     if method == "GET":
         response = await browser.get(url, params=params)
@@ -510,7 +458,7 @@ async def test_pages_escape_what_they_show(browser: httpx.AsyncClient) -> None:
     for text in (page.text, landing.text):
         assert "<script>" not in text
         assert "&lt;script&gt;alert(1)&lt;/script&gt;" in text
-    assert parse_page(page.text).form.fields["email"] == 'a"b@example.com'
+    assert the_form(page.text).fields["email"] == 'a"b@example.com'
 
 
 async def test_landing_page(sandbox: SandboxServer, browser: httpx.AsyncClient) -> None:
@@ -538,15 +486,6 @@ async def test_landing_page_hides_custom_secrets(browser: httpx.AsyncClient) -> 
 
 # Real Chromium, as a trainee would click through it.
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-
 
 @pytest.fixture
 async def app_listener() -> AsyncIterator[tuple[str, list[Request]]]:
@@ -570,8 +509,7 @@ async def test_chromium_clicks_through_consent(
     button: str,
     outcome: str,
 ) -> None:
-    if shutil.which(CHROMIUM) is None:
-        require_in_ci(f"{CHROMIUM} is not installed")
+    require_chromium()
     from playwright.async_api import async_playwright
 
     redirect, seen = app_listener

@@ -18,7 +18,8 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 import httpx
 import pytest
 
-from tests.support import free_port
+from tests.helpers.clock import NOW, FakeClock
+from tests.helpers.ports import free_port
 from wizard.cli.parser import build_parser
 from wizard.cli.sandbox_cmd import _v3_options
 from wizard.sandbox import (
@@ -33,18 +34,8 @@ from wizard.sandbox import (
 pytestmark = pytest.mark.anyio
 
 ZOOM_USER = "zoom.user@example.com"
-T0 = 1_800_000_000
+T0 = int(NOW)  # where the clock fixture starts
 BROWSER_UA = "SandboxTestBrowser/1.0"
-
-
-class Clock:
-    """The sandbox's clock, moved by hand: timestamps are exact, not "about now"."""
-
-    def __init__(self, now: float = T0) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
 
 
 def nylas_challenge(verifier: str) -> str:
@@ -154,12 +145,7 @@ class App:
 
 
 @pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture
-async def sandbox(clock: Clock) -> AsyncIterator[SandboxServer]:
+async def sandbox(clock: FakeClock) -> AsyncIterator[SandboxServer]:
     async with SandboxServer(SandboxOptions(clock=clock)) as running:
         yield running
 
@@ -181,7 +167,7 @@ async def test_a_consent_whose_code_is_never_exchanged_leaves_no_grant(app: App)
     assert app.sandbox.v3_grants == {}
 
 
-async def test_the_exchange_makes_the_grant(app: App, clock: Clock) -> None:
+async def test_the_exchange_makes_the_grant(app: App, clock: FakeClock) -> None:
     verifier = secrets.token_urlsafe(32)
     code = await app.consent(verifier, state="first-state")
     assert app.sandbox.v3_grants == {}
@@ -213,7 +199,7 @@ async def test_a_refused_exchange_spends_the_code_and_makes_nothing(app: App) ->
 
 
 async def test_a_renewal_keeps_id_and_created_at_and_moves_updated_at(
-    app: App, clock: Clock
+    app: App, clock: FakeClock
 ) -> None:
     seeded = app.sandbox.add_v3_grant(
         email="Zoom.User@example.com", scope=["user:read:user"], grant_status="invalid"
@@ -235,7 +221,9 @@ async def test_a_renewal_keeps_id_and_created_at_and_moves_updated_at(
 @pytest.mark.parametrize(
     ("renewal_state", "expected"), [("initial", "first"), ("overwritten", "second")]
 )
-async def test_the_renewal_state_option(clock: Clock, renewal_state: str, expected: str) -> None:
+async def test_the_renewal_state_option(
+    clock: FakeClock, renewal_state: str, expected: str
+) -> None:
     options = V3Options(renewal_state=renewal_state)  # type: ignore[arg-type]
     async with SandboxServer(SandboxOptions(clock=clock, v3_options=options)) as sandbox:
         sandbox.add_v3_connector()
@@ -303,7 +291,7 @@ async def test_grants_list_filters(app: App) -> None:
 
 
 async def test_a_renewed_grant_is_not_found_by_since_but_sorts_first_by_updated_at(
-    app: App, clock: Clock
+    app: App, clock: FakeClock
 ) -> None:
     ids = _seed(app.sandbox, 3)  # user0 is the oldest
     clock.now = T0 + 3600
@@ -364,7 +352,7 @@ async def test_adding_a_callback_uri_answers_200_and_a_duplicate_400(app: App) -
 
 
 async def test_soft_delete_unregisters_the_uri_and_it_can_be_added_again(
-    app: App, clock: Clock
+    app: App, clock: FakeClock
 ) -> None:
     [entry] = (await app.api("GET", URIS)).json()["data"]
     clock.now = T0 + 42
@@ -388,7 +376,7 @@ async def test_soft_delete_unregisters_the_uri_and_it_can_be_added_again(
     assert missing.status_code == 404
 
 
-async def test_seeding_a_deleted_uri_and_deleting_on_the_clis_path(clock: Clock) -> None:
+async def test_seeding_a_deleted_uri_and_deleting_on_the_clis_path(clock: FakeClock) -> None:
     async with SandboxServer(
         SandboxOptions(clock=clock, v3_callback_uri_paths=("callback-uris",))
     ) as sandbox:
@@ -547,7 +535,7 @@ async def test_grants_without_grant_status_and_with_null_scope(app: App) -> None
     assert app.sandbox.v3_grants[token["grant_id"]]["scope"]
 
 
-async def test_reauth_email_check(clock: Clock) -> None:
+async def test_reauth_email_check(clock: FakeClock) -> None:
     options = V3Options(reauth_email_check=True)
     async with SandboxServer(SandboxOptions(clock=clock, v3_options=options)) as sandbox:
         sandbox.add_v3_connector()
@@ -648,7 +636,7 @@ async def test_grants_list_pages_through_many_grants_without_gaps(app: App) -> N
     assert full["limit"] == 200 and len(full["data"]) == 25
 
 
-async def test_updated_at_ties_sort_by_the_latest_change(app: App, clock: Clock) -> None:
+async def test_updated_at_ties_sort_by_the_latest_change(app: App, clock: FakeClock) -> None:
     older = app.sandbox.add_v3_grant(email="older@example.com", at=T0 - 5)["id"]
     newer = app.sandbox.add_v3_grant(email="newer@example.com", at=T0)["id"]
     await app.connect(email="older@example.com")  # renewed at T0: same updated_at as `newer`

@@ -12,7 +12,7 @@ import pytest
 from nylas import Client
 from nylas.models.auth import CodeExchangeRequest, URLForAuthenticationConfig
 
-from tests.support import free_port
+from tests.helpers.ports import free_port
 from wizard.nylas.pkce import nylas_code_challenge
 from wizard.sandbox import BackgroundSandbox
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support import crash_owner_of
+from tests.helpers.store import crash_owner_of
 from wizard.store.history import History
 from wizard.store.queue import (
     EntryState,

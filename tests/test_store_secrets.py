@@ -13,7 +13,7 @@ import keyring.errors
 import pytest
 from pydantic import SecretStr
 
-from tests.support import MemoryKeyring, install_keyring
+from tests.helpers.store import MemoryKeyring, install_keyring
 from wizard.logs import redact
 from wizard.store.paths import AppPaths
 from wizard.store.secrets import NO_KEYRING_REASON, SECRET_KINDS, SecretStore

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import require_in_ci
+from tests.helpers.ci import require_in_ci
 
 SECRET = "nyk_gnome_keyring_test_value_4f2a9c"
 

@@ -8,21 +8,13 @@ import socket
 from PySide6.QtWidgets import QAbstractButton, QMessageBox
 from pytestqt.qtbot import QtBot
 
-from tests.support import free_port
-from tests.ui.test_wizard import WAIT, make
-from tests.ui.test_wizard_v3 import consent, to_account_page
-from wizard.sandbox import SandboxServer
+from tests.helpers.ports import free_port
+from tests.helpers.wizard import WAIT, consent, make, sandbox_of, to_account_page
 from wizard.sandbox.consent_bot import ConsentBot
 from wizard.ui.pages.done import DonePage
 from wizard.ui.wizard import OnboardingWizard
 
 EMAIL = "zoom.user@example.com"  # the login hint consent() gives, and the bot's Zoom user
-
-
-def sandbox_of(wizard: OnboardingWizard) -> SandboxServer:
-    sandbox = wizard.session.sandbox
-    assert sandbox is not None
-    return sandbox
 
 
 def onboarded(qtbot: QtBot, *, already_connected: bool = False) -> OnboardingWizard:

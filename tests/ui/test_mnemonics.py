@@ -10,10 +10,8 @@ from collections import Counter
 from PySide6.QtWidgets import QAbstractButton, QLabel, QWidget
 from pytestqt.qtbot import QtBot
 
-from tests.support import free_port
-from tests.ui.test_wizard import WAIT, make
-from tests.ui.test_wizard_queue import pasted
-from tests.ui.test_wizard_v3 import to_account_page
+from tests.helpers.ports import free_port
+from tests.helpers.wizard import WAIT, make, pasted, to_account_page
 from wizard.flow.browser import no_browser
 from wizard.sandbox.consent_bot import ConsentBot
 from wizard.ui.page_ids import PageId

@@ -6,53 +6,17 @@ import pytest
 from PySide6.QtCore import QTimer
 from pytestqt.qtbot import QtBot
 
-from tests.support import free_port
+from tests.helpers.ports import free_port
+from tests.helpers.wizard import (
+    WAIT,
+    authorize,
+    connect,
+    make,
+    sandbox_checked,
+    through_integration,
+)
 from wizard.sandbox.consent_bot import ConsentBot
-from wizard.ui.app import create_wizard
 from wizard.ui.page_ids import PageId
-from wizard.ui.wizard import OnboardingWizard
-
-WAIT = 15_000  # ms: generous; these are waits for conditions, not timings
-
-
-def make(qtbot: QtBot, opener: object, api: str = "connect") -> OnboardingWizard:
-    wizard = create_wizard(opener, sandbox=True, api=api)  # type: ignore[arg-type]
-    qtbot.addWidget(wizard)
-    wizard.show()
-    return wizard
-
-
-def sandbox_checked(qtbot: QtBot, wizard: OnboardingWizard) -> None:
-    """The sandbox's demo credentials are filled in and checked without a click."""
-    page = wizard.connection_page
-    qtbot.waitUntil(lambda: page.api_url.text().startswith("http://127.0.0.1"), timeout=WAIT)
-    qtbot.waitUntil(page.isComplete, timeout=WAIT)
-
-
-def connect(qtbot: QtBot, wizard: OnboardingWizard) -> None:
-    page = wizard.connection_page
-    sandbox_checked(qtbot, wizard)
-    assert "Connected" in page.status.message
-    wizard.next()
-    assert wizard.currentId() == PageId.ZOOM_APP
-
-
-def through_integration(qtbot: QtBot, wizard: OnboardingWizard, port: int) -> None:
-    page = wizard.zoom_app_page
-    page.port.setValue(port)
-    qtbot.waitUntil(page.isComplete, timeout=WAIT)
-    wizard.next()
-    assert wizard.currentId() == PageId.INTEGRATION
-    qtbot.waitUntil(wizard.integration_page.isComplete, timeout=WAIT)
-    wizard.next()
-    assert wizard.currentId() == PageId.ACCOUNT
-
-
-def authorize(qtbot: QtBot, wizard: OnboardingWizard, account: str) -> None:
-    wizard.account_page.account_id.setText(account)
-    assert wizard.account_page.isComplete()
-    wizard.next()
-    assert wizard.currentId() == PageId.AUTHORIZATION
 
 
 def test_full_run_reaches_done_with_a_verified_grant(qtbot: QtBot, loop: object) -> None:

@@ -7,32 +7,24 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QApplication, QInputDialog, QMessageBox
+from PySide6.QtWidgets import QApplication, QMessageBox
 from pytestqt.qtbot import QtBot
 
-from tests.support import MemoryKeyring, free_port, install_keyring
-from tests.ui.test_wizard import WAIT, authorize, connect, make, through_integration
-from tests.ui.test_wizard_queue import ActionCounter
+from tests.helpers.ports import free_port
+from tests.helpers.store import MemoryKeyring, install_keyring
+from tests.helpers.wizard import (
+    WAIT,
+    ActionCounter,
+    answer_name_dialog,
+    authorize,
+    connect,
+    make,
+    through_integration,
+)
 from wizard.sandbox.consent_bot import ConsentBot
 from wizard.ui.app import create_wizard
 from wizard.ui.page_ids import PageId
 from wizard.ui.wizard import OnboardingWizard
-
-
-def answer_name_dialog(qtbot: QtBot, name: str) -> None:
-    def dialog() -> QInputDialog | None:
-        found = [
-            w
-            for w in QApplication.topLevelWidgets()
-            if isinstance(w, QInputDialog) and w.isVisible()
-        ]
-        return found[0] if found else None
-
-    qtbot.waitUntil(lambda: dialog() is not None, timeout=WAIT)
-    box = dialog()
-    assert box is not None
-    box.setTextValue(name)
-    box.accept()
 
 
 def onboard_one(qtbot: QtBot, wizard: OnboardingWizard, account: str) -> str:

@@ -37,7 +37,7 @@ from urllib.parse import quote
 from hypothesis import strategies as st
 from pydantic import SecretStr
 
-from tests.test_listener_support import (
+from tests.helpers.listener import (
     GRANT,
     PATH,
     STATE,

@@ -1,50 +1,14 @@
-"""Helpers shared by tests: free ports, sandbox credentials as a flow, event capture."""
+"""The store's stand-ins: a keyring in memory, and the owner mark a crashed process leaves."""
 
 from __future__ import annotations
 
 import contextlib
-import socket
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import keyring
 import keyring.backend
 import keyring.errors
-
-from wizard.flow import OnboardingFlow
-from wizard.flow.onboarding import BrowserOpener
-from wizard.listener.redirect_uri import LoopbackRedirectUri
-from wizard.sandbox import SandboxServer
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def loopback_uri(port: int | None = None, host: str = "127.0.0.1") -> LoopbackRedirectUri:
-    return LoopbackRedirectUri.parse(f"http://{host}:{port or free_port()}/callback")
-
-
-def sandbox_flow(
-    sandbox: SandboxServer, opener: BrowserOpener, *, secret: str | None = None, **kwargs: Any
-) -> OnboardingFlow:
-    """A Connect flow on the sandbox, opened as the product opens one (wizard/flow/factory.py);
-    `secret` instead of the sandbox's client secret."""
-    from pydantic import SecretStr
-
-    from wizard.flow.factory import NylasCredentials, open_flow
-    from wizard.target import Target
-
-    creds = sandbox.credentials
-    return open_flow(
-        Target.of("connect", "sandbox", sandbox.url),
-        NylasCredentials(SecretStr(secret or creds.nylas_client_secret), creds.nylas_client_id),
-        opener,
-        **kwargs,
-    )
 
 
 class MemoryKeyring(keyring.backend.KeyringBackend):
