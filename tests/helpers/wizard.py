@@ -13,6 +13,7 @@ from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QApplication, QInputDialog, QWidget
 from pytestqt.qtbot import QtBot
 
+from wizard.defaults import DEFAULT_API
 from wizard.sandbox import SandboxServer
 from wizard.ui.app import create_wizard
 from wizard.ui.page_ids import PageId
@@ -21,7 +22,8 @@ from wizard.ui.wizard import OnboardingWizard
 WAIT = 15_000  # ms: generous; these are waits for conditions, not timings
 
 
-def make(qtbot: QtBot, opener: object, api: str = "connect") -> OnboardingWizard:
+def make(qtbot: QtBot, opener: object, api: str = DEFAULT_API) -> OnboardingWizard:
+    """A sandbox window on `api` (the product's default unless told), shown."""
     wizard = create_wizard(opener, sandbox=True, api=api)  # type: ignore[arg-type]
     qtbot.addWidget(wizard)
     wizard.show()

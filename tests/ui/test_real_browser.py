@@ -128,7 +128,7 @@ def chromium(qtbot: QtBot, loop: object) -> Iterator[Any]:
 
 
 def through_consent(qtbot: QtBot, consent: ChromiumConsent) -> Any:
-    wizard = make(qtbot, consent)
+    wizard = make(qtbot, consent, api="connect")
     connect(qtbot, wizard)
     through_integration(qtbot, wizard, consent.port)
     authorize(qtbot, wizard, "acct-chromium")

@@ -118,7 +118,7 @@ def test_settings_typed_and_not_saved_are_asked_about_until_saved(
 ) -> None:
     from tests.helpers.wizard import answer_name_dialog
 
-    wizard = make(qtbot, ConsentBot("allow"))
+    wizard = make(qtbot, ConsentBot("allow"), api="connect")
     page = wizard.zoom_app_page
     qtbot.keyClicks(page.zoom_secret, "typed-zoom-secret")  # type: ignore[no-untyped-call]
     wizard.reject()  # Escape

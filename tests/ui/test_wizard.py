@@ -21,7 +21,7 @@ from wizard.ui.page_ids import PageId
 
 def test_full_run_reaches_done_with_a_verified_grant(qtbot: QtBot, loop: object) -> None:
     bot = ConsentBot("allow")
-    wizard = make(qtbot, bot)
+    wizard = make(qtbot, bot, api="connect")
     assert wizard.windowTitle().startswith("Zoom onboarding")
     assert wizard.connection_page.banner.isVisible()
     connect(qtbot, wizard)
@@ -54,7 +54,7 @@ class FlakyBrowser:
 
 def test_decline_then_try_again_succeeds_with_a_new_link(qtbot: QtBot, loop: object) -> None:
     browser = FlakyBrowser(["deny", "allow"])
-    wizard = make(qtbot, browser)
+    wizard = make(qtbot, browser, api="connect")
     connect(qtbot, wizard)
     through_integration(qtbot, wizard, free_port())
     authorize(qtbot, wizard, "acct-1")
@@ -71,7 +71,7 @@ def test_decline_then_try_again_succeeds_with_a_new_link(qtbot: QtBot, loop: obj
 
 
 def test_wrong_nylas_secret_says_so_and_blocks_next(qtbot: QtBot, loop: object) -> None:
-    wizard = make(qtbot, ConsentBot())
+    wizard = make(qtbot, ConsentBot(), api="connect")
     page = wizard.connection_page
     sandbox_checked(qtbot, wizard)
     page.secret.setText("not-the-secret")
@@ -97,7 +97,7 @@ def test_port_taken_after_the_check_is_named_and_nothing_is_opened(
         return True
 
     port = free_port()
-    wizard = make(qtbot, opener)
+    wizard = make(qtbot, opener, api="connect")
     connect(qtbot, wizard)
     through_integration(qtbot, wizard, port)
     # Another program takes the port after the Zoom page checked it.
@@ -121,7 +121,7 @@ def test_stop_waiting_keeps_listening_and_the_session_frees_the_port(
     from wizard.flow.browser import no_browser
 
     port = free_port()
-    wizard = make(qtbot, no_browser)
+    wizard = make(qtbot, no_browser, api="connect")
     connect(qtbot, wizard)
     through_integration(qtbot, wizard, port)
     authorize(qtbot, wizard, "acct-1")
@@ -144,7 +144,7 @@ def test_stop_waiting_keeps_listening_and_the_session_frees_the_port(
 def test_onboard_another_twice_gives_different_grants_and_one_integration(
     qtbot: QtBot, loop: object
 ) -> None:
-    wizard = make(qtbot, ConsentBot("allow"))
+    wizard = make(qtbot, ConsentBot("allow"), api="connect")
     connect(qtbot, wizard)
     through_integration(qtbot, wizard, free_port())
     grants = []
@@ -169,7 +169,7 @@ def test_the_event_loop_keeps_running_during_every_wait(qtbot: QtBot, loop: obje
     from wizard.sandbox import Fault
 
     ticks: list[str] = []
-    wizard = make(qtbot, ConsentBot("allow"))
+    wizard = make(qtbot, ConsentBot("allow"), api="connect")
 
     def current_wait() -> str:
         for page in wizard.pages():
@@ -213,7 +213,7 @@ def test_a_busy_port_is_caught_on_the_zoom_page_while_it_can_be_changed(
     with socket.socket() as squatter:
         squatter.bind(("127.0.0.1", port))
         squatter.listen()
-        wizard = make(qtbot, ConsentBot())
+        wizard = make(qtbot, ConsentBot(), api="connect")
         connect(qtbot, wizard)
         page = wizard.zoom_app_page
         page.port.setValue(port)
@@ -238,7 +238,7 @@ def test_a_port_freed_later_is_checked_again_by_a_button_or_return(
     squatter = socket.socket()
     squatter.bind(("127.0.0.1", port))
     squatter.listen()
-    wizard = make(qtbot, ConsentBot())
+    wizard = make(qtbot, ConsentBot(), api="connect")
     connect(qtbot, wizard)
     page = wizard.zoom_app_page
     page.port.setValue(port)
@@ -265,7 +265,7 @@ def test_an_opener_that_fails_is_no_browser_never_a_crash(qtbot: QtBot, loop: ob
     async def broken(url: str) -> bool:
         raise OSError("no default browser configured")
 
-    wizard = make(qtbot, broken)
+    wizard = make(qtbot, broken, api="connect")
     connect(qtbot, wizard)
     through_integration(qtbot, wizard, free_port())
     authorize(qtbot, wizard, "acct-1")
@@ -284,7 +284,7 @@ def test_an_opener_that_fails_is_no_browser_never_a_crash(qtbot: QtBot, loop: ob
 def test_the_title_says_sandbox_from_the_choice_not_after_the_check(
     qtbot: QtBot, loop: object
 ) -> None:
-    wizard = make(qtbot, ConsentBot())
+    wizard = make(qtbot, ConsentBot(), api="connect")
     assert wizard.windowTitle() == "Zoom onboarding - offline sandbox"  # before any check
     wizard.connection_page.select_region("us")
     assert wizard.windowTitle() == "Zoom onboarding"

@@ -261,7 +261,7 @@ def test_the_queue_window_by_keyboard_retry_is_one_key(
     queue.finish(done, EntryState.CONNECTED, grant_id="g-1")
     queue.start(failed)
     queue.finish(failed, EntryState.FAILED, reason="Stopped waiting.")
-    wizard = make(qtbot, ConsentBot("allow"))
+    wizard = make(qtbot, ConsentBot("allow"), api="connect")
     sandbox_checked(qtbot, wizard)
     window = wizard.show_queue()
     qtbot.waitUntil(lambda: window.model.rowCount() == 3, timeout=WAIT)
