@@ -1,4 +1,4 @@
-"""Long fuzz run: the properties of tests/test_fuzz_*.py, random seed, 10,000+ cases each.
+"""Long fuzz run: the properties of tests/*/test_*_fuzz.py, random seed, 10,000+ cases each.
 
     python bench/fuzz.py                      # every fuzzer, 10,000 cases each
     python bench/fuzz.py --cases 500 --only client --seed 1234

@@ -1,6 +1,6 @@
 """Strategies, oracles and properties shared by the fuzz tests and `bench/fuzz.py` (no tests here).
 
-The seeded quick set (tests/test_fuzz_*.py) and the long run (bench/fuzz.py) call the same
+The seeded quick set (tests/*/test_*_fuzz.py) and the long run (bench/fuzz.py) call the same
 property coroutines with the same strategies; only the number of examples and the seed differ.
 
 One event loop per test, the target reused across examples

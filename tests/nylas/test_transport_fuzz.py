@@ -1,6 +1,6 @@
 """Fuzz: both APIs' decoders behind the one transport (wizard/nylas/transport.py), fed any
 status and any JSON-ish body directly, without sockets (the transport's own path is fuzzed over
-real sockets in test_fuzz_client.py). Property: a decoder returns data or raises a typed
+real sockets in test_client_fuzz.py). Property: a decoder returns data or raises a typed
 NylasError, never another exception, for every method and path it serves."""
 
 from __future__ import annotations

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers.ci import require_in_ci
+from tests.helpers.ci import ROOT, require_in_ci
 
 SECRET = "nyk_gnome_keyring_test_value_4f2a9c"
 
@@ -78,7 +78,7 @@ def child(env: dict[str, str], script: str) -> dict[str, object]:
         timeout=60,
         check=False,
         env=env,
-        cwd=Path(__file__).resolve().parent.parent,
+        cwd=ROOT,
     )
     assert done.returncode == 0, done.stderr[-3000:]
     result: dict[str, object] = json.loads(done.stdout.strip().splitlines()[-1])

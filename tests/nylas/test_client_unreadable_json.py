@@ -1,4 +1,4 @@
-"""Regression (found by tests/test_fuzz_client.py): answers that json.loads cannot even finish
+"""Regression (found by tests/nylas/test_client_fuzz.py): answers that json.loads cannot even finish
 reading must end as typed errors. A number longer than Python's int conversion limit raised
 ValueError, and nesting deeper than the recursion limit raised RecursionError, straight out of
 the client instead of NylasProtocolError / NylasApiError."""
