@@ -9,7 +9,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from tests.helpers.cli import cli_env, run_onboard, spawn
+from tests.helpers.cli import cli_env, onboard_args, run_onboard, spawn
 from tests.helpers.ports import free_port
 from wizard.sandbox import DEMO_CREDENTIALS
 from wizard.sandbox.consent_bot import ConsentBot
@@ -101,20 +101,8 @@ async def test_missing_credentials_exit_2_and_name_the_variables(tmp_path: Path)
 
 
 async def test_plain_output_for_people(tmp_path: Path) -> None:
-    port = free_port()
-    proc = await spawn(
-        tmp_path,
-        "onboard",
-        "--api",
-        "connect",
-        "--sandbox",
-        "--no-browser",
-        "--account-id",
-        "acct-1",
-        "--redirect-uri",
-        f"http://127.0.0.1:{port}/callback",
-        env=cli_env(tmp_path),
-    )
+    args = onboard_args("--sandbox", "--account-id", "acct-1")
+    proc = await spawn(tmp_path, *args, env=cli_env(tmp_path))
     assert proc.stdout is not None
     lines = []
     async with asyncio.timeout(30):

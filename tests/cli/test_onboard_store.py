@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers.cli import cli_env, run_onboard, spawn
+from tests.helpers.cli import cli_env, onboard_args, run_onboard, spawn
 from tests.helpers.ports import free_port
 from wizard.sandbox.consent_bot import ConsentBot
 from wizard.store.history import History
@@ -30,21 +30,8 @@ def history_in(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> History:
 async def test_grant_survives_sigkill_right_after_the_callback(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    port = free_port()
-    proc = await spawn(
-        tmp_path,
-        "onboard",
-        "--api",
-        "connect",
-        "--sandbox",
-        "--json",
-        "--no-browser",
-        "--account-id",
-        "acct-killed",
-        "--redirect-uri",
-        f"http://127.0.0.1:{port}/callback",
-        env=cli_env(tmp_path),
-    )
+    args = onboard_args("--sandbox", "--json", "--account-id", "acct-killed")
+    proc = await spawn(tmp_path, *args, env=cli_env(tmp_path))
     assert proc.stdout is not None
     browser: asyncio.Task[bool] | None = None
     grant_id = None

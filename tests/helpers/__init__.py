@@ -5,7 +5,8 @@ arguments, and bench/ imports them too (never a test module).
 - `fixtures`: anyio_backend, memory_keyring, no_keyring, clock, qt_loop, loop
 - `ports`: free loopback ports, loopback redirect URIs
 - `flows`: flows on the sandbox opened as the product opens them, a recorder, a customer
-- `cli`: the command line as a subprocess with a home of its own
+- `cli`: the command line as a subprocess with a home of its own (onboard_args, run_onboard)
+- `sandbox`: a client of the sandbox's Connect API
 - `wizard`: the window driven as an operator drives it (make, sandbox_checked, ...)
 - `listener`: raw sockets against the loopback listener
 - `fuzz`: strategies, oracles and properties of the fuzz tests and bench/fuzz.py

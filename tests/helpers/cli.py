@@ -38,6 +38,14 @@ async def spawn(
     )
 
 
+def onboard_args(*args: str) -> tuple[str, ...]:
+    """`onboard --no-browser ARGS` with a redirect URI on a free loopback port, on Connect
+    unless ARGS name an --api."""
+    api = () if "--api" in args else ("--api", "connect")
+    redirect = f"http://127.0.0.1:{free_port()}/callback"
+    return ("onboard", "--no-browser", "--redirect-uri", redirect, *api, *args)
+
+
 async def run_onboard(
     tmp_path: Path,
     *args: str,
@@ -45,19 +53,7 @@ async def run_onboard(
     env: dict[str, str] | None = None,
     bot: ConsentBot | None = None,
 ) -> tuple[int, list[dict[str, object]], str]:
-    port = free_port()
-    api = () if "--api" in args else ("--api", "connect")
-    proc = await spawn(
-        tmp_path,
-        "onboard",
-        "--json",
-        "--no-browser",
-        "--redirect-uri",
-        f"http://127.0.0.1:{port}/callback",
-        *api,
-        *args,
-        env=env or cli_env(tmp_path),
-    )
+    proc = await spawn(tmp_path, *onboard_args("--json", *args), env=env or cli_env(tmp_path))
     assert proc.stdout is not None and proc.stderr is not None
     events: list[dict[str, object]] = []
     raw: list[str] = []

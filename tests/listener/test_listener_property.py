@@ -12,7 +12,7 @@ from urllib.parse import quote
 
 from hypothesis import HealthCheck, event, given, settings, strategies as st
 
-from tests.helpers.fuzz import ErrorLog
+from tests.helpers.fuzz import KNOWN_KEYS, ErrorLog
 from tests.helpers.listener import (
     GRANT,
     PATH,
@@ -37,18 +37,7 @@ SETTINGS = settings(
     suppress_health_check=[HealthCheck.too_slow],
 )
 
-KEYS = [
-    "success",
-    "provider",
-    "grant_id",
-    "state",
-    "error",
-    "error_code",
-    "error_description",
-    "x",
-    "Success",
-    "grant_id ",
-]
+KEYS = [*KNOWN_KEYS, "x", "Success", "grant_id "]
 VALUES = st.one_of(
     st.sampled_from(
         [

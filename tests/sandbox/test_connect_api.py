@@ -11,6 +11,7 @@ import httpx
 import pytest
 
 from tests.helpers.clock import NOW, FakeClock
+from tests.helpers.sandbox import connect_api
 from wizard.sandbox import (
     DEMO_CREDENTIALS,
     ZOOM_APP_SCOPES,
@@ -26,16 +27,14 @@ REDIRECT = "http://127.0.0.1:53682/callback"
 
 
 @pytest.fixture
-async def sandbox() -> AsyncIterator[SandboxServer]:
-    async with SandboxServer(SandboxOptions(clock=FakeClock(), login_ttl=600)) as server:
+async def sandbox(clock: FakeClock) -> AsyncIterator[SandboxServer]:
+    async with SandboxServer(SandboxOptions(clock=clock, login_ttl=600)) as server:
         yield server
 
 
 @pytest.fixture
 async def api(sandbox: SandboxServer) -> AsyncIterator[httpx.AsyncClient]:
-    creds = sandbox.credentials
-    auth = (creds.nylas_client_id, creds.nylas_client_secret)
-    async with httpx.AsyncClient(base_url=sandbox.url, auth=auth) as client:
+    async with connect_api(sandbox) as client:
         yield client
 
 

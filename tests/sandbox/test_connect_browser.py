@@ -14,6 +14,7 @@ import pytest
 
 from tests.helpers.browser import CHROMIUM, CHROMIUM_ARGS, require_chromium
 from tests.helpers.clock import NOW, FakeClock
+from tests.helpers.sandbox import connect_api
 from wizard.http.server import HttpServer, Request, Response
 from wizard.sandbox import (
     DEMO_CREDENTIALS,
@@ -44,9 +45,7 @@ async def sandbox(clock: FakeClock) -> AsyncIterator[SandboxServer]:
 
 @pytest.fixture
 async def api(sandbox: SandboxServer) -> AsyncIterator[httpx.AsyncClient]:
-    creds = sandbox.credentials
-    auth = (creds.nylas_client_id, creds.nylas_client_secret)
-    async with httpx.AsyncClient(base_url=sandbox.url, auth=auth) as client:
+    async with connect_api(sandbox) as client:
         yield client
 
 
@@ -450,9 +449,7 @@ async def test_pages_escape_what_they_show(browser: httpx.AsyncClient) -> None:
     async with SandboxServer(
         SandboxOptions(zoom_app_name="<script>alert(1)</script>", zoom_user_email='a"b@example.com')
     ) as sandbox:
-        creds = sandbox.credentials
-        auth = (creds.nylas_client_id, creds.nylas_client_secret)
-        async with httpx.AsyncClient(base_url=sandbox.url, auth=auth) as api:
+        async with connect_api(sandbox) as api:
             page = await open_consent(browser, await setup_login(api))
         landing = await browser.get(sandbox.url + "/")
     for text in (page.text, landing.text):
