@@ -1,9 +1,9 @@
-"""Long fuzz run: the properties of tests/test_fuzz_*.py, random seed, 10,000+ cases each.
+"""Long fuzz run: the properties of tests/*/test_*_fuzz.py, random seed, 10,000+ cases each.
 
     python bench/fuzz.py                      # every fuzzer, 10,000 cases each
     python bench/fuzz.py --cases 500 --only client --seed 1234
 
-Strategies and properties come from tests/fuzz_support.py (no copy). Each fuzzer runs on one
+Strategies and properties come from tests/helpers/fuzz.py (no copy). Each fuzzer runs on one
 event loop (asyncio.Runner) with one target reused across cases, like anyio does in the tests.
 Prints one markdown table: fuzzer, cases run, failures found, time, seed.
 """
@@ -27,7 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # `tests` as a 
 from hypothesis import HealthCheck, given, seed as hypothesis_seed, settings
 from hypothesis.strategies import SearchStrategy
 
-from tests import fuzz_support as fz
+from tests.helpers import fuzz as fz
 
 
 @dataclass

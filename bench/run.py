@@ -235,7 +235,7 @@ async def _callback_to_result(plan: Plan) -> tuple[list[int], list[int]]:
 
     # The sandbox's own scripted browser reads forms the same way; its parser is reused here
     # because this browser must follow redirects by hand to time the callback request.
-    from wizard.sandbox.consent_bot import _FormParser
+    from wizard.sandbox.consent_bot import parse_page
     from wizard.target import Target
 
     marks: dict[str, int] = {}
@@ -260,14 +260,11 @@ async def _callback_to_result(plan: Plan) -> tuple[list[int], list[int]]:
         async def browser_leg(url: str) -> bool:
             async with httpx.AsyncClient(trust_env=False, timeout=BOUND) as browser:
                 page = await follow(browser, await browser.get(url), uri.netloc)
-                parser = _FormParser()
-                parser.feed(page.text)
-                form = next(f for f in parser.forms if "allow" in f.buttons)
-                data = dict(form.fields)
-                name, value = form.buttons["allow"]
-                data[name] = value
+                forms = parse_page(page.text).forms
+                form, allow = next((f, b) for f in forms if (b := f.button("allow")))
+                data = form.pressing(allow)
                 target = urljoin(str(page.url), form.action)
-                if form.method == "post":
+                if form.method.lower() == "post":
                     answer = await browser.post(target, data=data)
                 else:
                     answer = await browser.get(target, params=data)

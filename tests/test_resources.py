@@ -66,7 +66,9 @@ def test_an_installed_wheel_finds_it_in_its_data(tmp_path: Path) -> None:
     assert len(data) == 1 and ".data/data/share/zoom-onboard/" in data[0], data
 
     prefix = tmp_path / "prefix"
-    install = [*pip, "install", "--no-deps", "--no-index", "--prefix", str(prefix), str(wheel)]
+    # --ignore-installed: never uninstall the copy this suite runs from (pip would, to "upgrade").
+    install = [*pip, "install", "--no-deps", "--no-index", "--ignore-installed"]
+    install += ["--prefix", str(prefix), str(wheel)]
     subprocess.run(install, check=True, capture_output=True, timeout=300)
     purelib = sysconfig.get_path("purelib", vars={"base": str(prefix), "platbase": str(prefix)})
     ask = "from wizard.resources import landing_page_path; print(landing_page_path())"
@@ -83,3 +85,8 @@ def test_an_installed_wheel_finds_it_in_its_data(tmp_path: Path) -> None:
     installed = Path(found.stdout.strip())
     assert installed == prefix / "share" / "zoom-onboard" / "landing" / "zoom-onboard-answer.html"
     assert installed.read_bytes() == SHIPPED.read_bytes()
+    # The copy the suite runs from is still installed (pip once uninstalled it to "upgrade").
+    intact = subprocess.run(
+        [sys.executable, "-c", "import wizard.resources"], cwd="/", capture_output=True, timeout=60
+    )
+    assert intact.returncode == 0, intact.stderr

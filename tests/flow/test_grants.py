@@ -8,8 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support import sandbox_flow
-from tests.test_flow_v3 import spec, v3_flow
+from tests.helpers.flows import sandbox_flow, spec, v3_flow
 from wizard.flow.backend import GrantBatch, GrantInfo
 from wizard.flow.factory import history_recorder
 from wizard.flow.grants import GrantWorklist, find_grant, queue_reauthentication

@@ -10,9 +10,8 @@ import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
-import httpx
 import pytest
 
 from tests.helpers.flows import EMAIL, sandbox_flow, spec, v3_flow
@@ -23,6 +22,7 @@ from wizard.flow.onboarding import OnboardingFlow
 from wizard.flow.reconcile import reconcile_history
 from wizard.flow.remote import RemoteAnswerError, RemoteLinks, link_of_answer
 from wizard.listener.pasted import LANDING_PREFIX, NotAnAnswer
+from wizard.listener.redirect_uri import LoopbackRedirectUri
 from wizard.sandbox import SandboxServer
 from wizard.sandbox.consent_bot import ConsentBot
 from wizard.store.entries import EntryState, NewEntry
@@ -44,6 +44,7 @@ class Desk:
     links: RemoteLinks
     queue: WorkQueue
     paths: AppPaths
+    redirect: LoopbackRedirectUri
 
     @property
     def db(self) -> Path:
@@ -61,24 +62,25 @@ class Desk:
             ).fetchall()
 
 
-def desk_on(sandbox: SandboxServer, tmp_path: Path, flow: OnboardingFlow) -> Desk:
+async def desk_on(sandbox: SandboxServer, tmp_path: Path, flow: OnboardingFlow) -> Desk:
+    """`flow` with its integration in place (its redirect URI registered), and its stores."""
+    integration = spec(sandbox)
+    await flow.ensure_integration(integration)
     paths = AppPaths(tmp_path / "config", tmp_path / "data", tmp_path / "logs")
     history = open_history(paths)
     target = Target.of(flow.api, "sandbox", sandbox.url)
     recorder = history_recorder(history, target, None, "practice")
     queue = WorkQueue(paths.history_db)
-    return Desk(
-        sandbox, flow, RemoteLinks(flow.backend, recorder, SecretStore(), queue), queue, paths
-    )
+    links = RemoteLinks(flow.backend, recorder, SecretStore(), queue)
+    return Desk(sandbox, flow, links, queue, paths, integration.redirect_uri)
 
 
 @pytest.fixture
 async def v3_desk(tmp_path: Path, memory_keyring: MemoryKeyring) -> AsyncIterator[Desk]:
     async with SandboxServer() as sandbox:
         flow = v3_flow(sandbox, ConsentBot("allow"))
-        await flow.ensure_integration(spec(sandbox))
         try:
-            yield desk_on(sandbox, tmp_path, flow)
+            yield await desk_on(sandbox, tmp_path, flow)
         finally:
             await flow.aclose()
 
@@ -97,7 +99,7 @@ async def test_a_v3_link_sent_elsewhere_is_finished_by_the_address_pasted_back(
     v3_desk: Desk, memory_keyring: MemoryKeyring
 ) -> None:
     entry = v3_desk.entry()
-    redirect = spec(v3_desk.sandbox).redirect_uri
+    redirect = v3_desk.redirect
     sent = await v3_desk.links.send(ACME, redirect, queue_entry=entry)
     message = sent.message()
     assert sent.url in message and EMAIL in message and sent.until in message
@@ -139,7 +141,7 @@ async def test_the_landing_page_is_registered_and_its_line_finishes_the_link(
 
 async def test_a_decline_is_recorded_as_refused_and_moves_the_entry(v3_desk: Desk) -> None:
     entry = v3_desk.entry()
-    sent = await v3_desk.links.send(ACME, spec(v3_desk.sandbox).redirect_uri, queue_entry=entry)
+    sent = await v3_desk.links.send(ACME, v3_desk.redirect, queue_entry=entry)
     address = await customer_answers(sent.url, "deny")
 
     finished = await v3_desk.links.finish(address)
@@ -150,7 +152,7 @@ async def test_a_decline_is_recorded_as_refused_and_moves_the_entry(v3_desk: Des
 
 
 async def test_an_answer_used_twice_says_it_was_used(v3_desk: Desk) -> None:
-    sent = await v3_desk.links.send(ACME, spec(v3_desk.sandbox).redirect_uri)
+    sent = await v3_desk.links.send(ACME, v3_desk.redirect)
     address = await customer_answers(sent.url)
     first = await v3_desk.links.finish(address)
     assert first.result is not None
@@ -159,19 +161,18 @@ async def test_an_answer_used_twice_says_it_was_used(v3_desk: Desk) -> None:
         await v3_desk.links.finish(address)
 
 
-async def test_a_code_spent_elsewhere_is_refused_and_the_same_link_works_again(
+async def test_a_code_nylas_refuses_leaves_the_link_open_for_a_new_answer(
     v3_desk: Desk,
 ) -> None:
-    sent = await v3_desk.links.send(ACME, spec(v3_desk.sandbox).redirect_uri)
+    sent = await v3_desk.links.send(ACME, v3_desk.redirect)
     address = await customer_answers(sent.url)
-    code = dict(p.split("=", 1) for p in urlsplit(address).query.split("&"))["code"]
-    async with httpx.AsyncClient(base_url=v3_desk.sandbox.url, trust_env=False) as http:
-        spent = await http.post("/v3/connect/token", json={"code": code, "grant_type": "x"})
-    assert spent.status_code == 400  # any use spends it (the sandbox, like Nylas)
+    state = parse_qs(urlsplit(address).query)["state"][0]
+    foreign = f"{v3_desk.redirect}?code=a-code-nylas-never-made&state={state}"
 
     with pytest.raises(RemoteAnswerError, match=r"refused the code.*minutes.*same link again"):
-        await v3_desk.links.finish(address)
-    # Still open: the customer opens the same link again and sends the new address.
+        await v3_desk.links.finish(foreign)
+    assert v3_desk.authorizations()[0][0] is None  # still open
+    # The customer opens the same link again and sends the new address: it works.
     finished = await v3_desk.links.finish(await customer_answers(sent.url))
     assert finished.result is not None and finished.result.verified
 
@@ -181,13 +182,15 @@ async def test_a_link_survives_a_restart_of_the_tool(
 ) -> None:
     async with SandboxServer() as sandbox:
         first = v3_flow(sandbox, ConsentBot("allow"))
-        await first.ensure_integration(spec(sandbox))
-        sent = await desk_on(sandbox, tmp_path, first).links.send(ACME, spec(sandbox).redirect_uri)
+        desk = await desk_on(sandbox, tmp_path, first)
+        sent = await desk.links.send(ACME, desk.redirect)
         await first.aclose()  # the window closes; the customer answers the next morning
         address = await customer_answers(sent.url)
         again = v3_flow(sandbox, ConsentBot("allow"))
         try:
-            desk = desk_on(sandbox, tmp_path, again)  # a new process: new flow, keyring, history
+            desk = await desk_on(
+                sandbox, tmp_path, again
+            )  # a new process: new flow, keyring, history
             finished = await desk.links.finish(address)
         finally:
             await again.aclose()
@@ -200,11 +203,10 @@ async def test_without_a_keyring_the_link_lives_only_in_this_process(
     async with SandboxServer() as sandbox:
         flow = v3_flow(sandbox, ConsentBot("allow"))
         try:
-            await flow.ensure_integration(spec(sandbox))
-            desk = desk_on(sandbox, tmp_path, flow)
-            sent = await desk.links.send(ACME, spec(sandbox).redirect_uri)
+            desk = await desk_on(sandbox, tmp_path, flow)
+            sent = await desk.links.send(ACME, desk.redirect)
             assert not sent.survives_restart
-            later = desk_on(sandbox, tmp_path, flow)  # another process's (empty) session
+            later = await desk_on(sandbox, tmp_path, flow)  # another process's (empty) session
             with pytest.raises(RemoteAnswerError, match=r"no longer on this computer.*new link"):
                 await later.links.finish(await customer_answers(sent.url))
             finished = await desk.links.finish(await customer_answers(sent.url))
@@ -214,7 +216,7 @@ async def test_without_a_keyring_the_link_lives_only_in_this_process(
 
 
 async def test_several_links_out_at_once_each_finish_their_own_entry(v3_desk: Desk) -> None:
-    redirect = spec(v3_desk.sandbox).redirect_uri
+    redirect = v3_desk.redirect
     people = [("Acme", "a@example.com"), ("Beta", "b@example.com"), ("Gamma", "c@example.com")]
     sent = []
     for label, email in people:
@@ -234,7 +236,7 @@ async def test_an_expired_link_refuses_its_answer_and_the_sweep_fails_its_entry(
     v3_desk: Desk, memory_keyring: MemoryKeyring
 ) -> None:
     entry = v3_desk.entry()
-    sent = await v3_desk.links.send(ACME, spec(v3_desk.sandbox).redirect_uri, queue_entry=entry)
+    sent = await v3_desk.links.send(ACME, v3_desk.redirect, queue_entry=entry)
     address = await customer_answers(sent.url)
     later = sent.expires_at + 1
     with pytest.raises(RemoteAnswerError, match=r"expired at .*new link"):
@@ -249,7 +251,7 @@ async def test_an_expired_link_refuses_its_answer_and_the_sweep_fails_its_entry(
 
 async def test_reconcile_leaves_v3_links_sent_elsewhere_open(v3_desk: Desk) -> None:
     # No process listens for them and none needs to: their answer is pasted.
-    await v3_desk.links.send(ACME, spec(v3_desk.sandbox).redirect_uri)
+    await v3_desk.links.send(ACME, v3_desk.redirect)
     history = open_history(v3_desk.paths)
     report = await reconcile_history(v3_desk.flow.backend, history, region="sandbox", practice=True)
     assert (report.found, report.expired) == ([], 0)
@@ -283,7 +285,7 @@ async def test_a_damaged_answer_and_a_foreign_one_are_told_apart(v3_desk: Desk) 
 
 
 async def test_an_answer_at_another_address_is_not_this_links(v3_desk: Desk) -> None:
-    sent = await v3_desk.links.send(ACME, spec(v3_desk.sandbox).redirect_uri)
+    sent = await v3_desk.links.send(ACME, v3_desk.redirect)
     query = urlsplit(await customer_answers(sent.url)).query
     with pytest.raises(RemoteAnswerError, match="not where the link sends the customer back"):
         await v3_desk.links.finish(f"https://evil.example.com/callback?{query}")
@@ -292,7 +294,7 @@ async def test_an_answer_at_another_address_is_not_this_links(v3_desk: Desk) -> 
 
 
 async def test_an_answer_for_another_application_names_it(v3_desk: Desk, tmp_path: Path) -> None:
-    sent = await v3_desk.links.send(ACME, spec(v3_desk.sandbox).redirect_uri)
+    sent = await v3_desk.links.send(ACME, v3_desk.redirect)
     address = await customer_answers(sent.url)
     async with SandboxServer() as other:
         flow = v3_flow(other, ConsentBot("allow"))
@@ -317,11 +319,10 @@ async def test_a_connect_link_sent_elsewhere_is_found_by_asking_nylas(
     async with SandboxServer() as sandbox:
         flow = sandbox_flow(sandbox, ConsentBot("allow"))
         try:
-            await flow.ensure_integration(spec(sandbox))
-            desk = desk_on(sandbox, tmp_path, flow)
+            desk = await desk_on(sandbox, tmp_path, flow)
             entry = desk.entry("Acme", None)
             account = CustomerAccount("acct-1", customer="Acme")
-            sent = await desk.links.send(account, spec(sandbox).redirect_uri, queue_entry=entry)
+            sent = await desk.links.send(account, desk.redirect, queue_entry=entry)
             assert "nothing more is needed from you" in sent.message()
             await customer_answers(sent.url)  # nothing is sent back: the grant is made
             report = await reconcile_history(
@@ -344,9 +345,8 @@ async def test_a_connect_answer_pasted_anyway_finishes_it(
     async with SandboxServer() as sandbox:
         flow = sandbox_flow(sandbox, ConsentBot("allow"))
         try:
-            await flow.ensure_integration(spec(sandbox))
-            desk = desk_on(sandbox, tmp_path, flow)
-            sent = await desk.links.send(CustomerAccount("acct-1"), spec(sandbox).redirect_uri)
+            desk = await desk_on(sandbox, tmp_path, flow)
+            sent = await desk.links.send(CustomerAccount("acct-1"), desk.redirect)
             finished = await desk.links.finish(await customer_answers(sent.url))
         finally:
             await flow.aclose()

@@ -10,7 +10,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.test_cli import cli_env, spawn
+from tests.helpers.cli import cli_env, spawn
 from wizard.sandbox import DEMO_CREDENTIALS, PRACTICE_OPTIONS, SandboxOptions, SandboxServer
 from wizard.sandbox.seeding import practice_grants
 

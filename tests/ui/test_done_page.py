@@ -5,24 +5,16 @@ from __future__ import annotations
 
 import socket
 
-from PySide6.QtWidgets import QAbstractButton, QMessageBox
+from PySide6.QtWidgets import QMessageBox
 from pytestqt.qtbot import QtBot
 
-from tests.support import free_port
-from tests.ui.test_wizard import WAIT, make
-from tests.ui.test_wizard_v3 import consent, to_account_page
-from wizard.sandbox import SandboxServer
+from tests.helpers.ports import free_port
+from tests.helpers.wizard import WAIT, consent, destructive, make, sandbox_of, to_account_page
 from wizard.sandbox.consent_bot import ConsentBot
 from wizard.ui.pages.done import DonePage
 from wizard.ui.wizard import OnboardingWizard
 
 EMAIL = "zoom.user@example.com"  # the login hint consent() gives, and the bot's Zoom user
-
-
-def sandbox_of(wizard: OnboardingWizard) -> SandboxServer:
-    sandbox = wizard.session.sandbox
-    assert sandbox is not None
-    return sandbox
 
 
 def onboarded(qtbot: QtBot, *, already_connected: bool = False) -> OnboardingWizard:
@@ -50,13 +42,6 @@ def asked(qtbot: QtBot, done: DonePage, previous: QMessageBox | None = None) -> 
     assert box.icon() is QMessageBox.Icon.Warning
     assert box.defaultButton() is box.button(QMessageBox.StandardButton.Cancel)
     return box
-
-
-def destructive(box: QMessageBox) -> QAbstractButton:
-    (button,) = [
-        b for b in box.buttons() if box.buttonRole(b) == QMessageBox.ButtonRole.DestructiveRole
-    ]
-    return button
 
 
 def test_scopes_the_consent_did_not_grant_are_named_beside_the_verification(

@@ -11,9 +11,7 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QMessageBox, QWizard
 from pytestqt.qtbot import QtBot
 
-from tests.ui.test_done_page import destructive, sandbox_of
-from tests.ui.test_mnemonics import mnemonics
-from tests.ui.test_wizard import WAIT, make, sandbox_checked
+from tests.helpers.wizard import WAIT, destructive, make, mnemonics, sandbox_checked, sandbox_of
 from wizard.flow.browser import no_browser
 from wizard.ui.grants_window import GrantsWindow
 from wizard.ui.wizard import OnboardingWizard

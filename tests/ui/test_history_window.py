@@ -9,7 +9,7 @@ import pytest
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
-from tests.ui.test_wizard import WAIT
+from tests.helpers.wizard import WAIT
 from wizard.store.grant_columns import HEADERS
 from wizard.store.history import History
 from wizard.ui.history_window import HistoryWindow

@@ -15,8 +15,8 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import require_in_ci
-from tests.ui.test_real_browser import CHROMIUM, CHROMIUM_ARGS
+from tests.helpers.browser import CHROMIUM, CHROMIUM_ARGS, require_chromium
+from tests.helpers.ci import require_in_ci
 from wizard.resources import landing_page_path
 from wizard.sandbox import SandboxServer
 from wizard.sandbox.server import LANDING_PATH
@@ -38,8 +38,7 @@ WAIT_MS = 15_000  # an upper bound for a hang, never a measure of speed
 
 @pytest.fixture
 async def chromium() -> AsyncIterator[Any]:
-    if shutil.which(CHROMIUM) is None:
-        require_in_ci(f"{CHROMIUM} is not installed (apt-get install chromium)")
+    require_chromium()
     try:
         from playwright.async_api import async_playwright
     except ImportError:

@@ -4,31 +4,14 @@ page of the wizard, with the queue's offer shown, and in the Queue and History w
 from __future__ import annotations
 
 import asyncio
-import re
-from collections import Counter
 
-from PySide6.QtWidgets import QAbstractButton, QLabel, QWidget
 from pytestqt.qtbot import QtBot
 
-from tests.support import free_port
-from tests.ui.test_wizard import WAIT, make
-from tests.ui.test_wizard_queue import pasted
-from tests.ui.test_wizard_v3 import to_account_page
+from tests.helpers.ports import free_port
+from tests.helpers.wizard import WAIT, make, mnemonics, pasted, to_account_page
 from wizard.flow.browser import no_browser
 from wizard.sandbox.consent_bot import ConsentBot
 from wizard.ui.page_ids import PageId
-
-
-def mnemonics(window: QWidget) -> Counter[str]:
-    letters: Counter[str] = Counter()
-    for widget in window.findChildren(QWidget):
-        if not widget.isVisible() or widget.window() is not window:
-            continue
-        if isinstance(widget, QAbstractButton | QLabel):
-            found = re.search(r"&([^&\s])", widget.text().replace("&&", ""))
-            if found:
-                letters[found.group(1).lower()] += 1
-    return letters
 
 
 def test_no_mnemonic_is_used_twice_where_the_operator_works(qtbot: QtBot, loop: object) -> None:

@@ -9,7 +9,6 @@ qasync loop serves like any other reader. Nothing here downloads a browser: Debi
 from __future__ import annotations
 
 import asyncio
-import shutil
 import webbrowser
 from collections.abc import Coroutine, Iterator
 from dataclasses import dataclass, field
@@ -21,20 +20,12 @@ from PySide6.QtCore import QUrl
 from PySide6.QtGui import QDesktopServices
 from pytestqt.qtbot import QtBot
 
-from tests.conftest import require_in_ci
-from tests.support import free_port
-from tests.ui.test_wizard import WAIT, authorize, connect, make, through_integration
+from tests.helpers.browser import CHROMIUM, CHROMIUM_ARGS, require_chromium
+from tests.helpers.ci import require_in_ci
+from tests.helpers.ports import free_port
+from tests.helpers.wizard import WAIT, authorize, connect, make, through_integration
 from wizard.ui.opener import desktop_browser
 from wizard.ui.page_ids import PageId
-
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 T = TypeVar("T")
 
@@ -105,8 +96,7 @@ class ChromiumConsent:
 @pytest.fixture
 def chromium(qtbot: QtBot, loop: object) -> Iterator[Any]:
     """A headless Debian Chromium, launched on the qasync loop and always closed again."""
-    if shutil.which(CHROMIUM) is None:
-        require_in_ci(f"{CHROMIUM} is not installed (apt-get install chromium)")
+    require_chromium()
     try:
         from playwright.async_api import async_playwright
     except ImportError:
@@ -138,7 +128,7 @@ def chromium(qtbot: QtBot, loop: object) -> Iterator[Any]:
 
 
 def through_consent(qtbot: QtBot, consent: ChromiumConsent) -> Any:
-    wizard = make(qtbot, consent)
+    wizard = make(qtbot, consent, api="connect")
     connect(qtbot, wizard)
     through_integration(qtbot, wizard, consent.port)
     authorize(qtbot, wizard, "acct-chromium")
@@ -282,7 +272,7 @@ def test_opener_reports_false_when_no_browser_at_all(
 
 
 def through_v3_consent(qtbot: QtBot, consent: ChromiumConsent) -> Any:
-    from tests.ui.test_wizard_v3 import to_account_page
+    from tests.helpers.wizard import to_account_page
 
     wizard = make(qtbot, consent, api="v3")
     to_account_page(qtbot, wizard, consent.port)

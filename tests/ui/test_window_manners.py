@@ -10,9 +10,8 @@ import asyncio
 import pytest
 from pytestqt.qtbot import QtBot
 
-from tests.support import free_port
-from tests.ui.test_wizard import WAIT, make
-from tests.ui.test_wizard_v3 import to_account_page
+from tests.helpers.ports import free_port
+from tests.helpers.wizard import WAIT, make, to_account_page
 from wizard.flow.browser import no_browser
 from wizard.sandbox.consent_bot import ConsentBot
 from wizard.ui.page_ids import PageId
@@ -117,9 +116,9 @@ def test_change_application_asks_about_open_links_and_keep_leaves_all_as_it_was(
 def test_settings_typed_and_not_saved_are_asked_about_until_saved(
     qtbot: QtBot, loop: object
 ) -> None:
-    from tests.ui.test_wizard_store import answer_name_dialog
+    from tests.helpers.wizard import answer_name_dialog
 
-    wizard = make(qtbot, ConsentBot("allow"))
+    wizard = make(qtbot, ConsentBot("allow"), api="connect")
     page = wizard.zoom_app_page
     qtbot.keyClicks(page.zoom_secret, "typed-zoom-secret")  # type: ignore[no-untyped-call]
     wizard.reject()  # Escape

@@ -6,58 +6,22 @@ import pytest
 from PySide6.QtCore import QTimer
 from pytestqt.qtbot import QtBot
 
-from tests.support import free_port
+from tests.helpers.ports import free_port
+from tests.helpers.wizard import (
+    WAIT,
+    authorize,
+    connect,
+    make,
+    sandbox_checked,
+    through_integration,
+)
 from wizard.sandbox.consent_bot import ConsentBot
-from wizard.ui.app import create_wizard
 from wizard.ui.page_ids import PageId
-from wizard.ui.wizard import OnboardingWizard
-
-WAIT = 15_000  # ms: generous; these are waits for conditions, not timings
-
-
-def make(qtbot: QtBot, opener: object, api: str = "connect") -> OnboardingWizard:
-    wizard = create_wizard(opener, sandbox=True, api=api)  # type: ignore[arg-type]
-    qtbot.addWidget(wizard)
-    wizard.show()
-    return wizard
-
-
-def sandbox_checked(qtbot: QtBot, wizard: OnboardingWizard) -> None:
-    """The sandbox's demo credentials are filled in and checked without a click."""
-    page = wizard.connection_page
-    qtbot.waitUntil(lambda: page.api_url.text().startswith("http://127.0.0.1"), timeout=WAIT)
-    qtbot.waitUntil(page.isComplete, timeout=WAIT)
-
-
-def connect(qtbot: QtBot, wizard: OnboardingWizard) -> None:
-    page = wizard.connection_page
-    sandbox_checked(qtbot, wizard)
-    assert "Connected" in page.status.message
-    wizard.next()
-    assert wizard.currentId() == PageId.ZOOM_APP
-
-
-def through_integration(qtbot: QtBot, wizard: OnboardingWizard, port: int) -> None:
-    page = wizard.zoom_app_page
-    page.port.setValue(port)
-    qtbot.waitUntil(page.isComplete, timeout=WAIT)
-    wizard.next()
-    assert wizard.currentId() == PageId.INTEGRATION
-    qtbot.waitUntil(wizard.integration_page.isComplete, timeout=WAIT)
-    wizard.next()
-    assert wizard.currentId() == PageId.ACCOUNT
-
-
-def authorize(qtbot: QtBot, wizard: OnboardingWizard, account: str) -> None:
-    wizard.account_page.account_id.setText(account)
-    assert wizard.account_page.isComplete()
-    wizard.next()
-    assert wizard.currentId() == PageId.AUTHORIZATION
 
 
 def test_full_run_reaches_done_with_a_verified_grant(qtbot: QtBot, loop: object) -> None:
     bot = ConsentBot("allow")
-    wizard = make(qtbot, bot)
+    wizard = make(qtbot, bot, api="connect")
     assert wizard.windowTitle().startswith("Zoom onboarding")
     assert wizard.connection_page.banner.isVisible()
     connect(qtbot, wizard)
@@ -90,7 +54,7 @@ class FlakyBrowser:
 
 def test_decline_then_try_again_succeeds_with_a_new_link(qtbot: QtBot, loop: object) -> None:
     browser = FlakyBrowser(["deny", "allow"])
-    wizard = make(qtbot, browser)
+    wizard = make(qtbot, browser, api="connect")
     connect(qtbot, wizard)
     through_integration(qtbot, wizard, free_port())
     authorize(qtbot, wizard, "acct-1")
@@ -107,7 +71,7 @@ def test_decline_then_try_again_succeeds_with_a_new_link(qtbot: QtBot, loop: obj
 
 
 def test_wrong_nylas_secret_says_so_and_blocks_next(qtbot: QtBot, loop: object) -> None:
-    wizard = make(qtbot, ConsentBot())
+    wizard = make(qtbot, ConsentBot(), api="connect")
     page = wizard.connection_page
     sandbox_checked(qtbot, wizard)
     page.secret.setText("not-the-secret")
@@ -133,7 +97,7 @@ def test_port_taken_after_the_check_is_named_and_nothing_is_opened(
         return True
 
     port = free_port()
-    wizard = make(qtbot, opener)
+    wizard = make(qtbot, opener, api="connect")
     connect(qtbot, wizard)
     through_integration(qtbot, wizard, port)
     # Another program takes the port after the Zoom page checked it.
@@ -157,7 +121,7 @@ def test_stop_waiting_keeps_listening_and_the_session_frees_the_port(
     from wizard.flow.browser import no_browser
 
     port = free_port()
-    wizard = make(qtbot, no_browser)
+    wizard = make(qtbot, no_browser, api="connect")
     connect(qtbot, wizard)
     through_integration(qtbot, wizard, port)
     authorize(qtbot, wizard, "acct-1")
@@ -180,7 +144,7 @@ def test_stop_waiting_keeps_listening_and_the_session_frees_the_port(
 def test_onboard_another_twice_gives_different_grants_and_one_integration(
     qtbot: QtBot, loop: object
 ) -> None:
-    wizard = make(qtbot, ConsentBot("allow"))
+    wizard = make(qtbot, ConsentBot("allow"), api="connect")
     connect(qtbot, wizard)
     through_integration(qtbot, wizard, free_port())
     grants = []
@@ -205,7 +169,7 @@ def test_the_event_loop_keeps_running_during_every_wait(qtbot: QtBot, loop: obje
     from wizard.sandbox import Fault
 
     ticks: list[str] = []
-    wizard = make(qtbot, ConsentBot("allow"))
+    wizard = make(qtbot, ConsentBot("allow"), api="connect")
 
     def current_wait() -> str:
         for page in wizard.pages():
@@ -249,7 +213,7 @@ def test_a_busy_port_is_caught_on_the_zoom_page_while_it_can_be_changed(
     with socket.socket() as squatter:
         squatter.bind(("127.0.0.1", port))
         squatter.listen()
-        wizard = make(qtbot, ConsentBot())
+        wizard = make(qtbot, ConsentBot(), api="connect")
         connect(qtbot, wizard)
         page = wizard.zoom_app_page
         page.port.setValue(port)
@@ -274,7 +238,7 @@ def test_a_port_freed_later_is_checked_again_by_a_button_or_return(
     squatter = socket.socket()
     squatter.bind(("127.0.0.1", port))
     squatter.listen()
-    wizard = make(qtbot, ConsentBot())
+    wizard = make(qtbot, ConsentBot(), api="connect")
     connect(qtbot, wizard)
     page = wizard.zoom_app_page
     page.port.setValue(port)
@@ -301,7 +265,7 @@ def test_an_opener_that_fails_is_no_browser_never_a_crash(qtbot: QtBot, loop: ob
     async def broken(url: str) -> bool:
         raise OSError("no default browser configured")
 
-    wizard = make(qtbot, broken)
+    wizard = make(qtbot, broken, api="connect")
     connect(qtbot, wizard)
     through_integration(qtbot, wizard, free_port())
     authorize(qtbot, wizard, "acct-1")
@@ -320,7 +284,7 @@ def test_an_opener_that_fails_is_no_browser_never_a_crash(qtbot: QtBot, loop: ob
 def test_the_title_says_sandbox_from_the_choice_not_after_the_check(
     qtbot: QtBot, loop: object
 ) -> None:
-    wizard = make(qtbot, ConsentBot())
+    wizard = make(qtbot, ConsentBot(), api="connect")
     assert wizard.windowTitle() == "Zoom onboarding - offline sandbox"  # before any check
     wizard.connection_page.select_region("us")
     assert wizard.windowTitle() == "Zoom onboarding"

@@ -9,9 +9,15 @@ import httpx
 import pytest
 from pytestqt.qtbot import QtBot
 
-from tests.support import free_port
-from tests.ui.test_wizard import WAIT, authorize, connect, make, through_integration
-from tests.ui.test_wizard_v3 import to_account_page
+from tests.helpers.ports import free_port
+from tests.helpers.wizard import (
+    WAIT,
+    authorize,
+    connect,
+    make,
+    through_integration,
+    to_account_page,
+)
 from wizard.flow.browser import no_browser
 from wizard.sandbox.consent_bot import ConsentBot
 from wizard.ui.page_ids import PageId

@@ -7,14 +7,14 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, QObject, Qt
-from PySide6.QtGui import QGuiApplication, QKeyEvent
-from PySide6.QtWidgets import QApplication, QPushButton, QWidget
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QApplication, QPushButton
 from pytestqt.qtbot import QtBot
 
-from tests.support import crash_owner_of, free_port
-from tests.ui.test_wizard import WAIT, make, sandbox_checked
-from tests.ui.test_wizard_v3 import to_account_page
+from tests.helpers.ports import free_port
+from tests.helpers.store import crash_owner_of
+from tests.helpers.wizard import WAIT, ActionCounter, make, pasted, sandbox_checked, to_account_page
 from wizard.sandbox.consent_bot import ConsentBot
 from wizard.store.queue import EntryState, WorkQueue
 from wizard.ui.page_ids import PageId
@@ -24,13 +24,6 @@ from wizard.ui.wizard import OnboardingWizard
 def states(wizard: OnboardingWizard) -> list[str]:
     queue = WorkQueue(wizard.session.paths.history_db)
     return [e.state.value for e in queue.entries(practice=True)]
-
-
-def pasted(qtbot: QtBot, wizard: OnboardingWizard, text: str) -> None:
-    window = wizard.show_queue()
-    window.paste.setPlainText(text)
-    window.add.click()
-    qtbot.waitUntil(lambda: not window.task.running, timeout=WAIT)
 
 
 def test_a_paste_with_a_bad_line_adds_nothing_and_names_it(qtbot: QtBot, loop: object) -> None:
@@ -151,30 +144,6 @@ def test_a_new_window_offers_to_resume_where_the_last_one_stopped(
     again.close()
 
 
-MODIFIER_KEYS = (Qt.Key.Key_Control, Qt.Key.Key_Shift, Qt.Key.Key_Alt, Qt.Key.Key_Meta)
-
-
-class ActionCounter(QObject):
-    """Counts what an operator does: key presses and mouse presses that reach any widget."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.count = 0
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        # Once per press: a key a field ignores (Return) travels on to its parents, each
-        # seeing the same event; the press is the focus widget's.
-        if not isinstance(watched, QWidget):
-            return False
-        if event.type() == QEvent.Type.KeyPress and watched is QApplication.focusWidget():
-            assert isinstance(event, QKeyEvent)
-            if event.key() not in MODIFIER_KEYS:  # Ctrl+V is one action, not two
-                self.count += 1
-        elif event.type() == QEvent.Type.MouseButtonPress:
-            self.count += 1
-        return False
-
-
 def test_three_entries_cost_one_action_each_after_the_first(qtbot: QtBot, loop: object) -> None:
     wizard = make(qtbot, ConsentBot("allow"), api="v3")  # the bot is the customer's consent
     to_account_page(qtbot, wizard, free_port())
@@ -292,7 +261,7 @@ def test_the_queue_window_by_keyboard_retry_is_one_key(
     queue.finish(done, EntryState.CONNECTED, grant_id="g-1")
     queue.start(failed)
     queue.finish(failed, EntryState.FAILED, reason="Stopped waiting.")
-    wizard = make(qtbot, ConsentBot("allow"))
+    wizard = make(qtbot, ConsentBot("allow"), api="connect")
     sandbox_checked(qtbot, wizard)
     window = wizard.show_queue()
     qtbot.waitUntil(lambda: window.model.rowCount() == 3, timeout=WAIT)

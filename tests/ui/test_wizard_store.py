@@ -7,32 +7,24 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QApplication, QInputDialog, QMessageBox
+from PySide6.QtWidgets import QApplication, QMessageBox
 from pytestqt.qtbot import QtBot
 
-from tests.support import MemoryKeyring, free_port, install_keyring
-from tests.ui.test_wizard import WAIT, authorize, connect, make, through_integration
-from tests.ui.test_wizard_queue import ActionCounter
+from tests.helpers.ports import free_port
+from tests.helpers.store import MemoryKeyring, install_keyring
+from tests.helpers.wizard import (
+    WAIT,
+    ActionCounter,
+    answer_name_dialog,
+    authorize,
+    connect,
+    make,
+    through_integration,
+)
 from wizard.sandbox.consent_bot import ConsentBot
 from wizard.ui.app import create_wizard
 from wizard.ui.page_ids import PageId
 from wizard.ui.wizard import OnboardingWizard
-
-
-def answer_name_dialog(qtbot: QtBot, name: str) -> None:
-    def dialog() -> QInputDialog | None:
-        found = [
-            w
-            for w in QApplication.topLevelWidgets()
-            if isinstance(w, QInputDialog) and w.isVisible()
-        ]
-        return found[0] if found else None
-
-    qtbot.waitUntil(lambda: dialog() is not None, timeout=WAIT)
-    box = dialog()
-    assert box is not None
-    box.setTextValue(name)
-    box.accept()
 
 
 def onboard_one(qtbot: QtBot, wizard: OnboardingWizard, account: str) -> str:
@@ -46,7 +38,7 @@ def onboard_one(qtbot: QtBot, wizard: OnboardingWizard, account: str) -> str:
 def test_profile_saved_with_secrets_in_the_keyring_and_loaded_next_time(
     qtbot: QtBot, loop: object, memory_keyring: MemoryKeyring, tmp_path: Path
 ) -> None:
-    first = make(qtbot, ConsentBot())
+    first = make(qtbot, ConsentBot(), api="connect")
     page = first.connection_page
     qtbot.waitUntil(lambda: page.api_url.text().startswith("http://127.0.0.1"), timeout=WAIT)
     page.select_region("custom")
@@ -141,7 +133,7 @@ def test_without_a_keyring_the_wizard_says_secrets_are_session_only(
     import keyring.backends.fail
 
     with install_keyring(keyring.backends.fail.Keyring()):  # type: ignore[no-untyped-call]
-        wizard = make(qtbot, ConsentBot())
+        wizard = make(qtbot, ConsentBot(), api="connect")
         bar = wizard.connection_page.profile_bar
         qtbot.waitUntil(lambda: "session only" in bar.keyring_note.message, timeout=WAIT)
         bar.save.click()
@@ -159,7 +151,7 @@ def test_without_a_keyring_the_wizard_says_secrets_are_session_only(
 def test_rename_and_delete_a_profile(
     qtbot: QtBot, loop: object, memory_keyring: MemoryKeyring
 ) -> None:
-    wizard = make(qtbot, ConsentBot())
+    wizard = make(qtbot, ConsentBot(), api="connect")
     bar = wizard.connection_page.profile_bar
     qtbot.waitUntil(lambda: wizard.session.sandbox is not None, timeout=WAIT)
     bar.save.click()
@@ -190,7 +182,7 @@ def test_rename_and_delete_a_profile(
 def test_history_window_lists_filters_copies_and_exports(
     qtbot: QtBot, loop: object, tmp_path: Path
 ) -> None:
-    wizard = make(qtbot, ConsentBot())
+    wizard = make(qtbot, ConsentBot(), api="connect")
     first = onboard_one(qtbot, wizard, "acct-alpha")
     wizard.done_page.another.click()
     authorize(qtbot, wizard, "acct-beta")
@@ -221,7 +213,7 @@ def test_history_window_lists_filters_copies_and_exports(
 
 
 def test_copy_diagnostics_is_redacted(qtbot: QtBot, loop: object) -> None:
-    wizard = make(qtbot, ConsentBot())
+    wizard = make(qtbot, ConsentBot(), api="connect")
     connect(qtbot, wizard)
     QGuiApplication.clipboard().clear()
     wizard.copy_diagnostics()
@@ -241,7 +233,7 @@ def test_an_unexpected_error_shows_a_copyable_redacted_report(qtbot: QtBot, loop
     from wizard.ui import crash
 
     remember_secret("crash-secret-value")
-    wizard = make(qtbot, ConsentBot())
+    wizard = make(qtbot, ConsentBot(), api="connect")
     try:
         raise RuntimeError("boom while holding crash-secret-value")
     except RuntimeError as exc:
@@ -266,7 +258,7 @@ def test_secrets_typed_in_the_wizard_never_reach_the_diagnostics(
 ) -> None:
     from wizard.diagnostics import build_report
 
-    wizard = make(qtbot, ConsentBot())
+    wizard = make(qtbot, ConsentBot(), api="connect")
     page = wizard.connection_page
     qtbot.waitUntil(lambda: page.api_url.text().startswith("http://127.0.0.1"), timeout=WAIT)
     qtbot.waitUntil(page.isComplete, timeout=WAIT)  # the demo credentials' own check

@@ -8,45 +8,11 @@ import pytest
 from PySide6.QtWidgets import QPushButton
 from pytestqt.qtbot import QtBot
 
-from tests.support import free_port
-from tests.ui.test_wizard import WAIT, make, sandbox_checked
+from tests.helpers.ports import free_port
+from tests.helpers.wizard import WAIT, consent, make, sandbox_checked, to_account_page
 from wizard.sandbox.consent_bot import ConsentBot
 from wizard.ui import core
 from wizard.ui.page_ids import PageId
-from wizard.ui.wizard import OnboardingWizard
-
-
-def to_account_page(qtbot: QtBot, wizard: OnboardingWizard, port: int) -> None:
-    sandbox_checked(qtbot, wizard)
-    page = wizard.connection_page
-    sandbox = wizard.session.sandbox
-    assert sandbox is not None
-    # The application id was filled in from the API key.
-    assert page.client_id.text() == sandbox.credentials.v3_application_id
-    wizard.next()
-    zoom = wizard.zoom_app_page
-    assert zoom.callback.text() == f"{sandbox.url}/v3/connect/callback"
-    assert not zoom.name.isVisibleTo(zoom)  # Connect-only fields are not offered for v3
-    zoom.port.setValue(port)
-    qtbot.waitUntil(zoom.isComplete, timeout=WAIT)
-    assert "connector" in zoom.plan_status.message
-    wizard.next()
-    assert wizard.currentId() == PageId.INTEGRATION
-    qtbot.waitUntil(wizard.integration_page.isComplete, timeout=WAIT)
-    assert "connector" in wizard.integration_page.status.message
-    assert f"http://localhost:{port}/callback" in sandbox.v3_callback_uris
-    wizard.next()
-    assert wizard.currentId() == PageId.ACCOUNT_V3
-
-
-def consent(qtbot: QtBot, wizard: OnboardingWizard, customer: str) -> None:
-    page = wizard.v3_account_page
-    page.login_hint.setText("zoom.user@example.com")
-    page.customer.setText(customer)
-    assert page.isComplete()
-    wizard.next()
-    assert wizard.currentId() == PageId.AUTHORIZATION
-    qtbot.waitUntil(lambda: wizard.currentId() == PageId.DONE, timeout=WAIT)
 
 
 def test_v3_is_the_default_and_reaches_done_then_renews(qtbot: QtBot, loop: object) -> None:

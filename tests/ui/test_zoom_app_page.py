@@ -9,9 +9,8 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QMessageBox, QWizard
 from pytestqt.qtbot import QtBot
 
-from tests.support import free_port
-from tests.ui.test_wizard import WAIT, make, sandbox_checked
-from wizard.sandbox import SandboxServer
+from tests.helpers.ports import free_port
+from tests.helpers.wizard import WAIT, make, sandbox_checked, sandbox_of
 from wizard.sandbox.consent_bot import ConsentBot
 from wizard.target import Target
 from wizard.ui.page_ids import PageId
@@ -20,12 +19,6 @@ from wizard.ui.wizard import OnboardingWizard
 
 OTHER_APP = "zoom-app-of-last-year"
 SCOPES = "meeting:write:meeting meeting:update:meeting meeting:delete:meeting user:read:user"
-
-
-def sandbox_of(wizard: OnboardingWizard) -> SandboxServer:
-    sandbox = wizard.session.sandbox
-    assert sandbox is not None
-    return sandbox
 
 
 def to_zoom_page(qtbot: QtBot, wizard: OnboardingWizard, *, other_app: bool = False) -> ZoomAppPage:

@@ -26,27 +26,69 @@ Decision = Literal["allow", "deny"]
 _MAX_REDIRECTS = 20  # httpx's own limit when it follows them
 
 
+@dataclass(frozen=True)
+class Button:
+    id: str
+    name: str
+    value: str
+
+
 @dataclass
-class _Form:
+class Form:
+    """A form as a browser submits it: its fields' values, and the buttons that submit it."""
+
     action: str = ""
-    method: str = "get"
+    method: str = "get"  # as the page wrote it
     fields: dict[str, str] = field(default_factory=dict)
-    buttons: dict[str, tuple[str, str]] = field(default_factory=dict)  # value -> (name, value)
+    buttons: list[Button] = field(default_factory=list)
+
+    def button(self, value: str) -> Button | None:
+        """The button that submits this value (Allow's "allow", Decline's "deny")."""
+        return next((b for b in self.buttons if b.value == value), None)
+
+    def pressing(self, button: Button, **changes: str) -> dict[str, str]:
+        """What the browser sends when `button` is pressed, with fields changed as typed."""
+        return {**self.fields, **changes, button.name: button.value}
 
 
-class _FormParser(HTMLParser):
+@dataclass
+class Page:
+    title: str = ""
+    forms: list[Form] = field(default_factory=list)
+
+
+class _PageParser(HTMLParser):
     def __init__(self) -> None:
         super().__init__()
-        self.forms: list[_Form] = []
+        self.page = Page()
+        self._in_title = False
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         a = {k: v or "" for k, v in attrs}
+        forms = self.page.forms
         if tag == "form":
-            self.forms.append(_Form(a.get("action", ""), a.get("method", "get").lower()))
-        elif self.forms and tag == "input" and a.get("name"):
-            self.forms[-1].fields[a["name"]] = a.get("value", "")
-        elif self.forms and tag == "button" and a.get("name"):
-            self.forms[-1].buttons[a.get("value", "")] = (a["name"], a.get("value", ""))
+            forms.append(Form(a.get("action", ""), a.get("method", "get")))
+        elif forms and tag == "input" and a.get("name"):
+            forms[-1].fields[a["name"]] = a.get("value", "")
+        elif forms and tag == "button" and a.get("name"):
+            forms[-1].buttons.append(Button(a.get("id", ""), a["name"], a.get("value", "")))
+        elif tag == "title":
+            self._in_title = True
+
+    def handle_endtag(self, tag: str) -> None:
+        self._in_title = self._in_title and tag != "title"
+
+    def handle_data(self, data: str) -> None:
+        if self._in_title:
+            self.page.title += data
+
+
+def parse_page(html: str) -> Page:
+    """The page's title and forms, read the way a browser reads them (no knowledge of the
+    sandbox): the one parser of the consent bot, the tests and the benchmarks."""
+    parser = _PageParser()
+    parser.feed(html)
+    return parser.page
 
 
 @dataclass(frozen=True)
@@ -107,20 +149,19 @@ class ConsentBot:
         )
         async with client as browser:
             page = await browser.get(url)
-            parser = _FormParser()
-            parser.feed(page.text)
-            form = next((f for f in parser.forms if self.decision in f.buttons), None)
-            if form is None:  # an error page (expired link, invalid client): as a person sees it
-                return BrowserVisit(str(page.url), page.status_code, page.text)
-            data = dict(form.fields)
-            if self.email is not None and "email" in data:
-                data["email"] = self.email
+            forms = parse_page(page.text).forms
+            form = next((f for f in forms if f.button(self.decision)), None)
+            button = form.button(self.decision) if form else None
+            if form is None or button is None:  # an error page (expired link, invalid client):
+                return BrowserVisit(str(page.url), page.status_code, page.text)  # as one sees it
+            typed = {}
+            if self.email is not None and "email" in form.fields:
+                typed["email"] = self.email
             await asyncio.sleep(self.pause)
-            name, value = form.buttons[self.decision]
-            data[name] = value
+            data = form.pressing(button, **typed)
             target = urljoin(str(page.url), form.action)
             redirects = not self.stop_at_redirect
-            if form.method == "post":
+            if form.method.lower() == "post":
                 final = await browser.post(target, data=data, follow_redirects=redirects)
             else:
                 final = await browser.get(target, params=data, follow_redirects=redirects)
