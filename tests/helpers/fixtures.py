@@ -19,7 +19,10 @@ import keyring.backends.fail
 import pytest
 
 from tests.helpers.clock import FakeClock
+from tests.helpers.secret_service import secret_service
 from tests.helpers.store import MemoryKeyring, install_keyring
+
+__all__ = ["secret_service"]  # a fixture of its own module, offered to every test
 
 if TYPE_CHECKING:
     import qasync

@@ -125,6 +125,7 @@ async def _reconcile_on(target: Target, profile: Profile | None, history: Histor
     from wizard.flow.explain import explain
     from wizard.flow.factory import NylasCredentials, open_flow
     from wizard.flow.reconcile import reconcile_history
+    from wizard.store.queue import WorkQueue
 
     where = f"{target.api.label}, {target.region.label}"
     if target.region.value == "custom":
@@ -144,6 +145,8 @@ async def _reconcile_on(target: Target, profile: Profile | None, history: Histor
                 region=target.region.value,
                 practice=target.practice,
                 api_url=target.base_url if target.region.value == "custom" else None,
+                # Connect links sent to customers elsewhere: their entries are connected too.
+                queue=WorkQueue(history.db_path),
             )
         finally:
             await flow.aclose()

@@ -19,7 +19,7 @@ LANDING_PREFIX = "ZOOM-ONBOARD"
 MAX_PASTE = 16_384  # an address is a few hundred characters; a whole email reply fits too
 _LINE_RE = re.compile(rf"{LANDING_PREFIX}\s+(\S+)")
 _URL_RE = re.compile(r"https?://[^\s<>\"']+", re.IGNORECASE)
-_QUERY_RE = re.compile(r"(?:^|[\s<(\"'])((?:[\w.~-]+=[^\s&<>\"']*&)*state=[^\s<>\"']+)")
+_QUERY_RE = re.compile(r"(?:^|[\s<(\"'?])((?:[\w.~-]+=[^\s&<>\"']*&)*state=[^\s<>\"']+)")
 _TRAILING = ".,;:!?)]}>\"'"
 WHAT_TO_SEND = (
     "Ask the customer for the whole address their browser showed at the end (it contains "
