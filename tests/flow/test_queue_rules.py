@@ -15,8 +15,9 @@ from wizard.flow.queue_rules import EntryRecorder, finish_entry_late
 from wizard.listener.listener import CallbackRefused
 from wizard.sandbox import SandboxServer
 from wizard.sandbox.consent_bot import ConsentBot
-from wizard.store.history import History, HistoryRecorder, VerifiedRef
+from wizard.store.history import History
 from wizard.store.queue import EntryState, WorkQueue
+from wizard.store.recorder import HistoryRecorder, VerifiedRef
 
 pytestmark = pytest.mark.anyio
 

@@ -27,7 +27,8 @@ from wizard.flow.onboarding import V3_STOPPED_LISTENING, OnboardingFlow, state_d
 from wizard.flow.reconcile import UNCONFIRMED, V3_ABANDONED_NOTE, reconcile_history
 from wizard.sandbox import SandboxServer
 from wizard.sandbox.consent_bot import ConsentBot
-from wizard.store.history import History, HistoryRecorder
+from wizard.store.history import History
+from wizard.store.recorder import HistoryRecorder
 from wizard.target import Target
 
 pytestmark = pytest.mark.anyio

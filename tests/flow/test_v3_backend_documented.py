@@ -378,7 +378,8 @@ async def test_a_wait_without_an_answer_after_the_browser_came_says_what_the_cus
 
 
 async def test_the_history_says_renewed_and_names_missing_scopes(tmp_path: Path) -> None:
-    from wizard.store.history import History, HistoryRecorder
+    from wizard.store.history import History
+    from wizard.store.recorder import HistoryRecorder
 
     history = History(tmp_path / "history.sqlite3", tmp_path / "fallback.jsonl")
     recorder = HistoryRecorder(

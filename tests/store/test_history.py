@@ -27,11 +27,11 @@ from wizard.store.database import SCHEMA_VERSION
 from wizard.store.history import (
     GrantQuery,
     History,
-    HistoryRecorder,
     PendingAuthorization,
     write_csv,
 )
 from wizard.store.paths import AppPaths
+from wizard.store.recorder import HistoryRecorder
 
 
 @pytest.fixture

@@ -12,7 +12,8 @@ import time
 from collections.abc import Sequence
 from dataclasses import asdict
 
-from wizard.cli.onboard import Reporter, explain_for_cli, prepared_flow, run_reported
+from wizard.cli.onboard import prepared_flow
+from wizard.cli.reporting import Reporter, explain_for_cli, run_reported
 from wizard.cli.where import api_of, chosen_profile, where
 from wizard.defaults import DEFAULT_TIMEOUT
 from wizard.flow.events import FlowEvent, LateAnswer

@@ -10,7 +10,7 @@ import sys
 from typing import TYPE_CHECKING
 
 from wizard.cli.credentials import read_credentials
-from wizard.cli.onboard import Reporter, run_reported
+from wizard.cli.reporting import Reporter, run_reported
 from wizard.cli.where import api_of, chosen_profile, saved_values, where
 from wizard.flow.backend import Backend
 from wizard.flow.factory import NylasCredentials, history_recorder, open_backend, open_history

@@ -17,9 +17,10 @@ from wizard.flow.backend import Backend
 from wizard.flow.inputs import IntegrationSpec
 from wizard.flow.onboarding import BrowserOpener, OnboardingFlow
 from wizard.listener.redirect_uri import LoopbackRedirectUri
-from wizard.store.history import History, HistoryRecorder
+from wizard.store.history import History
 from wizard.store.paths import AppPaths
 from wizard.store.profiles import Profile
+from wizard.store.recorder import HistoryRecorder
 from wizard.target import Api, Target
 
 

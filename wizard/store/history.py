@@ -16,7 +16,8 @@ run on `asyncio.to_thread` workers and in several processes (wizard and CLI side
 opening a connection costs well under a millisecond for a handful of writes a day; SQLite's own
 locking (busy timeout) then serialises writers, with no lock of ours to get wrong.
 
-All methods block on disk I/O: async callers use `HistoryRecorder` or `asyncio.to_thread`.
+All methods block on disk I/O: async callers use `HistoryRecorder` (store/recorder.py) or
+`asyncio.to_thread`.
 """
 
 from __future__ import annotations
@@ -45,20 +46,15 @@ from wizard.store.grants import Listing
 from wizard.store.history_problems import Problems
 from wizard.store.journal import Journal, JournalContents
 from wizard.store.owner import this_process
-from wizard.store.recorder import AccountRef, HistoryRecorder, VerifiedRef, verification_note
 
 __all__ = [
-    "AccountRef",
     "AuthorizationStart",
     "GrantQuery",
     "History",
     "HistoryRecord",
-    "HistoryRecorder",
     "KnownAuthorization",
     "Listing",
     "PendingAuthorization",
-    "VerifiedRef",
-    "verification_note",
     "write_csv",
 ]
 

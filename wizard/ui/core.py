@@ -64,7 +64,7 @@ if TYPE_CHECKING:  # "X as X": named here for the UI (the contract ignores these
         PRACTICE_OPTIONS as PRACTICE_OPTIONS,
         SandboxServer as SandboxServer,
     )
-    from wizard.store.history import History as History, HistoryRecorder as HistoryRecorder
+    from wizard.store.history import History as History
     from wizard.store.profile_service import ProfileService as ProfileService
     from wizard.store.profiles import (
         Profile as Profile,
@@ -77,6 +77,7 @@ if TYPE_CHECKING:  # "X as X": named here for the UI (the contract ignores these
         parse_entries as parse_entries,
         write_queue_csv as write_queue_csv,
     )
+    from wizard.store.recorder import HistoryRecorder as HistoryRecorder
     from wizard.store.secrets import SecretStore as SecretStore
 
 # Where each name lives. Read by `__getattr__` and by `preload`, which imports every module here.
@@ -121,7 +122,7 @@ _HOMES = {
     "PRACTICE_OPTIONS": "wizard.sandbox",
     "SandboxServer": "wizard.sandbox",
     "History": "wizard.store.history",
-    "HistoryRecorder": "wizard.store.history",
+    "HistoryRecorder": "wizard.store.recorder",
     "ProfileService": "wizard.store.profile_service",
     "Profile": "wizard.store.profiles",
     "ProfileError": "wizard.store.profiles",
