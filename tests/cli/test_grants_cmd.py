@@ -14,6 +14,7 @@ import pytest
 
 from tests.helpers.cli import cli_env, spawn
 from tests.helpers.ports import free_port
+from tests.helpers.store import record_v3_grant
 from wizard.sandbox import DEMO_CREDENTIALS, SandboxOptions, SandboxServer
 from wizard.sandbox.consent_bot import ConsentBot
 from wizard.store.history import History
@@ -75,15 +76,7 @@ async def test_the_history_names_the_customer_and_csv_cells_are_guarded(tmp_path
         known = sandbox.add_v3_grant(email="=HYPERLINK@evil.example", grant_status="invalid")
         other = sandbox.add_v3_grant(email="b@globex.example")
         history = History(*_history_paths(tmp_path))
-        history.record_grant(
-            profile="Support",
-            region="custom",
-            account_id="",
-            integration_id=None,
-            grant_id=known["id"],
-            api="v3",
-            customer="Acme #7",
-        )
+        record_v3_grant(history, known["id"], "Acme #7", region="custom")
         code, out, err = await run(
             tmp_path, "grants", "--csv", "--api", "v3", "--api-url", sandbox.url, **KEY
         )
@@ -138,14 +131,8 @@ async def test_revoking_asks_unless_yes_and_marks_the_history(tmp_path: Path) ->
     async with SandboxServer(SandboxOptions(seed_grants=3, seed_invalid=1)) as sandbox:
         grant_id, grant = next(iter(sandbox.v3_grants.items()))
         where = ("--api", "v3", "--api-url", sandbox.url)
-        History(*_history_paths(tmp_path)).record_grant(
-            profile="",
-            region="custom",
-            account_id="",
-            integration_id=None,
-            grant_id=grant_id,
-            api="v3",
-            customer="Acme",
+        record_v3_grant(
+            History(*_history_paths(tmp_path)), grant_id, "Acme", profile="", region="custom"
         )
         code, out, err = await run(tmp_path, "grants", "--revoke", grant_id, *where, **KEY)
         assert code == 2 and grant_id in sandbox.v3_grants

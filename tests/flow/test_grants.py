@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.helpers.flows import sandbox_flow, spec, v3_flow
+from tests.helpers.store import record_v3_grant
 from wizard.flow.backend import GrantBatch, GrantInfo
 from wizard.flow.factory import history_recorder
 from wizard.flow.grants import GrantWorklist, find_grant, queue_reauthentication
@@ -120,25 +121,8 @@ async def test_the_history_says_who_the_customer_is_in_one_query_per_page(tmp_pa
     history = History(tmp_path / "history.sqlite3", tmp_path / "fallback.jsonl")
     async with seeded(12, 3) as sandbox:
         ids = list(sandbox.v3_grants)
-        history.record_grant(
-            profile="Support",
-            region="sandbox",
-            account_id="",
-            integration_id=None,
-            grant_id=ids[0],
-            api="v3",
-            customer="Acme #1",
-            practice=True,
-        )
-        history.record_grant(  # a real grant of that id: not joined with practice ones
-            profile="Real",
-            region="us",
-            account_id="",
-            integration_id=None,
-            grant_id=ids[1],
-            api="v3",
-            customer="Real customer",
-        )
+        record_v3_grant(history, ids[0], "Acme #1", region="sandbox", practice=True)
+        record_v3_grant(history, ids[1], "Real customer", profile="Real")
         flow = v3_flow(sandbox, ConsentBot("allow"))
         try:
             grants = {
@@ -200,16 +184,7 @@ async def test_revoking_deletes_on_nylas_and_marks_the_history(tmp_path: Path) -
     history = History(tmp_path / "history.sqlite3", tmp_path / "fallback.jsonl")
     async with seeded(3, 1) as sandbox:
         grant_id = next(iter(sandbox.v3_grants))
-        history.record_grant(
-            profile="",
-            region="sandbox",
-            account_id="",
-            integration_id=None,
-            grant_id=grant_id,
-            api="v3",
-            customer="Acme",
-            practice=True,
-        )
+        record_v3_grant(history, grant_id, "Acme", profile="", region="sandbox", practice=True)
         flow = v3_flow(sandbox, ConsentBot("allow"))
         try:
             found = await find_grant(flow.backend, history, grant_id, practice=True)

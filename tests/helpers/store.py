@@ -5,10 +5,14 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import keyring
 import keyring.backend
 import keyring.errors
+
+if TYPE_CHECKING:
+    from wizard.store.history import History
 
 
 class MemoryKeyring(keyring.backend.KeyringBackend):
@@ -61,3 +65,25 @@ def crash_owner_of(db_path: Path, entry_id: int) -> None:
 
     with sqlite3.connect(db_path) as db:
         db.execute("UPDATE queue SET owner = ? WHERE id = ?", (dead_owner(), entry_id))
+
+
+def record_v3_grant(
+    history: History,
+    grant_id: str,
+    customer: str,
+    *,
+    profile: str = "Support",
+    region: str = "us",
+    practice: bool = False,
+) -> None:
+    """A v3 grant this computer obtained (the history's row as a capture writes it)."""
+    history.record_grant(
+        profile=profile,
+        region=region,
+        account_id="",
+        integration_id=None,
+        grant_id=grant_id,
+        api="v3",
+        customer=customer,
+        practice=practice,
+    )

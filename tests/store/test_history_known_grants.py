@@ -10,21 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers.store import record_v3_grant
 from wizard.store import database
 from wizard.store.history import History
-
-
-def record(history: History, grant_id: str, customer: str, *, practice: bool = False) -> None:
-    history.record_grant(
-        profile="Support",
-        region="us",
-        account_id="",
-        integration_id=None,
-        grant_id=grant_id,
-        api="v3",
-        customer=customer,
-        practice=practice,
-    )
 
 
 @pytest.fixture
@@ -33,9 +21,9 @@ def history(tmp_path: Path) -> History:
 
 
 def test_the_newest_record_of_each_known_grant(history: History) -> None:
-    record(history, "g-1", "Acme (first consent)")
-    record(history, "g-1", "Acme (renewed)")
-    record(history, "g-2", "Globex")
+    record_v3_grant(history, "g-1", "Acme (first consent)")
+    record_v3_grant(history, "g-1", "Acme (renewed)")
+    record_v3_grant(history, "g-2", "Globex")
     known = history.known_grants(["g-1", "g-2", "g-unknown"])
     assert set(known) == {"g-1", "g-2"}
     assert known["g-1"].customer == "Acme (renewed)"
@@ -43,8 +31,8 @@ def test_the_newest_record_of_each_known_grant(history: History) -> None:
 
 
 def test_practice_and_real_records_are_kept_apart(history: History) -> None:
-    record(history, "g-1", "Real")
-    record(history, "g-2", "Practice", practice=True)
+    record_v3_grant(history, "g-1", "Real")
+    record_v3_grant(history, "g-2", "Practice", practice=True)
     assert set(history.known_grants(["g-1", "g-2"], practice=False)) == {"g-1"}
     assert set(history.known_grants(["g-1", "g-2"], practice=True)) == {"g-2"}
     assert set(history.known_grants(["g-1", "g-2"])) == {"g-1", "g-2"}
@@ -54,7 +42,7 @@ def test_a_page_of_two_hundred_ids_is_one_query(
     history: History, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     for number in range(300):
-        record(history, f"g-{number}", f"Customer {number}")
+        record_v3_grant(history, f"g-{number}", f"Customer {number}")
     statements: list[str] = []
     plain = database.connect
 
@@ -75,5 +63,5 @@ def test_a_grant_only_in_the_fallback_journal_is_found_too(tmp_path: Path) -> No
     db = tmp_path / "history.sqlite3"
     db.mkdir()  # the database cannot be written: the grant goes to the journal
     history = History(db, tmp_path / "fallback.jsonl")
-    record(history, "g-journal", "Acme")
+    record_v3_grant(history, "g-journal", "Acme")
     assert history.known_grants(["g-journal"])["g-journal"].customer == "Acme"

@@ -9,7 +9,7 @@ import logging
 from collections.abc import AsyncIterator
 
 from wizard.cli.credentials import Credentials, read_credentials
-from wizard.cli.reporting import Reporter, run_reported
+from wizard.cli.reporting import Reporter, run_command
 from wizard.cli.where import api_of, chosen_profile, saved_values, where
 from wizard.defaults import (
     DEFAULT_GRANT_LIFETIME,
@@ -24,7 +24,6 @@ from wizard.flow import (
 from wizard.flow.browser import no_browser, system_browser
 from wizard.flow.factory import NylasCredentials, Prepared, prepare, redirect_uri_for
 from wizard.listener.redirect_uri import LoopbackRedirectUri
-from wizard.logs import setup_logging
 from wizard.outcome import Outcome
 from wizard.store.paths import AppPaths
 from wizard.store.profiles import Profile
@@ -34,14 +33,7 @@ log = logging.getLogger("wizard.cli")
 
 
 def run_onboard(args: argparse.Namespace) -> int:
-    reporter = Reporter(args.json)
-    setup_logging(AppPaths.default().log_file, verbose=args.verbose, console=True)
-    return run_reported(
-        _run(args, reporter),
-        reporter,
-        what="onboarding",
-        on_ctrl_c=("onboarding cancelled with Ctrl+C", "Cancelled."),
-    )
+    return run_command(args, _run, "onboarding")
 
 
 async def _run(args: argparse.Namespace, reporter: Reporter) -> int:

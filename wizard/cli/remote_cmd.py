@@ -10,12 +10,11 @@ import sys
 from typing import TYPE_CHECKING
 
 from wizard.cli.credentials import read_credentials
-from wizard.cli.reporting import Reporter, run_reported
+from wizard.cli.reporting import Reporter, run_command
 from wizard.cli.where import api_of, chosen_profile, saved_values, where
 from wizard.flow.backend import Backend
 from wizard.flow.factory import NylasCredentials, history_recorder, open_backend, open_history
 from wizard.flow.remote import Finished, RemoteLinks, SentLink, link_of_answer
-from wizard.logs import setup_logging
 from wizard.outcome import Outcome
 from wizard.store.paths import AppPaths
 from wizard.store.profiles import Profile, ProfileError, ProfileStore
@@ -43,14 +42,7 @@ IN_PROCESS_SANDBOX = (
 
 
 def run_finish(args: argparse.Namespace) -> int:
-    reporter = Reporter(args.json)
-    setup_logging(AppPaths.default().log_file, verbose=args.verbose, console=True)
-    return run_reported(
-        _finish(args, reporter),
-        reporter,
-        what="finishing a sent link",
-        on_ctrl_c=("finishing a sent link cancelled with Ctrl+C", "Cancelled."),
-    )
+    return run_command(args, _finish, "finishing a sent link")
 
 
 async def send_link(

@@ -3,12 +3,13 @@ one way a command's body ends (each failure a message and an exit code, Ctrl+C t
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import json
 import logging
 import sys
 import time
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from typing import Any, TextIO
 
 from wizard.flow import (
@@ -24,8 +25,9 @@ from wizard.flow import (
 from wizard.flow.explain import Explanation, explain
 from wizard.flow.queue_rules import late_answer_words
 from wizard.listener.listener import PortInUse
-from wizard.logs import SAID_ON_CONSOLE
+from wizard.logs import SAID_ON_CONSOLE, setup_logging
 from wizard.outcome import Outcome
+from wizard.store.paths import AppPaths
 from wizard.target import Api
 
 log = logging.getLogger("wizard.cli")
@@ -175,6 +177,19 @@ class Reporter:
             )
         else:
             print(f"Error: {explanation.text()}", file=self.err, flush=True)
+
+
+def run_command(
+    args: argparse.Namespace,
+    body: Callable[[argparse.Namespace, Reporter], Coroutine[Any, Any, int]],
+    what: str,
+) -> int:
+    """A command that speaks through a Reporter: the log set up, its body run, every failure
+    and Ctrl+C ending as words and an exit code."""
+    reporter = Reporter(args.json)
+    setup_logging(AppPaths.default().log_file, verbose=args.verbose, console=True)
+    said = (f"{what} cancelled with Ctrl+C", "Cancelled.")
+    return run_reported(body(args, reporter), reporter, what=what, on_ctrl_c=said)
 
 
 def run_reported(

@@ -22,30 +22,7 @@ from wizard.store import database, grants
 __all__ = ["AuthorizationStart", "Authorizations", "KnownAuthorization", "PendingAuthorization"]
 
 
-@dataclass(frozen=True)
-class PendingAuthorization:
-    """An authorization that did not end with a captured callback (yet)."""
-
-    id: int
-    started_at: float
-    api: str
-    region: str
-    profile: str
-    integration_id: str | None
-    account_id: str | None
-    customer: str | None
-    login_hint: str | None
-    expires_at: float
-    state_sha256: str
-    practice: bool
-    owner: str | None = None  # host:pid of the process that listens for it
-    api_url: str | None = None  # where it was made (None: before API URLs were kept)
-    remote: bool = False  # sent to a customer elsewhere: finished by what they send back
-    redirect_uri: str | None = None  # the one its link was made with (remote links)
-    queue_entry: int | None = None  # the queue entry it moves (remote links)
-
-
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class AuthorizationStart:
     """What an authorization is kept with before its browser opens (History.begin_authorization
     adds who keeps it and when)."""
@@ -60,12 +37,21 @@ class AuthorizationStart:
     expires_at: float
     state_sha256: str
     practice: bool
-    api_url: str | None = None
+    api_url: str | None = None  # where it was made (None: before API URLs were kept)
     # A link sent to a customer elsewhere: the redirect URI it was made with, the queue entry
     # it moves.
     remote: bool = False
     redirect_uri: str | None = None
     queue_entry: int | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class PendingAuthorization(AuthorizationStart):
+    """An authorization that did not end with a captured callback (yet)."""
+
+    id: int
+    started_at: float
+    owner: str | None = None  # host:pid of the process that listens for it
 
 
 @dataclass(frozen=True)

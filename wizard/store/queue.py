@@ -335,27 +335,18 @@ class WorkQueue:
             )
             return cursor.rowcount
 
-    def finish(
-        self,
-        entry_id: int,
-        state: EntryState,
-        *,
-        grant_id: str | None = None,
-        email: str | None = None,
-        reason: str | None = None,
-    ) -> None:
-        self._set(entry_id, state, grant_id=grant_id, email=email, reason=reason)
-
     def release(self, entry_id: int, *, reason: str | None = None) -> None:
         """Back to waiting if it is still in progress (the operator moved on to another one, a
         run stopped): never an entry whose grant already came (it is connected)."""
-        self._set(entry_id, EntryState.WAITING, reason=reason, only_from=(EntryState.IN_PROGRESS,))
+        self.finish(
+            entry_id, EntryState.WAITING, reason=reason, only_from=(EntryState.IN_PROGRESS,)
+        )
 
     def retry(self, entry_id: int) -> None:
-        self._set(entry_id, EntryState.WAITING)
+        self.finish(entry_id, EntryState.WAITING)
 
     def skip(self, entry_id: int) -> None:
-        self._set(entry_id, EntryState.SKIPPED, only_from=_NOT_CONNECTED)
+        self.finish(entry_id, EntryState.SKIPPED, only_from=_NOT_CONNECTED)
 
     def clear_done(self, *, practice: bool) -> int:
         """Remove the connected and skipped entries; how many."""
@@ -369,7 +360,7 @@ class WorkQueue:
             )
             return cursor.rowcount
 
-    def _set(
+    def finish(
         self,
         entry_id: int,
         state: EntryState,
@@ -379,6 +370,8 @@ class WorkQueue:
         reason: str | None = None,
         only_from: Sequence[EntryState] | None = None,
     ) -> bool:
+        """Set how it ended (or where it is now); only from the states in `only_from` when
+        given. True when it changed."""
         allowed = [s.value for s in (only_from or tuple(EntryState))]
         marks = ", ".join("?" * len(allowed))
         with database.connect(self.db_path) as conn:

@@ -18,7 +18,6 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
-    QFileDialog,
     QHBoxLayout,
     QLabel,
     QMessageBox,
@@ -31,7 +30,7 @@ from wizard.store.grant_listing import CSV_COLUMNS, HEADERS, ListedGrant, csv_ro
 from wizard.ui import core, grant_actions
 from wizard.ui.grants_model import GrantsModel
 from wizard.ui.tasks import PageTask
-from wizard.ui.widgets import StatusLine, ask, button_row, record_table
+from wizard.ui.widgets import StatusLine, ask, button_row, choose_csv_file, record_table
 
 if TYPE_CHECKING:
     from wizard.flow.grants import Reauthentication
@@ -223,14 +222,7 @@ class GrantsWindow(QDialog):
         self.status.ok(f"Copied {len(grants)} grant id(s).")
 
     def _choose_export_file(self) -> None:
-        dialog = QFileDialog(
-            self, "Export grants", str(Path.home() / "zoom-grants-nylas.csv"), "CSV files (*.csv)"
-        )
-        dialog.setObjectName("exportDialog")
-        dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
-        dialog.setDefaultSuffix("csv")
-        dialog.fileSelected.connect(lambda path: self.export_to(Path(path)))
-        dialog.open()  # never exec(): the qasync loop must keep running
+        choose_csv_file(self, "Export grants", "zoom-grants-nylas.csv", self.export_to)
 
     def export_to(self, path: Path) -> None:
         """Every grant shown by the choice above, read in full, loaded in the table or not;

@@ -16,7 +16,6 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QCheckBox,
     QDialog,
-    QFileDialog,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -30,7 +29,7 @@ from wizard.store.grant_columns import HEADERS, HistoryRecord, cells, write_csv
 from wizard.ui import core
 from wizard.ui.history_model import HistoryModel
 from wizard.ui.tasks import PageTask
-from wizard.ui.widgets import StatusLine, ask, button_row, record_table
+from wizard.ui.widgets import StatusLine, ask, button_row, choose_csv_file, record_table
 
 if TYPE_CHECKING:
     from wizard.flow.reconcile import ReconcileReport
@@ -231,14 +230,7 @@ class HistoryWindow(QDialog):
         self.load()  # its rows now say "deleted"
 
     def _choose_export_file(self) -> None:
-        dialog = QFileDialog(
-            self, "Export history", str(Path.home() / "zoom-grants.csv"), "CSV files (*.csv)"
-        )
-        dialog.setObjectName("exportDialog")
-        dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
-        dialog.setDefaultSuffix("csv")
-        dialog.fileSelected.connect(lambda path: self.export_to(Path(path)))
-        dialog.open()  # never exec(): the qasync loop must keep running
+        choose_csv_file(self, "Export history", "zoom-grants.csv", self.export_to)
 
     def export_to(self, path: Path) -> None:
         """Every grant the filter matches, loaded in the table or not."""

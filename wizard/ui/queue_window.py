@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 from wizard.store.entries import EntryState, QueueImportError
 from wizard.ui import core
 from wizard.ui.tasks import PageTask
-from wizard.ui.widgets import StatusLine, button_row, record_table
+from wizard.ui.widgets import StatusLine, button_row, choose_csv_file, record_table
 
 if TYPE_CHECKING:
     from wizard.store.entries import QueueEntry
@@ -221,12 +221,7 @@ class QueueWindow(QDialog):
 
     def _choose_export_file(self) -> None:
         name = "zoom-queue-practice.csv" if self.session.practice else "zoom-queue.csv"
-        dialog = QFileDialog(self, "Export queue", str(Path.home() / name), "CSV files (*.csv)")
-        dialog.setObjectName("exportDialog")
-        dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
-        dialog.setDefaultSuffix("csv")
-        dialog.fileSelected.connect(lambda path: self.export_to(Path(path)))
-        dialog.open()
+        choose_csv_file(self, "Export queue", name, self.export_to)
 
     def export_to(self, path: Path) -> None:
         buffer = io.StringIO()

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
+    QFileDialog,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -142,6 +144,17 @@ def come_forward(window: QWidget) -> None:
     window.raise_()
     window.activateWindow()
     QApplication.alert(window)
+
+
+def choose_csv_file(parent: QWidget, title: str, name: str, chosen: Callable[[Path], None]) -> None:
+    """Ask where to save a CSV export (suggested: `name` in the home folder), then call
+    `chosen` with the path. Opened with open(), never exec(): the qasync loop keeps running."""
+    dialog = QFileDialog(parent, title, str(Path.home() / name), "CSV files (*.csv)")
+    dialog.setObjectName("exportDialog")
+    dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
+    dialog.setDefaultSuffix("csv")
+    dialog.fileSelected.connect(lambda path: chosen(Path(path)))
+    dialog.open()
 
 
 def record_table(parent: QWidget, name: str) -> QTableView:
