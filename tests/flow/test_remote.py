@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -313,42 +312,36 @@ async def test_an_answer_for_another_application_names_it(v3_desk: Desk, tmp_pat
 # -- Connect ----------------------------------------------------------------------------
 
 
-async def test_a_connect_link_sent_elsewhere_is_found_by_asking_nylas(
-    tmp_path: Path, memory_keyring: MemoryKeyring
-) -> None:
+@pytest.fixture
+async def connect_desk(tmp_path: Path, memory_keyring: MemoryKeyring) -> AsyncIterator[Desk]:
     async with SandboxServer() as sandbox:
         flow = sandbox_flow(sandbox, ConsentBot("allow"))
         try:
-            desk = await desk_on(sandbox, tmp_path, flow)
-            entry = desk.entry("Acme", None)
-            account = CustomerAccount("acct-1", customer="Acme")
-            sent = await desk.links.send(account, desk.redirect, queue_entry=entry)
-            assert "nothing more is needed from you" in sent.message()
-            await customer_answers(sent.url)  # nothing is sent back: the grant is made
-            report = await reconcile_history(
-                flow.backend,
-                open_history(desk.paths),
-                region="sandbox",
-                practice=True,
-                queue=desk.queue,
-            )
+            yield await desk_on(sandbox, tmp_path, flow)
         finally:
             await flow.aclose()
+
+
+async def test_a_connect_link_sent_elsewhere_is_found_by_asking_nylas(connect_desk: Desk) -> None:
+    desk = connect_desk
+    entry = desk.entry("Acme", None)
+    account = CustomerAccount("acct-1", customer="Acme")
+    sent = await desk.links.send(account, desk.redirect, queue_entry=entry)
+    assert "nothing more is needed from you" in sent.message()
+    await customer_answers(sent.url)  # nothing is sent back: the grant is made
+    report = await reconcile_history(
+        desk.flow.backend,
+        open_history(desk.paths),
+        region="sandbox",
+        practice=True,
+        queue=desk.queue,
+    )
     assert len(report.found) == 1 and report.found[0].confirmed
     assert desk.queue.get(entry).state is EntryState.CONNECTED
     assert desk.authorizations()[0][:1] == ("connected",)
 
 
-async def test_a_connect_answer_pasted_anyway_finishes_it(
-    tmp_path: Path, memory_keyring: MemoryKeyring
-) -> None:
-    async with SandboxServer() as sandbox:
-        flow = sandbox_flow(sandbox, ConsentBot("allow"))
-        try:
-            desk = await desk_on(sandbox, tmp_path, flow)
-            sent = await desk.links.send(CustomerAccount("acct-1"), desk.redirect)
-            finished = await desk.links.finish(await customer_answers(sent.url))
-        finally:
-            await flow.aclose()
+async def test_a_connect_answer_pasted_anyway_finishes_it(connect_desk: Desk) -> None:
+    sent = await connect_desk.links.send(CustomerAccount("acct-1"), connect_desk.redirect)
+    finished = await connect_desk.links.finish(await customer_answers(sent.url))
     assert finished.result is not None and finished.result.verified
-    assert time.time() < sent.expires_at

@@ -11,7 +11,7 @@ from __future__ import annotations
 import enum
 import hmac
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
 from wizard.flow.inputs import CustomerAccount, IntegrationSpec
@@ -189,6 +189,18 @@ class OnboardingResult:
     missing_scopes: tuple[str, ...] = ()
 
 
+@dataclass(frozen=True)
+class LinkToResume:
+    """What an authorization made earlier is remade from (flow/remote.py)."""
+
+    account: CustomerAccount
+    redirect_uri: str
+    state: str
+    secret: str | None = field(repr=False)  # PendingAuthorization.secret, from the keyring
+    started_at: int
+    expires_at: int
+
+
 class PendingAuthorization(Protocol):
     """One authorization in progress: its link, and how to turn its callback into a grant."""
 
@@ -236,16 +248,7 @@ class Backend(Protocol):
         self, account: CustomerAccount, redirect_uri: LoopbackRedirectUri | str, state: str
     ) -> PendingAuthorization: ...
 
-    def resume_authorization(
-        self,
-        account: CustomerAccount,
-        redirect_uri: str,
-        state: str,
-        secret: str | None,
-        *,
-        started_at: int,
-        expires_at: int,
-    ) -> PendingAuthorization:
+    def resume_authorization(self, link: LinkToResume) -> PendingAuthorization:
         """An authorization made earlier (a link sent elsewhere, perhaps before a restart),
         able to resolve the answer the customer sends back."""
         ...

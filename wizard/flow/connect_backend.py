@@ -18,6 +18,7 @@ from wizard.flow.backend import (
     IntegrationInfo,
     IntegrationOutcome,
     IntegrationPlan,
+    LinkToResume,
     VerifiedGrant,
     grant_info,
     mismatch,
@@ -183,17 +184,8 @@ class ConnectBackend:
         )
         return ConnectAuthorization(auth.url, auth.expires_at, auth.id, state, account, self)
 
-    def resume_authorization(
-        self,
-        account: CustomerAccount,
-        redirect_uri: str,
-        state: str,
-        secret: str | None,
-        *,
-        started_at: int,
-        expires_at: int,
-    ) -> ConnectAuthorization:
-        return ConnectAuthorization("", expires_at, "", state, account, self)
+    def resume_authorization(self, link: LinkToResume) -> ConnectAuthorization:
+        return ConnectAuthorization("", link.expires_at, "", link.state, link.account, self)
 
     async def register_redirect_uri(self, uri: str) -> bool:
         integration = await self.client.integrations.get(ZOOM)

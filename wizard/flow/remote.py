@@ -25,7 +25,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 from pydantic import SecretStr
 
-from wizard.flow.backend import Backend, OnboardingResult, VerifiedGrant
+from wizard.flow.backend import Backend, LinkToResume, OnboardingResult, VerifiedGrant
 from wizard.flow.inputs import CustomerAccount
 from wizard.flow.recording import state_digest
 from wizard.listener.callback import ErrorCallback, GrantCallback, MalformedCallback
@@ -225,7 +225,7 @@ class RemoteLinks:
                 "(no system keyring when it was sent, and the tool restarted since). Send the "
                 "customer a new link."
             )
-        pending = self.backend.resume_authorization(
+        link = LinkToResume(
             account,
             auth.redirect_uri or "",
             state,
@@ -233,6 +233,7 @@ class RemoteLinks:
             started_at=int(auth.started_at),
             expires_at=int(auth.expires_at),
         )
+        pending = self.backend.resume_authorization(link)
         resolution = await pending.resolve(callback)
         if isinstance(resolution, Failed):
             raise resolution.error

@@ -21,6 +21,7 @@ from wizard.flow.backend import (
     IntegrationInfo,
     IntegrationOutcome,
     IntegrationPlan,
+    LinkToResume,
     VerifiedGrant,
     ZoomAppConflict,
     grant_info,
@@ -326,29 +327,20 @@ class V3Backend:
             started_at=started_at,
         )
 
-    def resume_authorization(
-        self,
-        account: CustomerAccount,
-        redirect_uri: str,
-        state: str,
-        secret: str | None,
-        *,
-        started_at: int,
-        expires_at: int,
-    ) -> V3Authorization:
-        if not secret:
+    def resume_authorization(self, link: LinkToResume) -> V3Authorization:
+        if not link.secret:
             raise ValueError("a v3 authorization cannot be resumed without its PKCE verifier")
-        remember_secret(secret)
+        remember_secret(link.secret)
         return V3Authorization(
             url="",  # sent already
-            expires_at=expires_at,
-            id=_authorization_id(state),
-            state=state,
-            account=account,
-            redirect_uri=redirect_uri,
+            expires_at=link.expires_at,
+            id=_authorization_id(link.state),
+            state=link.state,
+            account=link.account,
+            redirect_uri=link.redirect_uri,
             backend=self,
-            verifier=secret,
-            started_at=started_at,
+            verifier=link.secret,
+            started_at=link.started_at,
         )
 
     async def register_redirect_uri(self, uri: str) -> bool:
