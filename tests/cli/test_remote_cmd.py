@@ -111,3 +111,36 @@ async def test_a_bad_answer_exits_2_saying_what_to_ask_for(
 ) -> None:
     code, _, output = await run(tmp_path, secret_service, "finish", answer_text)
     assert code == Outcome.BAD_INPUT and words in output
+
+
+async def test_queue_run_remote_sends_a_link_per_entry_and_each_answer_finishes_its_own(
+    tmp_path: Path, secret_service: dict[str, str]
+) -> None:
+    people = "a@example.com,Acme\nb@example.com,Beta\n"
+    async with SandboxServer() as sandbox:
+        env = env_for(sandbox, secret_service)
+        added, _, output = await run(tmp_path, env, "queue", "add", "-", stdin=people.encode())
+        assert added == Outcome.OK, output
+        where = ("--api", "v3", "--api-url", sandbox.url)
+        code, events, output = await run(
+            tmp_path, env, "queue", "run", "--remote", "--json", *where
+        )
+        assert code == Outcome.OK, output
+        sent = [e for e in events if e["event"] == "link_sent"]
+        assert [e["customer"] for e in sent] == ["Acme", "Beta"]
+        _, _, listed = await run(tmp_path, env, "queue", "list", "--json")
+        assert {e["state"] for e in json.loads(listed[: listed.rindex("]") + 1])} == {"sent"}
+
+        for link in reversed(sent):  # Beta answers first
+            code, finished, output = await run(
+                tmp_path, env, "finish", await answer(link["url"]), "--json"
+            )
+            assert code == Outcome.OK, output
+            (grant,) = [e for e in finished if e["event"] == "grant"]
+            assert grant["customer"] == link["customer"]
+        _, _, listed = await run(tmp_path, env, "queue", "list", "--json")
+    entries = json.loads(listed[: listed.rindex("]") + 1])
+    assert [(e["customer"], e["state"]) for e in entries] == [
+        ("Acme", "connected"),
+        ("Beta", "connected"),
+    ]

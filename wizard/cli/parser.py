@@ -179,7 +179,8 @@ def _remote_flags(parser: argparse.ArgumentParser) -> None:
         "--remote",
         action="store_true",
         help="the customer is on another computer: print a message with the link to send "
-        "them, then take what they send back (now, or later with `zoom-onboard finish`)",
+        "them, then take what they send back (now, or later with `zoom-onboard finish`); with "
+        "queue run, a link for every waiting entry",
     )
     parser.add_argument(
         "--landing-page",
@@ -458,3 +459,4 @@ def _queue_parser(commands: Commands) -> None:
     )
     _target_flags(run, in_process=True)
     _run_flags(run)
+    _remote_flags(run)

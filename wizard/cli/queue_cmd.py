@@ -153,6 +153,11 @@ async def _run(args: argparse.Namespace, reporter: Reporter, queue: WorkQueue) -
         return int(Outcome.OK)
     redirect_uri = redirect_uri_for(args.redirect_uri, profile)
     timeout = args.timeout if args.timeout is not None else DEFAULT_TIMEOUT
+    if args.remote:  # the customers are elsewhere: a link each, finished later
+        async with prepared_flow(args, reporter, profile, api, redirect_uri, listen=False) as ready:
+            from wizard.cli.remote_cmd import send_queue_links
+
+            return await send_queue_links(ready, queue, waiting, redirect_uri, args, reporter)
     async with prepared_flow(args, reporter, profile, api, redirect_uri) as ready:
         run = _QueueRun(ready, queue, reporter, api, redirect_uri, timeout, len(waiting))
         ready.flow.on_event = run.on_event

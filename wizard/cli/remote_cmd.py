@@ -10,10 +10,12 @@ import sys
 from typing import TYPE_CHECKING
 
 from wizard.cli.credentials import read_credentials
-from wizard.cli.reporting import Reporter, run_command
+from wizard.cli.reporting import Reporter, explain_for_cli, run_command
 from wizard.cli.where import api_of, chosen_profile, saved_values, where
 from wizard.flow.backend import Backend
 from wizard.flow.factory import NylasCredentials, history_recorder, open_backend, open_history
+from wizard.flow.inputs import account_for_entry
+from wizard.flow.queue_rules import entry_state_after
 from wizard.flow.remote import Finished, RemoteLinks, SentLink, link_of_answer
 from wizard.outcome import Outcome
 from wizard.store.paths import AppPaths
@@ -28,6 +30,7 @@ if TYPE_CHECKING:
     from wizard.flow.factory import Prepared
     from wizard.listener.redirect_uri import LoopbackRedirectUri
     from wizard.store.authorizations import PendingAuthorization
+    from wizard.store.entries import QueueEntry
 
 PROMPT = "Paste what the customer sent back (or press Enter to finish later): "
 LATER = (
@@ -72,6 +75,42 @@ async def send_link(
         reporter.emit("later", LATER)
         return int(Outcome.OK)
     return _say_finished(await links.finish(answer), reporter)
+
+
+async def send_queue_links(
+    ready: Prepared,
+    queue: WorkQueue,
+    entries: list[QueueEntry],
+    redirect_uri: LoopbackRedirectUri,
+    args: argparse.Namespace,
+    reporter: Reporter,
+) -> int:
+    """`queue run --remote`: a link for each waiting entry, its message printed; the entries
+    wait as "sent" until their answers are finished (or their links expire)."""
+    links = await _links(ready.flow.backend, ready.recorder)
+    landing = args.landing_page
+    sent = 0
+    for entry in entries:
+        if not queue.start(entry.id):
+            continue  # another window or command took it
+        reporter.emit("entry", f"[{sent + 1}/{len(entries)}] {entry.label}", id=entry.id)
+        try:
+            account = account_for_entry(entry, ready.target.api.value)
+        except ValueError as exc:  # this API cannot take this entry: said, and on to the next
+            words = explain_for_cli(exc)
+            queue.finish(entry.id, entry_state_after(exc), reason=words.text())
+            reporter.error(words)
+            continue
+        link = await links.send(
+            account,
+            landing or redirect_uri,
+            landing_page=landing is not None,
+            queue_entry=entry.id,
+        )
+        _say_sent(link, reporter)
+        sent += 1
+    reporter.emit("later", f"{sent} link(s) sent. {LATER}", count=sent)
+    return int(Outcome.OK)
 
 
 async def _finish(args: argparse.Namespace, reporter: Reporter) -> int:
