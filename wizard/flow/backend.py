@@ -331,3 +331,30 @@ def status_note(grant: GrantInfo) -> str | None:
         f"Nylas reports the grant status {grant.grant_status!r}, which this tool does not know: "
         "check the grant in the Nylas dashboard."
     )
+
+
+def result_of(
+    grant_id: str,
+    provider: str,
+    account: CustomerAccount,
+    grant: GrantInfo | None,
+    note: str | None,
+    renewed: bool,
+    api: str,
+) -> OnboardingResult:
+    """The result of one authorization: what the grant says (None: it could not be read), why
+    it is not verified (`note`), whether it renewed this Zoom user's grant."""
+    return OnboardingResult(
+        grant_id=grant_id,
+        provider=provider,
+        account_id=account.account_id or (grant.account_id if grant else None),
+        email=grant.email if grant else None,
+        grant_status=grant.grant_status if grant else None,
+        verified=grant is not None and note is None,
+        verification_note=note,
+        api=api,
+        customer=account.customer,
+        login_hint=account.login_hint,
+        renewed=renewed,
+        missing_scopes=grant.missing_scopes if grant else (),
+    )

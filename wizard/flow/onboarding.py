@@ -16,7 +16,6 @@ from collections.abc import Awaitable, Callable
 
 from wizard.flow.backend import (
     Backend,
-    GrantInfo,
     IntegrationAction,
     IntegrationInfo,
     IntegrationOutcome,
@@ -25,6 +24,7 @@ from wizard.flow.backend import (
     PendingAuthorization,
     VerifiedGrant,
     mismatch,
+    result_of,
     status_note,
 )
 from wizard.flow.events import (
@@ -373,28 +373,12 @@ class OnboardingFlow:
                 )
             else:
                 note = mismatch(grant, state, account, state_required=False) or status_note(grant)
-        return _result(captured, account, grant, note, renewed, self.backend.api.value)
-
-
-def _result(
-    captured: CapturedGrant,
-    account: CustomerAccount,
-    grant: GrantInfo | None,
-    note: str | None,
-    renewed: bool,
-    api: str,
-) -> OnboardingResult:
-    return OnboardingResult(
-        grant_id=captured.grant_id,
-        provider=captured.provider,
-        account_id=account.account_id,
-        email=grant.email if grant else None,
-        grant_status=grant.grant_status if grant else None,
-        verified=grant is not None and note is None,
-        verification_note=note,
-        api=api,
-        customer=account.customer,
-        login_hint=account.login_hint,
-        renewed=renewed,
-        missing_scopes=grant.missing_scopes if grant else (),
-    )
+        return result_of(
+            captured.grant_id,
+            captured.provider,
+            account,
+            grant,
+            note,
+            renewed,
+            self.backend.api.value,
+        )

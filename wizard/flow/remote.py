@@ -25,7 +25,13 @@ from urllib.parse import parse_qsl, urlsplit
 
 from pydantic import SecretStr
 
-from wizard.flow.backend import Backend, LinkToResume, OnboardingResult, VerifiedGrant
+from wizard.flow.backend import (
+    Backend,
+    LinkToResume,
+    OnboardingResult,
+    VerifiedGrant,
+    result_of,
+)
 from wizard.flow.inputs import CustomerAccount
 from wizard.flow.recording import state_digest
 from wizard.listener.callback import ErrorCallback, GrantCallback, MalformedCallback
@@ -326,19 +332,10 @@ class RemoteLinks:
         details = accepted.details if isinstance(accepted.details, VerifiedGrant) else None
         grant = details.grant if details else None
         problem = details.note if details else None
-        result = OnboardingResult(
-            grant_id=accepted.grant_id,
-            provider=accepted.provider,
-            account_id=account.account_id or (grant.account_id if grant else None),
-            email=grant.email if grant else None,
-            grant_status=grant.grant_status if grant else None,
-            verified=grant is not None and problem is None,
-            verification_note=problem,
-            api=self.backend.api.value,
-            customer=account.customer,
-            login_hint=account.login_hint,
-            renewed=details.renewed if details else False,
-            missing_scopes=grant.missing_scopes if grant else (),
+        renewed = details.renewed if details else False
+        api = self.backend.api.value
+        result = result_of(
+            accepted.grant_id, accepted.provider, account, grant, problem, renewed, api
         )
         await self.recorder.link_answered(
             auth, result, account_id=result.account_id or "", problem=problem
