@@ -345,3 +345,31 @@ async def test_a_connect_answer_pasted_anyway_finishes_it(connect_desk: Desk) ->
     sent = await connect_desk.links.send(CustomerAccount("acct-1"), connect_desk.redirect)
     finished = await connect_desk.links.finish(await customer_answers(sent.url))
     assert finished.result is not None and finished.result.verified
+
+
+async def test_a_sent_link_opened_on_this_computer_says_to_send_the_address_back(
+    v3_desk: Desk,
+) -> None:
+    # Practising on one computer (or the operator tried the link): the window's listener does
+    # not know the link's state, and its page says what the customer would do.
+    await v3_desk.flow.listen(v3_desk.redirect)
+    sent = await v3_desk.links.send(ACME, v3_desk.redirect)
+    visit = await ConsentBot("allow").visit(sent.url)
+    assert visit.status == 400 and "send it back to them" in visit.text
+    finished = await v3_desk.links.finish(visit.final_url)
+    assert finished.result is not None and finished.result.verified
+
+
+async def test_a_practice_link_of_an_earlier_sandbox_says_it_ended_with_it(
+    v3_desk: Desk, tmp_path: Path
+) -> None:
+    sent = await v3_desk.links.send(ACME, v3_desk.redirect)
+    address = await customer_answers(sent.url)
+    async with SandboxServer() as later:  # the next window's sandbox, on another port
+        flow = v3_flow(later, ConsentBot("allow"))
+        try:
+            desk = await desk_on(later, tmp_path, flow)
+            with pytest.raises(RemoteAnswerError, match=r"earlier offline sandbox.*new link"):
+                await desk.links.finish(address)
+        finally:
+            await flow.aclose()

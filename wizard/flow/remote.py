@@ -286,6 +286,12 @@ class RemoteLinks:
             )
         auth = known.authorization
         r, label = self.recorder, _label(_account_of(auth))
+        if auth.practice and r.practice and auth.api_url != r.api_url:
+            raise RemoteAnswerError(
+                f"This answer is for the link sent to {label} from an earlier offline sandbox, "
+                "which ended with the window or command that ran it (practice links end with "
+                "it): send a new link."
+            )
         if (auth.api, auth.practice) != (self.backend.api.value, r.practice) or (
             auth.api_url and r.api_url and auth.api_url != r.api_url
         ):

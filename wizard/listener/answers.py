@@ -11,7 +11,7 @@ import logging
 
 from wizard.http.server import Response
 from wizard.listener import pages
-from wizard.listener.callback import Callback, ErrorCallback
+from wizard.listener.callback import Callback, CodeCallback, ErrorCallback
 from wizard.listener.verdict import Verdict
 
 __all__ = [
@@ -37,6 +37,13 @@ def page(status: int, html: str, *, final: bool = False) -> Response:
     return response
 
 
+# The customer of a link sent from this computer's tool (flow/remote.py) who opened it here.
+SENT_LINK_HINT = (
+    "If someone sent you this link to connect your Zoom account, copy this page's whole "
+    "address from the address bar and send it back to them."
+)
+
+
 def not_this_request(reason: str | None = None) -> Response:
     return page(400, pages.not_for_this_request_page(reason))
 
@@ -46,6 +53,8 @@ def turned_away(verdict: Verdict, callback: Callback, expected_provider: str) ->
     match verdict:
         case Verdict.FOREIGN_STATE:
             log.info("callback with a state of another request refused")
+            if isinstance(callback, CodeCallback):  # perhaps a link sent to a customer elsewhere
+                return not_this_request(SENT_LINK_HINT)
             return not_this_request()
         case Verdict.STATELESS_ERROR:
             # Anyone who can reach this port could send it: it must not end the wait.
