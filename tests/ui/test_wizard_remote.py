@@ -23,6 +23,7 @@ from tests.helpers.wizard import (
     answer_name_dialog,
     connect,
     make,
+    mnemonics,
     pasted,
     sandbox_checked,
     sandbox_of,
@@ -111,6 +112,8 @@ def test_not_here_sends_a_link_and_the_pasted_address_goes_on_to_done(
     assert wizard.session.work.current is None  # the page no longer holds the entry
     assert not page.task.running and page.try_again.isVisible()
     assert "send it to the customer" in page.status.message
+    clashes = {k: n for k, n in mnemonics(wizard).items() if n > 1}
+    assert clashes == {}, f"consent page with a sent link: {clashes}"
 
     address = run(qtbot, customer_answers(url))
     assert urlsplit(address).path == "/callback"
@@ -169,6 +172,19 @@ def test_a_bad_paste_keeps_the_text_and_says_what_to_do(qtbot: QtBot, loop: obje
     qtbot.waitUntil(lambda: "Acme #1 connected: grant" in window.status.message, timeout=WAIT)
     assert "(verified)" in window.status.message
     assert states(wizard) == [EntryState.CONNECTED]
+    wizard.leaving.confirmed = True
+    wizard.close()
+
+
+def test_without_a_keyring_the_link_lives_in_this_window_and_closing_asks(
+    qtbot: QtBot, loop: object, no_keyring: None
+) -> None:
+    wizard = v3_at_consent_with_an_entry(qtbot)
+    sent_from_the_consent_page(qtbot, wizard)
+    warning = wizard.authorization_page.remote.view.warning
+    assert warning.isVisible() and "only while this window stays open" in warning.message
+    loss = wizard.pending_loss()
+    assert loss is not None and "Acme #1" in loss and "answers cannot be taken" in loss
     wizard.leaving.confirmed = True
     wizard.close()
 

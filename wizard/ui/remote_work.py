@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QTimer, Signal
@@ -47,6 +48,8 @@ class RemoteWork(QObject):
         self._poll = QTimer(self)
         self._poll.timeout.connect(self._poll_now)
         self._polling = False  # a look on Nylas is under way: ticks meanwhile are dropped
+        # Sent without a system keyring: their secrets live in this process only.
+        self._kept_here: list[SentLink] = []
 
     @property
     def polling(self) -> bool:
@@ -93,6 +96,8 @@ class RemoteWork(QObject):
             raise
         if entry_id is not None:
             s.work.handed_off(entry_id)
+        if not sent.survives_restart:
+            self._kept_here.append(sent)
         if sent.api == "connect":
             self.start_polling()
         return sent
@@ -115,11 +120,17 @@ class RemoteWork(QObject):
         """Take what a customer sent back (RemoteAnswerError, NotAnAnswer or the API's error
         say what to do next): the grant is recorded, the entry moved, and `answered` says so."""
         finished = await (await self.links()).finish(text)
+        self._kept_here = [k for k in self._kept_here if not answers(k, finished)]
         if finished.result is not None:
             self.session.add_grant(finished.result.grant_id)
         self.session.work.changed.emit()  # its queue entry moved
         self.answered.emit(finished)
         return finished
+
+    def kept_here(self) -> list[SentLink]:
+        """Links still out whose answer only this window can take (no system keyring)."""
+        now = time.time()
+        return [k for k in self._kept_here if k.expires_at > now]
 
     async def sweep(self) -> int:
         """Close the links that expired (their entries fail, saying so); how many. Quiet
@@ -185,3 +196,12 @@ class RemoteWork(QObject):
         entry = await asyncio.to_thread(store.get, entry_id)
         if entry.state is not EntryState.IN_PROGRESS or entry.owner != this_process():
             raise ValueError(f"{entry.label} is done or another window is working on it.")
+
+
+def answers(sent: SentLink, finished: Finished) -> bool:
+    """`finished` is the answer to `sent` (the same account and queue entry)."""
+
+    def key(account: CustomerAccount) -> tuple[str, str, str]:
+        return account.account_id or "", account.login_hint or "", account.customer or ""
+
+    return sent.queue_entry == finished.queue_entry and key(sent.account) == key(finished.account)

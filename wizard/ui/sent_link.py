@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QPlainTextEdit, QPushButton, 
 
 from wizard.ui import core
 from wizard.ui.paste_answer import PasteAnswerDialog, finished_words, paste_dialog
+from wizard.ui.remote_work import answers
 from wizard.ui.tasks import PageTask
 from wizard.ui.widgets import CopyButton, StatusLine
 
@@ -73,8 +74,7 @@ class SentLinkView(QWidget):
 
     def show_sent(self, sent: SentLink, poll_seconds: int) -> None:
         self.sent = sent
-        who = sent.account.customer or sent.account.login_hint or sent.account.account_id
-        self.heading.setText(f"Message for {who}: send it by email or chat.")
+        self.heading.setText(f"Message for {sent.account.label}: send it by email or chat.")
         self.message.setPlainText(sent.message())
         self.next_steps.setText(next_steps(sent, poll_seconds))
         if sent.survives_restart:
@@ -120,8 +120,7 @@ class RemoteConsent(QWidget):
     def send(self, account: CustomerAccount, entry_id: int | None) -> None:
         """A link for this page's account (and entry); the page ended its own wait."""
         session = self._session()
-        label = account.customer or account.login_hint or account.account_id
-        self.status.busy(f"Making a link to send to {label}...")
+        self.status.busy(f"Making a link to send to {account.label}...")
         self.sending.start(session.remote.send(account, entry_id), self._sent, self._not_sent)
 
     def _sent(self, sent: SentLink) -> None:
@@ -144,7 +143,7 @@ class RemoteConsent(QWidget):
     def _answered(self, finished: Finished) -> None:
         words = finished_words(finished)
         sent = self.view.sent
-        if finished.result is not None and sent is not None and _same(sent, finished):
+        if finished.result is not None and sent is not None and answers(sent, finished):
             self.status.ok(words)
             self.connectedHere.emit(finished.result)  # on to Done, as a local consent goes
         elif finished.result is not None:
@@ -158,12 +157,3 @@ class RemoteConsent(QWidget):
         self.view.clear()
         self.not_here.setVisible(True)
         self.not_here.setEnabled(True)
-
-
-def _same(sent: SentLink, finished: Finished) -> bool:
-    """The answer is the one of the link sent from the page (its account and entry)."""
-
-    def key(account: CustomerAccount) -> tuple[str, str, str]:
-        return account.account_id or "", account.login_hint or "", account.customer or ""
-
-    return sent.queue_entry == finished.queue_entry and key(sent.account) == key(finished.account)
