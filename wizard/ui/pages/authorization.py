@@ -269,6 +269,7 @@ class AuthorizationPage(BasePage):
         assert account is not None
         self._going_remote = self.task.running
         self.task.cancel()
+        self._show_link(False)  # this computer's link is not the customer's: room for theirs
         self.remote.send(account, entry.id if entry is not None else None)
 
     def _answered_by_link(self, result: OnboardingResult) -> None:
