@@ -214,6 +214,8 @@ def test_several_links_out_at_once_each_answer_connects_its_own_entry(
     assert states(wizard) == [EntryState.SENT, EntryState.SENT]
     shown = [window.model.item(row, 1).text() for row in (0, 1)]
     assert all(s.startswith("sent, waiting for the customer (until ") for s in shown), shown
+    clashes = {k: n for k, n in mnemonics(window).items() if n > 1}
+    assert clashes == {}, f"Queue window with a sent link: {clashes}"
 
     async def both_answer() -> list[str]:
         pairs = zip(urls, people, strict=True)
@@ -327,4 +329,20 @@ def test_a_connect_link_sent_elsewhere_is_found_by_asking_nylas_nothing_pasted(
     status = wizard.authorization_page.status
     qtbot.waitUntil(lambda: "now in the History" in status.message, timeout=WAIT)
     wizard.leaving.confirmed = True
+    wizard.close()
+
+
+def test_send_link_before_the_integration_says_what_to_do_and_keeps_the_entry(
+    qtbot: QtBot, loop: object
+) -> None:
+    wizard = make(qtbot, no_browser, api="v3")
+    sandbox_checked(qtbot, wizard)
+    pasted(qtbot, wizard, f"{EMAIL}\tAcme #1")
+    window = wizard.queue_window
+    assert window is not None
+    assert window.send_link.isEnabled() and window.paste_answer.isEnabled()
+    window.table.selectRow(0)
+    window.send_link.click()
+    qtbot.waitUntil(lambda: "first three pages" in window.status.message, timeout=WAIT)
+    assert states(wizard) == [EntryState.WAITING]
     wizard.close()

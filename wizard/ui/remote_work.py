@@ -77,8 +77,11 @@ class RemoteWork(QObject):
         (kept on failure); otherwise it is claimed here and released again on failure."""
         s = self.session
         links = await self.links()
-        if s.spec is None:
-            raise ValueError("Set up the Zoom app first (the second page): the link needs it.")
+        if s.spec is None or s.integration is None:
+            raise ValueError(
+                "Set up the Zoom app and the integration first (the first three pages): the "
+                "link is made with them."
+            )
         if entry_id is not None:
             await s.work.settled()  # an earlier write of this entry (Stop waiting) goes first
             await self._claim(entry_id)  # again after a stop or a refusal: SENT from in progress
@@ -166,7 +169,9 @@ class RemoteWork(QObject):
         self._poll.start(self.poll_interval)
 
     def _poll_now(self) -> None:
-        if not self._polling:
+        if self.session.flow is None:  # the window closed, or another application is next
+            self._poll.stop()
+        elif not self._polling:
             self._polling = True
             self.session.spawn(self._look())
 
