@@ -47,6 +47,28 @@ async def shoot(name: str, window: QWidget) -> None:
     print(f"wrote {path.relative_to(OUT.parent.parent)}")
 
 
+def keyring_in_memory() -> None:
+    """The screenshots' secrets (and the links' PKCE verifiers) in a keyring of their own, as on
+    a desktop with one: never the real keyring of whoever runs this."""
+    import keyring
+    import keyring.backend
+
+    class InMemory(keyring.backend.KeyringBackend):
+        priority = 5
+        entries: dict[tuple[str, str], str] = {}  # noqa: RUF012 - one per run
+
+        def get_password(self, service: str, username: str) -> str | None:
+            return self.entries.get((service, username))
+
+        def set_password(self, service: str, username: str, password: str) -> None:
+            self.entries[(service, username)] = password
+
+        def delete_password(self, service: str, username: str) -> None:
+            self.entries.pop((service, username), None)
+
+    keyring.set_keyring(InMemory())  # type: ignore[no-untyped-call]
+
+
 async def main() -> None:
     from wizard.sandbox.consent_bot import ConsentBot
     from wizard.ui.app import create_wizard
@@ -98,11 +120,30 @@ async def main() -> None:
     await until(lambda: wizard.currentId() == PageId.DONE)
     await until(lambda: "Next customer" in wizard.done_page.another.text())
     await shoot("06-done", wizard)
+    # The next customer is on another computer: a link to send them, their answer pasted back.
+    wizard.done_page.another.click()
+    await until(lambda: wizard.currentId() == PageId.AUTHORIZATION and bool(auth.url.text()))
+    auth.remote.not_here.click()
+    await until(auth.remote.view.isVisible)
+    await shoot("09-consent-by-link", wizard)
     queue = wizard.show_queue()  # as the Queue... button does: shown again, read again
     queue.activateWindow()
     await until(lambda: queue.model.rowCount() == 3 and queue.model.item(0, 4).text() != "")
+    await until(lambda: queue.model.item(1, 1).text().startswith("sent, waiting"))
     await shoot("07-queue", queue)
     queue.close()
+    sent = auth.remote.view.sent
+    assert sent is not None
+    customer = ConsentBot("allow", stop_at_redirect=True)  # their browser, elsewhere
+    await customer.visit(sent.url)
+    auth.remote.paste.click()
+    dialog = auth.remote.dialog
+    assert dialog is not None
+    dialog.move(120, 200)
+    dialog.text.setPlainText(f"Hi, this is what my browser showed:\n{await customer.next_answer()}")
+    await shoot("10-paste-answer", dialog)
+    dialog.submit()
+    await until(lambda: wizard.currentId() == PageId.DONE)
     # The worklist: the sandbox's practice grants, invalid first, and the one just connected
     # (the history names its customer); the invalid ones are queued for re-authentication.
     grants = wizard.show_grants()
@@ -121,6 +162,7 @@ async def main() -> None:
 if __name__ == "__main__":
     # Keep the screenshots' run away from the real profile, history and logs.
     os.environ.setdefault("ZOOM_ONBOARD_HOME", tempfile.mkdtemp(prefix="zoom-onboard-shots-"))
+    keyring_in_memory()
     OUT.mkdir(exist_ok=True)
     app = QApplication(sys.argv)
     app.setApplicationName("Zoom onboarding")

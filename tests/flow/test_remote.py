@@ -102,7 +102,7 @@ async def test_a_v3_link_sent_elsewhere_is_finished_by_the_address_pasted_back(
     sent = await v3_desk.links.send(ACME, redirect, queue_entry=entry)
     message = sent.message()
     assert sent.url in message and EMAIL in message and sent.until in message
-    assert "address bar" in message and sent.survives_restart
+    assert "address bar" in message and sent.survives_restart and sent.queue_entry == entry
     assert v3_desk.queue.get(entry).state is EntryState.SENT
     # The verifier waits in the keyring, under the state's digest; never in the database.
     assert any(key.startswith("link:") for (_service, key) in memory_keyring.entries)

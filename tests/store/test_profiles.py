@@ -38,6 +38,7 @@ def test_round_trip_keeps_every_field(store: ProfileStore, paths: AppPaths) -> N
         integration_name="Zoom (Acme)",
         redirect_uri="http://127.0.0.1:9100/cb",
         grant_lifetime=3600,
+        landing_page=" https://www.example.com/zoom-connected.html ",
     )
     plain = Profile(name="beta", region="US")
     store.save(custom)
@@ -45,6 +46,8 @@ def test_round_trip_keeps_every_field(store: ProfileStore, paths: AppPaths) -> N
     assert custom.name == "Acme EU"
     assert custom.api_url == "https://nylas.example.com"  # trailing slash dropped
     assert plain.region == "us"
+    assert custom.landing_page == "https://www.example.com/zoom-connected.html"
+    assert plain.landing_page == ""  # none: links end on the loopback address
 
     again = ProfileStore(paths.profiles_file)  # a fresh reader, as another process would be
     assert again.list() == [custom, plain]
@@ -173,6 +176,8 @@ def test_custom_region_accepts_http_and_https() -> None:
         ({"grant_lifetime": 10}, "between"),
         ({"grant_lifetime": True}, "whole number"),
         ({"integration_name": " "}, "name for the integration"),
+        ({"landing_page": "http://www.example.com/zoom.html"}, "must be an https address"),
+        ({"landing_page": "https://www.example.com/zoom.html?x=1"}, "plain address of a page"),
     ],
 )
 def test_other_fields_are_validated(changes: dict[str, object], message: str) -> None:

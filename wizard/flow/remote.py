@@ -197,7 +197,8 @@ class RemoteLinks:
         if queue_entry is not None and self.queue is not None:
             await asyncio.to_thread(self.queue.send, queue_entry, expires_at)
         log.info("a link for %s was made to send (until %s)", _label(account), expires_at)
-        return SentLink(account, auth.url, expires_at, self.backend.api.value, landing_page, kept)
+        api = self.backend.api.value
+        return SentLink(account, auth.url, expires_at, api, landing_page, kept, queue_entry)
 
     async def finish(self, text: str, *, now: float | None = None) -> Finished:
         """Take what the customer sent back. Raises RemoteAnswerError (or NotAnAnswer, or the

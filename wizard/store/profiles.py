@@ -24,7 +24,7 @@ from urllib.parse import urlsplit
 
 from wizard.defaults import DEFAULT_GRANT_LIFETIME, DEFAULT_INTEGRATION_NAME, DEFAULT_REDIRECT_URI
 from wizard.listener.redirect_uri import InvalidRedirectUri, LoopbackRedirectUri
-from wizard.validation import validate_lifetime
+from wizard.validation import validate_landing_page, validate_lifetime
 
 __all__ = ["FILE_VERSION", "MAX_NAME_LENGTH", "REGIONS", "Profile", "ProfileError", "ProfileStore"]
 
@@ -50,6 +50,8 @@ class Profile:
     grant_lifetime: int = DEFAULT_GRANT_LIFETIME  # seconds
     # Profiles saved before v3 existed were for the Connect API; new ones name theirs.
     api: str = "connect"
+    # A company's copy of resources/landing/ for customers elsewhere ("": none).
+    landing_page: str = ""
 
     def __post_init__(self) -> None:
         if self.api not in APIS:
@@ -92,6 +94,8 @@ class Profile:
             raise ProfileError("The grant lifetime must be a whole number of seconds.")
         try:
             validate_lifetime(self.grant_lifetime)
+            landing = self.landing_page.strip()
+            object.__setattr__(self, "landing_page", landing and validate_landing_page(landing))
         except ValueError as exc:
             raise ProfileError(str(exc)) from None
 

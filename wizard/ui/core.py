@@ -52,12 +52,19 @@ if TYPE_CHECKING:  # "X as X": named here for the UI (the contract ignores these
         late_answer_words as late_answer_words,
     )
     from wizard.flow.reconcile import reconcile_history as reconcile_history
+    from wizard.flow.remote import (
+        CODE_LIFETIME as CODE_LIFETIME,
+        Finished as Finished,
+        RemoteLinks as RemoteLinks,
+        SentLink as SentLink,
+    )
     from wizard.flow.v3_backend import ZoomAppMismatch as ZoomAppMismatch
     from wizard.listener.listener import (
         CallbackRefused as CallbackRefused,
         ListenerTimeout as ListenerTimeout,
         PortInUse as PortInUse,
     )
+    from wizard.listener.pasted import LANDING_PREFIX as LANDING_PREFIX
     from wizard.listener.redirect_uri import LoopbackRedirectUri as LoopbackRedirectUri
     from wizard.nylas.errors import AuthenticationFailed as AuthenticationFailed
     from wizard.sandbox import (
@@ -113,10 +120,15 @@ _HOMES = {
     "finish_entry_late": "wizard.flow.queue_rules",
     "late_answer_words": "wizard.flow.queue_rules",
     "reconcile_history": "wizard.flow.reconcile",
+    "CODE_LIFETIME": "wizard.flow.remote",
+    "Finished": "wizard.flow.remote",
+    "RemoteLinks": "wizard.flow.remote",
+    "SentLink": "wizard.flow.remote",
     "ZoomAppMismatch": "wizard.flow.v3_backend",
     "CallbackRefused": "wizard.listener.listener",
     "ListenerTimeout": "wizard.listener.listener",
     "PortInUse": "wizard.listener.listener",
+    "LANDING_PREFIX": "wizard.listener.pasted",
     "LoopbackRedirectUri": "wizard.listener.redirect_uri",
     "AuthenticationFailed": "wizard.nylas.errors",
     "PRACTICE_OPTIONS": "wizard.sandbox",

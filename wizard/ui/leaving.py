@@ -23,6 +23,14 @@ def pending_loss(wizard: OnboardingWizard) -> str | None:
     )
     if wizard.currentId() == PageId.AUTHORIZATION and wizard.authorization_page.task.running:
         return f"A customer's consent is still pending. If you close now, {lost}."
+    kept_here = wizard.session.remote.kept_here()
+    if kept_here:
+        who = ", ".join(sent.account.label for sent in kept_here)
+        return (
+            f"{len(kept_here)} link(s) sent to customers elsewhere ({who}) work only while this "
+            "window is open (no system keyring keeps their secret): if you close it, their "
+            "answers cannot be taken, and they need a new link."
+        )
     links = wizard.session.open_links()
     if links:
         until = time.strftime("%H:%M", time.localtime(max(link.expires_at for link in links)))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -21,10 +22,13 @@ from PySide6.QtWidgets import (
 
 from wizard.store.entries import EntryState, QueueImportError
 from wizard.ui import core
+from wizard.ui.paste_answer import PasteAnswerDialog, finished_words, paste_dialog
+from wizard.ui.sent_link import SentLinkView
 from wizard.ui.tasks import PageTask
 from wizard.ui.widgets import StatusLine, button_row, choose_csv_file, record_table
 
 if TYPE_CHECKING:
+    from wizard.flow.remote import Finished, SentLink
     from wizard.store.entries import QueueEntry
     from wizard.ui.session import WizardSession
     from wizard.ui.wizard import OnboardingWizard
@@ -58,20 +62,31 @@ class QueueWindow(QDialog):
 
         self.status = StatusLine(self)
         layout.addWidget(self.status)
+        self.sent_view = SentLinkView(self)  # the last link sent from here, with its message
+        layout.addWidget(self.sent_view)
+        self.dialog: PasteAnswerDialog | None = None
         self.start = QPushButton("&Start", self)
         self.start.setToolTip("Onboard the selected entry, or the next waiting one")
+        self.send_link = QPushButton("Se&nd link...", self)
+        self.send_link.setToolTip(
+            "The customer is on another computer: a link to send them by email or chat"
+        )
+        self.paste_answer = QPushButton("&Paste answer...", self)
+        self.paste_answer.setToolTip("What a customer sent back after following their link")
         self.retry = QPushButton("&Retry", self)
         self.skip = QPushButton("S&kip", self)
         self.export = QPushButton("&Export CSV...", self)
         self.clear_done = QPushButton("Clear &done", self)
         close = QPushButton("C&lose", self)
-        layout.addLayout(
-            button_row((self.start, self.retry, self.skip, self.export, self.clear_done), close)
-        )
+        actions = (self.start, self.send_link, self.paste_answer, self.retry, self.skip)
+        layout.addLayout(button_row((*actions, self.export, self.clear_done), close))
 
         self.add.clicked.connect(self.add_pasted)
         self.import_csv.clicked.connect(self._choose_import_file)
         self.start.clicked.connect(self.start_selected)
+        self.send_link.clicked.connect(self.send_selected)
+        self.paste_answer.clicked.connect(self.open_paste)
+        session.remote.available.connect(self._connection_checked)
         self.retry.clicked.connect(lambda: self._change("retry"))
         self.skip.clicked.connect(lambda: self._change("skip"))
         self.export.clicked.connect(self._choose_export_file)
@@ -97,7 +112,16 @@ class QueueWindow(QDialog):
     # -- reading ---------------------------------------------------------------------------
 
     def load(self) -> None:
-        self.task.start(self.session.work.entries(), self._show, self._failed)
+        self._connection_checked(self.session.flow is not None)
+        self.task.start(self._read(), self._show, self._failed)
+
+    async def _read(self) -> list[QueueEntry]:
+        await self.session.remote.sweep()  # links that expired: their entries fail, saying so
+        return await self.session.work.entries()
+
+    def _connection_checked(self, checked: bool) -> None:
+        for button in (self.send_link, self.paste_answer):
+            button.setEnabled(checked)
 
     def _changed(self) -> None:
         if self.isVisible() and not self.task.running:
@@ -107,10 +131,11 @@ class QueueWindow(QDialog):
         selected = self.selected()
         self.entries = entries
         self.model.setRowCount(0)
+        now = time.time()
         for entry in entries:
             cells = (
                 str(entry.id),
-                entry.state.value,
+                state_words(entry, now),
                 entry.account_id or entry.login_hint or "",
                 entry.customer or "",
                 entry.grant_id or "",
@@ -200,6 +225,29 @@ class QueueWindow(QDialog):
         self.wizard.raise_()
         self.wizard.activateWindow()
 
+    # -- customers on another computer ------------------------------------------------------
+
+    def send_selected(self) -> None:
+        entry = self.selected()
+        if entry is None:
+            self.status.info("Select the entry whose customer is on another computer first.")
+            return
+        self.status.busy(f"Making a link to send to {entry.label}...")
+        self.task.start(self.session.remote.send_entry(entry.id), self._sent, self._failed)
+
+    def _sent(self, sent: SentLink) -> None:
+        self.sent_view.show_sent(sent, self.session.remote.poll_interval // 1000)
+        self._then_say = "The link is made and kept: copy the message below and send it."
+        self.load()
+        self.sent_view.copy.setFocus()
+
+    def open_paste(self) -> None:
+        self.dialog = paste_dialog(self.dialog, self, self.session.remote, self._answered)
+
+    def _answered(self, finished: Finished) -> None:
+        self._then_say = finished_words(finished)
+        self.load()
+
     def _change(self, action: str) -> None:
         entry = self.selected()
         if entry is None:
@@ -239,6 +287,18 @@ class QueueWindow(QDialog):
             self.status.error(f"{exc}\n{lines}")
         else:
             self.status.error(core.explain(exc).text())
+
+
+def state_words(entry: QueueEntry, now: float) -> str:
+    """An entry's state as the operator reads it: a sent one says until when it waits."""
+    if entry.state is not EntryState.SENT:
+        return entry.state.value
+    if entry.link_expired(now):
+        return "link expired"
+    until = time.localtime(entry.sent_until or now)
+    same_day = until[:3] == time.localtime(now)[:3]
+    clock = time.strftime("%H:%M" if same_day else "%a %H:%M", until)
+    return f"sent, waiting for the customer (until {clock})"
 
 
 def _needs_the_operator(entries: list[QueueEntry]) -> QueueEntry:

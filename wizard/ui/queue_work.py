@@ -40,6 +40,9 @@ class QueueWork(QObject):
         self._store, self._practice, self._loaded, self._spawn = store, practice, loaded, spawn
         self.current: QueueEntry | None = None  # the entry being onboarded now
         self._writes = asyncio.Lock()
+        self._queued = 0  # writes asked for and not done yet
+        self._idle = asyncio.Event()
+        self._idle.set()
 
     @property
     def store(self) -> WorkQueue:
@@ -98,6 +101,17 @@ class QueueWork(QObject):
         if entry is not None:
             self._write(functools.partial(self.store.release, entry.id))
 
+    def handed_off(self, entry_id: int) -> None:
+        """Its link went to a customer elsewhere (SENT): no longer worked on in this window."""
+        if self.current is not None and self.current.id == entry_id:
+            self.current = None
+        self.changed.emit()
+
+    async def settled(self) -> None:
+        """Every write asked for so far is done (a link sent for an entry must not be
+        overtaken by the entry's own end, written just before)."""
+        await self._idle.wait()
+
     def finish_late(self, event: LateAnswer) -> None:
         """An earlier link came back: its entry is decided by it."""
         self._write(functools.partial(core.finish_entry_late, self.store, event))
@@ -122,8 +136,15 @@ class QueueWork(QObject):
 
     def _write(self, write: Callable[[], object]) -> None:
         async def run() -> None:
-            async with self._writes:  # FIFO: an end, then a Try again, in that order
-                await asyncio.to_thread(write)
-            self.changed.emit()
+            try:
+                async with self._writes:  # FIFO: an end, then a Try again, in that order
+                    await asyncio.to_thread(write)
+                self.changed.emit()
+            finally:
+                self._queued -= 1
+                if not self._queued:
+                    self._idle.set()
 
+        self._queued += 1
+        self._idle.clear()
         self._spawn(run())

@@ -22,6 +22,7 @@ from wizard.store.paths import AppPaths
 from wizard.ui import core
 from wizard.ui.loader import on_loader
 from wizard.ui.queue_work import QueueWork
+from wizard.ui.remote_work import RemoteWork
 
 if TYPE_CHECKING:
     from wizard.flow import (
@@ -33,9 +34,10 @@ if TYPE_CHECKING:
         OnboardingFlow,
         OnboardingResult,
     )
-    from wizard.flow.onboarding import BrowserOpener, GrantRecorder, OpenLink
+    from wizard.flow.onboarding import BrowserOpener, OpenLink
     from wizard.flow.reconcile import ReconcileReport
     from wizard.sandbox import SandboxServer
+    from wizard.store.recorder import HistoryRecorder
     from wizard.store.secrets import SecretStore
     from wizard.target import Target
 
@@ -76,12 +78,13 @@ class WizardSession(QObject):
         self._result: OnboardingResult | None = None
         self._profile_name: str | None = None
         self._grants: list[str] = []
-        self.recorder: GrantRecorder | None = None
+        self.recorder: HistoryRecorder | None = None
         self.paths = AppPaths.default()
         self._secrets: SecretStore | None = None
         self._reconciling = asyncio.Lock()
         self._late_tasks: set[asyncio.Task[None]] = set()
-        self.work = QueueWork(lambda: self.queue, lambda: self.practice, self.loaded, self._spawn)
+        self.work = QueueWork(lambda: self.queue, lambda: self.practice, self.loaded, self.spawn)
+        self.remote = RemoteWork(self)  # links sent to customers on another computer
 
     @functools.cached_property
     def profiles(self) -> core.ProfileStore:
@@ -144,8 +147,15 @@ class WizardSession(QObject):
         self.changed.emit()
 
     def record_result(self, result: OnboardingResult) -> None:
+        self.add_grant(result.grant_id)
+        self.show_result(result)
+
+    def show_result(self, result: OnboardingResult) -> None:  # counted already: add_grant
         self._result = result
-        self._grants.append(result.grant_id)
+        self.changed.emit()
+
+    def add_grant(self, grant_id: str) -> None:
+        self._grants.append(grant_id)
         self.changed.emit()
 
     def next_account(self) -> None:
@@ -222,8 +232,9 @@ class WizardSession(QObject):
         self._integration = None
         self.sandboxChanged.emit(self.in_sandbox)
         # Sign-ins left waiting by an earlier run (a closed window, a crash): look for their
-        # grants now that there are credentials to ask with.
-        self._spawn(self._check_quietly())
+        # grants now that there are credentials to ask with; close the sent links that expired.
+        self.spawn(self._check_quietly())
+        self.remote.connection_checked()
 
     async def application_id(self) -> str | None:
         """v3: the application id the API key belongs to (None for Connect)."""
@@ -278,7 +289,11 @@ class WizardSession(QObject):
             )
         async with self._reconciling:  # one check at a time in this window
             report = await core.reconcile_history(
-                flow.backend, self.history, region=target.region.value, practice=target.practice
+                flow.backend,
+                self.history,
+                region=target.region.value,
+                practice=target.practice,
+                queue=self.queue,  # a Connect link sent elsewhere connects its entry
             )
         if report.found or report.expired:
             log.info("late grants: %s", report.summary())
@@ -292,7 +307,7 @@ class WizardSession(QObject):
             log.warning("looking for late grants failed: %s", exc)
             return None
 
-    def _spawn(self, coro: Coroutine[Any, Any, Any]) -> None:
+    def spawn(self, coro: Coroutine[Any, Any, Any]) -> None:
         task = asyncio.ensure_future(coro)
         self._late_tasks.add(task)
         task.add_done_callback(self._late_tasks.discard)
@@ -306,8 +321,7 @@ class WizardSession(QObject):
         """An earlier link came back (its grant is already in the history): its queue entry
         is decided by it, and the page the operator is on says so."""
         if event.result is not None:
-            self._grants.append(event.result.grant_id)
-            self.changed.emit()
+            self.add_grant(event.result.grant_id)
         self.work.finish_late(event)
         self.lateAnswer.emit(event)
 

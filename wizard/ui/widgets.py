@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QMessageBox,
+    QPlainTextEdit,
     QPushButton,
     QStyle,
     QTableView,
@@ -60,7 +61,10 @@ class CopyButton(QPushButton):
     """Copies the text of a source to the clipboard and says so briefly."""
 
     def __init__(
-        self, source: QLineEdit | QLabel, label: str = "&Copy", parent: QWidget | None = None
+        self,
+        source: QLineEdit | QLabel | QPlainTextEdit,
+        label: str = "&Copy",
+        parent: QWidget | None = None,
     ) -> None:
         super().__init__(label, parent)
         self._source = source
@@ -70,7 +74,9 @@ class CopyButton(QPushButton):
         self.clicked.connect(self._copy)
 
     def _copy(self) -> None:
-        QGuiApplication.clipboard().setText(self._source.text())
+        source = self._source
+        text = source.toPlainText() if isinstance(source, QPlainTextEdit) else source.text()
+        QGuiApplication.clipboard().setText(text)
         self.setText("Copied")
         # With self as context: dropped if the button is gone by then (window closed).
         QTimer.singleShot(1500, self, lambda: self.setText(self._label))

@@ -47,6 +47,7 @@ class OnboardingWizard(QWizard):
         session.sandboxChanged.connect(self._sandbox_changed)
         session.lateGrantsFound.connect(self._late_grants_found)
         session.lateAnswer.connect(self._late_answer)
+        session.remote.answered.connect(lambda _finished: self._refresh_history())
         session.work.changed.connect(self._queue_changed)
         self._sandbox_changed(False)
         self._closing: asyncio.Task[None] | None = None
@@ -130,6 +131,9 @@ class OnboardingWizard(QWizard):
             status = getattr(self.currentPage(), "status", None)
             if status is not None:
                 status.ok(text)
+        self._refresh_history()
+
+    def _refresh_history(self) -> None:
         if self.history_window is not None and self.history_window.isVisible():
             self.history_window.refresh_if_idle()
 
@@ -145,8 +149,7 @@ class OnboardingWizard(QWizard):
         if status is not None:
             words = core.late_answer_words(event)
             status.ok(words) if event.result is not None else status.info(words)
-        if self.history_window is not None and self.history_window.isVisible():
-            self.history_window.refresh_if_idle()
+        self._refresh_history()
 
     def _queue_changed(self) -> None:
         if self.currentId() in (PageId.ACCOUNT, PageId.ACCOUNT_V3):
@@ -287,6 +290,7 @@ class OnboardingWizard(QWizard):
             connection.secret,
             zoom.zoom_id,
             zoom.zoom_secret,
+            zoom.landing,
         ]
 
     def reject(self) -> None:

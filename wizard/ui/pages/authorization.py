@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QPushButton, QWidg
 from wizard.store.entries import EntryState
 from wizard.ui import core
 from wizard.ui.pages.base import BasePage
+from wizard.ui.sent_link import RemoteConsent
 from wizard.ui.tasks import PageTask
 from wizard.ui.widgets import CopyButton, StatusLine
 
@@ -28,8 +29,9 @@ NO_BROWSER = (
 WHEN_TO_COPY = (
     "Use <b>Copy link</b> to open the sign-in link in a private window <i>on this computer</i> "
     "when the browser did not open, or when your own Zoom account is signed in there (consent "
-    "given there would connect <i>your</i> Zoom user, not the customer's). The link works only "
-    "here: Zoom sends the browser back to this computer."
+    "given there would connect <i>your</i> Zoom user, not the customer's). This link works only "
+    "here: Zoom sends the browser back to this computer. For a customer on another computer, "
+    "use <i>The customer is not here...</i>: it makes a link to send them."
 )
 
 
@@ -54,7 +56,13 @@ class AuthorizationPage(BasePage):
         self.status = StatusLine(self)
         self.body.addWidget(self.status)
         self._add_link()
+        # A customer on another computer: a link to send them, their answer pasted back.
+        self.remote = RemoteConsent(lambda: self.session, self.status, self)
+        self.remote.not_here.clicked.connect(self._not_here)
+        self.remote.connectedHere.connect(self._answered_by_link)
+        self._going_remote = False  # the wait is cancelled for a link sent elsewhere
         self._add_buttons()
+        self.body.addWidget(self.remote)
         self.body.addStretch(1)
 
         self._expires_at: float | None = None
@@ -108,6 +116,7 @@ class AuthorizationPage(BasePage):
         self._next_entry: int | None = None
         buttons.addWidget(self.stop)
         buttons.addWidget(self.try_again)
+        buttons.addWidget(self.remote.not_here)
         buttons.addWidget(self.next_customer)
         buttons.addStretch(1)
         self.body.addLayout(buttons)
@@ -129,6 +138,7 @@ class AuthorizationPage(BasePage):
         session, flow = self.session, self.session.flow
         assert flow is not None and session.account is not None and session.spec is not None
         self._result = None
+        self.remote.reset()
         session.work.retried()  # Try again on a queue entry: in progress once more
         self._launch_url = ""
         self._expires_at = None
@@ -245,9 +255,29 @@ class AuthorizationPage(BasePage):
         self._set_waiting(False)
         self._retire_link(still_listened=True)
         note = late_note(self._expires_at)
-        self.session.work.ended(EntryState.FAILED, reason=f"Stopped waiting. {note}")
-        self.status.info(f"Stopped waiting. {note} Use Try again for a new link.")
+        if self._going_remote:  # the entry goes with the link sent; the panel says how
+            self._going_remote = False
+        else:
+            self.session.work.ended(EntryState.FAILED, reason=f"Stopped waiting. {note}")
+            self.status.info(f"Stopped waiting. {note} Use Try again for a new link.")
         self._offer_next_customer()
+
+    def _not_here(self) -> None:
+        """The customer is on another computer: the wait here ends (its link is still
+        listened for) and a link for the same account and queue entry is made to send them."""
+        account, entry = self.session.account, self.session.work.current
+        assert account is not None
+        self._going_remote = self.task.running
+        self.task.cancel()
+        self._show_link(False)  # this computer's link is not the customer's: room for theirs
+        self.remote.send(account, entry.id if entry is not None else None)
+
+    def _answered_by_link(self, result: OnboardingResult) -> None:
+        """The answer to the link sent from this page was pasted here: on to Done."""
+        self._result = result
+        self.session.show_result(result)  # counted when it was taken
+        self.completeChanged.emit()
+        self.owner().next()
 
     def _offer_next_customer(self) -> None:
         self.offer.start(self.session.work.next_entry(), self._offered, lambda _exc: None)

@@ -23,6 +23,7 @@ from wizard.defaults import DAY, DEFAULT_GRANT_LIFETIME, DEFAULT_INTEGRATION_NAM
 from wizard.logs import remember_secret
 from wizard.target import Region, Target  # loaded at launch already (the connection page)
 from wizard.ui import core
+from wizard.ui.landing_field import LandingPageField
 from wizard.ui.pages.base import BasePage
 from wizard.ui.widgets import CopyButton, SecretLineEdit, StatusLine, ask
 
@@ -70,7 +71,7 @@ class ZoomAppPage(BasePage):
         self.port.valueChanged.connect(self._port_changed)
         # The plan depends on the client id: another one may be the connector's Zoom app.
         self.zoom_id.textChanged.connect(lambda _text: self._lookup_key_changed())
-        for field in (self.zoom_secret, self.name):
+        for field in (self.zoom_secret, self.name, self.landing):
             field.textChanged.connect(lambda _text: self.completeChanged.emit())
 
     def _add_form(self) -> None:
@@ -105,6 +106,8 @@ class ZoomAppPage(BasePage):
         form.addRow(buddy_label("Loopback &port:", self.port), port_row)
         # Return in the port field looks up now (QWizard would otherwise take it for Next).
         self.port.lineEdit().returnPressed.connect(self.look_up)
+        self.landing = LandingPageField(self)  # optional: for customers on another computer
+        form.addRow(buddy_label("L&anding page:", self.landing), self.landing.row)
 
         # Last in the form: the checklist below goes on from it.
         self.callback = QLineEdit(self)
@@ -117,7 +120,6 @@ class ZoomAppPage(BasePage):
         self.body.addLayout(form)
 
     def _add_checklist(self) -> None:
-
         # What the customer's Zoom app must say: a consent that fails at Zoom starts there.
         # Out of the form: a QFormLayout sizes word-wrapped labels for a narrower width.
         self.checklist = QLabel(self)
@@ -163,6 +165,7 @@ class ZoomAppPage(BasePage):
         self.name.setText(profile.integration_name)
         self.lifetime.setValue(max(1, profile.grant_lifetime // DAY))
         self.port.setValue(core.LoopbackRedirectUri.parse(profile.redirect_uri).port)
+        self.landing.setText(profile.landing_page)
 
     def profile_fields(self) -> dict[str, Any]:
         return {
@@ -170,6 +173,7 @@ class ZoomAppPage(BasePage):
             "integration_name": self.name.text().strip() or DEFAULT_INTEGRATION_NAME,
             "redirect_uri": str(self.redirect_uri()),
             "grant_lifetime": self.lifetime.value() * DAY,
+            "landing_page": self.landing.text().strip(),
         }
 
     def redirect_uri(self) -> core.LoopbackRedirectUri:
@@ -291,16 +295,7 @@ class ZoomAppPage(BasePage):
         self.check_again.setVisible(True)
         if isinstance(exc, core.PortInUse):
             self.port.setFocus()
-            words = (
-                f"{_explain(exc)} Change the loopback port above, or Check again once the "
-                "other program is closed."
-            )
-        else:
-            words = (
-                f"Could not look up the Zoom settings on Nylas: {_explain(exc)} Check again, "
-                "change the port, or go Back."
-            )
-        self.plan_status.error(words)
+        self.plan_status.error(_lookup_words(exc))
         self.completeChanged.emit()
 
     def isComplete(self) -> bool:
@@ -313,6 +308,7 @@ class ZoomAppPage(BasePage):
             and bool(self.zoom_id.text().strip())
             and bool(self.zoom_secret.text().strip())
             and (self.session.api == "v3" or bool(self.name.text().strip()))
+            and self.landing.problem() is None
         )
 
     def spec(self) -> core.IntegrationSpec:
@@ -334,6 +330,7 @@ class ZoomAppPage(BasePage):
     def validatePage(self) -> bool:
         try:
             self.session.choose_zoom_app(self.spec())
+            self.session.remote.landing_page = self.landing.value()
         except ValueError as exc:
             self.status.error(str(exc))
             return False
@@ -374,3 +371,16 @@ def zoom_app_checklist(target: Target) -> str:
 
 def _explain(exc: BaseException) -> str:
     return core.explain(exc).text()
+
+
+def _lookup_words(exc: BaseException) -> str:
+    """Why the Zoom settings could not be looked up, and what to do."""
+    if isinstance(exc, core.PortInUse):
+        return (
+            f"{_explain(exc)} Change the loopback port above, or Check again once the other "
+            "program is closed."
+        )
+    return (
+        f"Could not look up the Zoom settings on Nylas: {_explain(exc)} Check again, change the "
+        "port, or go Back."
+    )
