@@ -70,6 +70,8 @@ async def _run(args: argparse.Namespace, reporter: Reporter) -> int:
         ) from None
     timeout = args.timeout if args.timeout is not None else DEFAULT_TIMEOUT
     remote = args.remote
+    # The company's landing page: the flag's, else the profile's (the wizard's setting).
+    args.landing_page = args.landing_page or (profile.landing_page if profile else "") or None
     async with prepared_flow(
         args, reporter, profile, api, redirect_uri, listen=not remote
     ) as ready:

@@ -154,6 +154,7 @@ async def _run(args: argparse.Namespace, reporter: Reporter, queue: WorkQueue) -
     redirect_uri = redirect_uri_for(args.redirect_uri, profile)
     timeout = args.timeout if args.timeout is not None else DEFAULT_TIMEOUT
     if args.remote:  # the customers are elsewhere: a link each, finished later
+        args.landing_page = args.landing_page or (profile.landing_page if profile else "") or None
         async with prepared_flow(args, reporter, profile, api, redirect_uri, listen=False) as ready:
             from wizard.cli.remote_cmd import send_queue_links
 
