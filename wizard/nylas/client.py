@@ -92,21 +92,8 @@ class NylasConnectClient(ClosingClient):
     async def delete_grant(self, grant_id: str) -> None:
         await self._request("DELETE", f"/connect/grants/{segment(grant_id)}")
 
-    async def _request(
-        self,
-        method: str,
-        path: str,
-        *,
-        params: dict[str, Any] | None = None,
-        json_body: dict[str, Any] | None = None,
-    ) -> Any:
-        return await self.transport.request(
-            method,
-            path,
-            params=params,
-            json_body=json_body,
-            headers={"authorization": self._auth},
-        )
+    def _auth_headers(self) -> dict[str, str]:
+        return {"authorization": self._auth}
 
 
 def _decode(method: str, path: str, response: httpx.Response, payload: Any) -> Any:

@@ -200,6 +200,33 @@ class ClosingClient:
     def retry(self) -> RetryPolicy:
         return self.transport.retry
 
+    def _auth_headers(self) -> dict[str, str]:
+        """The API's authentication (Connect: Basic; v3: Bearer)."""
+        raise NotImplementedError
+
+    async def _request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: dict[str, Any] | None = None,
+        json_body: dict[str, Any] | None = None,
+        authenticated: bool = True,
+        once: bool = False,
+        timeout: float | None = None,
+    ) -> Any:
+        """One call through the transport, authenticated unless told (v3's hosted-auth
+        exchange sends the key in its body)."""
+        return await self.transport.request(
+            method,
+            path,
+            params=params,
+            json_body=json_body,
+            headers=self._auth_headers() if authenticated else {},
+            once=once,
+            timeout=timeout,
+        )
+
     async def aclose(self) -> None:
         await self.transport.aclose()
 

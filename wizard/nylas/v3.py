@@ -160,7 +160,12 @@ class NylasV3Client(ClosingClient):
         # Never repeated once sent (a 429 included: the answer may not be trusted to mean
         # "not processed" for a one-time code); only an unsent request is retried.
         data = await self._request(
-            "POST", "/v3/connect/token", json_body=body, bearer=False, once=True, timeout=timeout
+            "POST",
+            "/v3/connect/token",
+            json_body=body,
+            authenticated=False,
+            once=True,
+            timeout=timeout,
         )
         return parse(TokenExchange, data)
 
@@ -201,29 +206,8 @@ class NylasV3Client(ClosingClient):
     async def delete_grant(self, grant_id: str) -> None:
         await self._request("DELETE", f"/v3/grants/{segment(grant_id)}")
 
-    # -- transport -------------------------------------------------------------------------
-
-    async def _request(
-        self,
-        method: str,
-        path: str,
-        *,
-        params: dict[str, Any] | None = None,
-        json_body: dict[str, Any] | None = None,
-        bearer: bool = True,
-        once: bool = False,
-        timeout: float | None = None,
-    ) -> Any:
-        headers = {"authorization": f"Bearer {self._key.get_secret_value()}"} if bearer else {}
-        return await self.transport.request(
-            method,
-            path,
-            params=params,
-            json_body=json_body,
-            headers=headers,
-            once=once,
-            timeout=timeout,
-        )
+    def _auth_headers(self) -> dict[str, str]:
+        return {"authorization": f"Bearer {self._key.get_secret_value()}"}
 
 
 def _decode(method: str, path: str, response: httpx.Response, payload: Any) -> Any:
