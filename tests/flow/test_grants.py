@@ -202,22 +202,36 @@ async def test_revoking_deletes_on_nylas_and_marks_the_history(tmp_path: Path) -
     assert history.known_grants([grant_id])[grant_id].grant_status == "deleted"
 
 
-async def test_connect_entries_name_the_account_and_say_a_new_grant_is_made(
+async def test_invalid_connect_grants_are_renewed_through_the_queue_with_the_same_ids(
     tmp_path: Path,
 ) -> None:
+    # Connect renews the grant its auth request names: the entry carries the grant's id.
     queue = WorkQueue(tmp_path / "history.sqlite3")
     async with seeded(12, 3) as sandbox:
         flow = sandbox_flow(sandbox, ConsentBot("allow"))
         try:
             worklist = GrantWorklist(flow.backend, None, practice=True, status="invalid")
             invalid = await every(worklist)
+            done = queue_reauthentication(queue, invalid, api=Api.CONNECT, practice=True)
+            assert done.added == 3 and "new grant" not in done.summary()
+            s = spec(sandbox)
+            await flow.ensure_integration(s)
+            ids = []
+            while (entry := queue.next_waiting(practice=True)) is not None:
+                assert queue.start(entry.id)
+                account = account_for_entry(entry, "connect")
+                assert (account.account_id, account.renews) == (entry.account_id, entry.renews)
+                flow.opener = ConsentBot("allow", email=entry.login_hint)  # the grant's user
+                result = await flow.authorize(account, s.redirect_uri, timeout=30)
+                ids.append(result.grant_id)
+            statuses = {
+                g.grant_id: g.grant_status
+                for g in await every(GrantWorklist(flow.backend, None, practice=True))
+            }
         finally:
             await flow.aclose()
-    done = queue_reauthentication(queue, invalid, api=Api.CONNECT, practice=True)
-    assert done.added == 3 and "makes a new grant" in done.summary()
-    entries = queue.entries(practice=True)
-    assert [(e.account_id, e.login_hint) for e in entries] == [
-        (g.account_id, g.email) for g in invalid
+    assert ids == [g.grant_id for g in invalid]  # the same ids, in queue order
+    assert [(e.account_id, e.login_hint, e.renews) for e in queue.entries(practice=True)] == [
+        (g.account_id, g.email, g.grant_id) for g in invalid
     ]
-    account = account_for_entry(entries[0], "connect")
-    assert account.account_id == invalid[0].account_id and account.login_hint == invalid[0].email
+    assert len(statuses) == 12 and all(statuses[i] == "valid" for i in ids)

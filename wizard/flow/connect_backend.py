@@ -180,6 +180,7 @@ class ConnectBackend:
                 expires_in=account.expires_in,
                 login_hint=account.login_hint,
                 state=state,
+                grant_id=account.renews,  # a re-authentication keeps the grant's id
             )
         )
         return ConnectAuthorization(auth.url, auth.expires_at, auth.id, state, account, self)

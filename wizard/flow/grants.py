@@ -45,12 +45,6 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 STATUSES = ("invalid", "valid")
-# The Connect API re-authenticates a grant named in the auth request (`grant_id`); the queue
-# does not carry one (yet), so its consent makes a new grant there.
-CONNECT_NEW_GRANT = (
-    "On the Connect API the queue's consent makes a new grant (the queue does not pass the old "
-    "grant's id yet): revoke the invalid one once the new one is connected."
-)
 PAGE_ROWS = 200  # a page reads on until it has this many rows (or the grants end)
 
 
@@ -176,10 +170,7 @@ class Reauthentication:
                 f"; {self.without_email} without a Zoom email on Nylas, not added (add the "
                 "customer's Zoom email to the queue yourself)"
             )
-        words += "."
-        if self.added and self.api == Api.CONNECT.value:
-            words += f" {CONNECT_NEW_GRANT}"
-        return words
+        return words + "."
 
 
 def queue_reauthentication(
@@ -187,7 +178,8 @@ def queue_reauthentication(
 ) -> Reauthentication:
     """One queue entry per grant: its Zoom email as login hint (on v3 a consent by the same
     Zoom user renews the grant in place), the history's reference (else the email) as the
-    customer; Connect entries name the grant's Nylas account too. Skips Zoom users already
+    customer; Connect entries name the grant's Nylas account and the grant itself (its auth
+    request renews that id). Skips Zoom users already
     waiting in the queue. Blocks on the disk: async callers use asyncio.to_thread."""
     waiting: set[str] = {
         e.login_hint.casefold()
@@ -203,9 +195,12 @@ def queue_reauthentication(
             queued += 1
         else:
             waiting.add(grant.email.casefold())
-            account = grant.account_id if api is Api.CONNECT else None
+            connect = api is Api.CONNECT
+            account = grant.account_id if connect else None
+            # Connect renews the grant its auth request names; v3, the Zoom user's own grant.
+            renews = grant.grant_id if connect else None
             # No customer: the queue takes the Zoom email as the reference then.
-            entries.append(NewEntry(account, grant.email, grant.customer))
+            entries.append(NewEntry(account, grant.email, grant.customer, renews))
     if entries:
         queue.add(entries, practice=practice)
     log.info("re-authentication: %d added, %d already queued", len(entries), queued)

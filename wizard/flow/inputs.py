@@ -67,6 +67,8 @@ class CustomerAccount:
     login_hint: str | None = None
     expires_in: int | None = None
     customer: str | None = None
+    # Connect: the grant this consent re-authenticates (kept by the auth request's grant_id).
+    renews: str | None = None
 
     def __post_init__(self) -> None:
         if self.account_id is not None and self.account_id.strip():
@@ -111,6 +113,9 @@ class QueuedCustomer(Protocol):
     def customer(self) -> str | None: ...
 
     @property
+    def renews(self) -> str | None: ...
+
+    @property
     def label(self) -> str: ...
 
 
@@ -126,7 +131,10 @@ def account_for_entry(entry: QueuedCustomer, api: str) -> CustomerAccount:
             )
         # A re-authentication from the grants worklist names the Zoom user too.
         return CustomerAccount(
-            entry.account_id, login_hint=entry.login_hint, customer=entry.customer
+            entry.account_id,
+            login_hint=entry.login_hint,
+            customer=entry.customer,
+            renews=entry.renews,
         )
     # v3 has no account id: what the operator was given becomes the reference in the history.
     reference = entry.customer or entry.login_hint or entry.account_id

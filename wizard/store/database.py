@@ -121,6 +121,9 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "CREATE INDEX IF NOT EXISTS authorizations_state ON authorizations (state_sha256)",
         # A queue entry whose link is out with the customer, until when it works.
         "ALTER TABLE queue ADD COLUMN sent_until REAL",
+        # A re-authentication from the grants worklist: the grant it renews (Connect's auth
+        # request names it; v3 renews by the Zoom user's email).
+        "ALTER TABLE queue ADD COLUMN renews TEXT",
     ),
 )
 

@@ -35,6 +35,7 @@ class NewEntry:
     account_id: str | None  # Connect
     login_hint: str | None  # v3: the customer's Zoom email
     customer: str | None
+    renews: str | None = None  # the grant a re-authentication renews
 
     @property
     def label(self) -> str:
@@ -56,6 +57,7 @@ class QueueEntry:
     updated_at: float
     owner: str | None = None  # host:pid of the window or command working on it
     sent_until: float | None = None  # SENT: until when the customer's link works
+    renews: str | None = None  # the grant a re-authentication renews
 
     @property
     def label(self) -> str:

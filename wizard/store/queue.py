@@ -214,7 +214,7 @@ class WorkQueue:
                     int(
                         conn.execute(
                             "INSERT INTO queue (added_at, account_id, login_hint, customer, "
-                            "practice, state, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                            "practice, state, updated_at, renews) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                             (
                                 now,
                                 e.account_id,
@@ -223,6 +223,7 @@ class WorkQueue:
                                 int(practice),
                                 EntryState.WAITING.value,
                                 now,
+                                e.renews,
                             ),
                         ).lastrowid
                         or 0
@@ -386,7 +387,7 @@ class WorkQueue:
 
 _COLUMNS = (
     "id, added_at, account_id, login_hint, customer, practice, state, grant_id, email, reason, "
-    "updated_at, owner, sent_until"
+    "updated_at, owner, sent_until, renews"
 )
 _NOT_CONNECTED = tuple(s for s in EntryState if s is not EntryState.CONNECTED)
 
@@ -416,6 +417,7 @@ def _entry_of(row: tuple[Any, ...]) -> QueueEntry:
         updated_at=updated,
         owner=row[11] if len(row) > 11 else None,
         sent_until=row[12] if len(row) > 12 else None,
+        renews=row[13] if len(row) > 13 else None,
     )
 
 
