@@ -6,6 +6,7 @@ import asyncio
 import json
 import os
 import sys
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 from tests.helpers.ports import free_port
@@ -36,6 +37,19 @@ async def spawn(
         stdin=stdin,
         env=env or cli_env(tmp_path),
     )
+
+
+async def each_event(
+    proc: asyncio.subprocess.Process, into: list[dict[str, object]] | None = None
+) -> AsyncIterator[dict[str, object]]:
+    """The JSON Lines events a command prints, one at a time (each kept in `into` first, if
+    given) until its output ends."""
+    assert proc.stdout is not None
+    while line := (await proc.stdout.readline()).decode():
+        event: dict[str, object] = json.loads(line)
+        if into is not None:
+            into.append(event)
+        yield event
 
 
 def onboard_args(*args: str) -> tuple[str, ...]:
