@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import subprocess
 import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -18,6 +19,25 @@ def cli_env(tmp_path: Path, **extra: str) -> dict[str, str]:
     env["ZOOM_ONBOARD_HOME"] = str(tmp_path)
     env.update(extra)
     return env
+
+
+def python(
+    *args: str,
+    cwd: Path | str | None = None,
+    env: dict[str, str] | None = None,
+    timeout: float = 60,
+) -> subprocess.CompletedProcess[str]:
+    """`python ARGS` (this interpreter) run to its end, its output captured as text; the
+    environment is this process's unless given."""
+    return subprocess.run(
+        [sys.executable, *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
 
 
 async def spawn(
