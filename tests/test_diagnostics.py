@@ -5,9 +5,6 @@ from __future__ import annotations
 import logging
 import os
 import secrets
-from pathlib import Path
-
-import pytest
 
 from tests.helpers.cli import python
 from wizard import __version__
@@ -15,12 +12,6 @@ from wizard.diagnostics import build_report
 from wizard.logs import recent_errors, remember_secret
 from wizard.store.history import History
 from wizard.store.paths import AppPaths
-
-
-@pytest.fixture
-def paths(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AppPaths:
-    monkeypatch.setenv("ZOOM_ONBOARD_HOME", str(tmp_path))
-    return AppPaths.default()
 
 
 def test_report_lists_versions_places_and_connection(paths: AppPaths) -> None:

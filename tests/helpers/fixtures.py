@@ -24,6 +24,7 @@ from tests.helpers.sandbox import connect_api
 from tests.helpers.secret_service import secret_service
 from tests.helpers.store import MemoryKeyring, install_keyring
 from wizard.sandbox import SandboxServer
+from wizard.store.paths import AppPaths
 
 __all__ = ["secret_service"]  # a fixture of its own module, offered to every test
 
@@ -50,6 +51,14 @@ def no_keyring() -> Iterator[None]:
     """No usable keyring, as on a machine without a Secret Service."""
     with install_keyring(keyring.backends.fail.Keyring()):  # type: ignore[no-untyped-call]
         yield
+
+
+@pytest.fixture
+def paths(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AppPaths:
+    """A home of the test's own (ZOOM_ONBOARD_HOME is tmp_path), and where the tool keeps
+    its files there."""
+    monkeypatch.setenv("ZOOM_ONBOARD_HOME", str(tmp_path))
+    return AppPaths.default()
 
 
 @pytest.fixture

@@ -36,12 +36,6 @@ from wizard.store.recorder import HistoryRecorder
 
 
 @pytest.fixture
-def paths(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AppPaths:
-    monkeypatch.setenv("ZOOM_ONBOARD_HOME", str(tmp_path))
-    return AppPaths.default()
-
-
-@pytest.fixture
 def history(paths: AppPaths) -> History:
     return History(paths.history_db, paths.history_fallback)
 
