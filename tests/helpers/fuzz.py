@@ -41,6 +41,7 @@ from tests.helpers.listener import (
     GRANT,
     PATH,
     STATE,
+    cancelled,
     genuine_query,
     grant_resolver,
     make_listener,
@@ -692,9 +693,7 @@ class ListenerTarget:
             result = await self.ended()
             assert isinstance(result, CapturedGrant) and result.grant_id == GRANT, result
             assert self.listener is not None and self.task is not None
-            self.task.cancel()
-            with contextlib.suppress(BaseException):
-                await self.task
+            await cancelled(self.task)
             await self.listener.close()
             for used in self.ports:
                 assert port_is_free(used), f"port {used} not freed"
