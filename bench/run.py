@@ -322,20 +322,34 @@ class Capture:
     done: threading.Event = field(default_factory=threading.Event)
 
 
-class OurPeer:
-    name = "CallbackListener"
+class Peer:
+    """A loopback receiver under test, served on a thread of its own until it captures one
+    callback (or gives up)."""
+
+    name = ""
 
     def __init__(self) -> None:
         self.capture = Capture()
         self.ready = threading.Event()
         self.thread: threading.Thread | None = None
 
-    def start(self, port: int) -> None:
-        self.port = port
-        self.thread = threading.Thread(target=asyncio.run, args=(self._serve(),), daemon=True)
+    def _serve_on_a_thread(self, serve: Callable[[], object], what: str) -> None:
+        self.thread = threading.Thread(target=serve, daemon=True)
         self.thread.start()
         if not self.ready.wait(BOUND):
-            raise RuntimeError("our listener did not start")
+            raise RuntimeError(f"{what} did not start")
+
+    def stop(self) -> None:
+        if self.thread is not None:
+            self.thread.join(BOUND)
+
+
+class OurPeer(Peer):
+    name = "CallbackListener"
+
+    def start(self, port: int) -> None:
+        self.port = port
+        self._serve_on_a_thread(lambda: asyncio.run(self._serve()), "our listener")
 
     async def _serve(self) -> None:
         from wizard.listener import CallbackListener, LoopbackRedirectUri
@@ -357,22 +371,13 @@ class OurPeer:
         query = f"success=true&provider=zoom&grant_id={GRANT}&state={STATE}"
         return request(self.port, f"/callback?{query}")
 
-    def stop(self) -> None:
-        if self.thread is not None:
-            self.thread.join(BOUND)
 
-
-class GooglePeer:
+class GooglePeer(Peer):
     """InstalledAppFlow.run_local_server exactly as shipped, with two hooks: its server class
     reports when it listens, and fetch_token records what was captured instead of exchanging
     it (no token request is ever made)."""
 
     name = "google-auth-oauthlib"
-
-    def __init__(self) -> None:
-        self.capture = Capture()
-        self.ready = threading.Event()
-        self.thread: threading.Thread | None = None
 
     def start(self, port: int) -> None:
         import google_auth_oauthlib.flow as gflow
@@ -428,17 +433,10 @@ class GooglePeer:
                 ready.set()
                 capture.done.set()
 
-        self.thread = threading.Thread(target=serve, daemon=True)
-        self.thread.start()
-        if not self.ready.wait(BOUND):
-            raise RuntimeError("run_local_server did not start")
+        self._serve_on_a_thread(serve, "run_local_server")
 
     def callback(self) -> bytes:
         return request(self.port, f"/?state=bench&code={GOOGLE_CODE}&scope=openid")
-
-    def stop(self) -> None:
-        if self.thread is not None:
-            self.thread.join(BOUND)
 
 
 def request(port: int, target: str) -> bytes:

@@ -5,23 +5,13 @@ from __future__ import annotations
 import logging
 import os
 import secrets
-import subprocess
-import sys
-from pathlib import Path
 
-import pytest
-
+from tests.helpers.cli import python
 from wizard import __version__
 from wizard.diagnostics import build_report
 from wizard.logs import recent_errors, remember_secret
 from wizard.store.history import History
 from wizard.store.paths import AppPaths
-
-
-@pytest.fixture
-def paths(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AppPaths:
-    monkeypatch.setenv("ZOOM_ONBOARD_HOME", str(tmp_path))
-    return AppPaths.default()
 
 
 def test_report_lists_versions_places_and_connection(paths: AppPaths) -> None:
@@ -76,13 +66,7 @@ def test_report_contains_no_registered_secret(paths: AppPaths) -> None:
 def test_diagnostics_command(paths: AppPaths) -> None:
     secret = "env-" + secrets.token_hex(12)
     env = {**os.environ, "NYLAS_CLIENT_SECRET": secret}
-    result = subprocess.run(
-        [sys.executable, "-m", "wizard", "--diagnostics"],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env=env,
-    )
+    result = python("-m", "wizard", "--diagnostics", env=env)
     assert result.returncode == 0, result.stderr
     assert "App version" in result.stdout
     assert str(paths.history_db) in result.stdout
@@ -95,21 +79,11 @@ def test_diagnostics_command_with_a_profile(paths: AppPaths) -> None:
     ProfileStore(paths.profiles_file).save(
         Profile(name="Acme", region="custom", api_url="https://nylas.acme.example")
     )
-    result = subprocess.run(
-        [sys.executable, "-m", "wizard", "--profile", "Acme", "--diagnostics"],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    result = python("-m", "wizard", "--profile", "Acme", "--diagnostics")
     assert result.returncode == 0, result.stderr
     assert "Region: custom" in result.stdout
     assert "API URL: https://nylas.acme.example" in result.stdout
 
-    missing = subprocess.run(
-        [sys.executable, "-m", "wizard", "--profile", "Nope", "--diagnostics"],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    missing = python("-m", "wizard", "--profile", "Nope", "--diagnostics")
     assert missing.returncode == 0
     assert "Profile problem: No profile named 'Nope'. Saved profiles: Acme." in missing.stdout

@@ -3,33 +3,20 @@
 from __future__ import annotations
 
 import subprocess
-import sys
 from pathlib import Path
+
+from tests.helpers.cli import python
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", *args],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    return python("-m", *args, cwd=ROOT, timeout=300)
 
 
 def fresh_python(code: str) -> str:
     """What `code` prints in a new interpreter (so imports start from nothing)."""
-    result = subprocess.run(
-        [sys.executable, "-c", code],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    result = python("-c", code, cwd=ROOT)
     assert result.returncode == 0, result.stderr
     return result.stdout.strip()
 
@@ -47,18 +34,8 @@ def test_mypy_is_clean_on_every_layer_the_ui_too() -> None:
 def test_import_contracts_hold() -> None:
     """Layers, no Qt below the UI, no sandbox in production code: pyproject.toml's
     [tool.importlinter] contracts over every module."""
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            "from importlinter.cli import lint_imports_command; lint_imports_command()",
-        ],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    lint = "from importlinter.cli import lint_imports_command; lint_imports_command()"
+    result = python("-c", lint, cwd=ROOT, timeout=300)
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr
     assert "0 broken" in result.stdout, result.stdout[-4000:]
 

@@ -5,10 +5,10 @@ asserted here; bench/run.py does the measuring."""
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 import time
 from pathlib import Path
+
+from tests.helpers.cli import python
 
 
 def test_the_wizard_marks_its_first_expose_and_quits(tmp_path: Path) -> None:
@@ -19,14 +19,7 @@ def test_the_wizard_marks_its_first_expose_and_quits(tmp_path: Path) -> None:
         "ZOOM_ONBOARD_HOME": str(tmp_path),
     }
     started = time.perf_counter_ns()
-    result = subprocess.run(
-        [sys.executable, "-m", "wizard", "--sandbox"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    result = python("-m", "wizard", "--sandbox", env=env)
     assert result.returncode == 0, result.stderr
     marks = [line for line in result.stdout.splitlines() if line.startswith("shown ")]
     assert len(marks) == 1, result.stdout

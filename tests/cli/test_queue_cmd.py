@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers.cli import spawn
+from tests.helpers.cli import each_event, spawn
 from tests.helpers.ports import free_port
 from wizard.sandbox.consent_bot import ConsentBot
 
@@ -46,12 +46,9 @@ async def run_queue(
         f"http://127.0.0.1:{free_port()}/callback",
         *extra,
     )
-    assert proc.stdout is not None
     events: list[dict[str, object]] = []
     async with asyncio.timeout(60):
-        while line := (await proc.stdout.readline()).decode():
-            event = json.loads(line)
-            events.append(event)
+        async for event in each_event(proc, events):
             if event["event"] == "auth_url":
                 await ConsentBot(decisions.pop(0))(str(event["url"]))  # type: ignore[arg-type]
         code = await proc.wait()
@@ -119,10 +116,9 @@ async def test_ctrl_c_records_the_current_entry_and_stops(tmp_path: Path) -> Non
         "--redirect-uri",
         f"http://127.0.0.1:{free_port()}/callback",
     )
-    assert proc.stdout is not None
     async with asyncio.timeout(30):
-        while line := (await proc.stdout.readline()).decode():
-            if json.loads(line)["event"] == "auth_url":
+        async for event in each_event(proc):
+            if event["event"] == "auth_url":
                 proc.send_signal(signal.SIGINT)  # nobody consents; the operator stops
                 break
         code = await proc.wait()
@@ -165,13 +161,10 @@ async def test_a_late_consent_is_caught_while_the_next_entry_waits(tmp_path: Pat
         tmp_path, "queue", "add", "--sandbox", "-", stdin=b"late@example.com\nnext@example.com\n"
     )
     proc = await v3_run_with_timeout(tmp_path, 2)
-    assert proc.stdout is not None
     links: list[str] = []
     events: list[dict[str, object]] = []
     async with asyncio.timeout(60):
-        while line := (await proc.stdout.readline()).decode():
-            event = json.loads(line)
-            events.append(event)
+        async for event in each_event(proc, events):
             if event["event"] == "auth_url":
                 links.append(str(event["url"]))
                 if len(links) == 2:  # the first timed out; its customer allows only now
@@ -195,11 +188,9 @@ async def test_a_late_consent_is_caught_while_the_next_entry_waits(tmp_path: Pat
 async def test_an_earlier_link_is_listened_for_after_the_last_entry(tmp_path: Path) -> None:
     await run(tmp_path, "queue", "add", "--sandbox", "-", stdin=b"late@example.com\n")
     proc = await v3_run_with_timeout(tmp_path, 1)
-    assert proc.stdout is not None
     names: list[str] = []
     async with asyncio.timeout(60):
-        while line := (await proc.stdout.readline()).decode():
-            event = json.loads(line)
+        async for event in each_event(proc):
             names.append(str(event["event"]))
             if event["event"] == "auth_url":
                 link = str(event["url"])
@@ -219,12 +210,10 @@ async def test_ctrl_c_with_an_earlier_link_open_says_it_stops_being_listened_for
 ) -> None:
     await run(tmp_path, "queue", "add", "--sandbox", "-", stdin=b"a@example.com\nb@example.com\n")
     proc = await v3_run_with_timeout(tmp_path, 1)
-    assert proc.stdout is not None
     links = 0
     warnings: list[str] = []
     async with asyncio.timeout(30):
-        while line := (await proc.stdout.readline()).decode():
-            event = json.loads(line)
+        async for event in each_event(proc):
             if event["event"] == "warning":
                 warnings.append(str(event["message"]))
             if event["event"] == "auth_url":
@@ -248,10 +237,9 @@ async def test_a_second_run_on_the_same_port_takes_no_entry_and_ctrl_c_runs_agai
     redirect = f"http://127.0.0.1:{free_port()}/callback"
     common = ("queue", "run", "--sandbox", "--api", "connect", "--json", "--no-browser")
     first = await spawn(tmp_path, *common, "--redirect-uri", redirect)
-    assert first.stdout is not None
     async with asyncio.timeout(30):
-        while line := (await first.stdout.readline()).decode():
-            if json.loads(line)["event"] == "auth_url":
+        async for event in each_event(first):
+            if event["event"] == "auth_url":
                 break  # the first run holds the port and waits for acct-1's customer
     code, out, _err = await run(tmp_path, *common, "--redirect-uri", redirect)
     assert code == 2
@@ -277,10 +265,9 @@ async def test_an_entry_of_a_killed_run_is_taken_again(tmp_path: Path) -> None:
         *("queue", "run", "--sandbox", "--api", "connect", "--json", "--no-browser"),
         *("--redirect-uri", f"http://127.0.0.1:{free_port()}/callback"),
     )
-    assert killed.stdout is not None
     async with asyncio.timeout(30):
-        while line := (await killed.stdout.readline()).decode():
-            if json.loads(line)["event"] == "auth_url":
+        async for event in each_event(killed):
+            if event["event"] == "auth_url":
                 killed.send_signal(signal.SIGKILL)  # nothing gets to record anything
                 break
     await killed.wait()

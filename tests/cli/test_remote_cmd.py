@@ -19,9 +19,11 @@ from wizard.sandbox.consent_bot import ConsentBot
 pytestmark = pytest.mark.anyio
 
 
-def env_for(sandbox: SandboxServer, service: dict[str, str]) -> dict[str, str]:
+@pytest.fixture
+def env(sandbox: SandboxServer, secret_service: dict[str, str]) -> dict[str, str]:
+    """The environment of a command on the sandbox's v3 API, with a real Secret Service."""
     creds = sandbox.credentials
-    base = {k: v for k, v in service.items() if not k.startswith(("NYLAS_", "ZOOM_CLIENT"))}
+    base = {k: v for k, v in secret_service.items() if not k.startswith(("NYLAS_", "ZOOM_CLIENT"))}
     return {
         **base,
         "NYLAS_API_KEY": creds.v3_api_key,
@@ -58,39 +60,35 @@ async def answer(url: object, decision: str = "allow") -> str:
 
 
 async def test_one_command_sends_the_link_and_another_finishes_it(
-    tmp_path: Path, secret_service: dict[str, str]
+    tmp_path: Path, sandbox: SandboxServer, env: dict[str, str]
 ) -> None:
-    async with SandboxServer() as sandbox:
-        env = env_for(sandbox, secret_service)
-        sent = await send(tmp_path, sandbox, env)
-        message = str(sent["message"])
-        assert str(sent["url"]) in message and EMAIL in message and "address bar" in message
-        address = await answer(sent["url"])
+    sent = await send(tmp_path, sandbox, env)
+    message = str(sent["message"])
+    assert str(sent["url"]) in message and EMAIL in message and "address bar" in message
+    address = await answer(sent["url"])
 
-        # No flags: the link names the application it was sent with.
-        code, events, output = await run(tmp_path, env, "finish", address, "--json")
-        assert code == Outcome.OK, output
-        (grant,) = [e for e in events if e["event"] == "grant"]
-        assert grant["verified"] is True and grant["email"] == EMAIL
-        assert grant["customer"] == "Acme #123"
+    # No flags: the link names the application it was sent with.
+    code, events, output = await run(tmp_path, env, "finish", address, "--json")
+    assert code == Outcome.OK, output
+    (grant,) = [e for e in events if e["event"] == "grant"]
+    assert grant["verified"] is True and grant["email"] == EMAIL
+    assert grant["customer"] == "Acme #123"
 
-        again, _, said = await run(tmp_path, env, "finish", address)
-        assert again == Outcome.BAD_INPUT and "used already" in said
+    again, _, said = await run(tmp_path, env, "finish", address)
+    assert again == Outcome.BAD_INPUT and "used already" in said
 
-        listed, _, history = await run(tmp_path, env, "history", "--json")
-        (row,) = json.loads(history[: history.rindex("]") + 1])
-        assert listed == Outcome.OK and "by link" in row["note"]
+    listed, _, history = await run(tmp_path, env, "history", "--json")
+    (row,) = json.loads(history[: history.rindex("]") + 1])
+    assert listed == Outcome.OK and "by link" in row["note"]
 
 
 async def test_the_answer_can_come_on_standard_input_and_a_decline_is_said(
-    tmp_path: Path, secret_service: dict[str, str]
+    tmp_path: Path, sandbox: SandboxServer, env: dict[str, str]
 ) -> None:
-    async with SandboxServer() as sandbox:
-        env = env_for(sandbox, secret_service)
-        sent = await send(tmp_path, sandbox, env)
-        address = await answer(sent["url"], "deny")
-        mail = f"Hi,\n\nhere is what I got:\n{address}\n\nBest".encode()
-        code, events, output = await run(tmp_path, env, "finish", "-", "--json", stdin=mail)
+    sent = await send(tmp_path, sandbox, env)
+    address = await answer(sent["url"], "deny")
+    mail = f"Hi,\n\nhere is what I got:\n{address}\n\nBest".encode()
+    code, events, output = await run(tmp_path, env, "finish", "-", "--json", stdin=mail)
     assert code == Outcome.FAILED, output
     (declined,) = [e for e in events if e["event"] == "declined"]
     assert declined["customer"] == "Acme #123" and declined["reason"]
@@ -114,31 +112,27 @@ async def test_a_bad_answer_exits_2_saying_what_to_ask_for(
 
 
 async def test_queue_run_remote_sends_a_link_per_entry_and_each_answer_finishes_its_own(
-    tmp_path: Path, secret_service: dict[str, str]
+    tmp_path: Path, sandbox: SandboxServer, env: dict[str, str]
 ) -> None:
     people = "a@example.com,Acme\nb@example.com,Beta\n"
-    async with SandboxServer() as sandbox:
-        env = env_for(sandbox, secret_service)
-        added, _, output = await run(tmp_path, env, "queue", "add", "-", stdin=people.encode())
-        assert added == Outcome.OK, output
-        where = ("--api", "v3", "--api-url", sandbox.url)
-        code, events, output = await run(
-            tmp_path, env, "queue", "run", "--remote", "--json", *where
+    added, _, output = await run(tmp_path, env, "queue", "add", "-", stdin=people.encode())
+    assert added == Outcome.OK, output
+    where = ("--api", "v3", "--api-url", sandbox.url)
+    code, events, output = await run(tmp_path, env, "queue", "run", "--remote", "--json", *where)
+    assert code == Outcome.OK, output
+    sent = [e for e in events if e["event"] == "link_sent"]
+    assert [e["customer"] for e in sent] == ["Acme", "Beta"]
+    _, _, listed = await run(tmp_path, env, "queue", "list", "--json")
+    assert {e["state"] for e in json.loads(listed[: listed.rindex("]") + 1])} == {"sent"}
+
+    for link in reversed(sent):  # Beta answers first
+        code, finished, output = await run(
+            tmp_path, env, "finish", await answer(link["url"]), "--json"
         )
         assert code == Outcome.OK, output
-        sent = [e for e in events if e["event"] == "link_sent"]
-        assert [e["customer"] for e in sent] == ["Acme", "Beta"]
-        _, _, listed = await run(tmp_path, env, "queue", "list", "--json")
-        assert {e["state"] for e in json.loads(listed[: listed.rindex("]") + 1])} == {"sent"}
-
-        for link in reversed(sent):  # Beta answers first
-            code, finished, output = await run(
-                tmp_path, env, "finish", await answer(link["url"]), "--json"
-            )
-            assert code == Outcome.OK, output
-            (grant,) = [e for e in finished if e["event"] == "grant"]
-            assert grant["customer"] == link["customer"]
-        _, _, listed = await run(tmp_path, env, "queue", "list", "--json")
+        (grant,) = [e for e in finished if e["event"] == "grant"]
+        assert grant["customer"] == link["customer"]
+    _, _, listed = await run(tmp_path, env, "queue", "list", "--json")
     entries = json.loads(listed[: listed.rindex("]") + 1])
     assert [(e["customer"], e["state"]) for e in entries] == [
         ("Acme", "connected"),

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from contextlib import aclosing, asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
@@ -17,7 +18,7 @@ from tests.helpers.flows import EMAIL, sandbox_flow, spec, v3_flow
 from tests.helpers.store import MemoryKeyring
 from wizard.flow import CustomerAccount
 from wizard.flow.factory import history_recorder, open_history
-from wizard.flow.onboarding import OnboardingFlow
+from wizard.flow.onboarding import BrowserOpener, OnboardingFlow
 from wizard.flow.reconcile import reconcile_history
 from wizard.flow.remote import RemoteAnswerError, RemoteLinks, link_of_answer
 from wizard.listener.pasted import LANDING_PREFIX, NotAnAnswer
@@ -74,14 +75,19 @@ async def desk_on(sandbox: SandboxServer, tmp_path: Path, flow: OnboardingFlow) 
     return Desk(sandbox, flow, links, queue, paths, integration.redirect_uri)
 
 
+@asynccontextmanager
+async def open_desk(
+    tmp_path: Path, new_flow: Callable[[SandboxServer, BrowserOpener], OnboardingFlow]
+) -> AsyncIterator[Desk]:
+    """A desk on a sandbox of its own, its flow (from `new_flow`) answered by an Allow."""
+    async with SandboxServer() as sandbox, aclosing(new_flow(sandbox, ConsentBot("allow"))) as flow:
+        yield await desk_on(sandbox, tmp_path, flow)
+
+
 @pytest.fixture
 async def v3_desk(tmp_path: Path, memory_keyring: MemoryKeyring) -> AsyncIterator[Desk]:
-    async with SandboxServer() as sandbox:
-        flow = v3_flow(sandbox, ConsentBot("allow"))
-        try:
-            yield await desk_on(sandbox, tmp_path, flow)
-        finally:
-            await flow.aclose()
+    async with open_desk(tmp_path, v3_flow) as desk:
+        yield desk
 
 
 async def customer_answers(url: str, decision: str = "allow", email: str | None = None) -> str:
@@ -180,37 +186,29 @@ async def test_a_link_survives_a_restart_of_the_tool(
     tmp_path: Path, memory_keyring: MemoryKeyring
 ) -> None:
     async with SandboxServer() as sandbox:
-        first = v3_flow(sandbox, ConsentBot("allow"))
-        desk = await desk_on(sandbox, tmp_path, first)
-        sent = await desk.links.send(ACME, desk.redirect)
-        await first.aclose()  # the window closes; the customer answers the next morning
+        async with aclosing(v3_flow(sandbox, ConsentBot("allow"))) as first:
+            desk = await desk_on(sandbox, tmp_path, first)
+            sent = await desk.links.send(ACME, desk.redirect)
+        # The window closed; the customer answers the next morning.
         address = await customer_answers(sent.url)
-        again = v3_flow(sandbox, ConsentBot("allow"))
-        try:
-            desk = await desk_on(
-                sandbox, tmp_path, again
-            )  # a new process: new flow, keyring, history
+        # A new process: new flow, keyring, history.
+        async with aclosing(v3_flow(sandbox, ConsentBot("allow"))) as again:
+            desk = await desk_on(sandbox, tmp_path, again)
             finished = await desk.links.finish(address)
-        finally:
-            await again.aclose()
     assert finished.result is not None and finished.result.verified
 
 
 async def test_without_a_keyring_the_link_lives_only_in_this_process(
     tmp_path: Path, no_keyring: None
 ) -> None:
-    async with SandboxServer() as sandbox:
-        flow = v3_flow(sandbox, ConsentBot("allow"))
-        try:
-            desk = await desk_on(sandbox, tmp_path, flow)
-            sent = await desk.links.send(ACME, desk.redirect)
-            assert not sent.survives_restart
-            later = await desk_on(sandbox, tmp_path, flow)  # another process's (empty) session
-            with pytest.raises(RemoteAnswerError, match=r"no longer on this computer.*new link"):
-                await later.links.finish(await customer_answers(sent.url))
-            finished = await desk.links.finish(await customer_answers(sent.url))
-        finally:
-            await flow.aclose()
+    async with SandboxServer() as sandbox, aclosing(v3_flow(sandbox, ConsentBot("allow"))) as flow:
+        desk = await desk_on(sandbox, tmp_path, flow)
+        sent = await desk.links.send(ACME, desk.redirect)
+        assert not sent.survives_restart
+        later = await desk_on(sandbox, tmp_path, flow)  # another process's (empty) session
+        with pytest.raises(RemoteAnswerError, match=r"no longer on this computer.*new link"):
+            await later.links.finish(await customer_answers(sent.url))
+        finished = await desk.links.finish(await customer_answers(sent.url))
     assert finished.result is not None
 
 
@@ -295,17 +293,13 @@ async def test_an_answer_at_another_address_is_not_this_links(v3_desk: Desk) -> 
 async def test_an_answer_for_another_application_names_it(v3_desk: Desk, tmp_path: Path) -> None:
     sent = await v3_desk.links.send(ACME, v3_desk.redirect)
     address = await customer_answers(sent.url)
-    async with SandboxServer() as other:
-        flow = v3_flow(other, ConsentBot("allow"))
-        try:
-            paths = AppPaths(tmp_path / "config", tmp_path / "data", tmp_path / "logs")
-            target = Target.of("v3", "custom", other.url)  # real, not practice
-            recorder = history_recorder(open_history(paths), target, None, "production")
-            links = RemoteLinks(flow.backend, recorder, SecretStore(), None)
-            with pytest.raises(RemoteAnswerError, match=r"another application.*profile practice"):
-                await links.finish(address)
-        finally:
-            await flow.aclose()
+    async with SandboxServer() as other, aclosing(v3_flow(other, ConsentBot("allow"))) as flow:
+        paths = AppPaths(tmp_path / "config", tmp_path / "data", tmp_path / "logs")
+        target = Target.of("v3", "custom", other.url)  # real, not practice
+        recorder = history_recorder(open_history(paths), target, None, "production")
+        links = RemoteLinks(flow.backend, recorder, SecretStore(), None)
+        with pytest.raises(RemoteAnswerError, match=r"another application.*profile practice"):
+            await links.finish(address)
     assert (await link_of_answer(open_history(v3_desk.paths), address)) is not None
 
 
@@ -314,12 +308,8 @@ async def test_an_answer_for_another_application_names_it(v3_desk: Desk, tmp_pat
 
 @pytest.fixture
 async def connect_desk(tmp_path: Path, memory_keyring: MemoryKeyring) -> AsyncIterator[Desk]:
-    async with SandboxServer() as sandbox:
-        flow = sandbox_flow(sandbox, ConsentBot("allow"))
-        try:
-            yield await desk_on(sandbox, tmp_path, flow)
-        finally:
-            await flow.aclose()
+    async with open_desk(tmp_path, sandbox_flow) as desk:
+        yield desk
 
 
 async def test_a_connect_link_sent_elsewhere_is_found_by_asking_nylas(connect_desk: Desk) -> None:
@@ -365,11 +355,7 @@ async def test_a_practice_link_of_an_earlier_sandbox_says_it_ended_with_it(
 ) -> None:
     sent = await v3_desk.links.send(ACME, v3_desk.redirect)
     address = await customer_answers(sent.url)
-    async with SandboxServer() as later:  # the next window's sandbox, on another port
-        flow = v3_flow(later, ConsentBot("allow"))
-        try:
-            desk = await desk_on(later, tmp_path, flow)
-            with pytest.raises(RemoteAnswerError, match=r"earlier offline sandbox.*new link"):
-                await desk.links.finish(address)
-        finally:
-            await flow.aclose()
+    # The next window's sandbox, on another port.
+    async with open_desk(tmp_path, v3_flow) as desk:
+        with pytest.raises(RemoteAnswerError, match=r"earlier offline sandbox.*new link"):
+            await desk.links.finish(address)

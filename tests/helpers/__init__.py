@@ -2,7 +2,7 @@
 tests/conftest.py registers; the rest are plain functions and stand-ins a test calls with
 arguments, and bench/ imports them too (never a test module).
 
-- `fixtures`: anyio_backend, memory_keyring, no_keyring, clock, qt_loop, loop
+- `fixtures`: anyio_backend, memory_keyring, no_keyring, paths, clock, sandbox, api, qt_loop, loop
 - `ports`: free loopback ports, loopback redirect URIs
 - `flows`: flows on the sandbox opened as the product opens them, a recorder, a customer
 - `cli`: the command line as a subprocess with a home of its own (onboard_args, run_onboard)

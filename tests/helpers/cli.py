@@ -5,7 +5,9 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import subprocess
 import sys
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 from tests.helpers.ports import free_port
@@ -17,6 +19,25 @@ def cli_env(tmp_path: Path, **extra: str) -> dict[str, str]:
     env["ZOOM_ONBOARD_HOME"] = str(tmp_path)
     env.update(extra)
     return env
+
+
+def python(
+    *args: str,
+    cwd: Path | str | None = None,
+    env: dict[str, str] | None = None,
+    timeout: float = 60,
+) -> subprocess.CompletedProcess[str]:
+    """`python ARGS` (this interpreter) run to its end, its output captured as text; the
+    environment is this process's unless given."""
+    return subprocess.run(
+        [sys.executable, *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
 
 
 async def spawn(
@@ -36,6 +57,19 @@ async def spawn(
         stdin=stdin,
         env=env or cli_env(tmp_path),
     )
+
+
+async def each_event(
+    proc: asyncio.subprocess.Process, into: list[dict[str, object]] | None = None
+) -> AsyncIterator[dict[str, object]]:
+    """The JSON Lines events a command prints, one at a time (each kept in `into` first, if
+    given) until its output ends."""
+    assert proc.stdout is not None
+    while line := (await proc.stdout.readline()).decode():
+        event: dict[str, object] = json.loads(line)
+        if into is not None:
+            into.append(event)
+        yield event
 
 
 def onboard_args(*args: str) -> tuple[str, ...]:

@@ -10,17 +10,21 @@ tests (which run their own loops) work in any order around these.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import httpx
 import keyring.backends.fail
 import pytest
 
 from tests.helpers.clock import FakeClock
+from tests.helpers.sandbox import connect_api
 from tests.helpers.secret_service import secret_service
 from tests.helpers.store import MemoryKeyring, install_keyring
+from wizard.sandbox import SandboxServer
+from wizard.store.paths import AppPaths
 
 __all__ = ["secret_service"]  # a fixture of its own module, offered to every test
 
@@ -50,9 +54,32 @@ def no_keyring() -> Iterator[None]:
 
 
 @pytest.fixture
+def paths(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AppPaths:
+    """A home of the test's own (ZOOM_ONBOARD_HOME is tmp_path), and where the tool keeps
+    its files there."""
+    monkeypatch.setenv("ZOOM_ONBOARD_HOME", str(tmp_path))
+    return AppPaths.default()
+
+
+@pytest.fixture
 def clock() -> FakeClock:
     """A sandbox clock at NOW that only the test moves."""
     return FakeClock()
+
+
+@pytest.fixture
+async def sandbox() -> AsyncIterator[SandboxServer]:
+    """The in-process sandbox on its defaults, for this async test (a module that wants other
+    options defines its own `sandbox`)."""
+    async with SandboxServer() as running:
+        yield running
+
+
+@pytest.fixture
+async def api(sandbox: SandboxServer) -> AsyncIterator[httpx.AsyncClient]:
+    """A client of the test's `sandbox`'s Connect API, signed in."""
+    async with connect_api(sandbox) as client:
+        yield client
 
 
 @pytest.fixture(scope="session")

@@ -41,6 +41,7 @@ from tests.helpers.listener import (
     GRANT,
     PATH,
     STATE,
+    cancelled,
     genuine_query,
     grant_resolver,
     make_listener,
@@ -61,17 +62,9 @@ from wizard.listener import (
     parse_callback,
 )
 from wizard.listener.listener import DEFAULT_LIMITS
+from wizard.nylas import models
 from wizard.nylas.client import NylasConnectClient, RetryPolicy
 from wizard.nylas.errors import NylasApiError, NylasError, NylasNetworkError
-from wizard.nylas.models import (
-    AuthRequest,
-    AuthRequestCreate,
-    Grant,
-    Integration,
-    IntegrationCreate,
-    IntegrationUpdate,
-    ZoomAppSettings,
-)
 from wizard.sandbox import Fault, SandboxServer
 
 # The production limits, with a short read timeout: a stalled example costs 0.5 s, not 5.
@@ -700,9 +693,7 @@ class ListenerTarget:
             result = await self.ended()
             assert isinstance(result, CapturedGrant) and result.grant_id == GRANT, result
             assert self.listener is not None and self.task is not None
-            self.task.cancel()
-            with contextlib.suppress(BaseException):
-                await self.task
+            await cancelled(self.task)
             await self.listener.close()
             for used in self.ports:
                 assert port_is_free(used), f"port {used} not freed"
@@ -940,7 +931,7 @@ STATUSES = st.one_of(
     st.integers(100, 999),
 )
 
-_ZOOM = ZoomAppSettings(client_id="zoom-id", client_secret=SecretStr("zoom-secret"))
+_ZOOM = models.ZoomAppSettings(client_id="zoom-id", client_secret=SecretStr("zoom-secret"))
 _REDIRECT = "http://localhost:9007/callback"
 
 
@@ -955,26 +946,30 @@ def _is(*types: type) -> Callable[[object], bool]:
 Call = Callable[[NylasConnectClient], Awaitable[object]]
 CLIENT_CALLS: dict[str, tuple[Call, Callable[[object], bool]]] = {
     "check_credentials": (lambda c: c.check_credentials(), _is(type(None))),
-    "list_integrations": (lambda c: c.integrations.list(limit=5), _list_of(Integration)),
-    "get_integration": (lambda c: c.integrations.get(), _is(Integration)),
-    "find_integration": (lambda c: c.integrations.find(), _is(Integration, type(None))),
+    "list_integrations": (lambda c: c.integrations.list(limit=5), _list_of(models.Integration)),
+    "get_integration": (lambda c: c.integrations.get(), _is(models.Integration)),
+    "find_integration": (lambda c: c.integrations.find(), _is(models.Integration, type(None))),
     "create_integration": (
         lambda c: c.integrations.create(
-            IntegrationCreate(name="Zoom", settings=_ZOOM, redirect_uris=[_REDIRECT])
+            models.IntegrationCreate(name="Zoom", settings=_ZOOM, redirect_uris=[_REDIRECT])
         ),
-        _is(Integration),
+        _is(models.Integration),
     ),
     "update_integration": (
-        lambda c: c.integrations.update("zoom", IntegrationUpdate(redirect_uris=[_REDIRECT])),
-        _is(Integration),
+        lambda c: c.integrations.update(
+            "zoom", models.IntegrationUpdate(redirect_uris=[_REDIRECT])
+        ),
+        _is(models.Integration),
     ),
     "delete_integration": (lambda c: c.delete_integration(), _is(type(None))),
     "create_auth_request": (
-        lambda c: c.create_auth_request(AuthRequestCreate(redirect_uri=_REDIRECT, state=STATE)),
-        _is(AuthRequest),
+        lambda c: c.create_auth_request(
+            models.AuthRequestCreate(redirect_uri=_REDIRECT, state=STATE)
+        ),
+        _is(models.AuthRequest),
     ),
-    "get_grant": (lambda c: c.get_grant(GRANT), _is(Grant)),
-    "list_grants": (lambda c: c.list_grants(limit=5), _list_of(Grant)),
+    "get_grant": (lambda c: c.get_grant(GRANT), _is(models.Grant)),
+    "list_grants": (lambda c: c.list_grants(limit=5), _list_of(models.Grant)),
     "delete_grant": (lambda c: c.delete_grant(GRANT), _is(type(None))),
 }
 CALL_NAMES = st.sampled_from(sorted(CLIENT_CALLS))

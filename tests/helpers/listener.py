@@ -11,6 +11,7 @@ import contextlib
 import socket
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlencode
 
 from wizard.listener import CallbackListener, LoopbackRedirectUri
@@ -126,6 +127,13 @@ async def _read_or_reset(reader: asyncio.StreamReader) -> bytes:
         return await reader.read(65536)
     except (ConnectionResetError, BrokenPipeError):
         return b""
+
+
+async def cancelled(task: asyncio.Future[Any]) -> None:
+    """`task` cancelled and waited for, whatever it ends with."""
+    task.cancel()
+    with contextlib.suppress(BaseException):
+        await task
 
 
 def port_is_free(port: int, host: str = "127.0.0.1") -> bool:

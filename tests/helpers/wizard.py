@@ -7,6 +7,8 @@ import asyncio
 import re
 import time
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import qasync
 import shiboken6
@@ -22,10 +24,12 @@ from PySide6.QtWidgets import (
 )
 from pytestqt.qtbot import QtBot
 
+from tests.helpers.ports import free_port
 from wizard.defaults import DEFAULT_API
 from wizard.sandbox import SandboxServer
 from wizard.ui.app import create_wizard
 from wizard.ui.page_ids import PageId
+from wizard.ui.queue_window import QueueWindow
 from wizard.ui.wizard import OnboardingWizard
 
 WAIT = 15_000  # ms: generous; these are waits for conditions, not timings
@@ -101,21 +105,92 @@ def to_account_page(qtbot: QtBot, wizard: OnboardingWizard, port: int) -> None:
     assert wizard.currentId() == PageId.ACCOUNT_V3
 
 
-def consent(qtbot: QtBot, wizard: OnboardingWizard, customer: str) -> None:
+def on_account_page(qtbot: QtBot, opener: object) -> OnboardingWizard:
+    """A v3 sandbox window on `opener`, walked to the account page (a free port)."""
+    wizard = make(qtbot, opener, api="v3")
+    to_account_page(qtbot, wizard, free_port())
+    return wizard
+
+
+def to_authorization(
+    qtbot: QtBot, opener: object, *, port: int | None = None, account: str = "acct-1"
+) -> OnboardingWizard:
+    """A Connect sandbox window on `opener`, walked to the consent page for `account`."""
+    wizard = make(qtbot, opener, api="connect")
+    connect(qtbot, wizard)
+    through_integration(qtbot, wizard, free_port() if port is None else port)
+    authorize(qtbot, wizard, account)
+    return wizard
+
+
+def fill_account(
+    wizard: OnboardingWizard, customer: str, email: str = "zoom.user@example.com"
+) -> None:
+    """The v3 account page filled in (the Zoom user's email as login hint, the customer)."""
     page = wizard.v3_account_page
-    page.login_hint.setText("zoom.user@example.com")
+    page.login_hint.setText(email)
     page.customer.setText(customer)
-    assert page.isComplete()
+
+
+def start_consent(
+    wizard: OnboardingWizard, customer: str, email: str = "zoom.user@example.com"
+) -> None:
+    """The v3 account page filled in, then Next: the consent begins."""
+    fill_account(wizard, customer, email)
+    wizard.next()
+
+
+def consent(qtbot: QtBot, wizard: OnboardingWizard, customer: str) -> None:
+    fill_account(wizard, customer)
+    assert wizard.v3_account_page.isComplete()
     wizard.next()
     assert wizard.currentId() == PageId.AUTHORIZATION
+    wait_for_done(qtbot, wizard)
+
+
+def wait_for_done(qtbot: QtBot, wizard: OnboardingWizard) -> None:
     qtbot.waitUntil(lambda: wizard.currentId() == PageId.DONE, timeout=WAIT)
 
 
-def pasted(qtbot: QtBot, wizard: OnboardingWizard, text: str) -> None:
+def start_next_from_queue(qtbot: QtBot, wizard: OnboardingWizard) -> None:
+    """Onboard another, then the queue's next entry that the account page offers."""
+    page = wizard.v3_account_page
+    wizard.onboard_another()
+    qtbot.waitUntil(page.from_queue.isVisible, timeout=WAIT)
+    page.from_queue.click()
+
+
+def stop_waiting(qtbot: QtBot, wizard: OnboardingWizard) -> str:
+    """Once the consent page shows its link: Stop waiting, until Try again shows. The link."""
+    page = wizard.authorization_page
+    qtbot.waitUntil(lambda: bool(page.url.text()), timeout=WAIT)
+    link = page.url.text()
+    page.stop.click()
+    qtbot.waitUntil(page.try_again.isVisible, timeout=WAIT)
+    return link
+
+
+def close_anyway(wizard: OnboardingWizard) -> None:
+    """Closed, the operator having said yes to losing what was pending."""
+    wizard.leaving.confirmed = True
+    wizard.close()
+
+
+def pasted(qtbot: QtBot, wizard: OnboardingWizard, text: str) -> QueueWindow:
+    """`text` pasted into the Queue window and added (or refused); the window."""
     window = wizard.show_queue()
     window.paste.setPlainText(text)
     window.add.click()
     qtbot.waitUntil(lambda: not window.task.running, timeout=WAIT)
+    return window
+
+
+def started_from_the_queue(qtbot: QtBot, wizard: OnboardingWizard, text: str) -> None:
+    """`text` added to the queue, its window hidden and Start clicked: the consent page waits."""
+    window = pasted(qtbot, wizard, text)
+    window.hide()
+    window.start.click()
+    qtbot.waitUntil(lambda: wizard.currentId() == PageId.AUTHORIZATION, timeout=WAIT)
 
 
 def answer_name_dialog(qtbot: QtBot, name: str) -> None:
@@ -156,6 +231,19 @@ class ActionCounter(QObject):
         elif event.type() == QEvent.Type.MouseButtonPress:
             self.count += 1
         return False
+
+
+@contextmanager
+def counting_actions() -> Iterator[ActionCounter]:
+    """An ActionCounter on the whole application while the block runs."""
+    app = QApplication.instance()
+    assert app is not None
+    counter = ActionCounter()
+    app.installEventFilter(counter)
+    try:
+        yield counter
+    finally:
+        app.removeEventFilter(counter)
 
 
 def close_sessions(loop: qasync.QEventLoop) -> None:

@@ -70,11 +70,39 @@ class Recorder:
 @pytest.fixture
 async def running() -> AsyncIterator[tuple[CallbackListener, asyncio.Task[CapturedGrant]]]:
     listener = make_listener(limits=FAST)
-    await listener.start()
-    task = asyncio.create_task(listener.wait(10))
+    task = await waiting(listener, 10)
     yield listener, task
     task.cancel()
     await asyncio.gather(task, return_exceptions=True)
+
+
+async def waiting(listener: CallbackListener, seconds: float = 5) -> asyncio.Task[CapturedGrant]:
+    """`listener` started, and a task waiting up to `seconds` for its grant."""
+    await listener.start()
+    return asyncio.create_task(listener.wait(seconds))
+
+
+class Held:
+    """An on_grant that records each grant, then holds it until `gate` is set."""
+
+    def __init__(self) -> None:
+        self.gate = asyncio.Event()
+        self.called = asyncio.Event()
+        self.grants: list[CapturedGrant] = []
+
+    async def __call__(self, captured: CapturedGrant) -> None:
+        self.grants.append(captured)
+        self.called.set()
+        await self.gate.wait()
+
+
+async def held_listener(
+    seconds: float = 5,
+) -> tuple[CallbackListener, asyncio.Task[CapturedGrant], Held]:
+    """A listener whose on_grant is held, started and waited for."""
+    held = Held()
+    listener = make_listener(on_grant=held, limits=FAST)
+    return listener, await waiting(listener, seconds), held
 
 
 async def finish_with_genuine(
@@ -184,8 +212,7 @@ async def test_ipv6_loopback_for_localhost() -> None:
     if not _ipv6_loopback_available():
         pytest.skip("this machine has no IPv6 loopback")
     listener = make_listener("localhost", limits=FAST)
-    await listener.start()
-    task = asyncio.create_task(listener.wait(5))
+    task = await waiting(listener)
     port = listener.port
     # Both families reach it; the browser sends Host: localhost:port either way.
     favicon = await exchange(port, request_bytes(port, "/favicon.ico", host=f"localhost:{port}"))
@@ -323,8 +350,7 @@ async def test_oversized_headers_and_bodies(running: Any) -> None:
     assert answer.startswith(b"HTTP/1.1 413")
     # A GET with a large body is not taken as the callback either.
     get_body = request_bytes(port, f"{PATH}?{genuine_query()}", body=b"x" * 5000)
-    answer = await send_until_closed(port, get_body)
-    assert answer.startswith(b"HTTP/1.1 413")
+    assert (await send_until_closed(port, get_body)).startswith(b"HTTP/1.1 413")
     await finish_with_genuine(listener, task)
 
 
@@ -348,8 +374,7 @@ async def test_wrong_or_missing_host_is_refused(running: Any) -> None:
     answer = await send_until_closed(port, request_bytes(port, target, host=""))
     assert answer.startswith(b"HTTP/1.1 400")
     doubled = request_bytes(port, target, headers=(("Host", "evil.example"),))
-    answer = await send_until_closed(port, doubled)
-    assert answer.startswith(b"HTTP/1.1 400")
+    assert (await send_until_closed(port, doubled)).startswith(b"HTTP/1.1 400")
     await finish_with_genuine(listener, task)
 
 
@@ -395,8 +420,7 @@ async def test_hundreds_of_junk_and_idle_connections(running: Any) -> None:
 async def test_genuine_callback_with_state() -> None:
     recorder = Recorder()
     listener = make_listener(on_grant=recorder, limits=FAST)
-    await listener.start()
-    task = asyncio.create_task(listener.wait(5))
+    task = await waiting(listener)
     captured = await finish_with_genuine(listener, task)
     assert captured == CapturedGrant(GRANT, "zoom", state_echoed=True, verified_by_api=None)
     assert recorder.grants == [captured]
@@ -416,8 +440,7 @@ async def test_forged_stateless_grant_then_genuine_wins() -> None:
     verifier = Verifier({"forged-grant-0001": False}, False)
     recorder = Recorder()
     listener = make_listener(resolve=grant_resolver(verifier), on_grant=recorder, limits=FAST)
-    await listener.start()
-    task = asyncio.create_task(listener.wait(5))
+    task = await waiting(listener)
     for _ in range(3):
         forged = await get(listener.port, f"{PATH}?{genuine_query('forged-grant-0001', None)}")
         assert forged.status == 400
@@ -430,8 +453,7 @@ async def test_forged_stateless_grant_then_genuine_wins() -> None:
 async def test_stateless_grant_verified_by_api() -> None:
     verifier = Verifier({GRANT: True}, False)
     listener = make_listener(resolve=grant_resolver(verifier), limits=FAST)
-    await listener.start()
-    task = asyncio.create_task(listener.wait(5))
+    task = await waiting(listener)
     response = await get(listener.port, f"{PATH}?{genuine_query(state=None)}")
     assert response.status == 200
     captured = await asyncio.wait_for(task, 3)
@@ -441,8 +463,7 @@ async def test_stateless_grant_verified_by_api() -> None:
 async def test_stateless_grant_with_api_unreachable_is_accepted_unverified() -> None:
     verifier = Verifier({}, None)
     listener = make_listener(resolve=grant_resolver(verifier), limits=FAST)
-    await listener.start()
-    task = asyncio.create_task(listener.wait(5))
+    task = await waiting(listener)
     response = await get(listener.port, f"{PATH}?{genuine_query(state=None)}")
     assert response.status == 200
     captured = await asyncio.wait_for(task, 3)
@@ -463,8 +484,7 @@ async def test_verifier_that_raises_or_hangs_counts_as_unreachable(
     monkeypatch.setattr(CallbackListener, "VERIFY_TIMEOUT", 0.2)
     for verify in (broken, hangs):
         listener = make_listener(resolve=grant_resolver(verify), limits=FAST)
-        await listener.start()
-        task = asyncio.create_task(listener.wait(5))
+        task = await waiting(listener)
         response = await get(listener.port, f"{PATH}?{genuine_query(state=None)}")
         assert response.status == 200
         assert (await asyncio.wait_for(task, 3)).verified_by_api is None
@@ -506,8 +526,7 @@ async def test_malformed_callbacks_are_refused(running: Any) -> None:
 
 async def test_error_redirect_ends_the_wait_with_the_description() -> None:
     listener = make_listener(limits=FAST)
-    await listener.start()
-    task = asyncio.create_task(listener.wait(5))
+    task = await waiting(listener)
     description = "The user <b>declined</b> & left"
     query = callback_query(
         error="oauth_failed",
@@ -538,8 +557,7 @@ async def test_error_redirect_without_state_is_ignored_and_the_wait_goes_on() ->
     # Any local process or web page can reach the port: a stateless error must not end the
     # run (the customer's real redirect would then find the port closed).
     listener = make_listener(limits=FAST)
-    await listener.start()
-    task = asyncio.create_task(listener.wait(5))
+    task = await waiting(listener)
     response = await get(
         listener.port, f"{PATH}?error=access_denied&error_description=attacker+text"
     )
@@ -568,22 +586,11 @@ async def test_error_redirect_with_foreign_state_is_ignored(running: Any) -> Non
 
 
 async def test_on_grant_runs_once_before_the_page_is_sent() -> None:
-    gate = asyncio.Event()
-    calls: list[CapturedGrant] = []
-    called = asyncio.Event()
-
-    async def on_grant(captured: CapturedGrant) -> None:
-        calls.append(captured)
-        called.set()
-        await gate.wait()
-
-    listener = make_listener(on_grant=on_grant, limits=FAST)
-    await listener.start()
-    task = asyncio.create_task(listener.wait(5))
+    listener, task, held = await held_listener()
     port = listener.port
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
     writer.write(request_bytes(port, f"{PATH}?{genuine_query()}"))
-    await asyncio.wait_for(called.wait(), 3)
+    await asyncio.wait_for(held.called.wait(), 3)
     # on_grant is running: no byte of the page may have been sent yet.
     with pytest.raises(TimeoutError):
         await asyncio.wait_for(reader.read(1), 0.3)
@@ -591,7 +598,7 @@ async def test_on_grant_runs_once_before_the_page_is_sent() -> None:
     duplicate = asyncio.create_task(get(port, f"{PATH}?{genuine_query()}"))
     await asyncio.sleep(0.1)
     assert not duplicate.done()
-    gate.set()
+    held.gate.set()
     response = await read_response(reader)
     assert response.status == 200
     assert SUCCESS_TEXT in response.text
@@ -599,40 +606,24 @@ async def test_on_grant_runs_once_before_the_page_is_sent() -> None:
     again = await duplicate
     assert again.status == 200
     assert SUCCESS_TEXT in again.text
-    assert len(calls) == 1
+    assert len(held.grants) == 1
     writer.close()
 
 
 async def test_concurrent_duplicates_call_on_grant_once() -> None:
-    gate = asyncio.Event()
-    recorder = Recorder()
-
-    async def on_grant(captured: CapturedGrant) -> None:
-        await recorder(captured)
-        await gate.wait()
-
-    listener = make_listener(on_grant=on_grant, limits=FAST)
-    await listener.start()
-    task = asyncio.create_task(listener.wait(5))
+    listener, task, held = await held_listener()
     target = f"{PATH}?{genuine_query()}"
     requests = asyncio.gather(*(get(listener.port, target) for _ in range(5)))
     await asyncio.sleep(0.2)  # all five are in: one records, four wait for it
-    gate.set()
+    held.gate.set()
     responses = await requests
     assert all(r.status == 200 and SUCCESS_TEXT in r.text for r in responses)
     assert (await asyncio.wait_for(task, 3)).grant_id == GRANT
-    assert len(recorder.grants) == 1
+    assert len(held.grants) == 1
 
 
 async def test_after_acceptance_other_callbacks_get_already_done() -> None:
-    gate = asyncio.Event()
-
-    async def on_grant(captured: CapturedGrant) -> None:
-        await gate.wait()
-
-    listener = make_listener(on_grant=on_grant, limits=FAST)
-    await listener.start()
-    task = asyncio.create_task(listener.wait(5))
+    listener, task, held = await held_listener()
     port = listener.port
     winner = asyncio.create_task(get(port, f"{PATH}?{genuine_query()}"))
     await asyncio.sleep(0.1)
@@ -641,7 +632,7 @@ async def test_after_acceptance_other_callbacks_get_already_done() -> None:
     assert "already finished" in other.text
     error = await get(port, f"{PATH}?error=oauth_failed&state={STATE}")
     assert error.status == 409
-    gate.set()
+    held.gate.set()
     assert (await winner).status == 200
     assert (await asyncio.wait_for(task, 3)).grant_id == GRANT
 
@@ -653,8 +644,7 @@ async def test_on_grant_raising_still_shows_success_and_returns(
         raise RuntimeError("disk full")
 
     listener = make_listener(on_grant=on_grant, limits=FAST)
-    await listener.start()
-    task = asyncio.create_task(listener.wait(5))
+    task = await waiting(listener)
     with caplog.at_level(logging.INFO, logger="wizard.listener"):
         captured = await finish_with_genuine(listener, task)
     assert captured.grant_id == GRANT
@@ -679,26 +669,18 @@ async def test_deadline_when_the_browser_never_came() -> None:
 
 async def test_deadline_when_the_browser_came_but_consent_was_not_finished() -> None:
     listener = make_listener(limits=FAST)
-    await listener.start()
-    task = asyncio.create_task(listener.wait(0.5))
+    task = await waiting(listener, 0.5)
     assert (await get(listener.port, "/favicon.ico")).status == 404
     with pytest.raises(ListenerTimeout, match="reached this computer"):
         await task
 
 
 async def test_deadline_does_not_lose_a_grant_being_recorded() -> None:
-    gate = asyncio.Event()
-
-    async def on_grant(captured: CapturedGrant) -> None:
-        await gate.wait()
-
-    listener = make_listener(on_grant=on_grant, limits=FAST)
-    await listener.start()
-    task = asyncio.create_task(listener.wait(0.2))
+    listener, task, held = await held_listener(0.2)
     response = asyncio.create_task(get(listener.port, f"{PATH}?{genuine_query()}"))
     await asyncio.sleep(0.4)  # the deadline passes while on_grant is still recording
     assert not task.done()
-    gate.set()
+    held.gate.set()
     assert (await asyncio.wait_for(task, 3)).grant_id == GRANT
     assert (await response).status == 200
 
@@ -745,8 +727,7 @@ async def test_context_manager_starts_and_closes() -> None:
 async def test_logs_never_contain_the_state_or_the_query(caplog: pytest.LogCaptureFixture) -> None:
     verifier = Verifier({}, False)
     listener = make_listener(resolve=grant_resolver(verifier), limits=FAST)
-    await listener.start()
-    task = asyncio.create_task(listener.wait(5))
+    task = await waiting(listener)
     port = listener.port
     with caplog.at_level(logging.DEBUG):
         await get(port, f"/favicon.ico?state={STATE}")

@@ -11,6 +11,7 @@ from tests.helpers.listener import (
     GRANT,
     PATH,
     STATE,
+    cancelled,
     genuine_query,
     get,
     grant_resolver,
@@ -62,9 +63,7 @@ async def test_idle_and_trickling_crowds_are_shed_for_the_genuine_callback() -> 
         assert grant.grant_id == GRANT and captured == [grant]
     finally:
         await _close(crowd)
-        task.cancel()
-        with contextlib.suppress(BaseException):
-            await task
+        await cancelled(task)
 
 
 async def test_junk_stateless_callbacks_cost_a_bounded_number_of_lookups() -> None:
@@ -89,6 +88,4 @@ async def test_junk_stateless_callbacks_cost_a_bounded_number_of_lookups() -> No
         assert response.status == 200
         assert (await asyncio.wait_for(task, 5)).grant_id == GRANT
     finally:
-        task.cancel()
-        with contextlib.suppress(BaseException):
-            await task
+        await cancelled(task)

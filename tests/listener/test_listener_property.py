@@ -17,6 +17,7 @@ from tests.helpers.listener import (
     GRANT,
     PATH,
     STATE,
+    cancelled,
     exchange,
     genuine_query,
     grant_resolver,
@@ -151,9 +152,7 @@ async def run_query(query: str) -> tuple[str, str | None, int]:
             return "refused", None, port
         raise AssertionError("a refused page, but the wait did not end refused")
     finally:
-        task.cancel()
-        with contextlib.suppress(BaseException):
-            await task
+        await cancelled(task)
 
 
 @SETTINGS
@@ -190,9 +189,7 @@ async def run_raw(data: bytes) -> int:
         assert response.status == 200
         assert (await asyncio.wait_for(task, 3)).grant_id == GRANT
     finally:
-        task.cancel()
-        with contextlib.suppress(BaseException):
-            await task
+        await cancelled(task)
     return port
 
 

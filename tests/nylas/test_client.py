@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import ssl
-from collections.abc import AsyncIterator
 
 import pytest
 import trustme
@@ -40,12 +39,6 @@ pytestmark = pytest.mark.anyio
 
 REDIRECT = "http://localhost:9007/callback"
 FAST = RetryPolicy(attempts=3, backoff=0.01, max_wait=2.0)
-
-
-@pytest.fixture
-async def sandbox() -> AsyncIterator[SandboxServer]:
-    async with SandboxServer() as server:
-        yield server
 
 
 def client_for(

@@ -5,7 +5,7 @@ the client instead of NylasProtocolError / NylasApiError."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 
 import pytest
 from pydantic import SecretStr
@@ -37,22 +37,30 @@ async def client() -> AsyncIterator[tuple[SandboxServer, NylasConnectClient]]:
             yield sandbox, client
 
 
-@pytest.mark.parametrize("body", UNREADABLE.values(), ids=UNREADABLE.keys())
+@pytest.fixture(params=list(UNREADABLE.values()), ids=list(UNREADABLE))
+def unreadable(
+    client: tuple[SandboxServer, NylasConnectClient], request: pytest.FixtureRequest
+) -> Callable[[int], NylasConnectClient]:
+    """The client, once the sandbox's next answer is given the status and one of the bodies."""
+
+    def answering(status: int) -> NylasConnectClient:
+        sandbox, api = client
+        sandbox.faults.add(Fault(kind="body", status=status, body=request.param))
+        return api
+
+    return answering
+
+
 async def test_an_unreadable_success_answer_is_a_protocol_error(
-    client: tuple[SandboxServer, NylasConnectClient], body: bytes
+    unreadable: Callable[[int], NylasConnectClient],
 ) -> None:
-    sandbox, api = client
-    sandbox.faults.add(Fault(kind="body", status=200, body=body))
     with pytest.raises(NylasProtocolError, match="without the documented JSON envelope"):
-        await api.get_grant("0b6f3c1e-5a7d-4e0b-9c2f-1d3e5f7a9b11")
+        await unreadable(200).get_grant("0b6f3c1e-5a7d-4e0b-9c2f-1d3e5f7a9b11")
 
 
-@pytest.mark.parametrize("body", UNREADABLE.values(), ids=UNREADABLE.keys())
 async def test_an_unreadable_error_answer_keeps_its_status(
-    client: tuple[SandboxServer, NylasConnectClient], body: bytes
+    unreadable: Callable[[int], NylasConnectClient],
 ) -> None:
-    sandbox, api = client
-    sandbox.faults.add(Fault(kind="body", status=502, body=body))
     with pytest.raises(ServerError) as raised:
-        await api.integrations.list()
+        await unreadable(502).integrations.list()
     assert raised.value.http_status == 502

@@ -4,7 +4,6 @@ envelopes, network failures, and the retry rules (the code exchange is never sen
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
@@ -34,12 +33,6 @@ from wizard.sandbox.v3 import challenge_for
 pytestmark = pytest.mark.anyio
 FAST = RetryPolicy(attempts=3, backoff=0.01)
 VECTOR = "ZTk2YmY2Njg2YTNjMzUxMGU5ZTkyN2RiNzA2OWNiMWNiYTliOTliMDIyZjQ5NDgzYTZjZTMyNzA4MDllNjhhMg"
-
-
-@pytest.fixture
-async def sandbox() -> AsyncIterator[SandboxServer]:
-    async with SandboxServer() as running:
-        yield running
 
 
 def client_for(sandbox: SandboxServer, key: str | None = None) -> NylasV3Client:

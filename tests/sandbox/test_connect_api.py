@@ -11,7 +11,6 @@ import httpx
 import pytest
 
 from tests.helpers.clock import NOW, FakeClock
-from tests.helpers.sandbox import connect_api
 from wizard.sandbox import (
     DEMO_CREDENTIALS,
     ZOOM_APP_SCOPES,
@@ -30,12 +29,6 @@ REDIRECT = "http://127.0.0.1:53682/callback"
 async def sandbox(clock: FakeClock) -> AsyncIterator[SandboxServer]:
     async with SandboxServer(SandboxOptions(clock=clock, login_ttl=600)) as server:
         yield server
-
-
-@pytest.fixture
-async def api(sandbox: SandboxServer) -> AsyncIterator[httpx.AsyncClient]:
-    async with connect_api(sandbox) as client:
-        yield client
 
 
 def integration_body(**overrides: Any) -> dict[str, Any]:

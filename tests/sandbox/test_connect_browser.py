@@ -44,12 +44,6 @@ async def sandbox(clock: FakeClock) -> AsyncIterator[SandboxServer]:
 
 
 @pytest.fixture
-async def api(sandbox: SandboxServer) -> AsyncIterator[httpx.AsyncClient]:
-    async with connect_api(sandbox) as client:
-        yield client
-
-
-@pytest.fixture
 async def browser() -> AsyncIterator[httpx.AsyncClient]:
     async with httpx.AsyncClient(headers={"user-agent": USER_AGENT}) as client:
         yield client

@@ -53,12 +53,6 @@ async def app() -> AsyncIterator[App]:
         yield App(server, seen)
 
 
-@pytest.fixture
-async def sandbox() -> AsyncIterator[SandboxServer]:
-    async with SandboxServer() as running:
-        yield running
-
-
 def query_of(address: str) -> dict[str, list[str]]:
     return parse_qs(urlsplit(address).query, keep_blank_values=True)
 

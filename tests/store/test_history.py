@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers.cli import python
 from wizard.flow import CustomerAccount
 from wizard.flow.onboarding import GrantRecorder, OnboardingResult
 from wizard.store import database
@@ -32,12 +33,6 @@ from wizard.store.history import (
 )
 from wizard.store.paths import AppPaths
 from wizard.store.recorder import HistoryRecorder
-
-
-@pytest.fixture
-def paths(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AppPaths:
-    monkeypatch.setenv("ZOOM_ONBOARD_HOME", str(tmp_path))
-    return AppPaths.default()
 
 
 @pytest.fixture
@@ -445,12 +440,7 @@ def test_csv_reads_back(history: History) -> None:
 
 
 def _cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "wizard", *args],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    return python("-m", "wizard", *args)
 
 
 def test_history_command_table_and_csv(history: History, paths: AppPaths) -> None:
@@ -562,14 +552,8 @@ def test_the_history_command_lists_the_rest_and_exits_1_when_it_skipped(
     history: History, paths: AppPaths
 ) -> None:
     _grant_2_and_unreadable_grant_1(history, paths)
-    done = subprocess.run(
-        [sys.executable, "-m", "wizard", "history"],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-        env={**os.environ, "ZOOM_ONBOARD_HOME": str(paths.config_dir.parent)},
-    )
+    home = {**os.environ, "ZOOM_ONBOARD_HOME": str(paths.config_dir.parent)}
+    done = python("-m", "wizard", "history", env=home)
     assert done.returncode == 1, done.stderr
     assert "grant-2" in done.stdout and "grant-1" not in done.stdout
     assert "Unreadable, skipped" in done.stderr and "Traceback" not in done.stderr

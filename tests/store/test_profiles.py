@@ -12,12 +12,6 @@ from wizard.store.profiles import Profile, ProfileError, ProfileStore
 
 
 @pytest.fixture
-def paths(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AppPaths:
-    monkeypatch.setenv("ZOOM_ONBOARD_HOME", str(tmp_path))
-    return AppPaths.default()
-
-
-@pytest.fixture
 def store(paths: AppPaths) -> ProfileStore:
     return ProfileStore(paths.profiles_file)
 

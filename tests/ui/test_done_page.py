@@ -4,12 +4,13 @@
 from __future__ import annotations
 
 import socket
+from typing import NamedTuple
 
 from PySide6.QtWidgets import QMessageBox
 from pytestqt.qtbot import QtBot
 
-from tests.helpers.ports import free_port
-from tests.helpers.wizard import WAIT, consent, destructive, make, sandbox_of, to_account_page
+from tests.helpers.wizard import WAIT, consent, destructive, on_account_page, sandbox_of
+from wizard.sandbox import SandboxServer
 from wizard.sandbox.consent_bot import ConsentBot
 from wizard.ui.pages.done import DonePage
 from wizard.ui.wizard import OnboardingWizard
@@ -17,17 +18,24 @@ from wizard.ui.wizard import OnboardingWizard
 EMAIL = "zoom.user@example.com"  # the login hint consent() gives, and the bot's Zoom user
 
 
-def onboarded(qtbot: QtBot, *, already_connected: bool = False) -> OnboardingWizard:
+class Onboarded(NamedTuple):
+    wizard: OnboardingWizard
+    done: DonePage
+    grant_id: str  # as the Done page shows it
+    sandbox: SandboxServer
+
+
+def onboarded(qtbot: QtBot, *, already_connected: bool = False) -> Onboarded:
     """A v3 onboarding on the sandbox, on the Done page; `already_connected`: the Zoom user
     had a grant before, which the consent renews."""
-    wizard = make(qtbot, ConsentBot("allow"), api="v3")
-    to_account_page(qtbot, wizard, free_port())
+    wizard = on_account_page(qtbot, ConsentBot("allow"))
     if already_connected:
         sandbox_of(wizard).add_v3_grant(email=EMAIL, at=1000)
     consent(qtbot, wizard, "Acme #5")
     result = wizard.session.result
     assert result is not None and result.verified and result.renewed is already_connected
-    return wizard
+    done = wizard.done_page
+    return Onboarded(wizard, done, done.grant_id.text(), sandbox_of(wizard))
 
 
 def asked(qtbot: QtBot, done: DonePage, previous: QMessageBox | None = None) -> QMessageBox:
@@ -47,8 +55,7 @@ def asked(qtbot: QtBot, done: DonePage, previous: QMessageBox | None = None) -> 
 def test_scopes_the_consent_did_not_grant_are_named_beside_the_verification(
     qtbot: QtBot, loop: object
 ) -> None:
-    wizard = make(qtbot, ConsentBot("allow"), api="v3")
-    to_account_page(qtbot, wizard, free_port())
+    wizard = on_account_page(qtbot, ConsentBot("allow"))
     sandbox_of(wizard).zoom_app_scopes = ("meeting:write:meeting", "user:read:user")
     consent(qtbot, wizard, "Acme #6")
     result = wizard.session.result
@@ -66,17 +73,13 @@ def test_scopes_the_consent_did_not_grant_are_named_beside_the_verification(
 
 
 def test_a_consent_with_every_scope_shows_no_scopes_line(qtbot: QtBot, loop: object) -> None:
-    wizard = onboarded(qtbot)
-    done = wizard.done_page
+    wizard, done, _, _ = onboarded(qtbot)
     assert not done.scopes.isVisibleTo(done) and done.scopes.message == ""
     wizard.close()
 
 
 def test_deleting_a_renewed_grant_asks_twice_then_deletes(qtbot: QtBot, loop: object) -> None:
-    wizard = onboarded(qtbot, already_connected=True)
-    done = wizard.done_page
-    grant_id = done.grant_id.text()
-    sandbox = sandbox_of(wizard)
+    wizard, done, grant_id, sandbox = onboarded(qtbot, already_connected=True)
     assert grant_id in sandbox.v3_grants
     done.delete.click()
     first = asked(qtbot, done)
@@ -94,10 +97,7 @@ def test_deleting_a_renewed_grant_asks_twice_then_deletes(qtbot: QtBot, loop: ob
 
 
 def test_cancelling_the_second_question_keeps_a_renewed_grant(qtbot: QtBot, loop: object) -> None:
-    wizard = onboarded(qtbot, already_connected=True)
-    done = wizard.done_page
-    grant_id = done.grant_id.text()
-    sandbox = sandbox_of(wizard)
+    wizard, done, grant_id, sandbox = onboarded(qtbot, already_connected=True)
     done.delete.click()
     first = asked(qtbot, done)
     destructive(first).click()
@@ -112,10 +112,7 @@ def test_cancelling_the_second_question_keeps_a_renewed_grant(qtbot: QtBot, loop
 
 
 def test_deleting_a_first_consent_asks_once(qtbot: QtBot, loop: object) -> None:
-    wizard = onboarded(qtbot)
-    done = wizard.done_page
-    grant_id = done.grant_id.text()
-    sandbox = sandbox_of(wizard)
+    wizard, done, grant_id, sandbox = onboarded(qtbot)
     done.delete.click()
     box = asked(qtbot, done)
     assert "in use" not in box.windowTitle()
@@ -135,8 +132,7 @@ def test_deleting_a_first_consent_asks_once(qtbot: QtBot, loop: object) -> None:
 def test_the_history_window_deletes_a_grant_naming_its_zoom_user(
     qtbot: QtBot, loop: object
 ) -> None:
-    wizard = onboarded(qtbot)
-    grant_id = wizard.done_page.grant_id.text()
+    wizard, _, grant_id, _ = onboarded(qtbot)
     history = wizard.show_history()
     qtbot.waitUntil(lambda: history.model.rowCount() == 1, timeout=WAIT)
     assert history.delete.isVisible()
@@ -163,9 +159,7 @@ def test_after_a_delete_return_still_means_onboard_another_never_finish(
 ) -> None:
     from PySide6.QtWidgets import QPushButton, QWizard
 
-    wizard = onboarded(qtbot)
-    done = wizard.done_page
-    grant_id = done.grant_id.text()
+    wizard, done, grant_id, _ = onboarded(qtbot)
     done.delete.click()
     destructive(asked(qtbot, done)).click()
     qtbot.waitUntil(lambda: grant_id not in sandbox_of(wizard).v3_grants, timeout=WAIT)

@@ -53,12 +53,6 @@ async def chromium() -> AsyncIterator[Any]:
             await browser.close()
 
 
-@pytest.fixture
-async def sandbox() -> AsyncIterator[SandboxServer]:
-    async with SandboxServer() as running:
-        yield running
-
-
 @dataclass
 class Shown:
     """A page as Chromium showed it, and everything it asked of the network or the console."""

@@ -23,9 +23,22 @@ from pytestqt.qtbot import QtBot
 from tests.helpers.browser import CHROMIUM, CHROMIUM_ARGS, require_chromium
 from tests.helpers.ci import require_in_ci
 from tests.helpers.ports import free_port
-from tests.helpers.wizard import WAIT, authorize, connect, make, through_integration
+from tests.helpers.wizard import (
+    WAIT,
+    authorize,
+    connect,
+    make,
+    sandbox_of,
+    start_consent,
+    through_integration,
+    to_account_page,
+    to_authorization,
+    wait_for_done,
+)
+from wizard.flow.backend import OnboardingResult
 from wizard.ui.opener import desktop_browser
 from wizard.ui.page_ids import PageId
+from wizard.ui.wizard import OnboardingWizard
 
 T = TypeVar("T")
 
@@ -127,26 +140,57 @@ def chromium(qtbot: QtBot, loop: object) -> Iterator[Any]:
         run_on_loop(qtbot, close(), timeout=30_000)
 
 
-def through_consent(qtbot: QtBot, consent: ChromiumConsent) -> Any:
-    wizard = make(qtbot, consent, api="connect")
-    connect(qtbot, wizard)
-    through_integration(qtbot, wizard, consent.port)
-    authorize(qtbot, wizard, "acct-chromium")
-    return wizard
+def on_chromium(
+    qtbot: QtBot, chromium: Any, button: str, *, api: str
+) -> tuple[OnboardingWizard, ChromiumConsent]:
+    """A sandbox window on `api` whose consent Chromium answers with `button`, walked on until
+    the consent begins."""
+    consent = ChromiumConsent(chromium, free_port(), button)
+    if api == "connect":
+        wizard = to_authorization(qtbot, consent, port=consent.port, account="acct-chromium")
+    else:
+        wizard = make(qtbot, consent, api=api)
+        to_account_page(qtbot, wizard, consent.port)
+        start_consent(wizard, "Chromium v3")
+    return wizard, consent
+
+
+def grants_on_its_api(wizard: OnboardingWizard) -> dict[str, dict[str, Any]]:
+    """The sandbox's grants on the API the window uses."""
+    sandbox = sandbox_of(wizard)
+    return sandbox.v3_grants if wizard.connection_page.api_value() == "v3" else sandbox.grants
+
+
+def allowed(
+    qtbot: QtBot, wizard: OnboardingWizard, consent: ChromiumConsent
+) -> tuple[OnboardingResult, Landing]:
+    """Done, with a verified grant that the sandbox holds; Chromium on the connected page."""
+    wait_for_done(qtbot, wizard)
+    result = wizard.session.result
+    assert result is not None and result.verified
+    assert result.grant_id in grants_on_its_api(wizard)
+    landing = consent.landing(qtbot)
+    assert landing.title == "Zoom is connected"
+    return result, landing
+
+
+def declined(qtbot: QtBot, wizard: OnboardingWizard, consent: ChromiumConsent) -> Landing:
+    """Both sides say declined, and the sandbox holds no grant for the Zoom user."""
+    page = wizard.authorization_page
+    qtbot.waitUntil(lambda: page.try_again.isVisible(), timeout=WAIT)
+    assert "declined" in page.status.message.lower()
+    landing = consent.landing(qtbot)
+    assert landing.title == "Zoom was not connected"
+    # Its practice grants aside, nothing was connected.
+    assert "zoom.user@example.com" not in {g["email"] for g in grants_on_its_api(wizard).values()}
+    return landing
 
 
 @pytest.mark.browser
 def test_chromium_allows_and_the_wizard_reaches_done(qtbot: QtBot, chromium: Any) -> None:
-    consent = ChromiumConsent(chromium, free_port(), "allow")
-    wizard = through_consent(qtbot, consent)
-    qtbot.waitUntil(lambda: wizard.currentId() == PageId.DONE, timeout=WAIT)
-    result = wizard.session.result
-    assert result is not None and result.verified
+    wizard, consent = on_chromium(qtbot, chromium, "allow", api="connect")
+    result, landing = allowed(qtbot, wizard, consent)
     assert wizard.done_page.grant_id.text() == result.grant_id
-    sandbox = wizard.session.sandbox
-    assert sandbox is not None and result.grant_id in sandbox.grants
-    landing = consent.landing(qtbot)
-    assert landing.title == "Zoom is connected"
     assert "Zoom is connected" in landing.text
     assert f"grant_id={result.grant_id}" in landing.url
     assert len(consent.urls) == 1
@@ -155,20 +199,12 @@ def test_chromium_allows_and_the_wizard_reaches_done(qtbot: QtBot, chromium: Any
 
 @pytest.mark.browser
 def test_chromium_declines_and_both_sides_say_so(qtbot: QtBot, chromium: Any) -> None:
-    consent = ChromiumConsent(chromium, free_port(), "decline")
-    wizard = through_consent(qtbot, consent)
-    page = wizard.authorization_page
-    qtbot.waitUntil(lambda: page.try_again.isVisible(), timeout=WAIT)
-    assert "declined" in page.status.message.lower()
+    wizard, consent = on_chromium(qtbot, chromium, "decline", api="connect")
+    landing = declined(qtbot, wizard, consent)
     assert wizard.currentId() == PageId.AUTHORIZATION
     assert wizard.session.result is None
-    landing = consent.landing(qtbot)
-    assert landing.title == "Zoom was not connected"
     assert "nothing was connected" in landing.text.lower()
     assert "grant_id" not in landing.url
-    sandbox = wizard.session.sandbox
-    assert sandbox is not None  # its practice grants aside, nothing was connected
-    assert "zoom.user@example.com" not in {g["email"] for g in sandbox.grants.values()}
     wizard.close()
 
 
@@ -239,24 +275,27 @@ def make_with_grace(qtbot: QtBot, grace: float) -> Any:
 URL = "http://127.0.0.1:5000/connect/auth?client_id=a&state=b%20c&scope=x"
 
 
-def test_opener_uses_the_desktop_when_it_works(
-    qtbot: QtBot, loop: object, monkeypatch: pytest.MonkeyPatch, webbrowser_calls: list[Any]
+@pytest.mark.parametrize(
+    ("desktop_works", "webbrowser_opened"),
+    [
+        (True, []),  # the desktop works: it alone opens the link
+        (False, [(URL, 2)]),  # it fails: webbrowser's new tab (2), the URL unchanged
+    ],
+    ids=["uses-the-desktop-when-it-works", "falls-back-to-webbrowser-when-the-desktop-fails"],
+)
+def test_opener(
+    qtbot: QtBot,
+    loop: object,
+    monkeypatch: pytest.MonkeyPatch,
+    webbrowser_calls: list[Any],
+    desktop_works: bool,
+    webbrowser_opened: list[tuple[str, int]],
 ) -> None:
-    desktop = DesktopRecorder(True)
+    desktop = DesktopRecorder(desktop_works)
     monkeypatch.setattr(QDesktopServices, "openUrl", desktop)
     assert run_on_loop(qtbot, desktop_browser(URL)) is True
     assert desktop.urls == [URL]
-    assert webbrowser_calls == []
-
-
-def test_opener_falls_back_to_webbrowser_when_the_desktop_fails(
-    qtbot: QtBot, loop: object, monkeypatch: pytest.MonkeyPatch, webbrowser_calls: list[Any]
-) -> None:
-    desktop = DesktopRecorder(False)
-    monkeypatch.setattr(QDesktopServices, "openUrl", desktop)
-    assert run_on_loop(qtbot, desktop_browser(URL)) is True
-    assert desktop.urls == [URL]
-    assert webbrowser_calls == [(URL, 2)]  # 2: a new tab, the URL unchanged
+    assert webbrowser_calls == webbrowser_opened
 
 
 def test_opener_reports_false_when_no_browser_at_all(
@@ -271,30 +310,13 @@ def test_opener_reports_false_when_no_browser_at_all(
     assert run_on_loop(qtbot, desktop_browser(URL)) is False
 
 
-def through_v3_consent(qtbot: QtBot, consent: ChromiumConsent) -> Any:
-    from tests.helpers.wizard import to_account_page
-
-    wizard = make(qtbot, consent, api="v3")
-    to_account_page(qtbot, wizard, consent.port)
-    wizard.v3_account_page.login_hint.setText("zoom.user@example.com")
-    wizard.v3_account_page.customer.setText("Chromium v3")
-    wizard.next()
-    return wizard
-
-
 @pytest.mark.browser
 def test_chromium_on_v3_allows_and_the_code_becomes_a_verified_grant(
     qtbot: QtBot, chromium: Any
 ) -> None:
-    consent = ChromiumConsent(chromium, free_port(), "allow")
-    wizard = through_v3_consent(qtbot, consent)
-    qtbot.waitUntil(lambda: wizard.currentId() == PageId.DONE, timeout=WAIT)
-    result = wizard.session.result
-    assert result is not None and result.verified and result.api == "v3"
-    sandbox = wizard.session.sandbox
-    assert sandbox is not None and result.grant_id in sandbox.v3_grants
-    landing = consent.landing(qtbot)
-    assert landing.title == "Zoom is connected"
+    wizard, consent = on_chromium(qtbot, chromium, "allow", api="v3")
+    result, landing = allowed(qtbot, wizard, consent)
+    assert result.api == "v3"
     # v3 brings a one-time code back, never the grant id.
     assert "code=" in landing.url and "grant_id" not in landing.url
     wizard.close()
@@ -302,17 +324,9 @@ def test_chromium_on_v3_allows_and_the_code_becomes_a_verified_grant(
 
 @pytest.mark.browser
 def test_chromium_on_v3_declines_and_both_sides_say_so(qtbot: QtBot, chromium: Any) -> None:
-    consent = ChromiumConsent(chromium, free_port(), "decline")
-    wizard = through_v3_consent(qtbot, consent)
-    page = wizard.authorization_page
-    qtbot.waitUntil(lambda: page.try_again.isVisible(), timeout=WAIT)
-    assert "declined" in page.status.message.lower()
-    landing = consent.landing(qtbot)
-    assert landing.title == "Zoom was not connected"
+    wizard, consent = on_chromium(qtbot, chromium, "decline", api="v3")
+    landing = declined(qtbot, wizard, consent)
     assert "chose not to allow" in landing.text
-    sandbox = wizard.session.sandbox
-    assert sandbox is not None  # its practice grants aside, nothing was connected
-    assert "zoom.user@example.com" not in {g["email"] for g in sandbox.v3_grants.values()}
     wizard.close()
 
 

@@ -10,64 +10,56 @@ import asyncio
 import pytest
 from pytestqt.qtbot import QtBot
 
-from tests.helpers.ports import free_port
-from tests.helpers.wizard import WAIT, make, to_account_page
+from tests.helpers.wizard import (
+    WAIT,
+    close_anyway,
+    fill_account,
+    make,
+    on_account_page,
+    start_consent,
+    stop_waiting,
+    wait_for_done,
+)
 from wizard.flow.browser import no_browser
 from wizard.sandbox.consent_bot import ConsentBot
 from wizard.ui.page_ids import PageId
-from wizard.ui.wizard import OnboardingWizard
-
-
-def on_account_page(qtbot: QtBot) -> OnboardingWizard:
-    wizard = make(qtbot, no_browser, api="v3")
-    to_account_page(qtbot, wizard, free_port())
-    return wizard
 
 
 def test_values_the_wizard_filled_in_are_not_asked_about(qtbot: QtBot, loop: object) -> None:
-    wizard = on_account_page(qtbot)
-    page = wizard.v3_account_page
-    page.login_hint.setText("queued@example.com")  # as a queue entry fills the page
-    page.customer.setText("Acme #1")
+    wizard = on_account_page(qtbot, no_browser)
+    fill_account(wizard, "Acme #1", "queued@example.com")  # as a queue entry fills the page
     assert wizard.pending_loss() is None
     wizard.reject()  # Escape
     assert wizard.leaving.question is None
 
 
 def test_details_the_operator_typed_are_asked_about(qtbot: QtBot, loop: object) -> None:
-    wizard = on_account_page(qtbot)
+    wizard = on_account_page(qtbot, no_browser)
     qtbot.keyClicks(wizard.v3_account_page.customer, "Acme #2")  # type: ignore[no-untyped-call]
     wizard.reject()  # Escape
     box = wizard.leaving.question
     assert box is not None and "you typed will be lost" in box.text()
     box.reject()  # Keep open
     qtbot.waitUntil(lambda: wizard.leaving.question is None, timeout=WAIT)
-    wizard.leaving.confirmed = True
-    wizard.close()
+    close_anyway(wizard)
 
 
 def test_finish_asks_while_an_earlier_link_is_listened_for(qtbot: QtBot, loop: object) -> None:
-    wizard = on_account_page(qtbot)
-    page = wizard.v3_account_page
-    page.login_hint.setText("zoom.user@example.com")
-    page.customer.setText("Slow #1")
-    wizard.next()
+    wizard = on_account_page(qtbot, no_browser)
+    start_consent(wizard, "Slow #1")
     consent = wizard.authorization_page
-    qtbot.waitUntil(lambda: bool(consent.url.text()), timeout=WAIT)
-    consent.stop.click()  # the first link keeps working, and is listened for
-    qtbot.waitUntil(consent.try_again.isVisible, timeout=WAIT)
+    stop_waiting(qtbot, wizard)  # the first link keeps working, and is listened for
     old = consent.url.text() or None
     consent.try_again.click()
     qtbot.waitUntil(lambda: bool(consent.url.text()) and consent.url.text() != old, timeout=WAIT)
     done = asyncio.ensure_future(ConsentBot("allow").visit(consent.url.text()))
-    qtbot.waitUntil(lambda: wizard.currentId() == PageId.DONE, timeout=WAIT)
+    wait_for_done(qtbot, wizard)
     qtbot.waitUntil(done.done, timeout=WAIT)
     wizard.accept()  # Finish
     box = wizard.leaving.question
     assert box is not None and "1 earlier sign-in link(s) still work" in box.text()
     assert wizard.isVisible()
-    wizard.leaving.confirmed = True
-    wizard.close()
+    close_anyway(wizard)
 
 
 def test_the_window_comes_forward_when_the_customer_answers(
@@ -77,13 +69,9 @@ def test_the_window_comes_forward_when_the_customer_answers(
 
     alerted: list[QWidget] = []
     monkeypatch.setattr(QApplication, "alert", staticmethod(lambda w, ms=0: alerted.append(w)))
-    wizard = make(qtbot, ConsentBot("allow"), api="v3")
-    to_account_page(qtbot, wizard, free_port())
-    page = wizard.v3_account_page
-    page.login_hint.setText("zoom.user@example.com")
-    page.customer.setText("Acme #3")
-    wizard.next()
-    qtbot.waitUntil(lambda: wizard.currentId() == PageId.DONE, timeout=WAIT)
+    wizard = on_account_page(qtbot, ConsentBot("allow"))
+    start_consent(wizard, "Acme #3")
+    wait_for_done(qtbot, wizard)
     assert alerted and alerted[0] is wizard  # flashed where the window manager keeps focus
     wizard.close()
 
@@ -91,15 +79,10 @@ def test_the_window_comes_forward_when_the_customer_answers(
 def test_change_application_asks_about_open_links_and_keep_leaves_all_as_it_was(
     qtbot: QtBot, loop: object
 ) -> None:
-    wizard = on_account_page(qtbot)
+    wizard = on_account_page(qtbot, no_browser)
     page = wizard.v3_account_page
-    page.login_hint.setText("zoom.user@example.com")
-    page.customer.setText("Slow #2")
-    wizard.next()
-    consent = wizard.authorization_page
-    qtbot.waitUntil(lambda: bool(consent.url.text()), timeout=WAIT)
-    consent.stop.click()
-    qtbot.waitUntil(consent.try_again.isVisible, timeout=WAIT)
+    start_consent(wizard, "Slow #2")
+    stop_waiting(qtbot, wizard)
     wizard.onboard_another()
     page.change_application.click()
     box = wizard.leaving.question
@@ -109,8 +92,7 @@ def test_change_application_asks_about_open_links_and_keep_leaves_all_as_it_was(
     assert wizard.currentId() == PageId.ACCOUNT_V3 and len(wizard.session.open_links()) == 1
     wizard.close()  # closing still asks about the link
     assert wizard.leaving.question is not None and wizard.isVisible()
-    wizard.leaving.confirmed = True
-    wizard.close()
+    close_anyway(wizard)
 
 
 def test_settings_typed_and_not_saved_are_asked_about_until_saved(

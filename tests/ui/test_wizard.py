@@ -6,14 +6,16 @@ import pytest
 from PySide6.QtCore import QTimer
 from pytestqt.qtbot import QtBot
 
-from tests.helpers.ports import free_port
+from tests.helpers.ports import free_port, squat
 from tests.helpers.wizard import (
     WAIT,
     authorize,
+    close_anyway,
     connect,
     make,
     sandbox_checked,
     through_integration,
+    to_authorization,
 )
 from wizard.sandbox.consent_bot import ConsentBot
 from wizard.ui.page_ids import PageId
@@ -54,10 +56,7 @@ class FlakyBrowser:
 
 def test_decline_then_try_again_succeeds_with_a_new_link(qtbot: QtBot, loop: object) -> None:
     browser = FlakyBrowser(["deny", "allow"])
-    wizard = make(qtbot, browser, api="connect")
-    connect(qtbot, wizard)
-    through_integration(qtbot, wizard, free_port())
-    authorize(qtbot, wizard, "acct-1")
+    wizard = to_authorization(qtbot, browser)
     page = wizard.authorization_page
     qtbot.waitUntil(lambda: page.try_again.isVisible(), timeout=WAIT)
     assert "declined" in page.status.message.lower()
@@ -88,7 +87,6 @@ def test_wrong_nylas_secret_says_so_and_blocks_next(qtbot: QtBot, loop: object) 
 def test_port_taken_after_the_check_is_named_and_nothing_is_opened(
     qtbot: QtBot, loop: object
 ) -> None:
-    import socket
 
     opened: list[str] = []
 
@@ -101,9 +99,7 @@ def test_port_taken_after_the_check_is_named_and_nothing_is_opened(
     connect(qtbot, wizard)
     through_integration(qtbot, wizard, port)
     # Another program takes the port after the Zoom page checked it.
-    with socket.socket() as squatter:
-        squatter.bind(("127.0.0.1", port))
-        squatter.listen()
+    with squat(port):
         authorize(qtbot, wizard, "acct-1")
         page = wizard.authorization_page
         qtbot.waitUntil(lambda: page.try_again.isVisible(), timeout=WAIT)
@@ -121,10 +117,7 @@ def test_stop_waiting_keeps_listening_and_the_session_frees_the_port(
     from wizard.flow.browser import no_browser
 
     port = free_port()
-    wizard = make(qtbot, no_browser, api="connect")
-    connect(qtbot, wizard)
-    through_integration(qtbot, wizard, port)
-    authorize(qtbot, wizard, "acct-1")
+    wizard = to_authorization(qtbot, no_browser, port=port)
     page = wizard.authorization_page
     qtbot.waitUntil(lambda: page.url.isVisible() and bool(page.url.text()), timeout=WAIT)
     assert page.countdown.text().startswith("The link expires in")
@@ -137,8 +130,7 @@ def test_stop_waiting_keeps_listening_and_the_session_frees_the_port(
     qtbot.waitUntil(closing.done, timeout=WAIT)
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", port))  # EADDRINUSE here would mean the listener leaked
-    wizard.leaving.confirmed = True
-    wizard.close()
+    close_anyway(wizard)
 
 
 def test_onboard_another_twice_gives_different_grants_and_one_integration(
@@ -207,12 +199,9 @@ def test_the_event_loop_keeps_running_during_every_wait(qtbot: QtBot, loop: obje
 def test_a_busy_port_is_caught_on_the_zoom_page_while_it_can_be_changed(
     qtbot: QtBot, loop: object
 ) -> None:
-    import socket
 
     port, other = free_port(), free_port()
-    with socket.socket() as squatter:
-        squatter.bind(("127.0.0.1", port))
-        squatter.listen()
+    with squat(port):
         wizard = make(qtbot, ConsentBot(), api="connect")
         connect(qtbot, wizard)
         page = wizard.zoom_app_page
@@ -230,14 +219,11 @@ def test_a_busy_port_is_caught_on_the_zoom_page_while_it_can_be_changed(
 def test_a_port_freed_later_is_checked_again_by_a_button_or_return(
     qtbot: QtBot, loop: object
 ) -> None:
-    import socket
 
     from PySide6.QtCore import Qt
 
     port = free_port()
-    squatter = socket.socket()
-    squatter.bind(("127.0.0.1", port))
-    squatter.listen()
+    squatter = squat(port)
     wizard = make(qtbot, ConsentBot(), api="connect")
     connect(qtbot, wizard)
     page = wizard.zoom_app_page
@@ -249,9 +235,7 @@ def test_a_port_freed_later_is_checked_again_by_a_button_or_return(
     qtbot.waitUntil(page.isComplete, timeout=WAIT)
     assert not page.check_again.isVisible()
     # Return in the port field looks up at once (no pause, no Next).
-    squatter = socket.socket()
-    squatter.bind(("127.0.0.1", port))
-    squatter.listen()
+    squatter = squat(port)
     page._lookup_timer.setInterval(60_000)  # only Return can ask now
     page.port.lineEdit().setText(str(port))
     qtbot.keyClick(page.port.lineEdit(), Qt.Key.Key_Return)  # type: ignore[no-untyped-call]
@@ -265,10 +249,7 @@ def test_an_opener_that_fails_is_no_browser_never_a_crash(qtbot: QtBot, loop: ob
     async def broken(url: str) -> bool:
         raise OSError("no default browser configured")
 
-    wizard = make(qtbot, broken, api="connect")
-    connect(qtbot, wizard)
-    through_integration(qtbot, wizard, free_port())
-    authorize(qtbot, wizard, "acct-1")
+    wizard = to_authorization(qtbot, broken)
     page = wizard.authorization_page
     qtbot.waitUntil(lambda: "could not be opened" in page.status.message, timeout=WAIT)
     page.status.clear()

@@ -12,9 +12,20 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication, QPushButton
 from pytestqt.qtbot import QtBot
 
-from tests.helpers.ports import free_port
 from tests.helpers.store import crash_owner_of
-from tests.helpers.wizard import WAIT, ActionCounter, make, pasted, sandbox_checked, to_account_page
+from tests.helpers.wizard import (
+    WAIT,
+    close_anyway,
+    counting_actions,
+    make,
+    on_account_page,
+    pasted,
+    sandbox_checked,
+    start_consent,
+    start_next_from_queue,
+    stop_waiting,
+    wait_for_done,
+)
 from wizard.sandbox.consent_bot import ConsentBot
 from wizard.store.queue import EntryState, WorkQueue
 from wizard.ui.page_ids import PageId
@@ -29,9 +40,9 @@ def states(wizard: OnboardingWizard) -> list[str]:
 def test_a_paste_with_a_bad_line_adds_nothing_and_names_it(qtbot: QtBot, loop: object) -> None:
     wizard = make(qtbot, ConsentBot("allow"), api="v3")
     sandbox_checked(qtbot, wizard)
-    pasted(qtbot, wizard, "a@example.com\tAcme\nnot an email or id!\tX\na@example.com\tAgain")
-    window = wizard.queue_window
-    assert window is not None
+    window = pasted(
+        qtbot, wizard, "a@example.com\tAcme\nnot an email or id!\tX\na@example.com\tAgain"
+    )
     assert "line 2" in window.status.message and "line 3" in window.status.message
     assert window.model.rowCount() == 0
     window.paste.setPlainText("a@example.com\tAcme\nb@example.com\tGlobex")
@@ -44,9 +55,7 @@ def test_a_paste_with_a_bad_line_adds_nothing_and_names_it(qtbot: QtBot, loop: o
 def test_work_through_the_queue_with_one_action_per_customer(
     qtbot: QtBot, loop: object, tmp_path: Path
 ) -> None:
-    bot = ConsentBot("allow")
-    wizard = make(qtbot, bot, api="v3")
-    to_account_page(qtbot, wizard, free_port())
+    wizard = on_account_page(qtbot, ConsentBot("allow"))
     pasted(qtbot, wizard, "first@example.com\tAcme #1\nsecond@example.com\tGlobex #2")
     page = wizard.v3_account_page
     # The account page offers the queue's next entry (also where a restart resumes).
@@ -54,7 +63,7 @@ def test_work_through_the_queue_with_one_action_per_customer(
     qtbot.waitUntil(page.from_queue.isVisible, timeout=WAIT)
     assert "Acme #1" in page.from_queue.text() and "2 waiting" in page.from_queue.text()
     page.from_queue.click()
-    qtbot.waitUntil(lambda: wizard.currentId() == PageId.DONE, timeout=WAIT)
+    wait_for_done(qtbot, wizard)
     assert wizard.session.result is not None
     assert wizard.session.result.email == "first@example.com"  # filled from the entry
     done = wizard.done_page
@@ -90,11 +99,8 @@ def test_work_through_the_queue_with_one_action_per_customer(
 def test_a_decline_is_recorded_with_why_and_retry_brings_it_back(
     qtbot: QtBot, loop: object
 ) -> None:
-    wizard = make(qtbot, ConsentBot("deny"), api="v3")
-    to_account_page(qtbot, wizard, free_port())
-    pasted(qtbot, wizard, "first@example.com\tAcme #1")
-    window = wizard.queue_window
-    assert window is not None
+    wizard = on_account_page(qtbot, ConsentBot("deny"))
+    window = pasted(qtbot, wizard, "first@example.com\tAcme #1")
     qtbot.waitUntil(lambda: window.model.rowCount() == 1, timeout=WAIT)
     window.start.click()  # nothing selected: the next waiting one
     auth = wizard.authorization_page
@@ -111,9 +117,7 @@ def test_a_decline_is_recorded_with_why_and_retry_brings_it_back(
 def test_start_before_the_integration_says_what_to_do(qtbot: QtBot, loop: object) -> None:
     wizard = make(qtbot, ConsentBot("allow"), api="v3")
     sandbox_checked(qtbot, wizard)
-    pasted(qtbot, wizard, "first@example.com")
-    window = wizard.queue_window
-    assert window is not None
+    window = pasted(qtbot, wizard, "first@example.com")
     window.start.click()
     qtbot.waitUntil(lambda: "first three pages" in window.status.message, timeout=WAIT)
     assert wizard.currentId() == PageId.CONNECTION
@@ -132,8 +136,7 @@ def test_a_new_window_offers_to_resume_where_the_last_one_stopped(
     assert queue.start(first)
     crash_owner_of(queue.db_path, first)
 
-    again = make(qtbot, ConsentBot("allow"), api="v3")
-    to_account_page(qtbot, again, free_port())
+    again = on_account_page(qtbot, ConsentBot("allow"))
     page = again.v3_account_page
     qtbot.waitUntil(page.from_queue.isVisible, timeout=WAIT)
     # The interrupted entry comes first again (its window is gone), then the waiting one.
@@ -145,19 +148,14 @@ def test_a_new_window_offers_to_resume_where_the_last_one_stopped(
 
 
 def test_three_entries_cost_one_action_each_after_the_first(qtbot: QtBot, loop: object) -> None:
-    wizard = make(qtbot, ConsentBot("allow"), api="v3")  # the bot is the customer's consent
-    to_account_page(qtbot, wizard, free_port())
+    wizard = on_account_page(qtbot, ConsentBot("allow"))  # the bot is the customer's consent
     pasted(qtbot, wizard, "\n".join(f"c{n}@example.com\tCustomer #{n}" for n in (1, 2, 3)))
     page = wizard.v3_account_page
     qtbot.waitUntil(lambda: "3 waiting" in page.from_queue.text(), timeout=WAIT)
     assert wizard.queue_window is not None
     wizard.queue_window.close()  # the list is in; back to the wizard
     wizard.activateWindow()
-    app = QApplication.instance()
-    assert app is not None
-    counter = ActionCounter()
-    app.installEventFilter(counter)
-    try:
+    with counting_actions() as counter:
         qtbot.mouseClick(page.from_queue, Qt.MouseButton.LeftButton)  # type: ignore[no-untyped-call]
         per_account = []
         for n in (2, 3):
@@ -181,8 +179,6 @@ def test_three_entries_cost_one_action_each_after_the_first(qtbot: QtBot, loop: 
                 timeout=WAIT,
             )
             per_account.append(counter.count - before)
-    finally:
-        app.removeEventFilter(counter)
     assert per_account == [1, 1]  # one Return per later customer, besides their consent
     qtbot.waitUntil(lambda: states(wizard) == ["connected"] * 3, timeout=WAIT)
     wizard.close()
@@ -195,18 +191,12 @@ def test_a_late_consent_turns_its_entry_connected_while_the_next_customer_waits(
 
     from wizard.flow.browser import no_browser
 
-    wizard = make(qtbot, no_browser, api="v3")
-    to_account_page(qtbot, wizard, free_port())
+    wizard = on_account_page(qtbot, no_browser)
     pasted(qtbot, wizard, "late@example.com\tAcme #1\nnext@example.com\tGlobex #2")
     page = wizard.v3_account_page
-    wizard.onboard_another()
-    qtbot.waitUntil(page.from_queue.isVisible, timeout=WAIT)
-    page.from_queue.click()
+    start_next_from_queue(qtbot, wizard)
     consent = wizard.authorization_page
-    qtbot.waitUntil(lambda: bool(consent.url.text()), timeout=WAIT)
-    first_link = consent.url.text()
-    consent.stop.click()  # the first customer is slow
-    qtbot.waitUntil(consent.try_again.isVisible, timeout=WAIT)
+    first_link = stop_waiting(qtbot, wizard)  # the first customer is slow
     qtbot.waitUntil(lambda: states(wizard) == ["failed", "waiting"], timeout=WAIT)
     wizard.onboard_another()  # on to the next customer, whose consent is now pending
     qtbot.waitUntil(page.from_queue.isVisible, timeout=WAIT)
@@ -224,8 +214,7 @@ def test_a_late_consent_turns_its_entry_connected_while_the_next_customer_waits(
     assert consent.task.running  # the next customer's wait goes on, untouched
     entry = WorkQueue(wizard.session.paths.history_db).entries(practice=True)[0]
     assert entry.email == "late@example.com" and entry.grant_id
-    wizard.leaving.confirmed = True
-    wizard.close()
+    close_anyway(wizard)
 
 
 def test_after_a_refusal_the_next_customer_is_one_return_away(qtbot: QtBot, loop: object) -> None:
@@ -234,20 +223,16 @@ def test_after_a_refusal_the_next_customer_is_one_return_away(qtbot: QtBot, loop
     async def customers(url: str) -> bool:
         return await bots.pop(0)(url)
 
-    wizard = make(qtbot, customers, api="v3")
-    to_account_page(qtbot, wizard, free_port())
+    wizard = on_account_page(qtbot, customers)
     pasted(qtbot, wizard, "first@example.com\tAcme #1\nsecond@example.com\tGlobex #2")
-    page = wizard.v3_account_page
-    wizard.onboard_another()
-    qtbot.waitUntil(page.from_queue.isVisible, timeout=WAIT)
-    page.from_queue.click()
+    start_next_from_queue(qtbot, wizard)
     consent = wizard.authorization_page
     qtbot.waitUntil(consent.next_customer.isVisible, timeout=WAIT)  # Acme declined
     assert "Globex #2" in consent.next_customer.text()
     assert consent.next_customer.isDefault() and consent.next_customer.hasFocus()
     qtbot.keyClick(consent.next_customer, Qt.Key.Key_Return)  # type: ignore[no-untyped-call]
     qtbot.waitUntil(lambda: states(wizard) == ["refused", "connected"], timeout=WAIT)
-    qtbot.waitUntil(lambda: wizard.currentId() == PageId.DONE, timeout=WAIT)
+    wait_for_done(qtbot, wizard)
     assert wizard.session.result is not None and wizard.session.result.customer == "Globex #2"
     wizard.close()
 
@@ -278,21 +263,14 @@ def test_the_queue_window_by_keyboard_retry_is_one_key(
 
 def test_a_later_account_without_a_queue_costs_three_actions(qtbot: QtBot, loop: object) -> None:
     # The customer's row copied from the day's spreadsheet: Return, paste, Return.
-    wizard = make(qtbot, ConsentBot("allow"), api="v3")
-    to_account_page(qtbot, wizard, free_port())
+    wizard = on_account_page(qtbot, ConsentBot("allow"))
     page = wizard.v3_account_page
-    page.login_hint.setText("zoom.user@example.com")
-    page.customer.setText("First #1")
-    wizard.next()
-    qtbot.waitUntil(lambda: wizard.currentId() == PageId.DONE, timeout=WAIT)
+    start_consent(wizard, "First #1")
+    wait_for_done(qtbot, wizard)
     done = wizard.done_page
     qtbot.waitUntil(done.another.isDefault, timeout=WAIT)
     QGuiApplication.clipboard().setText("zoom.user@example.com\tSecond #2")
-    app = QApplication.instance()
-    assert app is not None
-    counter = ActionCounter()
-    app.installEventFilter(counter)
-    try:
+    with counting_actions() as counter:
         focused = QApplication.focusWidget()
         assert focused is done.another
         qtbot.keyClick(focused, Qt.Key.Key_Return)  # type: ignore[no-untyped-call]
@@ -308,7 +286,5 @@ def test_a_later_account_without_a_queue_costs_three_actions(qtbot: QtBot, loop:
             ),
             timeout=WAIT,
         )
-    finally:
-        app.removeEventFilter(counter)
     assert counter.count == 3  # Return, Ctrl+V, Return (the goal: at most 4)
     wizard.close()

@@ -21,14 +21,19 @@ from tests.helpers.ports import free_port
 from tests.helpers.wizard import (
     WAIT,
     answer_name_dialog,
+    close_anyway,
     connect,
     make,
     mnemonics,
+    on_account_page,
     pasted,
     sandbox_checked,
     sandbox_of,
+    start_consent,
+    started_from_the_queue,
     through_integration,
     to_account_page,
+    wait_for_done,
 )
 from wizard.flow.browser import no_browser
 from wizard.sandbox.consent_bot import ConsentBot
@@ -84,13 +89,8 @@ def sent_from_the_consent_page(qtbot: QtBot, wizard: OnboardingWizard) -> str:
 
 def v3_at_consent_with_an_entry(qtbot: QtBot) -> OnboardingWizard:
     """v3, a queue entry for EMAIL started: the consent page waits (no browser opened)."""
-    wizard = make(qtbot, no_browser, api="v3")
-    to_account_page(qtbot, wizard, free_port())
-    pasted(qtbot, wizard, f"{EMAIL}\tAcme #1")
-    assert wizard.queue_window is not None
-    wizard.queue_window.hide()
-    wizard.queue_window.start.click()
-    qtbot.waitUntil(lambda: wizard.currentId() == PageId.AUTHORIZATION, timeout=WAIT)
+    wizard = on_account_page(qtbot, no_browser)
+    started_from_the_queue(qtbot, wizard, f"{EMAIL}\tAcme #1")
     return wizard
 
 
@@ -120,14 +120,13 @@ def test_not_here_sends_a_link_and_the_pasted_address_goes_on_to_done(
     page.remote.paste.click()
     paste(qtbot, page.remote.dialog, f"Hi, here it is:\n{address}\nThanks")
 
-    qtbot.waitUntil(lambda: wizard.currentId() == PageId.DONE, timeout=WAIT)
+    wait_for_done(qtbot, wizard)
     result = wizard.session.result
     assert result is not None and result.verified and result.email == EMAIL
     assert wizard.done_page.grant_id.text() == result.grant_id
     assert wizard.session.grants_this_session == (result.grant_id,)  # counted once
     assert states(wizard) == [EntryState.CONNECTED]
-    wizard.leaving.confirmed = True  # the page's own link is still listened for
-    wizard.close()
+    close_anyway(wizard)  # the page's own link is still listened for
 
 
 def test_a_decline_pasted_back_is_said_and_refuses_the_entry(qtbot: QtBot, loop: object) -> None:
@@ -141,8 +140,7 @@ def test_a_decline_pasted_back_is_said_and_refuses_the_entry(qtbot: QtBot, loop:
     assert "Acme #1 declined the connection" in page.status.message
     assert wizard.currentId() == PageId.AUTHORIZATION
     assert states(wizard) == [EntryState.REFUSED]
-    wizard.leaving.confirmed = True
-    wizard.close()
+    close_anyway(wizard)
 
 
 def test_a_bad_paste_keeps_the_text_and_says_what_to_do(qtbot: QtBot, loop: object) -> None:
@@ -172,8 +170,7 @@ def test_a_bad_paste_keeps_the_text_and_says_what_to_do(qtbot: QtBot, loop: obje
     qtbot.waitUntil(lambda: "Acme #1 connected: grant" in window.status.message, timeout=WAIT)
     assert "(verified)" in window.status.message
     assert states(wizard) == [EntryState.CONNECTED]
-    wizard.leaving.confirmed = True
-    wizard.close()
+    close_anyway(wizard)
 
 
 def test_without_a_keyring_the_link_lives_in_this_window_and_closing_asks(
@@ -185,8 +182,7 @@ def test_without_a_keyring_the_link_lives_in_this_window_and_closing_asks(
     assert warning.isVisible() and "only while this window stays open" in warning.message
     loss = wizard.pending_loss()
     assert loss is not None and "Acme #1" in loss and "answers cannot be taken" in loss
-    wizard.leaving.confirmed = True
-    wizard.close()
+    close_anyway(wizard)
 
 
 def send_from_the_queue(qtbot: QtBot, window: QueueWindow, row: int) -> str:
@@ -203,12 +199,9 @@ def send_from_the_queue(qtbot: QtBot, window: QueueWindow, row: int) -> str:
 def test_several_links_out_at_once_each_answer_connects_its_own_entry(
     qtbot: QtBot, loop: object
 ) -> None:
-    wizard = make(qtbot, no_browser, api="v3")
-    to_account_page(qtbot, wizard, free_port())
+    wizard = on_account_page(qtbot, no_browser)
     people = [("a@example.com", "Acme #1"), ("b@example.com", "Beta #2")]
-    pasted(qtbot, wizard, "\n".join(f"{email}\t{name}" for email, name in people))
-    window = wizard.queue_window
-    assert window is not None
+    window = pasted(qtbot, wizard, "\n".join(f"{email}\t{name}" for email, name in people))
     urls = [send_from_the_queue(qtbot, window, row) for row in (0, 1)]
     qtbot.waitUntil(lambda: not window.task.running, timeout=WAIT)
     assert states(wizard) == [EntryState.SENT, EntryState.SENT]
@@ -244,8 +237,7 @@ def test_a_link_sent_before_a_restart_is_finished_in_the_new_window(
     first = v3_at_consent_with_an_entry(qtbot)
     url = sent_from_the_consent_page(qtbot, first)
     sandbox = sandbox_of(first)
-    first.leaving.confirmed = True
-    first.close()
+    close_anyway(first)
     run(qtbot, first.session.close_flow())  # the process ends; Nylas (the sandbox) stays
     first.session.sandbox = None
     address = run(qtbot, customer_answers(url))  # the next morning
@@ -283,10 +275,7 @@ def test_the_landing_page_is_kept_in_the_profile_and_its_line_finishes_the_link(
 
     to_account_page(qtbot, wizard, free_port())
     assert wizard.session.remote.landing_page == landing
-    page = wizard.v3_account_page
-    page.login_hint.setText(EMAIL)
-    page.customer.setText("Acme #1")
-    wizard.next()
+    start_consent(wizard, "Acme #1", EMAIL)
     url = sent_from_the_consent_page(qtbot, wizard)
     assert landing in sandbox_of(wizard).v3_callback_uris  # registered at the first send
     view = wizard.authorization_page.remote.view
@@ -296,11 +285,10 @@ def test_the_landing_page_is_kept_in_the_profile_and_its_line_finishes_the_link(
     assert address.startswith(landing + "?")
     wizard.authorization_page.remote.paste.click()
     paste(qtbot, wizard.authorization_page.remote.dialog, f"ZOOM-ONBOARD {urlsplit(address).query}")
-    qtbot.waitUntil(lambda: wizard.currentId() == PageId.DONE, timeout=WAIT)
+    wait_for_done(qtbot, wizard)
     result = wizard.session.result
     assert result is not None and result.verified
-    wizard.leaving.confirmed = True
-    wizard.close()
+    close_anyway(wizard)
 
 
 def test_a_connect_link_sent_elsewhere_is_found_by_asking_nylas_nothing_pasted(
@@ -310,11 +298,7 @@ def test_a_connect_link_sent_elsewhere_is_found_by_asking_nylas_nothing_pasted(
     wizard.session.remote.poll_interval = 50  # ms, instead of 30 s
     connect(qtbot, wizard)
     through_integration(qtbot, wizard, free_port())
-    pasted(qtbot, wizard, "acct-remote-1\tAcme #1")
-    assert wizard.queue_window is not None
-    wizard.queue_window.hide()
-    wizard.queue_window.start.click()
-    qtbot.waitUntil(lambda: wizard.currentId() == PageId.AUTHORIZATION, timeout=WAIT)
+    started_from_the_queue(qtbot, wizard, "acct-remote-1\tAcme #1")
     url = sent_from_the_consent_page(qtbot, wizard)
     view = wizard.authorization_page.remote.view
     assert "nothing more is needed from you" in view.message.toPlainText()
@@ -328,8 +312,7 @@ def test_a_connect_link_sent_elsewhere_is_found_by_asking_nylas_nothing_pasted(
     qtbot.waitUntil(lambda: not wizard.session.remote.polling, timeout=WAIT)  # none left out
     status = wizard.authorization_page.status
     qtbot.waitUntil(lambda: "now in the History" in status.message, timeout=WAIT)
-    wizard.leaving.confirmed = True
-    wizard.close()
+    close_anyway(wizard)
 
 
 def test_send_link_before_the_integration_says_what_to_do_and_keeps_the_entry(
@@ -337,9 +320,7 @@ def test_send_link_before_the_integration_says_what_to_do_and_keeps_the_entry(
 ) -> None:
     wizard = make(qtbot, no_browser, api="v3")
     sandbox_checked(qtbot, wizard)
-    pasted(qtbot, wizard, f"{EMAIL}\tAcme #1")
-    window = wizard.queue_window
-    assert window is not None
+    window = pasted(qtbot, wizard, f"{EMAIL}\tAcme #1")
     assert window.send_link.isEnabled() and window.paste_answer.isEnabled()
     window.table.selectRow(0)
     window.send_link.click()

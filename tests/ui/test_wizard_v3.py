@@ -9,7 +9,17 @@ from PySide6.QtWidgets import QPushButton
 from pytestqt.qtbot import QtBot
 
 from tests.helpers.ports import free_port
-from tests.helpers.wizard import WAIT, consent, make, sandbox_checked, to_account_page
+from tests.helpers.wizard import (
+    WAIT,
+    close_anyway,
+    consent,
+    make,
+    on_account_page,
+    sandbox_checked,
+    start_consent,
+    to_account_page,
+    wait_for_done,
+)
 from wizard.sandbox.consent_bot import ConsentBot
 from wizard.ui import core
 from wizard.ui.page_ids import PageId
@@ -41,22 +51,18 @@ def test_v3_is_the_default_and_reaches_done_then_renews(qtbot: QtBot, loop: obje
 
 
 def test_v3_decline_says_so_without_blaming_a_secret(qtbot: QtBot, loop: object) -> None:
-    wizard = make(qtbot, ConsentBot("deny"), api="v3")
-    to_account_page(qtbot, wizard, free_port())
-    page = wizard.v3_account_page
-    page.customer.setText("Declines")
+    wizard = on_account_page(qtbot, ConsentBot("deny"))
+    wizard.v3_account_page.customer.setText("Declines")
     wizard.next()
     auth = wizard.authorization_page
     qtbot.waitUntil(lambda: not auth.task.running and bool(auth.status.message), timeout=WAIT)
     qtbot.waitUntil(lambda: "declined" in auth.status.message.lower(), timeout=WAIT)
     assert "secret" not in auth.status.message.lower()
-    wizard.leaving.confirmed = True
-    wizard.close()
+    close_anyway(wizard)
 
 
 def test_the_account_page_checks_as_you_type_in_one_style(qtbot: QtBot, loop: object) -> None:
-    wizard = make(qtbot, ConsentBot("allow"), api="v3")
-    to_account_page(qtbot, wizard, free_port())
+    wizard = on_account_page(qtbot, ConsentBot("allow"))
     page = wizard.v3_account_page
     page.customer.setText("Acme")
     page.login_hint.setText("not-an-email")
@@ -103,12 +109,8 @@ def test_a_consent_by_another_zoom_user_is_said_on_the_page_and_the_wait_goes_on
     qtbot: QtBot, loop: object
 ) -> None:
     bot = ConsentBot("allow", email="operator@example.com")  # the operator's own Zoom session
-    wizard = make(qtbot, bot, api="v3")
-    to_account_page(qtbot, wizard, free_port())
-    page = wizard.v3_account_page
-    page.login_hint.setText("customer.9@example.com")
-    page.customer.setText("Acme #9")
-    wizard.next()
+    wizard = on_account_page(qtbot, bot)
+    start_consent(wizard, "Acme #9", "customer.9@example.com")
     status = wizard.authorization_page.status
     qtbot.waitUntil(lambda: "operator@example.com" in status.message, timeout=WAIT)
     assert "not accepted" in status.message and "customer.9@example.com" in status.message
@@ -116,7 +118,7 @@ def test_a_consent_by_another_zoom_user_is_said_on_the_page_and_the_wait_goes_on
     assert wizard.authorization_page.task.running  # still waiting for the right user
     bot.email = None  # the customer signs in: the form is prefilled with the login hint
     wizard.authorization_page.open_again.click()
-    qtbot.waitUntil(lambda: wizard.currentId() == PageId.DONE, timeout=WAIT)
+    wait_for_done(qtbot, wizard)
     result = wizard.session.result
     assert result is not None and result.verified and result.email == "customer.9@example.com"
 
@@ -124,8 +126,7 @@ def test_a_consent_by_another_zoom_user_is_said_on_the_page_and_the_wait_goes_on
 def test_from_the_account_page_another_application_or_api_without_relaunching(
     qtbot: QtBot, loop: object
 ) -> None:
-    wizard = make(qtbot, ConsentBot("allow"), api="v3")
-    to_account_page(qtbot, wizard, free_port())
+    wizard = on_account_page(qtbot, ConsentBot("allow"))
     page = wizard.v3_account_page
     assert page.change_application.isVisible()
     page.change_application.click()

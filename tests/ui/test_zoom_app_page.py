@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QMessageBox, QWizard
 from pytestqt.qtbot import QtBot
 
 from tests.helpers.ports import free_port
-from tests.helpers.wizard import WAIT, make, sandbox_checked, sandbox_of
+from tests.helpers.wizard import WAIT, destructive, make, sandbox_checked, sandbox_of
 from wizard.sandbox.consent_bot import ConsentBot
 from wizard.target import Target
 from wizard.ui.page_ids import PageId
@@ -21,9 +21,10 @@ OTHER_APP = "zoom-app-of-last-year"
 SCOPES = "meeting:write:meeting meeting:update:meeting meeting:delete:meeting user:read:user"
 
 
-def to_zoom_page(qtbot: QtBot, wizard: OnboardingWizard, *, other_app: bool = False) -> ZoomAppPage:
-    """Checked on the sandbox (v3), the connector seeded with another Zoom app if asked, and
-    the Zoom app page's first lookup done."""
+def on_zoom_page(qtbot: QtBot, *, other_app: bool = False) -> tuple[OnboardingWizard, ZoomAppPage]:
+    """A window checked on the sandbox (v3), the connector seeded with another Zoom app if
+    asked, and the Zoom app page's first lookup done."""
+    wizard = make(qtbot, ConsentBot("allow"), api="v3")
     sandbox_checked(qtbot, wizard)
     if other_app:
         sandbox_of(wizard).add_v3_connector(client_id=OTHER_APP, client_secret="old-secret")
@@ -32,7 +33,7 @@ def to_zoom_page(qtbot: QtBot, wizard: OnboardingWizard, *, other_app: bool = Fa
     page = wizard.zoom_app_page
     page.port.setValue(free_port())
     qtbot.waitUntil(lambda: page.plan is not None and not page.task.running, timeout=WAIT)
-    return page
+    return wizard, page
 
 
 def next_enabled(wizard: OnboardingWizard) -> bool:
@@ -56,8 +57,7 @@ def confirm_replacement(qtbot: QtBot, page: ZoomAppPage) -> None:
 def test_another_zoom_app_is_named_and_blocks_next_until_replacement_is_confirmed(
     qtbot: QtBot, loop: object
 ) -> None:
-    wizard = make(qtbot, ConsentBot("allow"), api="v3")
-    page = to_zoom_page(qtbot, wizard, other_app=True)
+    wizard, page = on_zoom_page(qtbot, other_app=True)
     sandbox = sandbox_of(wizard)
     entered = sandbox.credentials.zoom_client_id
     message = page.plan_status.message
@@ -70,10 +70,7 @@ def test_another_zoom_app_is_named_and_blocks_next_until_replacement_is_confirme
     box = open_confirmation(qtbot, page)
     assert box.icon() is QMessageBox.Icon.Warning
     assert box.defaultButton() is box.button(QMessageBox.StandardButton.Cancel)
-    (destructive,) = [
-        b for b in box.buttons() if box.buttonRole(b) == QMessageBox.ButtonRole.DestructiveRole
-    ]
-    assert destructive.text() == "Replace Zoom app"
+    assert destructive(box).text() == "Replace Zoom app"
     assert OTHER_APP in box.text() and "existing Zoom grants" in box.text()
     assert "stop working" in box.text()
     assert not page.isComplete()  # ticked, not yet confirmed
@@ -90,8 +87,7 @@ def test_another_zoom_app_is_named_and_blocks_next_until_replacement_is_confirme
 def test_a_confirmed_replacement_moves_the_connector_to_the_entered_zoom_app(
     qtbot: QtBot, loop: object
 ) -> None:
-    wizard = make(qtbot, ConsentBot("allow"), api="v3")
-    page = to_zoom_page(qtbot, wizard, other_app=True)
+    wizard, page = on_zoom_page(qtbot, other_app=True)
     sandbox = sandbox_of(wizard)
     confirm_replacement(qtbot, page)
     assert page.replace.isChecked()
@@ -111,8 +107,7 @@ def test_a_confirmed_replacement_moves_the_connector_to_the_entered_zoom_app(
 def test_changing_the_port_or_the_client_id_unticks_and_looks_up_again(
     qtbot: QtBot, loop: object
 ) -> None:
-    wizard = make(qtbot, ConsentBot("allow"), api="v3")
-    page = to_zoom_page(qtbot, wizard, other_app=True)
+    wizard, page = on_zoom_page(qtbot, other_app=True)
     confirm_replacement(qtbot, page)
     assert page.isComplete()
 
@@ -138,8 +133,7 @@ def test_changing_the_port_or_the_client_id_unticks_and_looks_up_again(
 
 
 def test_no_other_zoom_app_means_no_replace_choice(qtbot: QtBot, loop: object) -> None:
-    wizard = make(qtbot, ConsentBot("allow"), api="v3")
-    page = to_zoom_page(qtbot, wizard)
+    wizard, page = on_zoom_page(qtbot)
     assert page.isComplete() and next_enabled(wizard)
     assert page.conflict is None and not page.replace.isVisibleTo(page)
     assert not page.spec().replace_zoom_app
@@ -149,8 +143,7 @@ def test_no_other_zoom_app_means_no_replace_choice(qtbot: QtBot, loop: object) -
 def test_a_connector_changed_after_the_lookup_is_named_by_the_integration_page(
     qtbot: QtBot, loop: object
 ) -> None:
-    wizard = make(qtbot, ConsentBot("allow"), api="v3")
-    page = to_zoom_page(qtbot, wizard)
+    wizard, page = on_zoom_page(qtbot)
     assert page.isComplete()
     sandbox = sandbox_of(wizard)
     # Someone else creates the connector, with another Zoom app, before Next.
@@ -179,8 +172,7 @@ def test_a_connector_changed_after_the_lookup_is_named_by_the_integration_page(
 def test_the_checklist_and_the_scopes_copy_button_on_the_sandbox(
     qtbot: QtBot, loop: object
 ) -> None:
-    wizard = make(qtbot, ConsentBot("allow"), api="v3")
-    page = to_zoom_page(qtbot, wizard)
+    wizard, page = on_zoom_page(qtbot)
     sandbox = sandbox_of(wizard)
     assert page.callback.text() == f"{sandbox.url}/v3/connect/callback"
     text = page.checklist.text()
@@ -239,8 +231,7 @@ def test_the_checklist_for_each_api_and_region(
 ) -> None:
     # Only the sandbox can be checked offline, and the page needs a checked target: the
     # page's own rendering is given the target of each API and region.
-    wizard = make(qtbot, ConsentBot("allow"), api="v3")
-    page = to_zoom_page(qtbot, wizard)
+    wizard, page = on_zoom_page(qtbot)
     page.show_zoom_app_needs(Target.of(api, region))
     assert page.callback.text() == callback
     text = page.checklist.text()
