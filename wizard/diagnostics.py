@@ -42,6 +42,8 @@ def build_report(
         f"Python: {platform.python_version()} ({platform.python_implementation()}, "
         f"{sys.executable})",
         f"Platform: {platform.platform()} ({platform.machine()})",
+        # Off: files and redirected output default to the ANSI code page on Windows.
+        f"UTF-8 mode: {'on' if sys.flags.utf8_mode else 'off'}",
         f"Qt: {_qt_version()}",
     ]
     lines += [f"{name}: {_version(name)}" for name in _PACKAGES]
