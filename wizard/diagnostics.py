@@ -127,9 +127,20 @@ def _history_lines(paths: AppPaths) -> list[str]:
         count = history.listing(GrantQuery(), limit=0).total
     except Exception as exc:
         return [f"could not be checked ({type(exc).__name__}: {exc})"]
-    lines = [f"Grants listed: {count}"]
+    lines = [f"Grants listed: {count}", _journal_line(paths)]
     lines += [f"Problem: {problem}" for problem in history.problems] or ["No problems."]
     return lines
+
+
+def _journal_line(paths: AppPaths) -> str:
+    from wizard.store.database import journal_mode_for
+
+    if journal_mode_for(paths.history_db) == "wal":
+        return "Database journal: WAL (a local disk)"
+    return (
+        "Database journal: rollback (DELETE), because the history is on a network share, "
+        "where WAL is unsafe; it is slower, and a local folder is better"
+    )
 
 
 def _describe_file(path: Path) -> str:
