@@ -53,6 +53,7 @@ _LOGGER = textwrap.dedent("""
 """)
 
 
+@pytest.mark.posix_only  # the lock under the imitation is flock
 def test_processes_logging_at_once_on_windows_lose_no_record(tmp_path: Path) -> None:
     base = tmp_path / "logs" / "zoom-onboard.log"
     processes, each = 3, 250

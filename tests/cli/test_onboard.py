@@ -170,6 +170,7 @@ async def test_sandbox_json_on_a_busy_port_is_an_error_event(tmp_path: Path) -> 
     assert event["exit_code"] == 2
 
 
+@pytest.mark.linux_only  # no DISPLAY: Windows and macOS always have a display
 async def test_wizard_without_a_display_says_what_to_do(tmp_path: Path) -> None:
     env = {
         k: v

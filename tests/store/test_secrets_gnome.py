@@ -12,7 +12,11 @@ import sys
 import textwrap
 from pathlib import Path
 
+import pytest
+
 from tests.helpers.ci import ROOT
+
+pytestmark = pytest.mark.linux_only  # GNOME Keyring's daemon on a D-Bus session bus
 
 SECRET = "nyk_gnome_keyring_test_value_4f2a9c"
 

@@ -11,7 +11,6 @@
 from __future__ import annotations
 
 import errno
-import fcntl
 import os
 import sqlite3
 import subprocess
@@ -75,6 +74,7 @@ _HAMMER = textwrap.dedent("""
 """)
 
 
+@pytest.mark.posix_only  # the children imitate Windows over fcntl
 @pytest.mark.parametrize("flavour", ["posix", "windows"])
 def test_processes_appending_with_windows_append_never_overwrite_a_line(
     tmp_path: Path, flavour: str
@@ -151,6 +151,8 @@ F_FULLFSYNC = 51  # macOS's value; Linux's fcntl has no such command
 @pytest.fixture
 def macos_fsync(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """sys.platform says darwin; fcntl(fd, F_FULLFSYNC) is recorded (and fsyncs)."""
+    import fcntl  # macOS has it; the tests using this are posix_only
+
     full: list[int] = []
     real = fcntl.fcntl
 
@@ -167,6 +169,7 @@ def macos_fsync(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     return full
 
 
+@pytest.mark.posix_only  # fcntl
 def test_on_macos_the_journal_and_profiles_are_written_with_full_fsync(
     tmp_path: Path, macos_fsync: list[int]
 ) -> None:

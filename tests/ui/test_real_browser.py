@@ -27,6 +27,8 @@ from tests.helpers.wizard import WAIT, authorize, connect, make, through_integra
 from wizard.ui.opener import desktop_browser
 from wizard.ui.page_ids import PageId
 
+pytestmark = pytest.mark.linux_only  # /usr/bin/chromium
+
 T = TypeVar("T")
 
 
