@@ -34,6 +34,7 @@ import qasync
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QLabel
 
+from wizard.log_files import newest_log
 from wizard.logs import setup_logging
 from wizard.sandbox.consent_bot import ConsentBot
 from wizard.store.paths import AppPaths
@@ -219,9 +220,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         report = qasync.run(flow(args.api, max(1, args.accounts)))
     except TimeoutError:
-        if log_file.is_file():
-            print(f"--- the wizard's log ({log_file}) ---", file=sys.stderr)
-            print(log_file.read_text(encoding="utf-8")[-4000:], file=sys.stderr)
+        written = newest_log(log_file)  # one file per day
+        if written.is_file():
+            print(f"--- the wizard's log ({written}) ---", file=sys.stderr)
+            print(written.read_text(encoding="utf-8")[-4000:], file=sys.stderr)
         raise
     print(json.dumps(report), flush=True)
     return 0 if report["verified"] else 1

@@ -57,6 +57,11 @@ case $version in
     *) fail "--version printed: $version" ;;
 esac
 
+echo "== $APP --diagnostics (UTF-8 mode)"
+diagnostics=$("$APP" --diagnostics) || fail "--diagnostics exited non-zero"
+grep -q "^UTF-8 mode: on" <<<"$diagnostics" || fail "the bundle does not run in UTF-8 mode"
+echo "UTF-8 mode: on"
+
 # --self-test and --version load no Qt: start the wizard itself to prove the Qt part works.
 # Qt's own warnings go to stderr ("qt.qpa.xcb: ...", "QWidget::...: ..."); the app's log lines
 # start with their level.

@@ -4,7 +4,18 @@ from __future__ import annotations
 
 import os
 
+import pytest
+
+from tests.helpers.ci import platform_skip
+
 # Qt must never try a real display in tests.
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 pytest_plugins = ["tests.helpers.fixtures"]
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """linux_only / posix_only: skipped on other platforms, never on Linux (tests/helpers/ci.py)."""
+    why = platform_skip({marker.name for marker in item.iter_markers()})
+    if why is not None:
+        pytest.skip(why)

@@ -25,6 +25,7 @@ DESKTOP = ROOT / "resources" / "zoom-onboard.desktop"
 
 
 @pytest.mark.slow
+@pytest.mark.linux_only  # bash build.sh, the Linux bundle, Xvfb
 def test_build_sh_builds_a_bundle_that_passes_its_smoke_test(tmp_path: Path) -> None:
     if importlib.util.find_spec("PyInstaller") is None:
         require_in_ci("PyInstaller is not installed (pip install -e '.[package]')")

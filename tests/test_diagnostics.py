@@ -9,6 +9,7 @@ import secrets
 from tests.helpers.cli import python
 from wizard import __version__
 from wizard.diagnostics import build_report
+from wizard.log_files import newest_log
 from wizard.logs import recent_errors, remember_secret
 from wizard.store.history import History
 from wizard.store.paths import AppPaths
@@ -27,7 +28,7 @@ def test_report_lists_versions_places_and_connection(paths: AppPaths) -> None:
     assert "Backend: " in report and "Usable: " in report
     assert str(paths.profiles_file) in report
     assert str(paths.history_db) in report
-    assert str(paths.log_file) in report
+    assert str(newest_log(paths.log_file)) in report  # one file per day
     assert "Region: custom" in report
     assert "API URL: https://nylas.example.com" in report
     assert "Profile: Acme" in report
@@ -54,7 +55,9 @@ def test_report_contains_no_registered_secret(paths: AppPaths) -> None:
     finally:
         logger.removeHandler(recent_errors)
     paths.log_dir.mkdir(parents=True)
-    paths.log_file.write_text(f"2024-01-01 00:00:00 ERROR x: earlier failure {secret}\n")
+    newest_log(paths.log_file).write_text(
+        f"2024-01-01 00:00:00 ERROR x: earlier failure {secret}\n"
+    )
     report = build_report(
         region="us", api_url=f"https://x.example/?client_secret={secret}", extra={"note": secret}
     )

@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from wizard import __version__
+from wizard.log_files import log_files, newest_log
 from wizard.logs import recent_errors, redact
 from wizard.store.paths import HOME_ENV, AppPaths
 
@@ -42,6 +43,8 @@ def build_report(
         f"Python: {platform.python_version()} ({platform.python_implementation()}, "
         f"{sys.executable})",
         f"Platform: {platform.platform()} ({platform.machine()})",
+        # Off: files and redirected output default to the ANSI code page on Windows.
+        f"UTF-8 mode: {'on' if sys.flags.utf8_mode else 'off'}",
         f"Qt: {_qt_version()}",
     ]
     lines += [f"{name}: {_version(name)}" for name in _PACKAGES]
@@ -55,9 +58,10 @@ def build_report(
         ("Profiles", paths.profiles_file),
         ("History database", paths.history_db),
         ("History fallback", paths.history_fallback),
-        ("Log file", paths.log_file),
+        ("Log file (newest)", newest_log(paths.log_file)),
     ):
         lines.append(f"  {label}: {path} ({_describe_file(path)})")
+    lines.append(f"  Log files: {len(log_files(paths.log_file))}, one per day, in {paths.log_dir}")
 
     lines += ["", "History:", *_section(_history_lines(paths))]
 
@@ -73,7 +77,7 @@ def build_report(
     lines += ["", "Recent warnings and errors (this session):"]
     lines += _section(list(recent_errors.lines)) if recent_errors.lines else ["  none"]
     logged = _log_file_errors(paths.log_file)
-    lines += ["", f"Last warnings and errors in the log file ({paths.log_file.name}):"]
+    lines += ["", "Last warnings and errors in the log files (every process, newest last):"]
     lines += _section(logged) if logged else ["  none"]
     return redact("\n".join(lines) + "\n")
 
@@ -125,9 +129,20 @@ def _history_lines(paths: AppPaths) -> list[str]:
         count = history.listing(GrantQuery(), limit=0).total
     except Exception as exc:
         return [f"could not be checked ({type(exc).__name__}: {exc})"]
-    lines = [f"Grants listed: {count}"]
+    lines = [f"Grants listed: {count}", _journal_line(paths)]
     lines += [f"Problem: {problem}" for problem in history.problems] or ["No problems."]
     return lines
+
+
+def _journal_line(paths: AppPaths) -> str:
+    from wizard.store.database import journal_mode_for
+
+    if journal_mode_for(paths.history_db) == "wal":
+        return "Database journal: WAL (a local disk)"
+    return (
+        "Database journal: rollback (DELETE), because the history is on a network share, "
+        "where WAL is unsafe; it is slower, and a local folder is better"
+    )
 
 
 def _describe_file(path: Path) -> str:
@@ -143,13 +158,23 @@ def _describe_file(path: Path) -> str:
 
 
 def _log_file_errors(log_file: Path) -> list[str]:
-    """The last warning/error lines from earlier runs (a fresh CLI process has none in memory)."""
+    """The last warning/error lines from earlier runs (a fresh CLI process has none in memory),
+    from the newest of the day's files back to earlier ones until there are enough."""
+    found: list[str] = []
+    for path in reversed(log_files(log_file)):
+        found = _errors_in(path) + found
+        if len(found) >= _LOG_LINES:
+            break
+    return found[-_LOG_LINES:]
+
+
+def _errors_in(path: Path) -> list[str]:
     try:
-        with log_file.open("rb") as f:
+        with path.open("rb") as f:
             f.seek(0, os.SEEK_END)
             f.seek(max(0, f.tell() - _LOG_TAIL_BYTES))
             tail = f.read().decode("utf-8", errors="replace")
     except OSError:
         return []
     wanted = (" WARNING ", " ERROR ", " CRITICAL ")
-    return [line for line in tail.splitlines() if any(w in line for w in wanted)][-_LOG_LINES:]
+    return [line for line in tail.splitlines() if any(w in line for w in wanted)]

@@ -7,11 +7,12 @@ appear; patterns catch the shapes of the rest (headers, query parameters, JSON f
 from __future__ import annotations
 
 import logging
-import logging.handlers
 import re
 import threading
 from collections.abc import Iterable
 from pathlib import Path
+
+from wizard.log_files import DailyFileHandler, remove_old_logs
 
 MASK = "[redacted]"
 
@@ -150,6 +151,8 @@ def _not_said_yet(record: logging.LogRecord) -> bool:
 
 
 def setup_logging(log_file: Path | None, *, verbose: bool = False, console: bool = True) -> None:
+    """Records to the log's files (`log_file` names them: one per day, shared with every other
+    process, wizard/log_files.py), to the diagnostics' memory, and warnings to the console."""
     root = logging.getLogger()
     root.setLevel(logging.DEBUG)
     for handler in list(root.handlers):
@@ -158,9 +161,8 @@ def setup_logging(log_file: Path | None, *, verbose: bool = False, console: bool
     handlers: list[logging.Handler] = [recent_errors]
     if log_file is not None:
         log_file.parent.mkdir(parents=True, exist_ok=True)
-        file_handler = logging.handlers.RotatingFileHandler(
-            log_file, maxBytes=1_000_000, backupCount=3, encoding="utf-8"
-        )
+        remove_old_logs(log_file)
+        file_handler: logging.Handler = DailyFileHandler(log_file)
         file_handler.setLevel(logging.DEBUG)
         file_handler.setFormatter(
             logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")

@@ -11,6 +11,7 @@ import pytest
 
 from tests.helpers.cli import cli_env, onboard_args, run_onboard, spawn
 from tests.helpers.ports import free_port
+from wizard.log_files import newest_log
 from wizard.sandbox import DEMO_CREDENTIALS
 from wizard.sandbox.consent_bot import ConsentBot
 
@@ -53,7 +54,7 @@ async def test_secrets_from_the_environment_never_show(tmp_path: Path) -> None:
     assert code == 0, output
     for secret in SECRETS:
         assert secret not in output
-    log_text = (tmp_path / "logs" / "zoom-onboard.log").read_text()
+    log_text = newest_log(tmp_path / "logs" / "zoom-onboard.log").read_text()
     assert "POST /connect/auth -> 200" in log_text  # the log is real, and was written
     # The state travelled in the final redirect to the listener; it is not in the log.
     state = parse_qs(urlsplit(bot.visits[-1].final_url).query)["state"][0]
@@ -169,6 +170,7 @@ async def test_sandbox_json_on_a_busy_port_is_an_error_event(tmp_path: Path) -> 
     assert event["exit_code"] == 2
 
 
+@pytest.mark.linux_only  # no DISPLAY: Windows and macOS always have a display
 async def test_wizard_without_a_display_says_what_to_do(tmp_path: Path) -> None:
     env = {
         k: v
@@ -277,7 +279,7 @@ async def test_a_busy_port_is_found_before_the_integration_is_touched(tmp_path: 
     assert [e["event"] for e in events] == ["error"], output  # no integration event before it
     assert events[-1]["type"] == "port_in_use"
     assert "--redirect-uri" in str(events[-1]["message"])
-    log_text = (tmp_path / "logs" / "zoom-onboard.log").read_text()
+    log_text = newest_log(tmp_path / "logs" / "zoom-onboard.log").read_text()
     assert "WARNING" in log_text and "port_in_use" in log_text
 
 

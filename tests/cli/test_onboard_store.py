@@ -27,6 +27,7 @@ def history_in(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> History:
     return History(paths.history_db, paths.history_fallback)
 
 
+@pytest.mark.posix_only  # SIGKILL
 async def test_grant_survives_sigkill_right_after_the_callback(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

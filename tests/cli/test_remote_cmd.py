@@ -16,7 +16,7 @@ from wizard.outcome import Outcome
 from wizard.sandbox import SandboxServer
 from wizard.sandbox.consent_bot import ConsentBot
 
-pytestmark = pytest.mark.anyio
+pytestmark = [pytest.mark.anyio, pytest.mark.linux_only]  # the secrets go to GNOME Keyring
 
 
 @pytest.fixture

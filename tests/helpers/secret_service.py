@@ -4,6 +4,7 @@ once per process)."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -53,9 +54,11 @@ def secret_service(tmp_path: Path) -> Iterator[dict[str, str]]:
     keyring_daemon.stdin.write(b"test-login-password")  # unlocks (creates) the login keyring
     keyring_daemon.stdin.close()
     env["TEST_KEYRING_DAEMON_PID"] = str(keyring_daemon.pid)
+    env["TEST_DBUS_DAEMON_PID"] = pid
     try:
         yield env
     finally:
         keyring_daemon.terminate()
         keyring_daemon.wait(10)
-        os.kill(int(pid), signal.SIGTERM)
+        with contextlib.suppress(ProcessLookupError):  # a test may have ended the bus
+            os.kill(int(pid), signal.SIGTERM)

@@ -492,6 +492,7 @@ async def app_listener() -> AsyncIterator[tuple[str, list[Request]]]:
 
 
 @pytest.mark.browser
+@pytest.mark.linux_only  # /usr/bin/chromium
 @pytest.mark.parametrize(("button", "outcome"), [("allow", "success"), ("decline", "error")])
 async def test_chromium_clicks_through_consent(
     api: httpx.AsyncClient,

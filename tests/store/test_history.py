@@ -251,7 +251,7 @@ def test_concurrent_processes(paths: AppPaths) -> None:
     assert {r.grant_id for r in listed} == expected
 
 
-@pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="POSIX only")
+@pytest.mark.posix_only  # SIGKILL
 def test_a_grant_survives_sigkill_right_after_recording(paths: AppPaths) -> None:
     script = textwrap.dedent("""
         import os, signal

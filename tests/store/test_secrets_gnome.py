@@ -12,7 +12,11 @@ import sys
 import textwrap
 from pathlib import Path
 
+import pytest
+
 from tests.helpers.ci import ROOT
+
+pytestmark = pytest.mark.linux_only  # GNOME Keyring's daemon on a D-Bus session bus
 
 SECRET = "nyk_gnome_keyring_test_value_4f2a9c"
 
@@ -93,7 +97,7 @@ def test_profiles_save_read_rename_and_delete_through_the_real_secret_service(
             assert SECRET.encode() not in path.read_bytes(), path
 
 
-def test_a_locked_collection_and_a_daemon_that_goes_away_fall_back_to_the_session(
+def test_a_locked_collection_refuses_one_call_and_a_daemon_that_goes_away_ends_the_keyring(
     secret_service: dict[str, str], tmp_path: Path
 ) -> None:
     result = child(
@@ -104,15 +108,19 @@ def test_a_locked_collection_and_a_daemon_that_goes_away_fall_back_to_the_sessio
         secretstorage.get_default_collection(connection).lock()
         locked_store = SecretStore()
         kept_locked = locked_store.set("p", NYLAS_SECRET, SecretStr(SECRET))
-        locked_reason = locked_store.unavailable_reason
+        locked_reason = locked_store.refused  # this one call; the keyring stays in use
+        still_on = locked_store.available
         session_copy = locked_store.get("p", NYLAS_SECRET)
 
         live = SecretStore()
-        os.kill(int(os.environ["TEST_KEYRING_DAEMON_PID"]), signal.SIGKILL)  # the daemon dies
+        # The daemon dies, and the session bus with it (D-Bus would start a new daemon,
+        # whose collection is locked: one more refusal, not a failure).
+        os.kill(int(os.environ["TEST_KEYRING_DAEMON_PID"]), signal.SIGKILL)
+        os.kill(int(os.environ["TEST_DBUS_DAEMON_PID"]), signal.SIGKILL)
         time.sleep(0.5)
         kept_dead = live.set("q", ZOOM_SECRET, SecretStr(SECRET))
         print(json.dumps({
-            "kept_locked": kept_locked, "locked_reason": locked_reason,
+            "kept_locked": kept_locked, "locked_reason": locked_reason, "still_on": still_on,
             "session_copy": session_copy.get_secret_value() if session_copy else None,
             "kept_dead": kept_dead, "dead_reason": live.unavailable_reason,
             "after": live.get("q", ZOOM_SECRET).get_secret_value(),
@@ -120,7 +128,9 @@ def test_a_locked_collection_and_a_daemon_that_goes_away_fall_back_to_the_sessio
         """,
     )
     assert result["kept_locked"] is False  # not kept in the keyring, and says so
-    assert "session only" in str(result["locked_reason"])
+    # A locked collection that was not unlocked refuses that call only (as a Keychain's Deny).
+    assert "refused to write" in str(result["locked_reason"])
+    assert result["still_on"] is True
     assert result["session_copy"] == SECRET  # still usable for this session
     assert result["kept_dead"] is False and "session only" in str(result["dead_reason"])
     assert result["after"] == SECRET

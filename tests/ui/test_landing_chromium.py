@@ -21,7 +21,7 @@ from wizard.resources import landing_page_path
 from wizard.sandbox import SandboxServer
 from wizard.sandbox.server import LANDING_PATH
 
-pytestmark = [pytest.mark.anyio, pytest.mark.browser]
+pytestmark = [pytest.mark.anyio, pytest.mark.browser, pytest.mark.linux_only]  # /usr/bin/chromium
 
 ALLOWED = "Thank you: you allowed the connection"
 ALLOWED_SAYS = (

@@ -40,6 +40,8 @@ from wizard.ui.opener import desktop_browser
 from wizard.ui.page_ids import PageId
 from wizard.ui.wizard import OnboardingWizard
 
+pytestmark = pytest.mark.linux_only  # /usr/bin/chromium
+
 T = TypeVar("T")
 
 

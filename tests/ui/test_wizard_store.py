@@ -203,7 +203,8 @@ def test_history_window_lists_filters_copies_and_exports(
     out = tmp_path / "export.csv"
     window.export_to(out)
     qtbot.waitUntil(lambda: "Exported 1 grant" in window.status.message, timeout=WAIT)
-    with out.open(newline="", encoding="utf-8") as f:
+    assert out.read_bytes().startswith(b"\xef\xbb\xbf")  # Excel reads the names right
+    with out.open(newline="", encoding="utf-8-sig") as f:
         rows = list(csv.DictReader(f))
     assert [(r["account_id"], r["grant_id"], r["verified"]) for r in rows] == [
         ("acct-alpha", first, "true")

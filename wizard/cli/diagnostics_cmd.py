@@ -31,6 +31,7 @@ def run_diagnostics(args: argparse.Namespace) -> int:
     if getattr(args, "top_json", False):
         # The same redacted report, with the facts a script asks for most beside it.
         from wizard import __version__
+        from wizard.log_files import newest_log
         from wizard.store.paths import AppPaths
 
         paths = AppPaths.default()
@@ -38,7 +39,7 @@ def run_diagnostics(args: argparse.Namespace) -> int:
             "profiles": str(paths.profiles_file),
             "history_database": str(paths.history_db),
             "history_fallback": str(paths.history_fallback),
-            "log": str(paths.log_file),
+            "log": str(newest_log(paths.log_file)),  # one file per day: the newest
         }
         print(json.dumps({"version": __version__, "files": files, "report": report}))
     else:

@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import csv
 import dataclasses
 import json
 import sys
 from typing import TYPE_CHECKING, Any, TextIO
 
+from wizard.cli.output import csv_stdout
 from wizard.cli.parser import ALL_INVALID
 from wizard.logs import setup_logging
 from wizard.outcome import Outcome
@@ -108,21 +110,21 @@ async def _act(
 
 async def _list(args: argparse.Namespace, worklist: GrantWorklist, target: Target) -> int:
     """Page after page as Nylas answers: the first rows show before the last page is read."""
-    out = sys.stdout
-    writer = _Writer(args, out)
     count = invalid = 0
-    cursor = None
-    while True:
-        page = await worklist.page(cursor)
-        for grant in page.grants:
-            writer.row(grant)
-            count += 1
-            invalid += grant.needs_attention
-        out.flush()
-        if page.next is None:
-            break
-        cursor = page.next
-    writer.end()
+    with csv_stdout() if args.csv else contextlib.nullcontext(sys.stdout) as out:
+        writer = _Writer(args, out)
+        cursor = None
+        while True:
+            page = await worklist.page(cursor)
+            for grant in page.grants:
+                writer.row(grant)
+                count += 1
+                invalid += grant.needs_attention
+            out.flush()
+            if page.next is None:
+                break
+            cursor = page.next
+        writer.end()
     _summary(args, count, invalid, target)
     return int(Outcome.OK)
 

@@ -10,6 +10,7 @@ import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, TextIO
 
+from wizard.cli.output import csv_stdout
 from wizard.logs import setup_logging
 from wizard.outcome import Outcome
 from wizard.store.grant_columns import HEADERS, LocalTime, cells
@@ -37,7 +38,8 @@ def run_history(args: argparse.Namespace) -> int:
     listing = history.listing(GrantQuery(account_id=account_id, include_practice=include_practice))
     records, hidden = listing.records, listing.hidden
     if getattr(args, "csv", False):
-        write_csv(records, sys.stdout)
+        with csv_stdout() as out:
+            write_csv(records, out)
     elif getattr(args, "json", False):
         print(json.dumps([dataclasses.asdict(r) for r in records], indent=1))
     elif records:

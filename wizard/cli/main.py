@@ -9,12 +9,14 @@ from __future__ import annotations
 import sys
 from collections.abc import Sequence
 
+from wizard.cli.output import utf8_when_redirected
 from wizard.cli.parser import build_parser
 from wizard.outcome import Outcome
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
+    utf8_when_redirected()
     args = build_parser(json_errors="--json" in argv).parse_args(argv)
     try:
         if args.diagnostics:

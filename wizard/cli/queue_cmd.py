@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import asdict
 
 from wizard.cli.onboard import prepared_flow
+from wizard.cli.output import csv_stdout
 from wizard.cli.reporting import Reporter, explain_for_cli, run_reported
 from wizard.cli.where import api_of, chosen_profile, where
 from wizard.defaults import DEFAULT_TIMEOUT
@@ -108,7 +109,8 @@ def _add(queue: WorkQueue, source: str, practice: bool) -> int:
 def _list(queue: WorkQueue, practice: bool, *, as_csv: bool, as_json: bool) -> int:
     entries = queue.entries(practice=practice)
     if as_csv:
-        write_queue_csv(entries, sys.stdout)
+        with csv_stdout() as out:
+            write_queue_csv(entries, out)
     elif as_json:
         print(json.dumps([{**asdict(e), "state": e.state.value} for e in entries], indent=1))
     elif not entries:

@@ -15,6 +15,7 @@ from wizard.listener.redirect_uri import InvalidRedirectUri
 from wizard.logs import redact_text
 from wizard.nylas.errors import NylasApiError, NylasError, NylasNetworkError
 from wizard.outcome import Outcome
+from wizard.store.secrets import KeyringRefused
 
 
 @dataclass(frozen=True)
@@ -78,6 +79,9 @@ def _explain(exc: BaseException) -> Explanation:
             return Explanation(exc.type, str(exc), exc.hint, Outcome.FAILED)
         case NylasError():
             return Explanation("protocol", exc.message, exc.hint, Outcome.FAILED)
+        case KeyringRefused():
+            # Its message says what to do; the keyring was asked once and stays in use.
+            return Explanation("keyring_refused", str(exc), "", Outcome.FAILED)
         case ValidationError():
             first = exc.errors()[0]
             where = ".".join(str(p) for p in first["loc"])

@@ -2,6 +2,11 @@
 to open it (WAL, synchronous=FULL, a busy timeout). The history and the work queue both live in
 it, so a grant and the queue entry it completes are kept by the same kind of commit.
 
+On a network share (ZOOM_ONBOARD_HOME there) WAL is unsafe, its shared memory is not shared
+across computers: such a database uses a rollback journal (store/filesystems.py says when). On
+macOS a commit is written with F_FULLFSYNC (fullfsync, checkpoint_fullfsync): a plain fsync there
+leaves it in the drive's cache.
+
 Connections: one per call (sqlite3 connections may not cross threads, the callers run on worker
 threads and in several processes); SQLite's own locking serialises writers.
 """
@@ -11,9 +16,12 @@ from __future__ import annotations
 import contextlib
 import errno
 import sqlite3
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+
+from wizard.store.filesystems import is_network_folder
 
 __all__ = [
     "BUSY_TIMEOUT_SECONDS",
@@ -22,6 +30,7 @@ __all__ = [
     "connect",
     "describe",
     "explain",
+    "journal_mode_for",
     "open_for_writing",
 ]
 
@@ -146,17 +155,28 @@ def connect(db_path: Path | str) -> Iterator[sqlite3.Connection]:
     # isolation_level=None: we issue BEGIN IMMEDIATE / COMMIT ourselves.
     conn = sqlite3.connect(db_path, timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None)
     conn.create_function("casefold", 1, casefold, deterministic=True)
+    if sys.platform == "darwin":  # per connection: any of them may commit or checkpoint
+        conn.execute("PRAGMA fullfsync=ON")
+        conn.execute("PRAGMA checkpoint_fullfsync=ON")
     try:
         yield conn
     finally:
         conn.close()
 
 
+def journal_mode_for(db_path: Path | str) -> str:
+    """WAL, or DELETE (a rollback journal) for a database on a network share."""
+    if not str(db_path) or str(db_path) == ":memory:":
+        return "wal"
+    return "delete" if is_network_folder(Path(db_path).parent) else "wal"
+
+
 def open_for_writing(conn: sqlite3.Connection) -> None:
     mode = conn.execute("PRAGMA journal_mode").fetchone()[0]
-    if str(mode).lower() != "wal":
-        _switch_to_wal(conn)  # persistent: done once per database
-    # FULL: in WAL mode the commit is fsynced before returning (NORMAL could lose it).
+    wanted = journal_mode_for(_main_file(conn))
+    if str(mode).lower() != wanted:
+        _switch_journal(conn, wanted)  # persistent: done once per database
+    # FULL: the commit is fsynced before returning (NORMAL could lose it in WAL mode).
     conn.execute("PRAGMA synchronous=FULL")
     version = conn.execute("PRAGMA user_version").fetchone()[0]
     if version == SCHEMA_VERSION:
@@ -179,13 +199,22 @@ def open_for_writing(conn: sqlite3.Connection) -> None:
         raise
 
 
-def _switch_to_wal(conn: sqlite3.Connection) -> None:
+def _main_file(conn: sqlite3.Connection) -> str:
+    for _seq, name, file in conn.execute("PRAGMA database_list"):
+        if name == "main":
+            return str(file or "")
+    return ""
+
+
+def _switch_journal(conn: sqlite3.Connection, mode: str) -> None:
     # Changing the journal mode answers SQLITE_BUSY at once, without the busy handler, when
     # another process is creating the same new database: retry within the same time budget.
+    # Leaving WAL needs the database to itself: while another process has it open the mode
+    # stays WAL, and the next open tries again.
     deadline = time.monotonic() + BUSY_TIMEOUT_SECONDS
     while True:
         try:
-            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute(f"PRAGMA journal_mode={'WAL' if mode == 'wal' else 'DELETE'}")
             return
         except sqlite3.OperationalError as exc:
             busy = str(getattr(exc, "sqlite_errorname", "")).startswith("SQLITE_BUSY")

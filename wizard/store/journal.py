@@ -1,7 +1,9 @@
 """The history's fallback journal: a JSON Lines file that keeps grants and verifications when the
-database cannot take them. Appends are one O_APPEND write each, fsynced, so processes never
-interleave and a returned append survives a power cut; a line cut short by a crash is skipped
-when read and never swallows the next one.
+database cannot take them. Appends are one O_APPEND write each under a lock between processes
+(Windows has no atomic append: its C runtime seeks to the end, then writes), fsynced (on macOS
+with F_FULLFSYNC), so processes never interleave or overwrite each other and a returned append
+survives a power cut; a line cut short by a crash is skipped when read and never swallows the
+next one.
 
 What goes wrong is raised or returned (the numbers of unreadable lines); the history words it.
 """
@@ -11,12 +13,13 @@ from __future__ import annotations
 import errno
 import json
 import os
-import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from wizard.file_lock import FileLock
+from wizard.store.durable import full_fsync
 from wizard.store.grant_columns import HistoryRecord, from_journal
 
 __all__ = ["Journal", "JournalContents", "Verification"]
@@ -45,7 +48,9 @@ class JournalContents:
 class Journal:
     def __init__(self, path: Path) -> None:
         self.path = path
-        self._lock = threading.Lock()  # one append at a time from this process
+        # One append at a time, across processes (wizard/file_lock.py); the lock file is
+        # beside the journal, never the journal itself (Windows' locks keep readers out).
+        self._lock = FileLock(path.with_name(path.name + ".lock"))
 
     def has_entries(self) -> bool:
         try:
@@ -59,16 +64,16 @@ class Journal:
         data = line.encode("utf-8")
         self.path.parent.mkdir(parents=True, exist_ok=True)
         flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_BINARY", 0)
-        with self._lock:
+        with self._lock.held():
             if _ends_without_newline(self.path):
                 # A crash cut the last line short; start ours on a fresh line so it stays whole.
                 data = b"\n" + data
             fd = os.open(self.path, flags, 0o600)
             try:
-                written = os.write(fd, data)  # one O_APPEND write: other processes can't interleave
+                written = os.write(fd, data)  # one append, under the lock
                 if written != len(data):
                     raise OSError(errno.EIO, f"short write ({written} of {len(data)} bytes)")
-                os.fsync(fd)
+                full_fsync(fd)
             finally:
                 os.close(fd)
 

@@ -44,4 +44,6 @@ class AppPaths:
 
     @property
     def log_file(self) -> Path:
+        """The log's name, not a file: the files are one per day beside it,
+        zoom-onboard-2025-01-31.log (wizard/log_files.py: newest_log, log_files)."""
         return self.log_dir / "zoom-onboard.log"

@@ -14,7 +14,7 @@ from pydantic import SecretStr
 
 from wizard.store.profiles import Profile, ProfileStore, validate_name
 from wizard.store.secret_kinds import SECRET_KINDS
-from wizard.store.secrets import SecretStore
+from wizard.store.secrets import KeyringRefused, SecretStore
 
 __all__ = ["OpenedProfile", "ProfileService"]
 
@@ -22,7 +22,10 @@ __all__ = ["OpenedProfile", "ProfileService"]
 @dataclass(frozen=True)
 class OpenedProfile:
     profile: Profile
-    secrets: dict[str, SecretStr | None]  # by kind; None: not on this computer
+    secrets: dict[str, SecretStr | None]  # by kind; None: not on this computer, or refused
+    # Why the keyring refused to give some of them (a Deny, a locked keychain), or "": choosing
+    # the profile again asks again.
+    refused: str = ""
 
     @property
     def missing(self) -> list[str]:
@@ -43,11 +46,24 @@ class ProfileService:
         to unlock it); it becomes the last used."""
         profile = self.profiles.get(name)  # ProfileError names the saved ones
         self.profiles.set_last_used(profile.name)
-        return OpenedProfile(profile, self.secrets_of(profile.name, kinds))
+        refused: list[str] = []
+        secrets = self.secrets_of(profile.name, kinds, refused=refused)
+        return OpenedProfile(profile, secrets, refused[0] if refused else "")
 
-    def secrets_of(self, name: str, kinds: tuple[str, ...]) -> dict[str, SecretStr | None]:
-        """The profile's secrets of these kinds, from the keyring (None: not there)."""
-        return {kind: self.secrets.get(name, kind) for kind in kinds}
+    def secrets_of(
+        self, name: str, kinds: tuple[str, ...], *, refused: list[str] | None = None
+    ) -> dict[str, SecretStr | None]:
+        """The profile's secrets of these kinds, from the keyring (None: not there, or the
+        keyring refused this read: its words are added to `refused`)."""
+        found: dict[str, SecretStr | None] = {}
+        for kind in kinds:
+            try:
+                found[kind] = self.secrets.get(name, kind)
+            except KeyringRefused as exc:
+                found[kind] = None
+                if refused is not None:
+                    refused.append(str(exc))
+        return found
 
     def save(self, profile: Profile, secrets: Mapping[str, str]) -> bool:
         """Keep the profile and its non-empty secrets; False when the keyring could not take

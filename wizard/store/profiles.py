@@ -24,6 +24,7 @@ from urllib.parse import urlsplit
 
 from wizard.defaults import DEFAULT_GRANT_LIFETIME, DEFAULT_INTEGRATION_NAME, DEFAULT_REDIRECT_URI
 from wizard.listener.redirect_uri import InvalidRedirectUri, LoopbackRedirectUri
+from wizard.store.durable import full_fsync, replace_retrying
 from wizard.validation import validate_landing_page, validate_lifetime
 
 __all__ = ["FILE_VERSION", "MAX_NAME_LENGTH", "REGIONS", "Profile", "ProfileError", "ProfileStore"]
@@ -284,7 +285,7 @@ class ProfileStore:
             aside = self.path.with_name(f"{self.path.name}.corrupt-{stamp}-{counter}")
             counter += 1
         try:
-            os.replace(self.path, aside)
+            replace_retrying(self.path, aside)
         except FileNotFoundError:
             # Another instance moved it meanwhile; its copy is kept aside all the same.
             raise ProfileError(
@@ -330,8 +331,8 @@ def _atomic_write(path: Path, data: bytes) -> None:
         with os.fdopen(fd, "wb") as tmp:
             tmp.write(data)
             tmp.flush()
-            os.fsync(tmp.fileno())
-        os.replace(tmp_name, path)
+            full_fsync(tmp.fileno())
+        replace_retrying(tmp_name, path)  # Windows: not while another process reads it
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(tmp_name)

@@ -1,8 +1,14 @@
 """Client secrets in the OS keyring (Keychain, Windows Credential Manager, Secret Service).
 
-When no usable keyring exists (headless Linux, a locked or broken Secret Service) secrets are
-kept in memory for this session only. There is deliberately no file fallback: a plaintext
-secret on disk is worse than asking the operator again.
+When no usable keyring exists (headless Linux, a broken Secret Service) secrets are kept in
+memory for this session only. There is deliberately no file fallback: a plaintext secret on disk
+is worse than asking the operator again.
+
+A refusal is not a failure: the operator's Deny in the Keychain's prompt, a keychain that is
+locked and cannot ask (over SSH), a dismissed unlock prompt of the Secret Service. It affects that
+one call, which says so (a read raises KeyringRefused, a write returns False and keeps the value
+in memory), and the next call asks the keyring again. Only a real failure (the Secret Service
+gone, an unsigned app's Keychain error) turns the keyring off for the rest of the session.
 
 Every keyring call blocks (D-Bus on Linux, sometimes an unlock prompt): async callers must run
 these methods with `asyncio.to_thread`.
@@ -22,7 +28,7 @@ from pydantic import SecretStr
 from wizard.logs import redact, remember_secret
 from wizard.store.secret_kinds import SECRET_KINDS
 
-__all__ = ["NO_KEYRING_REASON", "SECRET_KINDS", "SecretStore"]
+__all__ = ["NO_KEYRING_REASON", "SECRET_KINDS", "KeyringRefused", "SecretStore"]
 
 log = logging.getLogger(__name__)
 
@@ -33,12 +39,26 @@ NO_KEYRING_REASON = (
 )
 
 
+# What keyring's macOS backend raises for these is a KeyringLocked (a Deny, -128) or a plain
+# KeyringError / PasswordSetError / PasswordDeleteError whose cause carries the Security
+# framework's status (keyring/backends/macOS/api.py).
+_MACOS_REFUSALS = {
+    -128: "access was denied (Deny in the Keychain's prompt)",
+    -25308: "the keychain is locked and cannot ask for its password here (e.g. over SSH)",
+}
+
+
+class KeyringRefused(Exception):
+    """The keyring refused this one read; it was not turned off, the next call asks again."""
+
+
 class SecretStore:
     def __init__(self, service: str = "zoom-onboard") -> None:
         self.service = service
         self.backend_name = "none"
         self.available = False
         self.unavailable_reason = ""
+        self.refused = ""  # the words of the last refusal of one call (a Deny, a locked keychain)
         # keyring key -> value; used only when the keyring cannot take the value.
         self._session: dict[str, SecretStr] = {}
         self._lock = threading.Lock()  # methods run on worker threads (asyncio.to_thread)
@@ -76,8 +96,8 @@ class SecretStore:
         if old == new:
             return
         # Read both first: a failed write drops the keyring for the session, and a read after
-        # it would miss the second secret.
-        values = {kind: self.get(old, kind) for kind in SECRET_KINDS}
+        # it would miss the second secret. A refused read leaves that secret under the old name.
+        values = {kind: self._readable(old, kind) for kind in SECRET_KINDS}
         for kind, value in values.items():
             if value is None:
                 continue
@@ -104,6 +124,12 @@ class SecretStore:
 
     # -- helpers ---------------------------------------------------------------------------
 
+    def _readable(self, profile: str, kind: str) -> SecretStr | None:
+        try:
+            return self.get(profile, kind)
+        except KeyringRefused:
+            return None
+
     def _get(self, key: str) -> SecretStr | None:
         with self._lock:
             value = self._session.get(key)
@@ -115,6 +141,12 @@ class SecretStore:
         try:
             text = backend.get_password(self.service, key)
         except Exception as exc:  # backends raise their own types (D-Bus, Win32, locked)
+            if self._was_refused(exc, "read"):
+                raise KeyringRefused(
+                    f"The system keyring did not give the saved secret: {self.refused}. Allow "
+                    "access when it asks (or unlock it first), then try again; nothing was "
+                    "changed."
+                ) from None
             self._lost(exc)
             return None
         if text is None:
@@ -130,7 +162,8 @@ class SecretStore:
             try:
                 backend.set_password(self.service, key, plain)
             except Exception as exc:  # see _get()
-                self._lost(exc)
+                if not self._was_refused(exc, "write"):
+                    self._lost(exc)
             else:
                 with self._lock:
                     self._session.pop(key, None)  # the keyring is now the truth
@@ -150,10 +183,21 @@ class SecretStore:
             return
         try:
             backend.delete_password(self.service, key)
-        except keyring.errors.PasswordDeleteError:
-            pass  # nothing stored under that name: already in the wanted state
         except Exception as exc:  # see get()
-            self._lost(exc)
+            if self._was_refused(exc, "delete"):
+                return  # the entry stays; the log says so
+            if not isinstance(exc, keyring.errors.PasswordDeleteError):
+                self._lost(exc)
+            # else nothing stored under that name: already in the wanted state
+
+    def _was_refused(self, exc: Exception, doing: str) -> bool:
+        """A refusal of this one call (logged, kept in `refused`), or False for a failure."""
+        why = _refusal(exc)
+        if why is None:
+            return False
+        self.refused = f"the {self.backend_name} keyring refused to {doing}: {why}"
+        log.warning("%s; the next use asks again", self.refused)
+        return True
 
     def _lost(self, exc: Exception) -> None:
         """The keyring failed in use: stop using it for the rest of the session."""
@@ -165,6 +209,18 @@ class SecretStore:
             f"The system keyring ({self.backend_name}) failed ({detail}): secrets are kept for "
             "this session only and will be asked for again next time."
         )
+
+
+def _refusal(exc: BaseException) -> str | None:
+    """Why the keyring refused this call, or None when it failed."""
+    cause = exc.__cause__ or exc.__context__
+    status = cause.args[0] if cause is not None and cause.args else None
+    if isinstance(status, int) and status in _MACOS_REFUSALS:
+        return _MACOS_REFUSALS[status]
+    if isinstance(exc, keyring.errors.KeyringLocked):
+        detail = redact(str(exc))[:200]
+        return f"it is locked and was not unlocked ({detail})"
+    return None
 
 
 def _key(profile: str, kind: str) -> str:

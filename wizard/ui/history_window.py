@@ -240,7 +240,8 @@ class HistoryWindow(QDialog):
             records = read()
             buffer = io.StringIO()
             write_csv(records, buffer)
-            path.write_text(buffer.getvalue(), encoding="utf-8", newline="")
+            # A byte-order mark: Excel reads UTF-8 without one as the ANSI code page.
+            path.write_text(buffer.getvalue(), encoding="utf-8-sig", newline="")
             return len(records)
 
         self.task.start(

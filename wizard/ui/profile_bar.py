@@ -138,7 +138,9 @@ class ProfileBar(QWidget):
         wizard.connection_page.apply_profile(profile, secrets[NYLAS_SECRET])
         wizard.zoom_app_page.apply_profile(profile, secrets[ZOOM_SECRET])
         missing = opened.missing
-        if missing:
+        if opened.refused:
+            self.note.info(f"Profile {profile.name!r} loaded without its secrets. {opened.refused}")
+        elif missing:
             self.note.info(
                 f"Profile {profile.name!r} loaded; enter the "
                 f"{' and '.join(k.replace('_', ' ') for k in missing)}: "
@@ -178,17 +180,25 @@ class ProfileBar(QWidget):
         }
         self.task.start(self._write(profile, secrets), self._saved, self._failed)
 
-    async def _write(self, profile: Profile, secrets: dict[str, str]) -> tuple[str, bool]:
+    async def _write(self, profile: Profile, secrets: dict[str, str]) -> tuple[str, bool, str]:
         service = await self.session.profile_service()
-        return profile.name, await asyncio.to_thread(service.save, profile, secrets)
+        kept = await asyncio.to_thread(service.save, profile, secrets)
+        # Not kept although the keyring is there: it refused this once (a Deny, locked).
+        refused = service.secrets.refused if not kept and service.secrets.available else ""
+        return profile.name, kept, refused
 
-    def _saved(self, saved: tuple[str, bool]) -> None:
-        name, kept = saved
+    def _saved(self, saved: tuple[str, bool, str]) -> None:
+        name, kept, refused = saved
         self.session.choose_profile(name)
         for field in self._owner().settings_fields():
             field.setModified(False)  # kept now: closing loses nothing of them
         if kept:
             self.note.ok(f"Saved profile {name!r}; its secrets are in the system keyring.")
+        elif refused:
+            self.note.info(
+                f"Saved profile {name!r}; its secrets are kept for this session only, because "
+                f"{refused}. Save again to be asked again."
+            )
         else:
             self.note.info(
                 f"Saved profile {name!r} without its secrets: no system keyring is "

@@ -55,7 +55,10 @@ class OnboardingWizard(QWizard):
 
     def _set_buttons(self) -> None:
         """History, Queue, Grants and Copy diagnostics at the left of QWizard's own buttons."""
-        self.setWizardStyle(QWizard.WizardStyle.ModernStyle)
+        if self.wizardStyle() == QWizard.WizardStyle.ClassicStyle:
+            # The platform's style has no wizard look of its own (Linux's): the modern one.
+            # macOS (MacStyle) and Windows (AeroStyle) keep theirs.
+            self.setWizardStyle(QWizard.WizardStyle.ModernStyle)
         self.setOption(QWizard.WizardOption.NoBackButtonOnLastPage, True)
         self.setOption(QWizard.WizardOption.NoCancelButtonOnLastPage, True)
         self.setOption(QWizard.WizardOption.HaveCustomButton1, True)

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtGui import QFont
+from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import (
     QFormLayout,
     QHBoxLayout,
@@ -46,10 +46,8 @@ class DonePage(BasePage):
             Qt.TextInteractionFlag.TextSelectableByMouse
             | Qt.TextInteractionFlag.TextSelectableByKeyboard
         )
-        font = QFont(self.grant_id.font())
-        font.setPointSizeF(font.pointSizeF() * 1.5)
-        font.setFamilies(["monospace"])
-        font.setStyleHint(QFont.StyleHint.Monospace)
+        font = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)  # every platform's
+        font.setPointSizeF(self.grant_id.font().pointSizeF() * 1.5)
         self.grant_id.setFont(font)
         grant_row = QHBoxLayout()
         grant_row.addWidget(self.grant_id, 1)
