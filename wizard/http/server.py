@@ -21,7 +21,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import h11
 
-from wizard.http.sockets import Acceptor, connection_cap, listening_socket
+from wizard.http.limits import connection_cap
+from wizard.http.sockets import Acceptor, listening_socket
 
 log = logging.getLogger(__name__)
 
@@ -149,7 +150,7 @@ class HttpServer:
             raise
         self._loop = asyncio.get_running_loop()
         self.sockets = sockets
-        self._acceptor = Acceptor(sockets, self._accepted, self._make_room)
+        self._acceptor = Acceptor(sockets, self.max_connections, self._accepted, self._make_room)
         self._acceptor.start()
         self.bound_port = port
 
@@ -173,24 +174,30 @@ class HttpServer:
 
     def _accepted(self, sock: socket.socket) -> None:
         """A connection from the accept loop, on the loop."""
-        if self._acceptor is None or self._loop is None:  # closing
+        acceptor = self._acceptor
+        if acceptor is None or self._loop is None:  # closing
             _abort(sock)
             return
-        task = self._loop.create_task(self._serve_socket(sock))
+        task = self._loop.create_task(self._serve_socket(sock, acceptor))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
     def _make_room(self) -> None:
-        """Out of descriptors: the oldest idle connection goes."""
+        """No descriptor or slot is free for a new connection: the oldest idle one goes."""
         self._shed_one()
 
-    async def _serve_socket(self, sock: socket.socket) -> None:
+    async def _serve_socket(self, sock: socket.socket, acceptor: Acceptor) -> None:
         try:
-            reader, writer = await asyncio.open_connection(sock=sock)
-        except OSError:  # the client left already
-            _abort(sock)
-            return
-        await self._on_connection(reader, writer)
+            try:
+                reader, writer = await asyncio.open_connection(sock=sock)
+            except (OSError, asyncio.CancelledError) as exc:  # the client left; or closing
+                _abort(sock)
+                if isinstance(exc, OSError):
+                    return
+                raise
+            await self._on_connection(reader, writer)
+        finally:
+            acceptor.release()
 
     async def _on_connection(
         self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter

@@ -42,9 +42,6 @@ _EXHAUSTED_WINERRORS = frozenset({10024, 10055})
 _EXHAUSTED_ERRNOS = frozenset({errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM})
 
 RETRY_PAUSE = 0.1  # seconds between accepts after running out of descriptors (as trio does)
-_MAX_CAP = 512  # connections one server serves at once, at most
-_RESERVED = 128  # descriptors left for everything else (Qt, SQLite, the log, HTTP clients)
-_WANTED_DESCRIPTORS = 4096
 
 
 def socket_options(family: int, platform: str | None = None) -> list[tuple[int, int, int]]:
@@ -95,17 +92,21 @@ def out_of_descriptors(exc: OSError) -> bool:
 
 class Acceptor:
     """Accepts on `sockets` on a thread of its own until `close()`, handing each connection to
-    `accepted` on the loop. Running out of descriptors asks the loop to `make_room` and pauses;
-    nothing an accept raises ends it. The sockets are closed when it ends."""
+    `accepted` on the loop; at most `capacity` are open at once (each is `release`d when it
+    ends), so a flood of local sockets cannot use up the process's descriptors. With none
+    free, or out of descriptors anyway, it asks the loop to `make_room` (shed an idle one) and
+    waits. Nothing an accept raises ends it; the sockets are closed when it ends."""
 
     def __init__(
         self,
         sockets: Sequence[socket.socket],
+        capacity: int,
         accepted: Callable[[socket.socket], None],
         make_room: Callable[[], None],
     ) -> None:
         self._loop = asyncio.get_running_loop()
         self._sockets = list(sockets)
+        self._slots = threading.BoundedSemaphore(capacity)
         self._accepted = accepted
         self._make_room = make_room
         self._stop = threading.Event()
@@ -116,6 +117,11 @@ class Acceptor:
 
     def start(self) -> None:
         self._thread.start()
+
+    def release(self) -> None:
+        """A connection handed over has ended (its socket is closed or about to be)."""
+        with contextlib.suppress(ValueError):  # never more than were taken
+            self._slots.release()
 
     async def close(self) -> None:
         """Stop accepting; the listening sockets are closed on return."""
@@ -132,7 +138,7 @@ class Acceptor:
                 selector.register(sock, selectors.EVENT_READ)
             while not self._stop.is_set():
                 for key, _events in selector.select():
-                    if key.fileobj is not self._wake_read and not self._stop.is_set():
+                    if key.fileobj is not self._wake_read and self._free_slot():
                         self._accept(key.fileobj)  # type: ignore[arg-type]
         except Exception:  # a thread's exception would only reach threading.excepthook
             log.warning("the accept loop ended unexpectedly", exc_info=True)
@@ -142,12 +148,24 @@ class Acceptor:
                 sock.close()
             self._to_loop(_set_result, self._ended)
 
+    def _free_slot(self) -> bool:
+        """Wait until one more connection may be open; False when stopping."""
+        if self._slots.acquire(blocking=False):
+            return True
+        while not self._stop.is_set():
+            self._to_loop(self._make_room)
+            if self._slots.acquire(timeout=RETRY_PAUSE):
+                return True
+        return False
+
     def _accept(self, listener: socket.socket) -> None:
         try:
             conn, _address = listener.accept()
         except (BlockingIOError, InterruptedError):
-            return  # another thread or process took it, or a signal: the next select says
+            self.release()  # another thread or process took it, or a signal came
+            return
         except OSError as exc:
+            self.release()
             self._failed(exc, listener)
             return
         if not self._to_loop(self._accepted, conn):
@@ -155,7 +173,6 @@ class Acceptor:
 
     def _failed(self, exc: OSError, listener: socket.socket) -> None:
         self._failures += 1
-        where = _where(listener)
         if client_gone(exc):
             what = "a client left before its connection was accepted"
         elif out_of_descriptors(exc):
@@ -167,7 +184,7 @@ class Acceptor:
             log.warning(
                 "%s on %s (%s); still listening (%d such failures so far)",
                 what,
-                where,
+                _where(listener),
                 exc,
                 self._failures,
             )
@@ -193,41 +210,3 @@ def _where(sock: socket.socket) -> str:
     except OSError:
         return "a closed socket"
     return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
-
-
-def raise_descriptor_limit(wanted: int = _WANTED_DESCRIPTORS) -> None:
-    """Raise this process's soft limit of open files toward `wanted`, never above the hard
-    limit. macOS starts programs with 256, fewer than one listener may need under a flood of
-    local sockets; elsewhere it is usually 1024 or more already. Windows has no such limit."""
-    try:
-        import resource
-    except ImportError:
-        return
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    target = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
-    if soft == resource.RLIM_INFINITY or soft >= target:
-        return
-    try:
-        resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
-    except (ValueError, OSError) as exc:
-        log.info("the open file limit stays %d (raising it to %d failed: %s)", soft, target, exc)
-
-
-def descriptor_limit() -> int | None:
-    """This process's soft limit of open files (None: no such limit, as on Windows)."""
-    try:
-        import resource
-    except ImportError:
-        return None
-    soft = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
-    return None if soft == resource.RLIM_INFINITY else soft
-
-
-def connection_cap(limit: int | None = None) -> int:
-    """How many connections one server serves at once before shedding idle ones: 512, or
-    fewer where the descriptor limit would run out first (a listener and the in-process
-    sandbox may serve at once, beside everything else the app has open)."""
-    limit = descriptor_limit() if limit is None else limit
-    if limit is None:
-        return _MAX_CAP
-    return max(16, min(_MAX_CAP, (limit - _RESERVED) // 2))
