@@ -6,9 +6,10 @@
 Options:
   --nofile SOFT[:HARD]    the open-file limit macOS gives (256, hard limit unchanged)
   --no-signal-handlers    loop.add_signal_handler raises NotImplementedError, as on Windows
-  --when-shown ACTION     once the window is up: say "SHOWN"; quit (Qt's Quit event, as Cmd+Q,
-                          Dock > Quit and logging out on macOS send it); or session-end (as
-                          Windows ends a session: aboutToQuit, then Quit)
+  --when-shown ACTION     once the window is up and its sandbox checked: say "SHOWN"; then
+                          quit (Qt's Quit event, as Cmd+Q, Dock > Quit and logging out on
+                          macOS send it) or session-end (as Windows ends a session:
+                          aboutToQuit, then Quit)
 
 It prints marker lines on stdout: SHOWN, SESSION CLOSED (the wizard's session), SANDBOX
 CLOSED, and for flood-target JSON lines.
@@ -81,12 +82,16 @@ def when_shown(action: str) -> None:
 
     then = {"say": lambda: None, "quit": QApplication.quit, "session-end": session_end}[action]
 
-    def shown() -> None:
-        say("SHOWN")
-        then()
-
     def created(*args: Any, **kwargs: Any) -> Any:
         wizard = create(*args, **kwargs)
+
+        def shown() -> None:  # the window is up and its sandbox checked: work is under way
+            if wizard.session.sandbox is None or not wizard.connection_page.isComplete():
+                QTimer.singleShot(20, shown)
+                return
+            say("SHOWN")
+            then()
+
         QTimer.singleShot(0, shown)  # runs once the app's coroutine waits for the window
         return wizard
 
@@ -126,8 +131,10 @@ def main() -> int:
     parser.add_argument("--no-signal-handlers", action="store_true")
     parser.add_argument("--when-shown", choices=["say", "quit", "session-end"])
     parser.add_argument("mode", nargs="?", default="main", choices=["main", "flood-target"])
-    parser.add_argument("args", nargs="*")
-    options = parser.parse_args()
+    argv = sys.argv[1:]
+    split = argv.index("--") if "--" in argv else len(argv)
+    options = parser.parse_args(argv[:split])
+    options.args = argv[split + 1 :]
     if options.nofile:
         limit_files(options.nofile)
     if options.no_signal_handlers:
