@@ -184,7 +184,8 @@ async def test_busy_port_raises_from_wait_too() -> None:
             await listener.wait(1)
 
 
-def test_windows_excluded_port_range_message(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_windows_access_denied_message_names_both_causes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """WinError 10013: an excluded port range, or another program bound it exclusively."""
     monkeypatch.setattr(sys, "platform", "win32")
     exc = OSError(errno.EACCES, "an attempt was made to access a socket in a forbidden way")
     exc.winerror = 10013  # type: ignore[attr-defined]
@@ -192,9 +193,14 @@ def test_windows_excluded_port_range_message(monkeypatch: pytest.MonkeyPatch) ->
     error = listener_module._port_error(exc, uri)
     assert isinstance(error, PortInUse)
     assert error.port == 9007
-    assert "excluded" in str(error)
-    assert "netsh" in str(error)
-    assert "http://localhost:9008/callback" in str(error)
+    message = str(error)
+    assert "excluded port range" in message
+    assert "netsh interface ipv4 show excludedportrange protocol=tcp" in message
+    assert "netsh interface ipv6 show excludedportrange protocol=tcp" in message
+    assert "another program holds the port exclusively" in message
+    assert "netstat -ano | findstr :9007" in message
+    assert "Task Manager" in message
+    assert "http://localhost:9008/callback" in message
 
 
 def test_other_bind_errors_pass_through() -> None:

@@ -15,6 +15,9 @@ from wizard.outcome import Outcome
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from wizard.http.limits import raise_descriptor_limit
+
+    raise_descriptor_limit()  # macOS starts programs with 256: too few under a flood
     argv = sys.argv[1:] if argv is None else list(argv)
     utf8_when_redirected()
     args = build_parser(json_errors="--json" in argv).parse_args(argv)

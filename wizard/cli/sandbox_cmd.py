@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import json
-import signal
 import sys
 from typing import TYPE_CHECKING
 
+from wizard.interrupts import on_interrupt
 from wizard.logs import setup_logging
 from wizard.outcome import Outcome
 from wizard.store.paths import AppPaths
@@ -62,15 +61,22 @@ def _v3_options(args: argparse.Namespace) -> V3Options:
 async def _serve(
     port: int, as_json: bool, v3_options: V3Options, seed: tuple[int, int] = (0, 0)
 ) -> int:
+    stop = asyncio.Event()
+    # Ctrl+C ends it cleanly (exit 0, the sandbox closed), Windows included.
+    interrupts = on_interrupt(asyncio.get_running_loop(), stop.set)
+    try:
+        return await _serve_until(stop, port, as_json, v3_options, seed)
+    finally:
+        interrupts.restore()
+
+
+async def _serve_until(
+    stop: asyncio.Event, port: int, as_json: bool, v3_options: V3Options, seed: tuple[int, int]
+) -> int:
     from dataclasses import asdict
 
     from wizard.sandbox import SandboxOptions, SandboxServer, V3Options
 
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        with contextlib.suppress(NotImplementedError, RuntimeError):  # Windows: no handlers
-            loop.add_signal_handler(sig, stop.set)
     options = SandboxOptions(
         port=port, v3_options=v3_options, seed_grants=seed[0], seed_invalid=seed[1]
     )

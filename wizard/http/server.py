@@ -2,6 +2,7 @@
 
 h11 does all the parsing; this module only moves bytes, bounds every wait and every size,
 and keeps one misbehaving connection from touching the others (each runs in its own task).
+It binds and accepts itself (wizard/http/sockets.py), not through asyncio's server.
 """
 
 from __future__ import annotations
@@ -19,6 +20,9 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import h11
+
+from wizard.http.limits import connection_cap
+from wizard.http.sockets import Acceptor, listening_socket
 
 log = logging.getLogger(__name__)
 
@@ -97,7 +101,8 @@ class ServerLimits:
     read_timeout: float = 10.0
     max_header_bytes: int = 16 * 1024
     max_body_bytes: int = 64 * 1024
-    max_connections: int = 512
+    # None: 512, or fewer where the process may open fewer files (sockets.connection_cap).
+    max_connections: int | None = None
     keep_alive: bool = True
 
 
@@ -119,48 +124,46 @@ class HttpServer:
         self._hosts = list(hosts)
         self._port = port
         self.limits = limits or ServerLimits()
-        self._servers: list[asyncio.Server] = []
+        self.max_connections = self.limits.max_connections or connection_cap()
+        self._acceptor: Acceptor | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
         # Oldest first (dicts keep insertion order): under pressure the oldest connection that
         # is only waiting for a request makes room for the newcomer.
         self._connections: dict[asyncio.Task[None], _Connection] = {}
+        self._tasks: set[asyncio.Task[None]] = set()  # every connection's, from its accept
         self.shed = 0  # connections dropped to make room (for tests and the log)
         self.bound_port: int | None = None
+        self.sockets: list[socket.socket] = []
 
     async def start(self) -> None:
         port = self._port
+        sockets: list[socket.socket] = []
         try:
             for host in self._hosts:
                 # The first bind may pick the port (0); the others must share it.
-                server = await asyncio.start_server(
-                    self._on_connection,
-                    host=host,
-                    port=port,
-                    family=socket.AF_INET6 if ":" in host else socket.AF_INET,
-                    # asyncio's default: SO_REUSEADDR on POSIX only. On Windows it would let
-                    # this bind succeed on a port another program is listening on.
-                    backlog=self.limits.max_connections,
-                )
-                self._servers.append(server)
+                sockets.append(listening_socket(host, port, self.max_connections))
                 if port == 0:
-                    port = server.sockets[0].getsockname()[1]
+                    port = sockets[0].getsockname()[1]
         except OSError:
-            await self.close()
+            for sock in sockets:
+                sock.close()
             raise
+        self._loop = asyncio.get_running_loop()
+        self.sockets = sockets
+        self._acceptor = Acceptor(sockets, self.max_connections, self._accepted, self._make_room)
+        self._acceptor.start()
         self.bound_port = port
 
     async def close(self) -> None:
         """Stop listening and drop every open connection: the port is free on return."""
-        servers, self._servers = self._servers, []
-        for server in servers:
-            server.close()
-        tasks = list(self._connections)
+        acceptor, self._acceptor = self._acceptor, None
+        if acceptor is not None:
+            await acceptor.close()  # no connection is handed over after this
+        tasks = list(self._tasks)
         for task in tasks:
             task.cancel()
         if tasks:
             await asyncio.gather(*tasks, return_exceptions=True)
-        for server in servers:
-            with contextlib.suppress(Exception):
-                await server.wait_closed()
 
     async def __aenter__(self) -> HttpServer:
         await self.start()
@@ -169,12 +172,39 @@ class HttpServer:
     async def __aexit__(self, *exc: object) -> None:
         await self.close()
 
+    def _accepted(self, sock: socket.socket) -> None:
+        """A connection from the accept loop, on the loop."""
+        acceptor = self._acceptor
+        if acceptor is None or self._loop is None:  # closing
+            _abort(sock)
+            return
+        task = self._loop.create_task(self._serve_socket(sock, acceptor))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    def _make_room(self) -> None:
+        """No descriptor or slot is free for a new connection: the oldest idle one goes."""
+        self._shed_one()
+
+    async def _serve_socket(self, sock: socket.socket, acceptor: Acceptor) -> None:
+        try:
+            try:
+                reader, writer = await asyncio.open_connection(sock=sock)
+            except (OSError, asyncio.CancelledError) as exc:  # the client left; or closing
+                _abort(sock)
+                if isinstance(exc, OSError):
+                    return
+                raise
+            await self._on_connection(reader, writer)
+        finally:
+            acceptor.release()
+
     async def _on_connection(
         self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
     ) -> None:
         task = asyncio.current_task()
         if task is None or (
-            len(self._connections) >= self.limits.max_connections and not self._shed_one()
+            len(self._connections) >= self.max_connections and not self._shed_one()
         ):
             _reset(writer)
             return
@@ -183,8 +213,7 @@ class HttpServer:
         try:
             await connection.serve()
         except asyncio.CancelledError:
-            # close() cancels us. Ending normally, not as cancelled: on Python 3.11 asyncio's
-            # stream callback calls task.exception() on this task, which would raise and log.
+            # close() or shedding cancels us: the connection ends here, quietly.
             _reset(writer)
         except Exception:  # one connection's failure must never reach the others
             log.exception("connection handler failed")
@@ -334,6 +363,13 @@ def _reset(writer: asyncio.StreamWriter) -> None:
         with contextlib.suppress(OSError):
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
     writer.transport.abort()
+
+
+def _abort(sock: socket.socket) -> None:
+    """Drop a connection not yet wrapped in a transport, with a reset (see _reset)."""
+    with contextlib.suppress(OSError):
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    sock.close()
 
 
 class _TooLarge(Exception):

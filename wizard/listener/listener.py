@@ -57,7 +57,9 @@ DEFAULT_LIMITS = ServerLimits(
     read_timeout=5.0,
     max_header_bytes=32 * 1024,  # localhost cookies of other dev servers come along
     max_body_bytes=4 * 1024,
-    max_connections=512,
+    # 512 at once, or fewer where the process may open fewer files (macOS starts programs
+    # with 256; wizard.cli.main raises that where it may): see wizard/http/sockets.py.
+    max_connections=None,
     keep_alive=True,
 )
 
@@ -365,8 +367,7 @@ def _port_error(exc: OSError, uri: LoopbackRedirectUri) -> OSError:
         )
     if code == errno.EACCES or winerror == _WSAEACCES or code == _WSAEACCES:
         where = (
-            "Windows reserves it (an excluded port range, often taken by Hyper-V, WSL or "
-            "Docker; `netsh interface ipv4 show excludedportrange protocol=tcp` lists them)"
+            _windows_access_denied(uri.port)
             if sys.platform == "win32"
             else "the system does not allow this program to use it"
         )
@@ -378,3 +379,15 @@ def _port_error(exc: OSError, uri: LoopbackRedirectUri) -> OSError:
             code,
         )
     return exc
+
+
+def _windows_access_denied(port: int) -> str:
+    """Windows error 10013 on bind: either cause, and how to tell which."""
+    return (
+        "Windows refuses it (error 10013). Either the port is in a range Windows reserves "
+        "(an excluded port range, often taken by Hyper-V, WSL or Docker; "
+        "`netsh interface ipv4 show excludedportrange protocol=tcp` and "
+        "`netsh interface ipv6 show excludedportrange protocol=tcp` list them), or another "
+        "program holds the port exclusively (`netstat -ano | findstr :"
+        f"{port}` shows it with its process id, the PID column of Task Manager's Details tab)"
+    )

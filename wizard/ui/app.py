@@ -20,6 +20,7 @@ from wizard import __version__
 from wizard.logs import setup_logging
 from wizard.store.paths import AppPaths
 from wizard.ui import core, crash, loader
+from wizard.ui.ending import Ending
 from wizard.ui.opener import desktop_browser
 from wizard.ui.session import WizardSession
 from wizard.ui.wizard import OnboardingWizard
@@ -94,12 +95,18 @@ async def _run(args: argparse.Namespace) -> int:
     wizard.finished.connect(lambda _code: closed.set())
     if os.environ.get(BENCH_SHOWN_ENV) == "1":
         app().installEventFilter(_FirstShown(wizard))
-    wizard.show()
-    # The window is up; load the rest of the app off the Qt thread before anyone clicks.
-    preload = asyncio.wrap_future(loader.submit(core.preload))
-    await closed.wait()
-    await preload
-    await wizard.session.aclose()
+    # Quit (Cmd+Q, Dock, logout, a Windows session end) and Ctrl+C close the window; only
+    # this coroutine ends the loop, after the session is closed.
+    ending = Ending(wizard, loop)
+    try:
+        wizard.show()
+        # The window is up; load the rest of the app off the Qt thread before anyone clicks.
+        preload = asyncio.wrap_future(loader.submit(core.preload))
+        await closed.wait()
+        await preload
+    finally:
+        ending.remove()
+        await wizard.session.aclose()
     return 0
 
 
