@@ -90,7 +90,9 @@ def test_work_through_the_queue_with_one_action_per_customer(
     assert len(set(grants())) == 2
     window.export_to(tmp_path / "queue.csv")
     qtbot.waitUntil(lambda: "Exported 2" in window.status.message, timeout=WAIT)
-    rows = list(csv.reader((tmp_path / "queue.csv").open(encoding="utf-8")))
+    exported = (tmp_path / "queue.csv").read_bytes()
+    assert exported.startswith(b"\xef\xbb\xbf")  # the byte-order mark Excel needs
+    rows = list(csv.reader(exported.decode("utf-8-sig").splitlines()))
     assert [r[3] for r in rows[1:]] == ["connected", "connected"]
     assert rows[1][7] == "practice (sandbox)"
     wizard.close()

@@ -276,7 +276,8 @@ class QueueWindow(QDialog):
         core.write_queue_csv(self.entries, buffer)
         count = len(self.entries)
         self.task.start(
-            asyncio.to_thread(path.write_text, buffer.getvalue(), encoding="utf-8", newline=""),
+            # With a byte-order mark: Excel (Windows) reads the names right only with one.
+            asyncio.to_thread(path.write_text, buffer.getvalue(), encoding="utf-8-sig", newline=""),
             lambda _n: self.status.ok(f"Exported {count} entr(ies) with their results to {path}."),
             self._failed,
         )
