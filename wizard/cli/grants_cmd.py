@@ -78,7 +78,7 @@ async def _grants(args: argparse.Namespace, paths: AppPaths) -> int:
                 await flow.check_connection()
                 history = open_history(paths)
                 name = profile.name if profile else None
-                return await _act(args, flow, target, history, name)
+                return await _act(_On(args, flow, target, history, name))
             finally:
                 await flow.aclose()
     except Refused as exc:
@@ -88,21 +88,27 @@ async def _grants(args: argparse.Namespace, paths: AppPaths) -> int:
         return _fail(args, words.type, f"Grants: {words.text()}", words.outcome)
 
 
-async def _act(
-    args: argparse.Namespace,
-    flow: OnboardingFlow,
-    target: Target,
-    history: History,
-    profile: str | None,
-) -> int:
+@dataclasses.dataclass(frozen=True)
+class _On:
+    """One run of the command: its flags, the checked flow on its target, the history."""
+
+    args: argparse.Namespace
+    flow: OnboardingFlow
+    target: Target
+    history: History
+    profile: str | None
+
+
+async def _act(on: _On) -> int:
     from wizard.flow.grants import GrantWorklist
 
-    if args.revoke:
-        return await _revoke(args, flow, target, history, profile)
-    if args.reauthenticate:
-        return await _reauthenticate(args, flow, target, history)
-    worklist = GrantWorklist(flow.backend, history, practice=target.practice, status=args.status)
-    return await _list(args, worklist, target)
+    if on.args.revoke:
+        return await _revoke(on)
+    if on.args.reauthenticate:
+        return await _reauthenticate(on)
+    practice, status = on.target.practice, on.args.status
+    worklist = GrantWorklist(on.flow.backend, on.history, practice=practice, status=status)
+    return await _list(on.args, worklist, on.target)
 
 
 # -- listing -----------------------------------------------------------------------------------
@@ -197,10 +203,10 @@ async def _found(flow: OnboardingFlow, history: History, grant_id: str, target: 
         ) from None
 
 
-async def _reauthenticate(
-    args: argparse.Namespace, flow: OnboardingFlow, target: Target, history: History
-) -> int:
+async def _reauthenticate(on: _On) -> int:
     from wizard.flow.grants import GrantWorklist, queue_reauthentication
+
+    args, flow, target, history = on.args, on.flow, on.target, on.history
     from wizard.store.queue import WorkQueue
 
     if args.reauthenticate == ALL_INVALID:
@@ -223,15 +229,10 @@ async def _reauthenticate(
     return int(Outcome.OK)
 
 
-async def _revoke(
-    args: argparse.Namespace,
-    flow: OnboardingFlow,
-    target: Target,
-    history: History,
-    profile: str | None,
-) -> int:
+async def _revoke(on: _On) -> int:
     from wizard.flow.factory import history_recorder
 
+    args, flow, target, history, profile = on.args, on.flow, on.target, on.history, on.profile
     grant: ListedGrant = await _found(flow, history, args.revoke, target)
     who = grant.email or "an unknown Zoom user"
     of = f" ({grant.customer})" if grant.customer else ""

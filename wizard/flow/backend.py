@@ -358,3 +358,11 @@ def result_of(
         renewed=renewed,
         missing_scopes=grant.missing_scopes if grant else (),
     )
+
+
+def verified_parts(details: object) -> tuple[GrantInfo | None, str | None, bool]:
+    """What a resolution's details say (a VerifiedGrant, or nothing): the grant as read, why
+    it is not verified, whether it renewed this Zoom user's grant."""
+    if not isinstance(details, VerifiedGrant):
+        return None, None, False
+    return details.grant, details.note, details.renewed

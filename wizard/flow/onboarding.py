@@ -22,10 +22,10 @@ from wizard.flow.backend import (
     IntegrationPlan,
     OnboardingResult,
     PendingAuthorization,
-    VerifiedGrant,
     mismatch,
     result_of,
     status_note,
+    verified_parts,
 )
 from wizard.flow.events import (
     AnswerRejected,
@@ -359,10 +359,7 @@ class OnboardingFlow:
     async def _result(
         self, captured: CapturedGrant, account: CustomerAccount, state: str
     ) -> OnboardingResult:
-        details = captured.details if isinstance(captured.details, VerifiedGrant) else None
-        grant = details.grant if details else None
-        note = details.note if details else None
-        renewed = details.renewed if details else False
+        grant, note, renewed = verified_parts(captured.details)
         if grant is None:
             # The API was away when the callback came: one more try before the result.
             try:

@@ -29,8 +29,8 @@ from wizard.flow.backend import (
     Backend,
     LinkToResume,
     OnboardingResult,
-    VerifiedGrant,
     result_of,
+    verified_parts,
 )
 from wizard.flow.inputs import CustomerAccount
 from wizard.flow.recording import state_digest
@@ -336,10 +336,7 @@ class RemoteLinks:
     async def _connected(
         self, auth: PendingAuthorization, account: CustomerAccount, accepted: Accepted
     ) -> Finished:
-        details = accepted.details if isinstance(accepted.details, VerifiedGrant) else None
-        grant = details.grant if details else None
-        problem = details.note if details else None
-        renewed = details.renewed if details else False
+        grant, problem, renewed = verified_parts(accepted.details)
         api = self.backend.api.value
         result = result_of(
             accepted.grant_id, accepted.provider, account, grant, problem, renewed, api
