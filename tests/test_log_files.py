@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 import wizard.log_files as log_files_module
+from tests.helpers.ci import ROOT
 from wizard.diagnostics import build_report
 from wizard.log_files import DailyFileHandler, log_files, newest_log, remove_old_logs
 from wizard.store.paths import AppPaths
@@ -31,16 +32,8 @@ _LOGGER = textwrap.dedent("""
                               "used by another process")
     os.rename = os.replace = refused
 
-    class WindowsOs:  # the C runtime's append: seek to the end, then write
-        def __getattr__(self, name):
-            return getattr(os, name)
-        def open(self, path, flags, mode=0o777):
-            return os.open(path, flags & ~os.O_APPEND, mode)
-        def write(self, fd, data):
-            os.lseek(fd, 0, os.SEEK_END)
-            time.sleep(0.0002)
-            return os.write(fd, data)
-    log_files.os = WindowsOs()
+    from tests.helpers.platforms import WindowsAppendOs
+    log_files.os = WindowsAppendOs()
 
     setup_logging(Path(base), console=False)
     while time.time() < float(start):
@@ -62,6 +55,7 @@ def test_processes_logging_at_once_on_windows_lose_no_record(tmp_path: Path) -> 
         subprocess.Popen(
             [sys.executable, "-c", _LOGGER, str(base), f"p{n}", str(each), str(start)],
             stderr=subprocess.PIPE,
+            cwd=ROOT,  # the child imports tests.helpers
             text=True,
         )
         for n in range(processes)

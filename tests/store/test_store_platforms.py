@@ -21,6 +21,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers.ci import ROOT
 from wizard.store import database, durable, filesystems
 from wizard.store.history import History
 from wizard.store.journal import Journal
@@ -38,17 +39,9 @@ _HAMMER = textwrap.dedent("""
 
     journal_path, who, count, start, flavour = sys.argv[1:6]
 
-    class WindowsOs:
-        def __getattr__(self, name):
-            return getattr(os, name)
-        def open(self, path, flags, mode=0o777):
-            return os.open(path, flags & ~os.O_APPEND, mode)
-        def write(self, fd, data):
-            os.lseek(fd, 0, os.SEEK_END)
-            time.sleep(0.0002)  # the window between the C runtime's seek and its write
-            return os.write(fd, data)
 
-    journal_module.os = WindowsOs()
+    from tests.helpers.platforms import WindowsAppendOs
+    journal_module.os = WindowsAppendOs()
 
     if flavour == "windows":
         def locking(fd, mode, nbytes):
@@ -86,6 +79,7 @@ def test_processes_appending_with_windows_append_never_overwrite_a_line(
         subprocess.Popen(
             [sys.executable, "-c", _HAMMER, str(path), f"p{n}", str(each), str(start), flavour],
             stderr=subprocess.PIPE,
+            cwd=ROOT,  # the child imports tests.helpers
             text=True,
         )
         for n in range(processes)
