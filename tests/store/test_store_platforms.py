@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import sqlite3
@@ -254,5 +255,6 @@ def test_a_history_on_a_network_share_uses_a_rollback_journal(
 
 
 def _journal_mode(db: Path) -> str:
-    with sqlite3.connect(db) as conn:
+    # Closed here, not when collected: an open WAL connection would keep the switch away.
+    with contextlib.closing(sqlite3.connect(db)) as conn:
         return str(conn.execute("PRAGMA journal_mode").fetchone()[0]).lower()
