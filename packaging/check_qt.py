@@ -31,6 +31,10 @@ def main() -> int:
         app.processEvents()
     drift = sys.getrefcount(None) - before
     version = f"PySide6 {PySide6.__version__} on Python {sys.version.split()[0]}"
+    if sys.version_info >= (3, 12) and sys.getrefcount(None) >= 2**31:
+        # PEP 683: None is immortal; a drift by code built for older Pythons cannot free it.
+        print(f"check_qt: {version}: None is immortal (drift {drift} cannot crash)")
+        return 0
     if abs(drift) > ROUNDS // 10:
         print(
             f"check_qt: {version} lost {-drift} references of None in {ROUNDS} rounds; "
