@@ -139,11 +139,12 @@ def test_the_measure_sees_a_leak_and_forgives_a_one_off_change() -> None:
         if n == 4:
             cache.clear()
 
-    if IMMORTAL:  # Python code cannot move an immortal None's count: the rule, on numbers
+    # Python code cannot bring an immortal None's count down (its increments saturate): the
+    # rule, on numbers.
+    if IMMORTAL:
         with pytest.raises(AssertionError):
             assert_none_is_safe("a leak", [2 * BATCH] * BATCHES)
         assert_none_is_safe("a one-off", [0, 0, 500, 0, -500])
-        assert leak_per_batch(leaky) == 0
         return
     assert leak_per_batch(leaky) >= BATCH - TOLERANCE
     with pytest.raises(AssertionError):
