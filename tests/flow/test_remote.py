@@ -23,7 +23,7 @@ from wizard.flow.reconcile import reconcile_history
 from wizard.flow.remote import RemoteAnswerError, RemoteLinks, link_of_answer
 from wizard.listener.pasted import LANDING_PREFIX, NotAnAnswer
 from wizard.listener.redirect_uri import LoopbackRedirectUri
-from wizard.sandbox import SandboxServer
+from wizard.sandbox import SandboxServer, V3Options
 from wizard.sandbox.consent_bot import ConsentBot
 from wizard.store.entries import EntryState, NewEntry
 from wizard.store.paths import AppPaths
@@ -359,3 +359,29 @@ async def test_a_practice_link_of_an_earlier_sandbox_says_it_ended_with_it(
     async with open_desk(tmp_path, v3_flow) as desk:
         with pytest.raises(RemoteAnswerError, match=r"earlier offline sandbox.*new link"):
             await desk.links.finish(address)
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        V3Options(renewal_state="initial"),
+        V3Options(renewal_state="overwritten"),
+        V3Options(grant_status_field=False),
+        V3Options(scope_null=True),
+    ],
+    ids=["renewal-keeps-state", "renewal-overwrites-state", "no-grant-status", "null-scope"],
+)
+async def test_an_answer_by_link_renews_whatever_nylas_leaves_open(
+    v3_desk: Desk, options: V3Options
+) -> None:
+    # Where Nylas is silent (a renewal's state, grant_status, scope), the answer pasted back is
+    # taken either way: our own PKCE exchange proves the grant is this link's.
+    v3_desk.sandbox.v3_options = options
+    first = v3_desk.sandbox.add_v3_grant(email=EMAIL, state="state-of-the-first-consent", at=1_000)
+    sent = await v3_desk.links.send(ACME, v3_desk.redirect)
+    finished = await v3_desk.links.finish(await customer_answers(sent.url))
+    assert finished.result is not None
+    assert finished.result.grant_id == first["id"] and finished.result.renewed
+    assert finished.result.verified, finished.result.verification_note
+    history = open_history(v3_desk.paths).records()
+    assert "renewed" in (history[0].note or "")

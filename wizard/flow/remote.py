@@ -34,7 +34,12 @@ from wizard.flow.backend import (
 )
 from wizard.flow.inputs import CustomerAccount
 from wizard.flow.recording import state_digest
-from wizard.listener.callback import ErrorCallback, GrantCallback, MalformedCallback
+from wizard.listener.callback import (
+    CodeCallback,
+    ErrorCallback,
+    GrantCallback,
+    MalformedCallback,
+)
 from wizard.listener.pasted import LANDING_PREFIX, WHAT_TO_SEND, read_pasted
 from wizard.listener.redirect_uri import LoopbackRedirectUri
 from wizard.listener.verdict import Accepted, Failed, Rejected
@@ -211,6 +216,8 @@ class RemoteLinks:
                 f"The answer is damaged ({exc.reason}): the customer may have copied part of "
                 f"it only. {WHAT_TO_SEND}"
             ) from None
+        if isinstance(callback, CodeCallback):
+            remember_secret(callback.code)  # a credential until exchanged: never in a log
         state = callback.state or await self._state_of_grant(callback)
         remember_secret(state)
         known = await asyncio.to_thread(
