@@ -202,7 +202,7 @@ def _say_finished(finished: Finished, reporter: Reporter) -> int:
         return int(Outcome.OK)
     reporter.emit(
         "declined",
-        f"{finished.label} declined the connection: {finished.declined}",
+        finished.declined_words(),
         customer=finished.account.customer,
         reason=finished.declined,
         queue_entry=finished.queue_entry,

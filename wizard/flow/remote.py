@@ -145,8 +145,14 @@ class Finished:
 
     @property
     def label(self) -> str:
-        a = self.account
-        return a.customer or a.login_hint or a.account_id or "the customer"
+        return _label(self.account)
+
+    def declined_words(self) -> str:
+        """The customer's Decline, as both front ends say it (what to do: ask again later)."""
+        return (
+            f"{self.label} declined the connection: {self.declined} Send a new link when they "
+            "are ready."
+        )
 
 
 class RemoteLinks:

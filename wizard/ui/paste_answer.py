@@ -33,7 +33,7 @@ def finished_words(finished: Finished) -> str:
     """How a taken answer ended, said where it was pasted."""
     result = finished.result
     if result is None:
-        return f"{finished.label} declined the connection: {finished.declined}"
+        return finished.declined_words()
     if result.verified:
         checked = "verified"
     else:
