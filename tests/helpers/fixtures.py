@@ -84,9 +84,9 @@ async def api(sandbox: SandboxServer) -> AsyncIterator[httpx.AsyncClient]:
 
 @pytest.fixture(scope="session")
 def qt_loop(qapp: QApplication) -> Iterator[qasync.QEventLoop]:
-    import qasync
+    from wizard.ui.event_loop import QtEventLoop
 
-    loop = qasync.QEventLoop(qapp, already_running=True)
+    loop = QtEventLoop(qapp, already_running=True)  # the app's own loop
     asyncio.events._set_running_loop(None)
     # Plain threads for getaddrinfo and to_thread: QThreads still alive at exit make Qt warn.
     executor = ThreadPoolExecutor(max_workers=4, thread_name_prefix="test-loop")

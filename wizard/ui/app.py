@@ -11,7 +11,6 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import qasync
 from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QWidget
@@ -19,7 +18,7 @@ from PySide6.QtWidgets import QApplication, QWidget
 from wizard import __version__
 from wizard.logs import setup_logging
 from wizard.store.paths import AppPaths
-from wizard.ui import core, crash, loader
+from wizard.ui import core, crash, event_loop, loader
 from wizard.ui.ending import Ending
 from wizard.ui.opener import desktop_browser
 from wizard.ui.session import WizardSession
@@ -122,4 +121,4 @@ def run_app(args: argparse.Namespace) -> int:
     # The loop ends when the wizard closes and the session is tidied up, not before.
     application.setQuitOnLastWindowClosed(False)
     crash.install()
-    return int(qasync.run(_run(args)))
+    return int(event_loop.run(_run(args)))
