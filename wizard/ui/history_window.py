@@ -185,21 +185,23 @@ class HistoryWindow(QDialog):
         else:
             self.status.info(summary)
 
-    def copy_row(self) -> None:
+    def selected(self) -> HistoryRecord | None:
         rows = self.table.selectionModel().selectedRows()
-        if not rows:
+        return self.model.rows[rows[0].row()] if rows else None
+
+    def copy_row(self) -> None:
+        record = self.selected()
+        if record is None:
             self.status.info("Select a row to copy.")
             return
-        record = self.model.rows[rows[0].row()]
         QGuiApplication.clipboard().setText("\t".join(cells(record, self.model.clock)))
         self.status.ok("Row copied.")
 
     def ask_delete(self) -> None:
-        rows = self.table.selectionModel().selectedRows()
-        if not rows:
+        record = self.selected()
+        if record is None:
             self.status.info("Select the grant to delete.")
             return
-        record = self.model.rows[rows[0].row()]
         if record.grant_status == "deleted":
             self.status.info(f"The grant {record.grant_id} was deleted already.")
             return
