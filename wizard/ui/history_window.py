@@ -180,10 +180,8 @@ class HistoryWindow(QDialog):
         problems = list(self.history.problems)
         if problems:
             self.status.error(" ".join(problems))
-        elif said:
-            self.status.ok(f"{said} {summary}")
         else:
-            self.status.info(summary)
+            self.status.after(said, summary)
 
     def selected(self) -> HistoryRecord | None:
         rows = self.table.selectionModel().selectedRows()
