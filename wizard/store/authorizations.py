@@ -19,7 +19,13 @@ from typing import Any
 
 from wizard.store import database, grants
 
-__all__ = ["AuthorizationStart", "Authorizations", "KnownAuthorization", "PendingAuthorization"]
+__all__ = [
+    "AuthorizationStart",
+    "Authorizations",
+    "KnownAuthorization",
+    "PendingAuthorization",
+    "as_captured",
+]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -43,6 +49,16 @@ class AuthorizationStart:
     remote: bool = False
     redirect_uri: str | None = None
     queue_entry: int | None = None
+
+
+# What an authorization knows of the customer and where: what a capture of its grant keeps.
+_AS_CAPTURED = ("profile", "region", "integration_id", "api", "customer", "login_hint", "practice")
+
+
+def as_captured(auth: AuthorizationStart) -> dict[str, Any]:
+    """The grant columns a capture would have written, from the authorization of a grant found
+    or answered after the tool stopped listening."""
+    return {name: getattr(auth, name) for name in _AS_CAPTURED}
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -7,7 +7,7 @@ import asyncio
 import functools
 from typing import TYPE_CHECKING, Protocol
 
-from wizard.store.authorizations import AuthorizationStart
+from wizard.store.authorizations import AuthorizationStart, as_captured
 
 if TYPE_CHECKING:
     from wizard.store.authorizations import PendingAuthorization
@@ -189,15 +189,9 @@ class HistoryRecorder:
         history = self.history
         record = functools.partial(
             history.record_grant,
-            profile=auth.profile,
-            region=auth.region,
+            **as_captured(auth),
             account_id=account_id,
-            integration_id=auth.integration_id,
             grant_id=result.grant_id,
-            api=auth.api,
-            customer=auth.customer,
-            login_hint=auth.login_hint,
-            practice=auth.practice,
             note=note,
         )
         await asyncio.to_thread(record)
