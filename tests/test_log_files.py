@@ -5,16 +5,13 @@ then a write. Processes logging at once, past a file's size, lose no record and 
 from __future__ import annotations
 
 import logging
-import subprocess
-import sys
 import textwrap
-import time
 from pathlib import Path
 
 import pytest
 
 import wizard.log_files as log_files_module
-from tests.helpers.ci import ROOT
+from tests.helpers.processes import race
 from wizard.diagnostics import build_report
 from wizard.log_files import DailyFileHandler, log_files, newest_log, remove_old_logs
 from wizard.store.paths import AppPaths
@@ -50,18 +47,7 @@ _LOGGER = textwrap.dedent("""
 def test_processes_logging_at_once_on_windows_lose_no_record(tmp_path: Path) -> None:
     base = tmp_path / "logs" / "zoom-onboard.log"
     processes, each = 3, 250
-    start = time.time() + 1.5
-    children = [
-        subprocess.Popen(
-            [sys.executable, "-c", _LOGGER, str(base), f"p{n}", str(each), str(start)],
-            stderr=subprocess.PIPE,
-            cwd=ROOT,  # the child imports tests.helpers
-            text=True,
-        )
-        for n in range(processes)
-    ]
-    errors = [child.communicate(timeout=120)[1] for child in children]
-    assert [child.returncode for child in children] == [0] * processes, errors
+    errors = race(_LOGGER, base, processes, each)
     assert errors == [""] * processes  # logging reported no failure to write
     # Every file in the folder, whatever its name: nothing was renamed away.
     lines = [line for path in base.parent.glob("*.log*") for line in path.read_text().splitlines()]

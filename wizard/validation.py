@@ -70,22 +70,28 @@ def validate_account_id(text: str) -> str:
     value = text.strip()
     if not value:
         raise ValueError("Enter the customer's Nylas account id.")
-    if not _ACCOUNT_ID.fullmatch(value):
-        raise ValueError(
-            f"{value[:40]!r} is not a Nylas account id: use only letters, digits and . _ : @ -, "
-            "at most 256 characters, as shown in the Nylas dashboard."
-        )
-    return value
+    return _matching(
+        _ACCOUNT_ID,
+        value,
+        "is not a Nylas account id: use only letters, digits and . _ : @ -, at most 256 "
+        "characters, as shown in the Nylas dashboard.",
+    )
 
 
 def validate_grant_id(text: str) -> str:
     """A Nylas grant id as the grants list shows it (a UUID on both APIs)."""
-    value = text.strip()
-    if not _GRANT_ID.fullmatch(value):
-        raise ValueError(
-            f"{value[:40]!r} is not a Nylas grant id: copy it from `zoom-onboard grants` or the "
-            "Grants window (letters, digits and -, like 4394b253-...)."
-        )
+    return _matching(
+        _GRANT_ID,
+        text.strip(),
+        "is not a Nylas grant id: copy it from `zoom-onboard grants` or the Grants window "
+        "(letters, digits and -, like 4394b253-...).",
+    )
+
+
+def _matching(pattern: re.Pattern[str], value: str, problem: str) -> str:
+    """An id `pattern` matches whole; else `problem`, after the start of what was typed."""
+    if not pattern.fullmatch(value):
+        raise ValueError(f"{value[:40]!r} {problem}")
     return value
 
 

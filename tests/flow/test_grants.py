@@ -10,9 +10,15 @@ import pytest
 
 from tests.helpers.flows import sandbox_flow, spec, v3_flow
 from tests.helpers.store import record_v3_grant
+from wizard.flow import OnboardingFlow
 from wizard.flow.backend import GrantBatch, GrantInfo
 from wizard.flow.factory import history_recorder
-from wizard.flow.grants import GrantWorklist, find_grant, queue_reauthentication
+from wizard.flow.grants import (
+    GrantWorklist,
+    Reauthentication,
+    find_grant,
+    queue_reauthentication,
+)
 from wizard.flow.inputs import account_for_entry
 from wizard.nylas.errors import NotFound
 from wizard.sandbox import SandboxOptions, SandboxServer
@@ -31,6 +37,14 @@ def seeded(grants: int, invalid: int) -> SandboxServer:
 
 async def every(worklist: GrantWorklist) -> list[ListedGrant]:
     return [grant async for grant in worklist]
+
+
+async def queue_the_invalid(
+    flow: OnboardingFlow, history: History | None, queue: WorkQueue, api: Api
+) -> tuple[list[ListedGrant], Reauthentication]:
+    """A renewal's first step: the worklist's invalid grants, each queued to re-authenticate."""
+    invalid = await every(GrantWorklist(flow.backend, history, practice=True, status="invalid"))
+    return invalid, queue_reauthentication(queue, invalid, api=api, practice=True)
 
 
 def list_calls(sandbox: SandboxServer, path: str) -> int:
@@ -146,9 +160,7 @@ async def test_invalid_v3_grants_are_renewed_through_the_queue_with_the_same_ids
     async with seeded(12, 3) as sandbox:
         flow = v3_flow(sandbox, ConsentBot("allow"))
         try:
-            worklist = GrantWorklist(flow.backend, history, practice=True, status="invalid")
-            invalid = await every(worklist)
-            done = queue_reauthentication(queue, invalid, api=Api.V3, practice=True)
+            invalid, done = await queue_the_invalid(flow, history, queue, Api.V3)
             assert done.added == 3 and "3 re-authentication(s) added" in done.summary()
             again = queue_reauthentication(queue, invalid, api=Api.V3, practice=True)
             assert (again.added, again.already_queued) == (0, 3)
@@ -210,9 +222,7 @@ async def test_invalid_connect_grants_are_renewed_through_the_queue_with_the_sam
     async with seeded(12, 3) as sandbox:
         flow = sandbox_flow(sandbox, ConsentBot("allow"))
         try:
-            worklist = GrantWorklist(flow.backend, None, practice=True, status="invalid")
-            invalid = await every(worklist)
-            done = queue_reauthentication(queue, invalid, api=Api.CONNECT, practice=True)
+            invalid, done = await queue_the_invalid(flow, None, queue, Api.CONNECT)
             assert done.added == 3 and "new grant" not in done.summary()
             s = spec(sandbox)
             await flow.ensure_integration(s)

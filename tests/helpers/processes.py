@@ -1,4 +1,5 @@
-"""Running tests/helpers/child.py: a zoom-onboard process of its own, with a home of its own."""
+"""Running tests/helpers/child.py: a zoom-onboard process of its own, with a home of its own;
+and children that race each other (`race`)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -76,3 +78,22 @@ def assert_clean(result: Ended, *closed: str) -> None:
     assert " ERROR " not in result.log and "CRITICAL" not in result.log, result.log[-2000:]
     assert "Traceback" not in result.stderr, result.stderr[-2000:]
     assert "ResourceWarning" not in result.stderr, result.stderr[-2000:]
+
+
+def race(script: str, target: Path, processes: int, each: int, *extra: str) -> list[str]:
+    """`processes` Python children running `script` at once, each with the arguments `target`,
+    its name (p0, p1, ...), `each`, the time to start at and `extra`; asserts that every one
+    exited 0 and returns what each wrote to stderr."""
+    start = time.time() + 1.5  # leaves time for the interpreters to start
+    children = [
+        subprocess.Popen(
+            [sys.executable, "-c", script, str(target), f"p{n}", str(each), str(start), *extra],
+            stderr=subprocess.PIPE,
+            cwd=ROOT,  # the child imports tests.helpers
+            text=True,
+        )
+        for n in range(processes)
+    ]
+    errors = [child.communicate(timeout=GUARD)[1] for child in children]
+    assert [child.returncode for child in children] == [0] * processes, errors
+    return errors

@@ -6,6 +6,9 @@ import httpx
 
 from wizard.sandbox import SandboxServer
 
+# Paging both APIs refuse (a limit of 1 to 200, an offset from 0), as (parameter, value).
+BAD_PAGING = [("limit", "0"), ("limit", "201"), ("limit", "ten"), ("offset", "-1")]
+
 
 def connect_api(sandbox: SandboxServer) -> httpx.AsyncClient:
     """A client of the sandbox's Connect API, signed in with its client id and secret."""

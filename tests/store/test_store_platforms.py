@@ -14,15 +14,13 @@ import contextlib
 import errno
 import os
 import sqlite3
-import subprocess
 import sys
 import textwrap
-import time
 from pathlib import Path
 
 import pytest
 
-from tests.helpers.ci import ROOT
+from tests.helpers.processes import race
 from wizard.store import database, durable, filesystems
 from wizard.store.history import History
 from wizard.store.journal import Journal
@@ -75,18 +73,7 @@ def test_processes_appending_with_windows_append_never_overwrite_a_line(
 ) -> None:
     path = tmp_path / "history-fallback.jsonl"
     processes, each = 3, 150
-    start = time.time() + 1.5  # leaves time for the interpreters to start
-    children = [
-        subprocess.Popen(
-            [sys.executable, "-c", _HAMMER, str(path), f"p{n}", str(each), str(start), flavour],
-            stderr=subprocess.PIPE,
-            cwd=ROOT,  # the child imports tests.helpers
-            text=True,
-        )
-        for n in range(processes)
-    ]
-    errors = [child.communicate(timeout=120)[1] for child in children]
-    assert [child.returncode for child in children] == [0] * processes, errors
+    race(_HAMMER, path, processes, each, flavour)
     contents = Journal(path).read()
     assert contents.bad_lines == []
     found = sorted(v.grant_id for v in contents.verifications)

@@ -18,6 +18,7 @@ from wizard.flow.inputs import CustomerAccount, IntegrationSpec
 from wizard.listener.callback import Callback, CodeCallback, GrantCallback
 from wizard.listener.redirect_uri import LoopbackRedirectUri
 from wizard.listener.verdict import Resolution
+from wizard.nylas.status import GrantStatus
 from wizard.target import Api
 
 if TYPE_CHECKING:  # the two APIs' grant payloads, read alike by grant_info
@@ -129,7 +130,7 @@ def grant_info(grant: Grant | V3Grant, account_id: str | None = None) -> GrantIn
 
 
 @dataclass(frozen=True)
-class GrantInfo:
+class GrantInfo(GrantStatus):
     id: str
     provider: str
     email: str | None
@@ -139,10 +140,6 @@ class GrantInfo:
     created_at: int | None = None
     updated_at: int | None = None
     scope: tuple[str, ...] | None = None  # None: Nylas did not say (v3 has answered null)
-
-    @property
-    def is_valid(self) -> bool:
-        return self.grant_status == "valid"
 
     @property
     def missing_scopes(self) -> tuple[str, ...]:

@@ -9,6 +9,20 @@ if TYPE_CHECKING:
     from wizard.flow.backend import IntegrationAction, IntegrationInfo, OnboardingResult
     from wizard.flow.inputs import CustomerAccount
 
+# The flow package re-exports these as they are (wizard/flow/__init__.py): listed once, here.
+__all__ = [
+    "AnswerRejected",
+    "AuthUrlReady",
+    "BrowserLaunched",
+    "BrowserReached",
+    "BrowserSilent",
+    "FlowEvent",
+    "GrantCaptured",
+    "GrantVerified",
+    "IntegrationReady",
+    "LateAnswer",
+]
+
 
 @dataclass(frozen=True)
 class IntegrationReady:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING
 
 from pydantic import SecretStr
 
@@ -16,6 +16,9 @@ from wizard.validation import (
     validate_login_hint,
     validate_name,
 )
+
+if TYPE_CHECKING:
+    from wizard.store.entries import QueueEntry
 
 __all__ = [
     "CustomerAccount",
@@ -100,26 +103,7 @@ class CustomerAccount:
         return self.customer or self.account_id or self.login_hint or "this customer"
 
 
-class QueuedCustomer(Protocol):
-    """What the flow reads of a work-queue entry (store/queue.py's QueueEntry is one)."""
-
-    @property
-    def account_id(self) -> str | None: ...
-
-    @property
-    def login_hint(self) -> str | None: ...
-
-    @property
-    def customer(self) -> str | None: ...
-
-    @property
-    def renews(self) -> str | None: ...
-
-    @property
-    def label(self) -> str: ...
-
-
-def account_for_entry(entry: QueuedCustomer, api: str) -> CustomerAccount:
+def account_for_entry(entry: QueueEntry, api: str) -> CustomerAccount:
     """A queue entry as the account to onboard on this API ("connect" or "v3"), for the
     wizard and the command line alike; ValueError says what the entry lacks."""
     if api == "connect":

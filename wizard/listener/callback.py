@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 from urllib.parse import parse_qsl
 
 __all__ = [
@@ -36,6 +37,7 @@ _MAX_FIELDS = 64
 _MAX_ERROR = 100
 _MAX_DESCRIPTION = 1000
 _CONTROL_RE = re.compile(r"[\x00-\x1f\x7f-\x9f]+")
+_T = TypeVar("_T")
 
 
 class MalformedCallback(ValueError):
@@ -76,12 +78,28 @@ CallbackParser = Callable[[str], Callback]
 
 def parse_callback(query: str) -> GrantCallback | ErrorCallback:
     """Connect: parse the raw query string (without `?`); MalformedCallback when it is neither."""
-    params = _params(query, _KNOWN)
+    return _parse(query, _KNOWN, "success", _grant)
+
+
+def parse_v3_callback(query: str) -> CodeCallback | ErrorCallback:
+    """v3: `code` and `state`, or the error parameters; the state is required on success."""
+    return _parse(query, _KNOWN_V3, "code", _code)
+
+
+def _parse(
+    query: str, known: tuple[str, ...], key: str, success: Callable[[str, dict[str, str]], _T]
+) -> _T | ErrorCallback:
+    """Both APIs: an error wins; else `key` (what says success) must be there, for `success`."""
+    params = _params(query, known)
     if "error" in params:
         return _error(params)
-    success = params.get("success")
-    if success is None:
-        raise MalformedCallback("neither success nor error is present")
+    value = params.get(key)
+    if value is None:
+        raise MalformedCallback(f"neither {key} nor error is present")
+    return success(value, params)
+
+
+def _grant(success: str, params: dict[str, str]) -> GrantCallback:
     if success.lower() != "true":
         raise MalformedCallback("success is not true and no error is given")
     grant_id = params.get("grant_id")
@@ -97,14 +115,7 @@ def parse_callback(query: str) -> GrantCallback | ErrorCallback:
     return GrantCallback(grant_id=grant_id, provider=provider, state=params.get("state"))
 
 
-def parse_v3_callback(query: str) -> CodeCallback | ErrorCallback:
-    """v3: `code` and `state`, or the error parameters; the state is required on success."""
-    params = _params(query, _KNOWN_V3)
-    if "error" in params:
-        return _error(params)
-    code = params.get("code")
-    if code is None:
-        raise MalformedCallback("neither code nor error is present")
+def _code(code: str, params: dict[str, str]) -> CodeCallback:
     if not _CODE_RE.fullmatch(code):
         raise MalformedCallback("code is not an authorization code")
     state = params.get("state")

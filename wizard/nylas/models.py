@@ -12,6 +12,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_serializer
 
 from wizard.defaults import DEFAULT_GRANT_LIFETIME
+from wizard.nylas.status import GrantStatus
 
 ZOOM = "zoom"
 MIN_EXPIRES_IN = 60
@@ -89,7 +90,7 @@ class AuthRequest(ResponseModel):
     request: dict[str, Any] = Field(default_factory=dict)
 
 
-class Grant(ResponseModel):
+class Grant(ResponseModel, GrantStatus):
     id: str
     provider: str
     grant_status: str = ""
@@ -103,7 +104,3 @@ class Grant(ResponseModel):
     user_agent: str | None = None
     created_at: int | None = None
     updated_at: int | None = None
-
-    @property
-    def is_valid(self) -> bool:
-        return self.grant_status == "valid"

@@ -12,6 +12,7 @@ from typing import Any
 from pydantic import Field, SecretStr
 
 from wizard.nylas.models import ZOOM, RequestModel, ResponseModel, ZoomAppSettings
+from wizard.nylas.status import GrantStatus
 
 
 class Application(ResponseModel):
@@ -52,7 +53,7 @@ class CallbackUri(ResponseModel):
         return self.deleted_at is None
 
 
-class V3Grant(ResponseModel):
+class V3Grant(ResponseModel, GrantStatus):
     # Only id, provider, scope and created_at are required by the spec; grant_status may be
     # missing (unknown, not invalid) and scope has been seen null.
     id: str
@@ -67,10 +68,6 @@ class V3Grant(ResponseModel):
     state: str | None = None
     ip: str | None = None
     user_agent: str | None = None
-
-    @property
-    def is_valid(self) -> bool:
-        return self.grant_status == "valid"
 
 
 class TokenExchange(ResponseModel):

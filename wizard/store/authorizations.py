@@ -19,7 +19,13 @@ from typing import Any
 
 from wizard.store import database, grants
 
-__all__ = ["AuthorizationStart", "Authorizations", "KnownAuthorization", "PendingAuthorization"]
+__all__ = [
+    "AuthorizationStart",
+    "Authorizations",
+    "KnownAuthorization",
+    "PendingAuthorization",
+    "as_captured",
+]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -43,6 +49,16 @@ class AuthorizationStart:
     remote: bool = False
     redirect_uri: str | None = None
     queue_entry: int | None = None
+
+
+# What an authorization knows of the customer and where: what a capture of its grant keeps.
+_AS_CAPTURED = ("profile", "region", "integration_id", "api", "customer", "login_hint", "practice")
+
+
+def as_captured(auth: AuthorizationStart) -> dict[str, Any]:
+    """The grant columns a capture would have written, from the authorization of a grant found
+    or answered after the tool stopped listening."""
+    return {name: getattr(auth, name) for name in _AS_CAPTURED}
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -69,6 +85,9 @@ _COLUMNS = (
     "id, started_at, api, region, profile, integration_id, account_id, customer, login_hint, "
     "expires_at, state_sha256, practice, owner, api_url, remote, redirect_uri, queue_entry"
 )
+# A row as read: each column is the PendingAuthorization field of its name.
+_FIELDS = tuple(_COLUMNS.split(", "))
+_STATE = _FIELDS.index("state_sha256")
 _OPEN = (
     f"SELECT {_COLUMNS} FROM authorizations "  # noqa: S608 (constant column list)
     "WHERE outcome IS NULL AND (:api IS NULL OR api = :api) "
@@ -125,9 +144,9 @@ class Authorizations:
                 "WHERE state_sha256 = ? ORDER BY id DESC LIMIT 1",
                 (state_sha256,),
             ).fetchone()
-        if row is None or not hmac.compare_digest(str(row[10]), state_sha256):
+        if row is None or not hmac.compare_digest(str(row[_STATE]), state_sha256):
             return None
-        return KnownAuthorization(_authorization(row[:17]), *row[17:])
+        return KnownAuthorization(_authorization(row[: len(_FIELDS)]), *row[len(_FIELDS) :])
 
     def record_late_grant(
         self, auth: PendingAuthorization, grant: Mapping[str, object], note: str
@@ -156,24 +175,7 @@ class Authorizations:
 
 
 def _authorization(row: Sequence[Any]) -> PendingAuthorization:
-    (id_, started_at, api, region, profile, integration_id, account_id, customer) = row[:8]
-    (login_hint, expires_at, state_sha256, practice, owner, api_url) = row[8:14]
-    return PendingAuthorization(
-        id=id_,
-        started_at=started_at,
-        api=api,
-        region=region,
-        profile=profile,
-        integration_id=integration_id,
-        account_id=account_id,
-        customer=customer,
-        login_hint=login_hint,
-        expires_at=expires_at,
-        state_sha256=state_sha256,
-        practice=bool(practice),
-        owner=owner,
-        api_url=api_url,
-        remote=bool(row[14]),
-        redirect_uri=row[15],
-        queue_entry=row[16],
-    )
+    fields = dict(zip(_FIELDS, row, strict=True))
+    for flag in ("practice", "remote"):  # SQLite keeps them as 0 and 1
+        fields[flag] = bool(fields[flag])
+    return PendingAuthorization(**fields)

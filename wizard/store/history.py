@@ -40,6 +40,7 @@ from wizard.store.authorizations import (
     AuthorizationStart,
     KnownAuthorization,
     PendingAuthorization,
+    as_captured,
 )
 from wizard.store.grant_columns import GrantQuery, HistoryRecord, write_csv
 from wizard.store.grants import Listing
@@ -240,10 +241,8 @@ class History:
         before a crash); False when another check had, or when the database could not take it
         (then nothing is written, and the next check tries again)."""
         now = _now()
-        # What the authorization knew of the customer and where, as a capture would have.
-        known = ("profile", "region", "integration_id", "api", "customer", "login_hint")
-        row = _grant_entry(**{name: getattr(auth, name) for name in known}, now=now)
-        row.update(practice=auth.practice, account_id=account_id, grant_id=grant_id, note=note)
+        row = _grant_entry(**as_captured(auth), now=now)
+        row.update(account_id=account_id, grant_id=grant_id, note=note)
         row.update(email=email, grant_status=grant_status, verified=verified, verified_at=now)
         late = functools.partial(self._authorizations.record_late_grant, auth, row, note)
         return _safely(late, False, f"the late grant {grant_id}")

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import asyncio
 import functools
+from dataclasses import KW_ONLY, dataclass
 from typing import TYPE_CHECKING, Protocol
 
-from wizard.store.authorizations import AuthorizationStart
+from wizard.store.authorizations import AuthorizationStart, as_captured
 
 if TYPE_CHECKING:
     from wizard.store.authorizations import PendingAuthorization
@@ -61,28 +62,20 @@ def verification_note(result: VerifiedRef) -> str | None:
     return "; ".join(parts) or None
 
 
+@dataclass(eq=False)
 class HistoryRecorder:
     """The flow's `GrantRecorder` (and authorization log): hands grants and authorizations to a
     `History` without blocking the event loop."""
 
-    def __init__(
-        self,
-        history: History,
-        *,
-        profile: str,
-        region: str,
-        integration_id: str | None,
-        api: str = "connect",
-        practice: bool = False,
-        api_url: str | None = None,
-    ) -> None:
-        self.history = history
-        self.profile = profile
-        self.region = region
-        self.integration_id = integration_id
-        self.api = api
-        self.practice = practice
-        self.api_url = api_url
+    history: History
+    _: KW_ONLY
+    # Where the grants and authorizations are made: kept with each.
+    profile: str
+    region: str
+    integration_id: str | None
+    api: str = "connect"
+    practice: bool = False
+    api_url: str | None = None
 
     async def grant_captured(self, grant_id: str, provider: str, account: AccountRef) -> None:
         await asyncio.to_thread(
@@ -189,15 +182,9 @@ class HistoryRecorder:
         history = self.history
         record = functools.partial(
             history.record_grant,
-            profile=auth.profile,
-            region=auth.region,
+            **as_captured(auth),
             account_id=account_id,
-            integration_id=auth.integration_id,
             grant_id=result.grant_id,
-            api=auth.api,
-            customer=auth.customer,
-            login_hint=auth.login_hint,
-            practice=auth.practice,
             note=note,
         )
         await asyncio.to_thread(record)

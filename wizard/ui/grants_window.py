@@ -150,10 +150,9 @@ class GrantsWindow(QDialog):
         what = f"{len(model.rows)} Zoom grant(s) listed, {model.invalid} invalid"
         more = "; more are read as you scroll." if not model.complete else "."
         said, self._then_say = self._then_say, None
-        if said:
-            self.status.ok(f"{said} {what}{more}")
-        elif model.pages_read == 1 or model.complete:
-            self.status.info(what + more)
+        # A page read while scrolling, neither the first nor the last, says nothing.
+        if said or model.pages_read == 1 or model.complete:
+            self.status.after(said, what + more)
 
     def _failed(self, exc: BaseException) -> None:
         self.status.error(core.explain(exc).text())  # one wording for every error, redacted

@@ -180,26 +180,26 @@ class HistoryWindow(QDialog):
         problems = list(self.history.problems)
         if problems:
             self.status.error(" ".join(problems))
-        elif said:
-            self.status.ok(f"{said} {summary}")
         else:
-            self.status.info(summary)
+            self.status.after(said, summary)
+
+    def selected(self) -> HistoryRecord | None:
+        rows = self.table.selectionModel().selectedRows()
+        return self.model.rows[rows[0].row()] if rows else None
 
     def copy_row(self) -> None:
-        rows = self.table.selectionModel().selectedRows()
-        if not rows:
+        record = self.selected()
+        if record is None:
             self.status.info("Select a row to copy.")
             return
-        record = self.model.rows[rows[0].row()]
         QGuiApplication.clipboard().setText("\t".join(cells(record, self.model.clock)))
         self.status.ok("Row copied.")
 
     def ask_delete(self) -> None:
-        rows = self.table.selectionModel().selectedRows()
-        if not rows:
+        record = self.selected()
+        if record is None:
             self.status.info("Select the grant to delete.")
             return
-        record = self.model.rows[rows[0].row()]
         if record.grant_status == "deleted":
             self.status.info(f"The grant {record.grant_id} was deleted already.")
             return

@@ -165,11 +165,7 @@ class QueueWindow(QDialog):
             self.status.info("The queue is empty: paste the accounts above or import a CSV.")
         else:
             parts = [f"{n} {state.value}" for state, n in counts.items() if n]
-            summary = f"{len(entries)} in the queue: {', '.join(parts)}."
-            if said:
-                self.status.ok(f"{said} {summary}")
-            else:
-                self.status.info(summary)
+            self.status.after(said, f"{len(entries)} in the queue: {', '.join(parts)}.")
 
     def selected(self) -> QueueEntry | None:
         rows = self.table.selectionModel().selectedRows()

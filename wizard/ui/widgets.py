@@ -116,6 +116,14 @@ class StatusLine(QWidget):
     def info(self, message: str) -> None:
         self._set(QStyle.StandardPixmap.SP_MessageBoxInformation, message)
 
+    def after(self, said: str | None, summary: str) -> None:
+        """A table read again: what the action before it did (`said`, as ok), then `summary`
+        of what the table shows; without an action, the summary alone."""
+        if said:
+            self.ok(f"{said} {summary}")
+        else:
+            self.info(summary)
+
     @property
     def message(self) -> str:
         return self.text.text()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from PySide6.QtGui import QCloseEvent, QGuiApplication
 from PySide6.QtWidgets import QLineEdit, QWidget, QWizard
@@ -30,6 +30,23 @@ if TYPE_CHECKING:
     from wizard.ui.queue_window import QueueWindow
 
 TITLE = "Zoom onboarding"
+
+
+class _ToolWindow(Protocol):
+    def show(self) -> None: ...
+    def raise_(self) -> None: ...
+    def load(self) -> None: ...
+
+
+_Window = TypeVar("_Window", bound=_ToolWindow)
+
+
+def _brought_up(window: _Window) -> _Window:
+    """History, Queue or Grants, opened or asked for again: in front, read afresh."""
+    window.show()
+    window.raise_()
+    window.load()
+    return window
 
 
 class OnboardingWizard(QWizard):
@@ -171,10 +188,7 @@ class OnboardingWizard(QWizard):
             from wizard.ui.queue_window import QueueWindow
 
             self.queue_window = QueueWindow(self.session, self)
-        self.queue_window.show()
-        self.queue_window.raise_()
-        self.queue_window.load()
-        return self.queue_window
+        return _brought_up(self.queue_window)
 
     # -- working through the queue --------------------------------------------------------
 
@@ -232,20 +246,14 @@ class OnboardingWizard(QWizard):
             )
         # Practice grants are hidden unless asked for, and asked for while practising.
         self.history_window.include_practice.setChecked(self.session.practice)
-        self.history_window.show()
-        self.history_window.raise_()
-        self.history_window.load()
-        return self.history_window
+        return _brought_up(self.history_window)
 
     def show_grants(self) -> GrantsWindow:
         if self.grants_window is None:
             from wizard.ui.grants_window import GrantsWindow
 
             self.grants_window = GrantsWindow(self.session, self)
-        self.grants_window.show()
-        self.grants_window.raise_()
-        self.grants_window.load()
-        return self.grants_window
+        return _brought_up(self.grants_window)
 
     def copy_diagnostics(self) -> None:
         session = self.session

@@ -37,6 +37,8 @@ class _AccountPage(BasePage):
     """What both account pages share: one inline problem line, checked as the operator types
     (the same style for every field), and the session count."""
 
+    customer: QLineEdit  # both pages': a pasted row's reference goes there
+
     def __init__(self, subtitle: str, parent: QWidget | None = None) -> None:
         super().__init__("Customer account", subtitle, parent)
         self.form = QFormLayout()
@@ -60,7 +62,17 @@ class _AccountPage(BasePage):
         )
         self.change_application.clicked.connect(lambda: self.owner().change_application())
 
-    def _finish_layout(self) -> None:
+    def _field(self, name: str, placeholder: str) -> QLineEdit:
+        """A field of the form: its name for screen readers, its hint while empty."""
+        field = QLineEdit(self)
+        field.setAccessibleName(name)
+        field.setPlaceholderText(placeholder)
+        return field
+
+    def _finish_layout(self, *fields: QLineEdit) -> None:
+        """`fields`: the page's own, checked as they are typed."""
+        for field in fields:
+            field.textChanged.connect(self._edited)
         self.body.addWidget(self.problem)
         self.body.addWidget(self.status)
         row = QHBoxLayout()
@@ -133,12 +145,9 @@ class _AccountPage(BasePage):
         self._fill(key, entry.customer or "")
 
     def _fill(self, key: str, customer: str) -> None:
-        for field, value in ((self.first_field(), key), (self.customer_field(), customer)):
+        for field, value in ((self.first_field(), key), (self.customer, customer)):
             field.setText(value)
             field.setModified(True)  # pasted by the operator: closing asks about it
-
-    def customer_field(self) -> QLineEdit:
-        raise NotImplementedError
 
     def _required_filled(self) -> bool:
         raise NotImplementedError
@@ -185,15 +194,11 @@ class AccountPage(_AccountPage):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__("The Nylas account the Zoom grant will belong to.", parent)
-        self.account_id = QLineEdit(self)
-        self.account_id.setAccessibleName("Nylas account id")
-        self.account_id.setPlaceholderText("as shown in the Nylas dashboard")
-        self.login_hint = QLineEdit(self)
-        self.login_hint.setAccessibleName("Zoom login hint")
-        self.login_hint.setPlaceholderText("optional: the customer's Zoom email")
-        self.customer = QLineEdit(self)
-        self.customer.setAccessibleName("Customer reference")
-        self.customer.setPlaceholderText("optional: for the history, e.g. Acme #123")
+        self.account_id = self._field("Nylas account id", "as shown in the Nylas dashboard")
+        self.login_hint = self._field("Zoom login hint", "optional: the customer's Zoom email")
+        self.customer = self._field(
+            "Customer reference", "optional: for the history, e.g. Acme #123"
+        )
         self.override = QCheckBox("&Override the grant lifetime for this account", self)
         self.lifetime = QSpinBox(self)
         self.lifetime.setRange(1, 3650)
@@ -207,17 +212,12 @@ class AccountPage(_AccountPage):
         self.form.addRow("Customer &reference:", self.customer)
         self.form.addRow("", self.override)
         self.form.addRow("Grant &lifetime:", self.lifetime)
-        self._finish_layout()
+        self._finish_layout(self.account_id, self.login_hint, self.customer)
         # Kept for callers and tests that look for the account id's problem.
         self.account_error = self.problem
-        for field in (self.account_id, self.login_hint, self.customer):
-            field.textChanged.connect(self._edited)
 
     def first_field(self) -> QLineEdit:
         return self.account_id
-
-    def customer_field(self) -> QLineEdit:
-        return self.customer
 
     def clear(self) -> None:
         super().clear()
@@ -251,23 +251,18 @@ class V3AccountPage(_AccountPage):
             "user's existing grant instead of making a second one.",
             parent,
         )
-        self.login_hint = QLineEdit(self)
-        self.login_hint.setAccessibleName("Customer's Zoom email")
-        self.login_hint.setPlaceholderText("recommended: the customer's Zoom email")
-        self.customer = QLineEdit(self)
-        self.customer.setAccessibleName("Customer reference")
-        self.customer.setPlaceholderText("for the history, e.g. Acme #123 or a ticket number")
+        self.login_hint = self._field(
+            "Customer's Zoom email", "recommended: the customer's Zoom email"
+        )
+        self.customer = self._field(
+            "Customer reference", "for the history, e.g. Acme #123 or a ticket number"
+        )
         self.form.addRow("Customer's Zoom &email:", self.login_hint)
         self.form.addRow("Customer &reference:", self.customer)
-        self._finish_layout()
-        for field in (self.login_hint, self.customer):
-            field.textChanged.connect(self._edited)
+        self._finish_layout(self.login_hint, self.customer)
 
     def first_field(self) -> QLineEdit:
         return self.login_hint
-
-    def customer_field(self) -> QLineEdit:
-        return self.customer
 
     def _check(self) -> str:
         return _problem_of(validate_login_hint, self.login_hint.text()) or _problem_of(
