@@ -14,6 +14,7 @@ import secrets
 import time
 from collections.abc import Awaitable, Callable
 
+from wizard import memory
 from wizard.flow.backend import (
     Backend,
     IntegrationAction,
@@ -188,6 +189,7 @@ class OnboardingFlow:
         this flow keeps listening for it, and a late answer is recorded and reported as a
         LateAnswer event carrying `tag`.
         """
+        memory.settle()  # what the last account left behind, before this one starts
         record = AuthorizationRecord(recorder or self.recorder)
         state = secrets.token_urlsafe(STATE_BYTES)
         remember_secret(state)  # whoever logs a URL or body with it, the log shows a mask

@@ -15,7 +15,7 @@ from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QWidget
 
-from wizard import __version__
+from wizard import __version__, memory
 from wizard.logs import setup_logging
 from wizard.store.paths import AppPaths
 from wizard.ui import core, crash, event_loop, loader
@@ -86,6 +86,14 @@ class _FirstShown(QObject):
         return False
 
 
+def load_the_rest() -> asyncio.Future[None]:
+    """Once the window is up: the rest of the app loads off the Qt thread before anyone clicks;
+    then what start-up made is kept out of the collector's sight (wizard/memory.py)."""
+    preload = asyncio.wrap_future(loader.submit(core.preload))
+    preload.add_done_callback(lambda _: memory.freeze())
+    return preload
+
+
 async def _run(args: argparse.Namespace) -> int:
     loop = asyncio.get_running_loop()
     crash.install(loop)
@@ -99,8 +107,7 @@ async def _run(args: argparse.Namespace) -> int:
     ending = Ending(wizard, loop)
     try:
         wizard.show()
-        # The window is up; load the rest of the app off the Qt thread before anyone clicks.
-        preload = asyncio.wrap_future(loader.submit(core.preload))
+        preload = load_the_rest()
         await closed.wait()
         await preload
     finally:
