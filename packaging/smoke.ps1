@@ -47,12 +47,14 @@ function Invoke-Program {
     $info = [System.Diagnostics.ProcessStartInfo]::new($Exe)
     foreach ($argument in $Arguments) { $info.ArgumentList.Add($argument) }
     $info.UseShellExecute = $false
+    $info.RedirectStandardInput = $true  # empty: nothing here waits for input
     $info.RedirectStandardOutput = $true
     $info.RedirectStandardError = $true
     $info.StandardOutputEncoding = [System.Text.Encoding]::UTF8
     $info.StandardErrorEncoding = [System.Text.Encoding]::UTF8
     foreach ($name in $Environment.Keys) { $info.Environment[$name] = $Environment[$name] }
     $process = [System.Diagnostics.Process]::Start($info)
+    $process.StandardInput.Close()
     $out = $process.StandardOutput.ReadToEndAsync()
     $err = $process.StandardError.ReadToEndAsync()
     if (-not $process.WaitForExit($Seconds * 1000)) {

@@ -13,7 +13,9 @@ than the window, attach to the console of the program that started us (the shell
 missing streams to it in UTF-8, and say that zoom-onboard-cli.exe is the program for commands
 (the shell does not wait for a GUI program: its prompt comes back at once). With no console to
 attach to (started from Explorer or a shortcut), a message box says so and the command does not
-run. A stream that was redirected (`> out.txt`, a pipe) is left as it is.
+run. A stream that was redirected (`> out.txt`, a pipe) is left as it is; when only stdin is
+missing and there is no console, it reads as empty (as from NUL) and no box is shown, since the
+output already goes somewhere a script reads.
 
 Qt-free: it runs before the command line decides whether Qt is needed at all. The kernel32 and
 user32 calls sit behind `ConsoleSystem`, so tests imitate Windows on any platform.
@@ -21,6 +23,7 @@ user32 calls sit behind `ConsoleSystem`, so tests imitate Windows on any platfor
 
 from __future__ import annotations
 
+import io
 import sys
 from collections.abc import Callable, Sequence
 from typing import Protocol, TextIO
@@ -125,6 +128,11 @@ def ensure_console(
         return True  # a console program, or every stream redirected: nothing to do
     calls = system or windows_system()
     if not calls.attach_parent_console():
+        if missing == ["stdin"]:
+            # Output goes where it was redirected (a script, a CI job): no box to click away
+            # there; input is empty, as from NUL.
+            sys.stdin = io.TextIOWrapper(io.BytesIO(b""), encoding="utf-8")
+            return True
         calls.message_box(NO_CONSOLE_TEXT, TITLE)
         return False
     for name in missing:

@@ -130,6 +130,23 @@ def test_a_redirected_stream_is_kept(monkeypatch: pytest.MonkeyPatch) -> None:
     assert set(fake.opened) == {"CONIN$", "CONOUT$"}
 
 
+def test_output_redirected_without_a_console_runs_with_empty_input(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A script or CI job runs `zoom-onboard.exe --version` with its output piped and no
+    console: no message box (nobody would click it away), stdin reads as empty."""
+    monkeypatch.setattr(sys, "platform", "win32")
+    out, err = io.StringIO(), io.StringIO()
+    monkeypatch.setattr(sys, "stdout", out)
+    monkeypatch.setattr(sys, "stderr", err)
+    monkeypatch.setattr(sys, "stdin", None)
+    fake = FakeWindows(attached=False)
+    assert console.ensure_console(["queue", "add", "-"], system=fake) is True
+    assert fake.boxes == [] and fake.opened == {}
+    assert sys.stdin is not None and sys.stdin.buffer.read() == b""
+    assert sys.stdout is out and sys.stderr is err
+
+
 def test_a_console_program_and_other_platforms_are_left_alone(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
