@@ -135,14 +135,16 @@ def ensure_console(
             return True
         calls.message_box(NO_CONSOLE_TEXT, TITLE)
         return False
+    opened: dict[str, TextIO] = {}
     for name in missing:
         reading = name == "stdin"
-        setattr(
-            sys,
-            name,
-            calls.open_console("CONIN$" if reading else "CONOUT$", "r" if reading else "w"),
-        )
-    # A new line first: the shell has already printed its next prompt.
-    sys.stderr.write("\n" + CLI_HINT)
-    sys.stderr.flush()
+        stream = calls.open_console("CONIN$" if reading else "CONOUT$", "r" if reading else "w")
+        setattr(sys, name, stream)
+        opened[name] = stream
+    # On the console, never into a redirected stderr; a new line first: the shell has already
+    # printed its next prompt.
+    shown = opened.get("stderr") or opened.get("stdout")
+    if shown is not None:
+        shown.write("\n" + CLI_HINT)
+        shown.flush()
     return True

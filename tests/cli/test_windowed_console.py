@@ -128,6 +128,8 @@ def test_a_redirected_stream_is_kept(monkeypatch: pytest.MonkeyPatch) -> None:
     assert console.ensure_console(["--diagnostics"], system=fake) is True
     assert sys.stdout is redirected
     assert set(fake.opened) == {"CONIN$", "CONOUT$"}
+    assert "zoom-onboard-cli.exe" not in redirected.getvalue()  # the hint is for the console
+    assert "zoom-onboard-cli.exe" in fake.opened["CONOUT$"].getvalue()  # type: ignore[attr-defined]
 
 
 def test_output_redirected_without_a_console_runs_with_empty_input(
