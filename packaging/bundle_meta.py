@@ -81,7 +81,11 @@ def bundled_macos_minimum(binary_sources: Iterable[str], arch: str) -> tuple[str
         if minimum is None:
             continue
         files = dist.files or []
-        if any(os.path.realpath(Path(str(dist.locate_file(f)))) in bundled for f in files):
+        # PyInstaller's bootloader is the app's executable, in no a.binaries entry.
+        bootloader = dist.metadata["Name"].lower() == "pyinstaller"
+        if bootloader or any(
+            os.path.realpath(Path(str(dist.locate_file(f)))) in bundled for f in files
+        ):
             needs[f"{dist.metadata['Name']} {dist.version}"] = minimum
     highest = max(needs.values())
     return f"{highest[0]}.{highest[1]}", {k: f"{v[0]}.{v[1]}" for k, v in needs.items()}

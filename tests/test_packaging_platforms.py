@@ -152,6 +152,8 @@ def make_site(root: Path) -> tuple[list[importlib.metadata.Distribution], list[s
         ),
         "shiboken6": ("6.11.3", "cp310-abi3-macosx_13_0_universal2", "shiboken6/Shiboken.abi3.so"),
         "pydantic_core": ("2.41.5", "cp311-cp311-macosx_11_0_arm64", "pydantic_core/_core.so"),
+        # Its bootloader is the executable: counted though no a.binaries entry names it.
+        "pyinstaller": ("6.22.3", "py3-none-macosx_10_13_universal2", "PyInstaller/bootloader/run"),
         # Installed for the tests, never bundled: its newer macOS must not count.
         "playwright": ("1.56.0", "py3-none-macosx_14_0_arm64", "playwright/driver/node"),
     }
@@ -164,7 +166,7 @@ def make_site(root: Path) -> tuple[list[importlib.metadata.Distribution], list[s
         (info / "RECORD").write_text(f"{binary},,\n{info.name}/METADATA,,\n")
         (root / binary).parent.mkdir(parents=True, exist_ok=True)
         (root / binary).write_bytes(b"\xcf\xfa\xed\xfe")
-        if name != "playwright":
+        if name not in {"playwright", "pyinstaller"}:
             binaries.append(str(root / binary))
     return [importlib.metadata.PathDistribution(p) for p in root.glob("*.dist-info")], binaries
 
@@ -182,6 +184,7 @@ def test_the_bundle_s_lowest_macos_is_the_highest_of_its_wheels(
         "PySide6_Essentials 6.11.3": "13.0",
         "shiboken6 6.11.3": "13.0",
         "pydantic_core 2.41.5": "11.0",
+        "pyinstaller 6.22.3": "10.13",
     }
     # Without Qt, pydantic-core's 11.0 would rule; with nothing, Python's own.
     assert bundle_meta.bundled_macos_minimum(binaries[2:], "arm64")[0] == "11.0"
