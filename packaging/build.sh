@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
-# Build the one-folder bundle into packaging/dist/zoom-onboard/ and smoke-test it.
+# Build the one-folder bundle into packaging/dist/zoom-onboard/ (Linux) or
+# "packaging/dist/Zoom onboarding.app" (macOS, this machine's architecture) and smoke-test it.
 #
 #   packaging/build.sh            (PYTHON=/path/to/python to choose the interpreter)
 #
 # Exits non-zero if the build or any check fails. The checks: the bundled app's --self-test
 # (a whole onboarding against its in-process sandbox), --version, the wizard window starting
 # offscreen (and on xcb under Xvfb when Xvfb is installed) without a Qt warning, and the data that
-# must be in the bundle.
+# must be in the bundle; on macOS also the Info.plist and the signature. (Windows:
+# packaging/smoke.ps1.)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -15,6 +17,18 @@ DIST=packaging/dist
 WORK=packaging/build
 BUNDLE=$DIST/zoom-onboard
 APP=$BUNDLE/zoom-onboard
+INTERNAL=$BUNDLE/_internal # sys._MEIPASS: the bundle's data and libraries
+QT_PLUGIN_DIR=$INTERNAL/PySide6/Qt/plugins
+PLUGINS="platforms/libqxcb.so platforms/libqoffscreen.so iconengines/libqsvgicon.so"
+MACOS=no
+if [ "$(uname)" = Darwin ]; then
+    MACOS=yes
+    BUNDLE="$DIST/Zoom onboarding.app"
+    APP=$BUNDLE/Contents/MacOS/zoom-onboard
+    INTERNAL=$BUNDLE/Contents/Frameworks # data reached through its links into Resources
+    QT_PLUGIN_DIR=$INTERNAL/PySide6/Qt/plugins
+    PLUGINS="platforms/libqcocoa.dylib platforms/libqoffscreen.dylib iconengines/libqsvgicon.dylib"
+fi
 
 fail() {
     echo "build.sh: FAILED: $*" >&2
@@ -95,7 +109,9 @@ gui_starts() { # gui_starts LABEL [VAR=value...]
     echo "started with its icon, no warnings"
 }
 gui_starts offscreen QT_QPA_PLATFORM=offscreen
-if command -v Xvfb >/dev/null; then
+if [ "$MACOS" = yes ]; then
+    echo "(macOS: the cocoa platform plugin is checked present, not started: CI has no login session)"
+elif command -v Xvfb >/dev/null; then
     # A display of our own (its number chosen by Xvfb) for the xcb platform plugin.
     Xvfb -displayfd 3 -screen 0 1024x768x24 -nolisten tcp 3>"$scratch/display" 2>/dev/null &
     xvfb=$!
@@ -112,17 +128,38 @@ else
 fi
 
 echo "== bundled data"
-internal=$BUNDLE/_internal
-[ -f "$internal/resources/zoom-onboard.svg" ] || fail "resources/zoom-onboard.svg is missing"
-[ -f "$internal/resources/zoom-onboard.desktop" ] || fail "resources/zoom-onboard.desktop is missing"
-[ -f "$internal/resources/landing/zoom-onboard-answer.html" ] \
+[ -f "$INTERNAL/resources/zoom-onboard.svg" ] || fail "resources/zoom-onboard.svg is missing"
+[ -f "$INTERNAL/resources/zoom-onboard.desktop" ] || fail "resources/zoom-onboard.desktop is missing"
+[ -f "$INTERNAL/resources/landing/zoom-onboard-answer.html" ] \
     || fail "resources/landing/zoom-onboard-answer.html is missing"
 # keyring finds its backends through its entry points: its metadata must be in the bundle.
-grep -qs "SecretService" "$internal"/keyring-*.dist-info/entry_points.txt \
+grep -qs "SecretService" "$INTERNAL"/keyring-*.dist-info/entry_points.txt \
     || fail "keyring's entry points (backends) are not in the bundle"
-for plugin in platforms/libqxcb.so platforms/libqoffscreen.so iconengines/libqsvgicon.so; do
-    [ -f "$internal/PySide6/Qt/plugins/$plugin" ] || fail "Qt plugin $plugin is missing"
+for plugin in $PLUGINS; do
+    [ -f "$QT_PLUGIN_DIR/$plugin" ] || fail "Qt plugin $plugin is missing"
 done
 echo "icon, desktop entry, landing page, keyring entry points, Qt plugins: present"
+
+if [ "$MACOS" = yes ]; then
+    echo "== Info.plist and signature"
+    plist=$BUNDLE/Contents/Info.plist
+    plist_value() { plutil -extract "$1" raw "$plist"; }
+    expected_id=$("$PYTHON" -c 'import sys; sys.path.insert(0, "packaging"); import bundle_meta; print(bundle_meta.BUNDLE_ID)')
+    [ "$(plist_value CFBundleIdentifier)" = "$expected_id" ] || fail "CFBundleIdentifier is not $expected_id"
+    # Never below what the bundled Qt wheel says (macosx_13_0 -> 13.0).
+    qt_needs=$("$PYTHON" -c '
+import importlib.metadata, platform, sys
+sys.path.insert(0, "packaging")
+import bundle_meta
+tags = [l.split(":", 1)[1] for l in importlib.metadata.distribution("PySide6_Essentials").read_text("WHEEL").splitlines() if l.startswith("Tag:")]
+print("%d.%d" % bundle_meta.macos_minimum_of_tags(tags, platform.machine()))')
+    minimum=$(plist_value LSMinimumSystemVersion)
+    "$PYTHON" -c 'import sys; a, b = (tuple(map(int, v.split("."))) for v in sys.argv[1:]); sys.exit(a < b)' \
+        "$minimum" "$qt_needs" || fail "LSMinimumSystemVersion $minimum is below Qt's $qt_needs"
+    [ "$(plist_value CFBundleIconFile)" = zoom-onboard.icns ] || fail "the .app has not our icon"
+    [ "$(lipo -archs "$APP")" = "$(uname -m)" ] || fail "not a $(uname -m)-only executable"
+    codesign --verify --deep --strict "$BUNDLE" || fail "the bundle's signature does not verify"
+    echo "$expected_id, LSMinimumSystemVersion $minimum (Qt needs $qt_needs), $(uname -m), signature verifies"
+fi
 
 echo "== built in ${build_seconds}s; size: $(du -sh "$BUNDLE" | cut -f1) ($BUNDLE)"

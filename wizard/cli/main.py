@@ -11,6 +11,7 @@ from collections.abc import Sequence
 
 from wizard.cli.output import utf8_when_redirected
 from wizard.cli.parser import build_parser
+from wizard.console import ensure_console
 from wizard.outcome import Outcome
 
 
@@ -19,6 +20,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     raise_descriptor_limit()  # macOS starts programs with 256: too few under a flood
     argv = sys.argv[1:] if argv is None else list(argv)
+    # Windows' windowed zoom-onboard.exe has no streams: a command gets the shell's console,
+    # or a message box pointing to zoom-onboard-cli.exe (wizard/console.py).
+    if not ensure_console(argv):
+        return Outcome.BAD_INPUT
     utf8_when_redirected()
     args = build_parser(json_errors="--json" in argv).parse_args(argv)
     try:
