@@ -43,6 +43,7 @@ from wizard.ui.page_ids import PageId
 from wizard.ui.wizard import OnboardingWizard
 
 STEP_TIMEOUT = 20.0  # seconds per step: a stuck flow ends the probe, not the benchmark
+SAMPLE_EVERY = 25  # accounts between RSS samples in a soak
 
 
 def free_port() -> int:
@@ -175,9 +176,12 @@ async def flow(api: str, accounts: int) -> dict[str, object]:
     if accounts > 1:
         first = resources()
         soak_started = time.perf_counter()
+        samples: list[tuple[int, int | None]] = [(1, first["rss_kib"])]
         for n in range(2, accounts + 1):
             wizard.done_page.another.click()
             await one_account(wizard, api, n)
+            if n % SAMPLE_EVERY == 0 or n == accounts:
+                samples.append((n, rss_kib()))  # for the steady slope, past the warm-up
         soak_s = time.perf_counter() - soak_started
         last = resources()
         soak = {
@@ -185,6 +189,7 @@ async def flow(api: str, accounts: int) -> dict[str, object]:
             "soak_s": soak_s,
             "after_first": first,
             "after_last": last,
+            "rss_samples": samples,
             "browser_visits": bot.visit_count,
         }
 
