@@ -10,16 +10,28 @@ import sys
 from collections.abc import Sequence
 
 from wizard.cli.output import utf8_when_redirected
-from wizard.cli.parser import build_parser
 from wizard.outcome import Outcome
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    utf8_when_redirected()
+    if argv[:1] == ["history"]:
+        # The plain table, written by SQLite before argparse and the store are even imported;
+        # None: any other form, or anything to say about the history (the command below).
+        from wizard.cli.history_table import print_fast_table
+
+        try:
+            code = print_fast_table(argv[1:])
+        except KeyboardInterrupt:
+            print("Cancelled.", file=sys.stderr)
+            return Outcome.TIMEOUT
+        if code is not None:
+            return code
+    from wizard.cli.parser import build_parser
     from wizard.http.limits import raise_descriptor_limit
 
     raise_descriptor_limit()  # macOS starts programs with 256: too few under a flood
-    argv = sys.argv[1:] if argv is None else list(argv)
-    utf8_when_redirected()
     args = build_parser(json_errors="--json" in argv).parse_args(argv)
     try:
         if args.diagnostics:
