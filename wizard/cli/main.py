@@ -14,6 +14,9 @@ from wizard.outcome import Outcome
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """`argv` None: the program itself (the console script, python -m wizard), which may end
+    the process; a list: a caller that goes on afterwards (a test, an embedding program)."""
+    program = argv is None
     argv = sys.argv[1:] if argv is None else list(argv)
     utf8_when_redirected()
     if argv[:1] == ["history"]:
@@ -39,9 +42,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             return run_diagnostics(args)
         if args.self_test:
-            from wizard.cli.self_test import run_self_test
+            from wizard.cli.self_test import end_process, run_self_test
 
-            return run_self_test(args)
+            code = run_self_test(args)
+            if program:  # the whole process: its end need not be torn down
+                end_process(code)
+            return code
         if args.command == "onboard":
             from wizard.cli.onboard import run_onboard
 
