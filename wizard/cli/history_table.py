@@ -10,11 +10,13 @@ Same bytes as the general table; tests/cli/test_history_table.py compares the tw
 Only the plain case comes here: `history` with --include-practice or --account-id, a database
 whose rows are all readable, and no fallback journal. Anything else (other flags, -h, no
 grants, unreadable rows, a journal, an error) returns None and the general command runs, with
-its problems worded as always. Imports: sqlite3 and the grant row's module, nothing else.
+its problems worded as always. Imports: sqlite3, the grant row's module and where the files
+are (store/paths.py), nothing else.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sqlite3
 import sys
@@ -114,6 +116,7 @@ def _print(conn: sqlite3.Connection, query: GrantQuery) -> int | None:
     conn.create_function(
         "local_time", 1, lambda v: clock(v) if isinstance(v, str) else None, deterministic=True
     )
+    conn.execute("PRAGMA temp_store = MEMORY")  # the table of cells below: 20 MB at 100,000
     conn.execute("BEGIN")  # one snapshot: the widths are those of the rows printed
     if conn.execute("PRAGMA user_version").fetchone()[0] == 0:
         return None
@@ -124,7 +127,6 @@ def _print(conn: sqlite3.Connection, query: GrantQuery) -> int | None:
     # The cells are made once, in order, into a table in memory (rowid: the order): the widths
     # and the lines are read from it. Sorting the whole table beats a row lookup per entry of
     # the time index (2x at 100,000 grants out of time order); one account's are found by index.
-    conn.execute("PRAGMA temp_store = MEMORY")
     conn.execute(
         f"CREATE TEMP TABLE shown AS SELECT ({WELL_TYPED}) AS wt, {listed} AS listed, "  # noqa: S608
         f"{cells} FROM grants {'NOT INDEXED' if query.account_id is None else ''} "
@@ -160,7 +162,8 @@ def _print(conn: sqlite3.Connection, query: GrantQuery) -> int | None:
         out.write("\n".join([line for (line,) in chunk]))
         out.write("\n")
         chunk = _more(lines)
-    conn.execute("ROLLBACK")  # nothing written but the temporary table, which goes with it
+    with contextlib.suppress(sqlite3.Error):  # printed: closing the connection ends it too
+        conn.execute("ROLLBACK")  # nothing was written but the temporary table
     if hidden:
         print(practice_note(hidden), file=sys.stderr)
     return 0
