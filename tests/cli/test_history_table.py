@@ -149,3 +149,11 @@ def test_printing_the_history_imports_only_what_printing_needs(
         "wizard.logs",
     }
     assert loaded & heavy == set()
+
+
+def test_an_sqlite_older_than_3_30_gets_the_general_command(
+    paths: AppPaths, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _fill(paths)
+    monkeypatch.setattr(sqlite3, "sqlite_version_info", (3, 29, 0))
+    assert history_table.print_fast_table([]) is None

@@ -85,7 +85,9 @@ def print_fast_table(argv: Sequence[str]) -> int | None:
     """Print the table of `history argv[...]` and return the exit code; None: not the plain
     case, nothing printed (the general command runs)."""
     query = _query(argv)
-    if query is None:
+    # FILTER clauses need SQLite 3.30 (2019); an older library (some Linux distributions)
+    # gets the general command.
+    if query is None or sqlite3.sqlite_version_info < (3, 30):
         return None
     db, fallback = _paths()
     try:
