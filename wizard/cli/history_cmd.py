@@ -10,6 +10,7 @@ import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, TextIO
 
+from wizard.cli.history_table import layout, practice_note
 from wizard.cli.output import csv_stdout
 from wizard.logs import setup_logging
 from wizard.outcome import Outcome
@@ -49,11 +50,7 @@ def run_history(args: argparse.Namespace) -> int:
     else:
         print("No grants recorded yet.")
     if hidden:
-        print(
-            f"Note: {hidden} practice grant(s) of the offline sandbox not listed; add "
-            "--include-practice to see them.",
-            file=sys.stderr,
-        )
+        print(practice_note(hidden), file=sys.stderr)
     for problem in history.problems:
         print(f"Note: {problem}", file=sys.stderr)
     # Listed what could be read; the exit code says that something was left out.
@@ -164,17 +161,11 @@ async def _reconcile_on(target: Target, profile: Profile | None, history: Histor
 
 
 def print_table(records: Sequence[HistoryRecord], out: TextIO) -> None:
-    """The table the History window shows, in columns of text."""
+    """The table the History window shows, in columns of text (as history_table.py's SQL
+    writes it, with the same header)."""
     clock = LocalTime()
     rows = [cells(record, clock) for record in records]
     columns = list(zip(*rows, strict=True)) if rows else [() for _ in HEADERS]
-    widths = [
-        max(len(h), max(map(len, column), default=0))
-        for h, column in zip(HEADERS, columns, strict=True)
-    ]
+    widths, head = layout([max(map(len, column), default=0) for column in columns])
     row_format = "  ".join(f"{{:<{w}}}" for w in widths)  # one format call per row
-    lines = [
-        row_format.format(*line).rstrip()
-        for line in [HEADERS, tuple("-" * w for w in widths), *rows]
-    ]
-    out.write("\n".join(lines) + "\n")
+    out.write(head + "".join([row_format.format(*row).rstrip() + "\n" for row in rows]))

@@ -10,21 +10,36 @@ import sys
 from collections.abc import Sequence
 
 from wizard.cli.output import utf8_when_redirected
-from wizard.cli.parser import build_parser
 from wizard.console import ensure_console
 from wizard.outcome import Outcome
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from wizard.http.limits import raise_descriptor_limit
-
-    raise_descriptor_limit()  # macOS starts programs with 256: too few under a flood
+    """`argv` None: the program itself (the console script, python -m wizard), which may end
+    the process; a list: a caller that goes on afterwards (a test, an embedding program)."""
+    program = argv is None
     argv = sys.argv[1:] if argv is None else list(argv)
     # Windows' windowed zoom-onboard.exe has no streams: a command gets the shell's console,
     # or a message box pointing to zoom-onboard-cli.exe (wizard/console.py).
     if not ensure_console(argv):
         return Outcome.BAD_INPUT
     utf8_when_redirected()
+    if argv[:1] == ["history"]:
+        # The plain table, written by SQLite before argparse and the store are even imported;
+        # None: any other form, or anything to say about the history (the command below).
+        from wizard.cli.history_table import print_fast_table
+
+        try:
+            code = print_fast_table(argv[1:])
+        except KeyboardInterrupt:
+            print("Cancelled.", file=sys.stderr)
+            return Outcome.TIMEOUT
+        if code is not None:
+            return code
+    from wizard.cli.parser import build_parser
+    from wizard.http.limits import raise_descriptor_limit
+
+    raise_descriptor_limit()  # macOS starts programs with 256: too few under a flood
     args = build_parser(json_errors="--json" in argv).parse_args(argv)
     try:
         if args.diagnostics:
@@ -32,9 +47,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             return run_diagnostics(args)
         if args.self_test:
-            from wizard.cli.self_test import run_self_test
+            from wizard.cli.self_test import end_process, run_self_test
 
-            return run_self_test(args)
+            code = run_self_test(args)
+            if program:  # the whole process: its end need not be torn down
+                end_process(code)
+            return code
         if args.command == "onboard":
             from wizard.cli.onboard import run_onboard
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import SecretStr
 
@@ -17,11 +17,13 @@ from wizard.flow.backend import Backend
 from wizard.flow.inputs import IntegrationSpec
 from wizard.flow.onboarding import BrowserOpener, OnboardingFlow
 from wizard.listener.redirect_uri import LoopbackRedirectUri
-from wizard.store.history import History
-from wizard.store.paths import AppPaths
-from wizard.store.profiles import Profile
-from wizard.store.recorder import HistoryRecorder
 from wizard.target import Api, Target
+
+if TYPE_CHECKING:  # the store loads where grants are kept: the self-test keeps none
+    from wizard.store.history import History
+    from wizard.store.paths import AppPaths
+    from wizard.store.profiles import Profile
+    from wizard.store.recorder import HistoryRecorder
 
 
 @dataclass(frozen=True)
@@ -80,6 +82,8 @@ def redirect_uri_for(typed: str | None, profile: Profile | None) -> LoopbackRedi
 
 def open_history(paths: AppPaths) -> History:
     """The history of this computer (the database, and its fallback journal)."""
+    from wizard.store.history import History
+
     return History(paths.history_db, paths.history_fallback)
 
 
@@ -88,6 +92,8 @@ def history_recorder(
 ) -> HistoryRecorder:
     """The flow's recorder: every grant from here on goes to `history`, tagged with the
     target, the integration and the profile (None: no profile was chosen)."""
+    from wizard.store.recorder import HistoryRecorder
+
     return HistoryRecorder(
         history,
         profile=profile or "",

@@ -6,8 +6,6 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-import platformdirs
-
 APP_NAME = "zoom-onboard"
 HOME_ENV = "ZOOM_ONBOARD_HOME"  # one folder for everything, e.g. a test's tmp_path
 
@@ -24,6 +22,8 @@ class AppPaths:
         if home:
             root = Path(home)
             return cls(root / "config", root / "data", root / "logs")
+        import platformdirs  # only here: `history` under ZOOM_ONBOARD_HOME does without it
+
         return cls(
             Path(platformdirs.user_config_dir(APP_NAME, appauthor=False)),
             Path(platformdirs.user_data_dir(APP_NAME, appauthor=False)),
