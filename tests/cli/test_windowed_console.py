@@ -47,12 +47,16 @@ class FakeWindows:
         self.boxes.append((text, title))
 
 
-def windowed(monkeypatch: pytest.MonkeyPatch) -> None:
-    """This process as the windowed exe on Windows: no standard streams. (Called in the test's
+def windowed(monkeypatch: pytest.MonkeyPatch, *, attached: bool) -> FakeWindows:
+    """This process as the windowed exe on Windows: no standard streams, and Windows' calls
+    imitated (`attached`: whether a parent console is there to attach to). (Called in the test's
     body: pytest's capture sets the streams again between a fixture and the test.)"""
     monkeypatch.setattr(sys, "platform", "win32")
     for name in ("stdin", "stdout", "stderr"):
         monkeypatch.setattr(sys, name, None)
+    fake = FakeWindows(attached=attached)
+    monkeypatch.setattr(console, "windows_system", lambda: fake)
+    return fake
 
 
 @pytest.mark.parametrize(
@@ -79,9 +83,8 @@ def test_only_the_window_s_own_options_need_no_console(argv: list[str], wants: b
 def test_a_command_attaches_to_the_shell_s_console_and_prints_there(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    windowed(monkeypatch)
-    fake = FakeWindows(attached=True)
-    assert console.ensure_console(["--self-test"], system=fake) is True
+    fake = windowed(monkeypatch, attached=True)
+    assert console.ensure_console(["--self-test"]) is True
     assert fake.attach_calls == 1
     assert set(fake.opened) == {"CONIN$", "CONOUT$"}
     assert sys.stdout is fake.opened["CONOUT$"]
@@ -97,9 +100,8 @@ def test_a_command_attaches_to_the_shell_s_console_and_prints_there(
 def test_without_a_console_a_message_box_names_the_console_program(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    windowed(monkeypatch)
-    fake = FakeWindows(attached=False)
-    assert console.ensure_console(["onboard"], system=fake) is False
+    fake = windowed(monkeypatch, attached=False)
+    assert console.ensure_console(["onboard"]) is False
     assert fake.opened == {}
     assert len(fake.boxes) == 1
     text, title = fake.boxes[0]
@@ -109,9 +111,8 @@ def test_without_a_console_a_message_box_names_the_console_program(
 
 
 def test_the_wizard_itself_touches_no_console(monkeypatch: pytest.MonkeyPatch) -> None:
-    windowed(monkeypatch)
-    fake = FakeWindows(attached=True)
-    assert console.ensure_console(["--sandbox", "-v"], system=fake) is True
+    fake = windowed(monkeypatch, attached=True)
+    assert console.ensure_console(["--sandbox", "-v"]) is True
     assert fake.attach_calls == 0
     assert sys.stdout is None
 
@@ -164,9 +165,7 @@ def test_a_console_program_and_other_platforms_are_left_alone(
 def test_main_prints_the_version_on_the_attached_console(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    windowed(monkeypatch)
-    fake = FakeWindows(attached=True)
-    monkeypatch.setattr(console, "windows_system", lambda: fake)
+    fake = windowed(monkeypatch, attached=True)
     with pytest.raises(SystemExit) as ended:
         main(["--version"])
     assert ended.value.code == 0
@@ -177,9 +176,7 @@ def test_main_prints_the_version_on_the_attached_console(
 def test_main_refuses_a_command_with_no_console_to_show_it(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    windowed(monkeypatch)
-    fake = FakeWindows(attached=False)
-    monkeypatch.setattr(console, "windows_system", lambda: fake)
+    fake = windowed(monkeypatch, attached=False)
     assert main(["--self-test"]) == 2
     assert "zoom-onboard-cli.exe" in fake.boxes[0][0]
 
