@@ -59,6 +59,11 @@ def flow_for(api: str, sandbox: SandboxServer, links: list[str]) -> OnboardingFl
     )
 
 
+def on_sandbox(flow: OnboardingFlow, sandbox: SandboxServer) -> Target:
+    """The target `flow` was opened on (flow_for)."""
+    return Target.of(flow.backend.api, "sandbox", sandbox.url)
+
+
 def account_for(api: str, n: int) -> CustomerAccount:
     if api == "v3":
         return CustomerAccount(customer=f"Late #{n}", login_hint=f"late.{n}@example.com")
@@ -142,7 +147,7 @@ async def test_v3_a_closed_window_closes_the_authorization_and_a_late_allow_make
             # Said at once: nothing can finish this link any more.
             assert history.open_authorizations() == []
             await allow_late(first)
-            report = await reconcile_history(flow.backend, history, region="sandbox", practice=True)
+            report = await reconcile_history(flow.backend, history, on_sandbox(flow, sandbox))
         finally:
             await flow.aclose()
     assert sandbox.v3_grants == {}  # Nylas makes v3 grants at the exchange, never at consent
@@ -164,9 +169,9 @@ async def test_v3_reconcile_records_an_exchange_its_process_never_saw_and_closes
             await killed_authorization(history, 2, "state-of-killed-2")
             # The first process's exchange completed on Nylas's side as it died.
             grant = sandbox.add_v3_grant(email="late.1@example.com", state="state-of-killed-1")
-            report = await reconcile_history(flow.backend, history, region="sandbox", practice=True)
+            report = await reconcile_history(flow.backend, history, on_sandbox(flow, sandbox))
             later = await reconcile_history(
-                flow.backend, history, region="sandbox", practice=True, now=time.time() + 7200
+                flow.backend, history, on_sandbox(flow, sandbox), now=time.time() + 7200
             )
         finally:
             await flow.aclose()
@@ -193,11 +198,11 @@ async def test_stop_waiting_then_allow_ends_with_the_grant_in_the_history(
             await stopped_authorization(sandbox, flow, history, api, 2, links)  # never consented
             assert len(history.open_authorizations()) == 2
             await allow_late(first)
-            report = await reconcile_history(flow.backend, history, region="sandbox", practice=True)
-            again = await reconcile_history(flow.backend, history, region="sandbox", practice=True)
+            report = await reconcile_history(flow.backend, history, on_sandbox(flow, sandbox))
+            again = await reconcile_history(flow.backend, history, on_sandbox(flow, sandbox))
             opened = [a.id for a in history.open_authorizations()]
             later = await reconcile_history(
-                flow.backend, history, region="sandbox", practice=True, now=time.time() + 7200
+                flow.backend, history, on_sandbox(flow, sandbox), now=time.time() + 7200
             )
         finally:
             await flow.aclose()
@@ -225,7 +230,7 @@ async def test_v3_without_state_on_the_grant_matches_by_email_only_and_says_so(
             sandbox.add_v3_grant(email="late.3@example.com")
             # Another Zoom user's grant in the same window is never taken for this one.
             sandbox.add_v3_grant(email="someone.else@example.com")
-            report = await reconcile_history(flow.backend, history, region="sandbox", practice=True)
+            report = await reconcile_history(flow.backend, history, on_sandbox(flow, sandbox))
         finally:
             await flow.aclose()
     assert [f.grant.email for f in report.found] == ["late.3@example.com"]
@@ -248,7 +253,7 @@ async def test_an_api_error_closes_nothing(history: History) -> None:
             )
             with pytest.raises(NylasError):
                 await reconcile_history(
-                    flow.backend, history, region="sandbox", practice=True, now=time.time() + 7200
+                    flow.backend, history, on_sandbox(flow, sandbox), now=time.time() + 7200
                 )
         finally:
             await flow.aclose()
@@ -261,7 +266,7 @@ async def test_two_checks_at_once_record_the_grant_once(history: History) -> Non
             sandbox.add_v3_grant(email="late.5@example.com", state="state-of-killed-5")
             reports = await asyncio.gather(
                 *(
-                    reconcile_history(flow.backend, history, region="sandbox", practice=True)
+                    reconcile_history(flow.backend, history, on_sandbox(flow, sandbox))
                     for _ in range(3)
                 )
             )
@@ -286,9 +291,42 @@ async def test_a_grant_written_before_a_crash_is_not_written_again(history: Hist
                 customer="Late #6",
                 practice=True,
             )
-            report = await reconcile_history(flow.backend, history, region="sandbox", practice=True)
+            report = await reconcile_history(flow.backend, history, on_sandbox(flow, sandbox))
         finally:
             await flow.aclose()
     assert [f.grant.id for f in report.found] == [grant["id"]]
     assert [r.grant_id for r in history.records()] == [grant["id"]]  # one grant, one row
     assert history.open_authorizations() == []
+
+
+async def test_on_a_custom_url_only_the_sign_ins_made_there_are_checked(history: History) -> None:
+    """The wizard and the command alike: a sign-in made on another server is neither looked for
+    here nor closed as expired by a check of this one."""
+    async with SandboxServer() as sandbox:
+        here = Target.of("v3", "custom", sandbox.url)
+        elsewhere = Target.of("v3", "custom", "https://nylas.elsewhere.example")
+        for n, target in ((6, here), (7, elsewhere)):
+            recorder = HistoryRecorder(
+                history,
+                profile="",
+                region="custom",
+                integration_id=None,
+                api="v3",
+                practice=False,
+                api_url=target.base_url,
+            )
+            await recorder.authorization_started(
+                account_for("v3", n),
+                expires_at=int(time.time()) - 3600,
+                state_sha256=state_digest(f"state-of-{n}"),
+            )
+        flow = open_flow(
+            here, NylasCredentials(SecretStr(sandbox.credentials.v3_api_key)), ConsentBot("allow")
+        )
+        try:
+            report = await reconcile_history(flow.backend, history, here)
+        finally:
+            await flow.aclose()
+    assert report.expired == 1  # this server's, long expired
+    still_open = history.open_authorizations()
+    assert [a.api_url for a in still_open] == [elsewhere.base_url]

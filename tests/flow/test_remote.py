@@ -50,6 +50,10 @@ class Desk:
     def db(self) -> Path:
         return self.paths.history_db
 
+    @property
+    def target(self) -> Target:
+        return Target.of(self.flow.api, "sandbox", self.sandbox.url)
+
     def entry(self, label: str = "Acme #123", hint: str | None = EMAIL) -> int:
         (entry_id,) = self.queue.add([NewEntry(None, hint, label)], practice=True)
         assert self.queue.start(entry_id)
@@ -250,7 +254,7 @@ async def test_reconcile_leaves_v3_links_sent_elsewhere_open(v3_desk: Desk) -> N
     # No process listens for them and none needs to: their answer is pasted.
     await v3_desk.links.send(ACME, v3_desk.redirect)
     history = open_history(v3_desk.paths)
-    report = await reconcile_history(v3_desk.flow.backend, history, region="sandbox", practice=True)
+    report = await reconcile_history(v3_desk.flow.backend, history, v3_desk.target)
     assert (report.found, report.expired) == ([], 0)
     assert v3_desk.authorizations()[0][0] is None
 
@@ -322,8 +326,7 @@ async def test_a_connect_link_sent_elsewhere_is_found_by_asking_nylas(connect_de
     report = await reconcile_history(
         desk.flow.backend,
         open_history(desk.paths),
-        region="sandbox",
-        practice=True,
+        desk.target,
         queue=desk.queue,
     )
     assert len(report.found) == 1 and report.found[0].confirmed

@@ -141,9 +141,7 @@ async def _reconcile_on(target: Target, profile: Profile | None, history: Histor
             report = await reconcile_history(
                 flow.backend,
                 history,
-                region=target.region.value,
-                practice=target.practice,
-                api_url=target.base_url if target.region.value == "custom" else None,
+                target,
                 # Connect links sent to customers elsewhere: their entries are connected too.
                 queue=WorkQueue(history.db_path),
             )

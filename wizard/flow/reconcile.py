@@ -27,6 +27,7 @@ from wizard.flow.inputs import CustomerAccount
 from wizard.flow.recording import state_digest
 from wizard.store.entries import EntryState
 from wizard.store.owner import is_alive
+from wizard.target import Region, Target
 
 if TYPE_CHECKING:
     from wizard.store.history import History, PendingAuthorization
@@ -173,25 +174,23 @@ class ReconcileReport:
 async def reconcile_history(
     backend: Backend,
     history: History,
+    target: Target,
     *,
-    region: str,
-    practice: bool,
     grace: float = 600.0,
     now: float | None = None,
-    api_url: str | None = None,
     queue: WorkQueue | None = None,
 ) -> ReconcileReport:
-    """Find the grants of this target's open authorizations and record them, before anything
+    """Find the grants of `target`'s open authorizations and record them, before anything
     else can fail; close those whose link expired (plus `grace`) with nothing found. Raises
     the API's errors (NylasError): then nothing is closed, and the next check tries again."""
     authorizations = await asyncio.to_thread(
         functools.partial(
             history.open_authorizations,
-            api=backend.api.value,
-            region=region,
-            practice=practice,
+            api=target.api.value,
+            region=target.region.value,
+            practice=target.practice,
             # A custom URL: only the sign-ins made there (another server knows nothing of them).
-            api_url=api_url,
+            api_url=target.base_url if target.region is Region.CUSTOM else None,
         )
     )
     # A v3 link sent elsewhere is finished by the answer pasted back (flow/remote.py): no

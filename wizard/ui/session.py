@@ -291,8 +291,7 @@ class WizardSession(QObject):
             report = await core.reconcile_history(
                 flow.backend,
                 self.history,
-                region=target.region.value,
-                practice=target.practice,
+                target,  # a custom URL: only the sign-ins made there
                 queue=self.queue,  # a Connect link sent elsewhere connects its entry
             )
         if report.found or report.expired:
