@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import time
 from pathlib import Path
 
 import pytest
@@ -102,6 +103,33 @@ def test_states_survive_a_restart_and_practice_stays_apart(tmp_path: Path) -> No
     assert again.clear_done(practice=False) == 2  # connected and skipped
     assert [e.account_id for e in again.entries(practice=False)] == ["acct-2"]
     assert len(again.entries(practice=True)) == 1
+
+
+def test_retry_brings_back_only_what_ended_without_a_grant(queue: WorkQueue) -> None:
+    ids = queue.import_text("\n".join(f"acct-{n}" for n in range(1, 9)), practice=False)
+    ended = {
+        1: EntryState.FAILED,
+        2: EntryState.REFUSED,
+        3: EntryState.SKIPPED,
+        4: EntryState.CONNECTED,
+    }
+    for n, state in ended.items():
+        queue.start(ids[n - 1])
+        queue.finish(ids[n - 1], state)
+    queue.start(ids[4])  # 5: in progress in this (running) process
+    queue.start(ids[5])
+    crash_owner_of(queue.db_path, ids[5])  # 6: interrupted, its process gone
+    queue.start(ids[6])
+    queue.send(ids[6], until=time.time() + 3600)  # 7: its link is out with the customer
+    queue.start(ids[7])
+    queue.send(ids[7], until=time.time() - 1)  # 8: its link no longer works
+    retried = {n: queue.retry(entry_id) for n, entry_id in enumerate(ids, start=1)}
+    assert retried == {1: True, 2: True, 3: True, 4: False, 5: False, 6: True, 7: False, 8: True}
+    states = {n: queue.get(entry_id).state for n, entry_id in enumerate(ids, start=1)}
+    assert states[4] is EntryState.CONNECTED
+    assert states[5] is EntryState.IN_PROGRESS
+    assert states[7] is EntryState.SENT
+    assert {states[n] for n in (1, 2, 3, 6, 8)} == {EntryState.WAITING}
 
 
 def test_a_connected_entry_cannot_be_skipped(queue: WorkQueue) -> None:

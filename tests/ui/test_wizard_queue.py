@@ -290,3 +290,22 @@ def test_a_later_account_without_a_queue_costs_three_actions(qtbot: QtBot, loop:
         )
     assert counter.count == 3  # Return, Ctrl+V, Return (the goal: at most 4)
     wizard.close()
+
+
+def test_retry_leaves_a_connected_entry_connected_and_says_why(qtbot: QtBot, loop: object) -> None:
+    wizard = make(qtbot, ConsentBot("allow"), api="v3")
+    sandbox_checked(qtbot, wizard)
+    window = pasted(qtbot, wizard, "first@example.com\tAcme #1")
+    qtbot.waitUntil(lambda: window.model.rowCount() == 1, timeout=WAIT)
+    queue = WorkQueue(wizard.session.paths.history_db)
+    (entry,) = queue.entries(practice=True)
+    queue.start(entry.id)
+    queue.finish(entry.id, EntryState.CONNECTED, grant_id="grant-1")
+    window.load()
+    qtbot.waitUntil(lambda: window.model.item(0, 1).text() == "connected", timeout=WAIT)
+    window.table.selectRow(0)
+    window.retry.click()
+    qtbot.waitUntil(lambda: "it has its grant" in window.status.message, timeout=WAIT)
+    assert "Re-authenticate in the Grants window" in window.status.message
+    assert states(wizard) == ["connected"]
+    wizard.close()

@@ -343,11 +343,19 @@ class WorkQueue:
             entry_id, EntryState.WAITING, reason=reason, only_from=(EntryState.IN_PROGRESS,)
         )
 
-    def retry(self, entry_id: int) -> None:
-        self.finish(entry_id, EntryState.WAITING)
+    def retry(self, entry_id: int) -> bool:
+        """Back to waiting: only what ended without a grant (failed, refused, skipped) or was
+        interrupted by a process that is gone. Never a connected entry (it has its grant), a
+        sent one (its link is out with the customer) or one another window works on. True when
+        it changed."""
+        entry = self.get(entry_id)
+        if not (entry.state in _RETRYABLE or entry.interrupted or entry.link_expired(time.time())):
+            return False
+        return self.finish(entry_id, EntryState.WAITING, only_from=(entry.state,))
 
-    def skip(self, entry_id: int) -> None:
-        self.finish(entry_id, EntryState.SKIPPED, only_from=_NOT_CONNECTED)
+    def skip(self, entry_id: int) -> bool:
+        """True when it changed (never a connected entry)."""
+        return self.finish(entry_id, EntryState.SKIPPED, only_from=_NOT_CONNECTED)
 
     def clear_done(self, *, practice: bool) -> int:
         """Remove the connected and skipped entries; how many."""
@@ -390,6 +398,7 @@ _COLUMNS = (
     "updated_at, owner, sent_until, renews"
 )
 _NOT_CONNECTED = tuple(s for s in EntryState if s is not EntryState.CONNECTED)
+_RETRYABLE = (EntryState.FAILED, EntryState.REFUSED, EntryState.SKIPPED)
 
 
 def _has_queue(conn: sqlite3.Connection) -> bool:

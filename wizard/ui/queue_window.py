@@ -249,7 +249,11 @@ class QueueWindow(QDialog):
         if entry is None:
             self.status.info("Select an entry first.")
             return
-        self.task.start(self.session.work.change(action, entry.id), self._done, self._failed)
+        self.task.start(
+            self.session.work.change(action, entry.id),
+            lambda changed: self._done(None) if changed else self._unchanged(action, entry),
+            self._failed,
+        )
 
     def _clear_done(self) -> None:
         self.task.start(self.session.work.clear_done(), self._cleared, self._failed)
@@ -260,6 +264,9 @@ class QueueWindow(QDialog):
 
     def _done(self, _result: object) -> None:
         self.load()
+
+    def _unchanged(self, action: str, entry: QueueEntry) -> None:
+        self.status.info(unchanged_words(action, entry))
 
     # -- export ----------------------------------------------------------------------------
 
@@ -296,6 +303,23 @@ def state_words(entry: QueueEntry, now: float) -> str:
     same_day = until[:3] == time.localtime(now)[:3]
     clock = time.strftime("%H:%M" if same_day else "%a %H:%M", until)
     return f"sent, waiting for the customer (until {clock})"
+
+
+def unchanged_words(action: str, entry: QueueEntry) -> str:
+    """Why Retry or Skip left `entry` as it was, and what to do instead."""
+    if entry.state is EntryState.CONNECTED:
+        return (
+            f"Entry {entry.id} is connected: it has its grant. To sign its Zoom user in again, "
+            "use Re-authenticate in the Grants window."
+        )
+    if entry.state is EntryState.SENT:
+        return (
+            f"Entry {entry.id} waits for its customer's answer to the link sent: Paste answer... "
+            "when it comes, or Start to sign in here instead."
+        )
+    if entry.state is EntryState.IN_PROGRESS:
+        return f"Entry {entry.id} is being worked on in a window or command that is running."
+    return f"Entry {entry.id} is {entry.state.value} already: nothing to {action}."
 
 
 def _needs_the_operator(entries: list[QueueEntry]) -> QueueEntry:

@@ -116,10 +116,11 @@ class QueueWork(QObject):
         """An earlier link came back: its entry is decided by it."""
         self._write(functools.partial(core.finish_entry_late, self.store, event))
 
-    async def change(self, action: str, entry_id: int) -> None:
-        """retry or skip, from the Queue window."""
-        await asyncio.to_thread(getattr(self.store, action), entry_id)
+    async def change(self, action: str, entry_id: int) -> bool:
+        """retry or skip, from the Queue window; False when the entry's state forbids it."""
+        changed: bool = await asyncio.to_thread(getattr(self.store, action), entry_id)
         self.changed.emit()
+        return changed
 
     async def clear_done(self) -> int:
         removed = await asyncio.to_thread(self.store.clear_done, practice=self._practice())
