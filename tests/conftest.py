@@ -19,3 +19,17 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
     why = platform_skip({marker.name for marker in item.iter_markers()})
     if why is not None:
         pytest.skip(why)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item: pytest.Item) -> object:
+    """A test that freezes the heap (wizard/memory.py: the window, `queue run`) in this process
+    must unfreeze it by its own teardown: frozen objects are never collected, and later tests
+    would pay for it."""
+    import gc
+
+    result = yield
+    if gc.get_freeze_count():
+        gc.unfreeze()
+        pytest.fail(f"{item.nodeid} left the heap frozen (gc.freeze) in the test process")
+    return result

@@ -36,8 +36,21 @@ def no_automatic_collection() -> Iterator[None]:
         gc.enable()
 
 
-@pytest.mark.usefixtures("no_automatic_collection")
-def test_settle_frees_the_cycles_left_behind() -> None:
+@pytest.fixture
+def frozen(no_automatic_collection: None) -> Iterator[None]:
+    """A process that froze its start-up (the window, `queue run`), until the test ends."""
+    memory.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+
+
+@pytest.mark.usefixtures("frozen")
+def test_after_freeze_settle_frees_the_cycles_left_behind_and_only_scans_what_came_later() -> None:
+    assert gc.get_freeze_count() > 0
+    kept = _Cycle()
+    assert any(o is kept for o in gc.get_objects())  # made after the freeze: scanned
     cycle = _left_behind()
     assert cycle() is not None
     memory.settle()
@@ -45,21 +58,17 @@ def test_settle_frees_the_cycles_left_behind() -> None:
 
 
 @pytest.mark.usefixtures("no_automatic_collection")
-def test_after_freeze_the_collector_sees_only_what_came_later() -> None:
-    kept = _Cycle()  # alive at start-up: frozen, never scanned again
-    try:
-        memory.freeze()
-        assert gc.get_freeze_count() > 0
-        assert not any(o is kept for o in gc.get_objects())
-        cycle = _left_behind()
-        memory.settle()
-        assert cycle() is None
-    finally:
-        gc.unfreeze()
+def test_a_process_that_did_not_freeze_pays_no_full_collection() -> None:
+    """A command that onboards one account (the self-test, `onboard`) and ends."""
+    cycle = _left_behind()
+    memory.settle()
+    assert cycle() is not None
+    gc.collect()
+    assert cycle() is None
 
 
 @pytest.mark.anyio
-@pytest.mark.usefixtures("no_automatic_collection")
+@pytest.mark.usefixtures("frozen")
 async def test_an_authorization_first_collects_what_the_last_account_left() -> None:
     async with SandboxServer() as sandbox:
         flow = v3_flow(sandbox, ConsentBot("allow"))

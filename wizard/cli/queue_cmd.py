@@ -12,6 +12,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import asdict
 
+from wizard import memory
 from wizard.cli.onboard import prepared_flow
 from wizard.cli.output import csv_stdout
 from wizard.cli.reporting import Reporter, explain_for_cli, run_reported
@@ -164,6 +165,7 @@ async def _run(args: argparse.Namespace, reporter: Reporter, queue: WorkQueue) -
     async with prepared_flow(args, reporter, profile, api, redirect_uri) as ready:
         run = _QueueRun(ready, queue, reporter, api, redirect_uri, timeout, len(waiting))
         ready.flow.on_event = run.on_event
+        memory.freeze()  # one account after another: the heap stays flat (wizard/memory.py)
         try:
             await run.work_through(practice)
             await _listen_for_open_links(ready.flow, reporter)
