@@ -95,7 +95,7 @@ class ProfileBar(QWidget):
         )
 
     async def _load(self) -> tuple[list[str], str | None, str]:
-        await self.session.loaded()  # the stores are imported on the loader thread
+        # The profile store and the keyring are loaded ahead of the rest of the core.
         service = await self.session.profile_service()
         names, last = await asyncio.to_thread(service.names)
         return names, last, service.secrets.unavailable_reason

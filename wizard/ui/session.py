@@ -20,7 +20,7 @@ from PySide6.QtCore import QObject, Signal
 from wizard.logs import remember_secret
 from wizard.store.paths import AppPaths
 from wizard.ui import core
-from wizard.ui.loader import on_loader
+from wizard.ui.loader import first_on_loader, on_loader
 from wizard.ui.queue_work import QueueWork
 from wizard.ui.remote_work import RemoteWork
 
@@ -100,12 +100,13 @@ class WizardSession(QObject):
 
     async def profile_service(self) -> core.ProfileService:
         """Profiles with their keyring secrets (Qt-free: store/profile_service.py)."""
-        return core.ProfileService(self.profiles, await self.secret_store())
+        secrets = await self.secret_store()  # first: it loads the modules named below
+        return core.ProfileService(self.profiles, secrets)
 
     async def secret_store(self) -> SecretStore:
         """The keyring, found on a worker thread: backend discovery may block on D-Bus."""
         if self._secrets is None:
-            self._secrets = await on_loader(_new_secret_store)
+            self._secrets = await first_on_loader(_new_secret_store)
         return self._secrets
 
     # -- what the pages chose ---------------------------------------------------------------
@@ -353,4 +354,7 @@ def _new_flow(
 
 
 def _new_secret_store() -> core.SecretStore:
+    # One job ahead of the preload's (loader.first_on_loader) for the profile store and the
+    # keyring both: the first page lists its profiles without waiting for the whole core.
+    core.preload_profiles()
     return core.SecretStore()
