@@ -119,15 +119,19 @@ class BenchMarks(QObject):
 
 
 def _bench_marks(wizard: OnboardingWizard) -> None:
-    """Usable once the profile bar's first load has finished (its task's only run here)."""
+    """Usable once the profile bar's first task (listing the profiles) has ended and its
+    result is in the list: the task says it has ended just before its result is handed on."""
     loads = wizard.connection_page.profile_bar.task
     finished: list[bool] = []
     marks = BenchMarks(wizard, lambda: bool(finished))
 
+    def listed() -> None:
+        finished.append(True)
+        marks.check()
+
     def changed(running: bool) -> None:
-        if not running:
-            finished.append(True)
-            marks.check()
+        if not running and not finished:
+            QTimer.singleShot(0, marks, listed)
 
     loads.runningChanged.connect(changed)
 

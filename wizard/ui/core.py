@@ -171,15 +171,23 @@ def modules() -> tuple[str, ...]:
     return tuple(dict.fromkeys((*_HOMES.values(), *_ALSO)))
 
 
-# What the first page's profile bar needs (the profile store and the keyring): loaded first,
-# so the page is usable before the rest of the core is in.
-PROFILE_MODULES = ("wizard.store.profile_service",)
+# What the first page's profile bar needs, loaded ahead of the rest of the core: the profile
+# store to list the names (the page is usable then), then the keyring for their secrets.
+PROFILE_MODULES = ("wizard.store.profiles",)
+KEYRING_MODULES = ("wizard.store.profile_service", "wizard.store.secrets")
 
 
 @functools.cache
 def preload_profiles() -> None:
     """Import what listing the profiles needs (on the loader thread, ahead of the preload)."""
     for name in PROFILE_MODULES:
+        importlib.import_module(name)
+
+
+@functools.cache
+def preload_keyring() -> None:
+    """Import what the profiles' secrets need (on the loader thread, ahead of the preload)."""
+    for name in KEYRING_MODULES:
         importlib.import_module(name)
 
 
@@ -206,6 +214,7 @@ def preload_steps() -> list[Callable[[], object]]:
 def preload() -> None:
     """Import the core (on the loader thread): afterwards no UI call imports anything."""
     preload_profiles()
+    preload_keyring()
     for step in preload_steps():
         step()
     # What is loaded now stays for the process's life (modules, classes, functions: most of

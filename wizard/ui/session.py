@@ -103,6 +103,15 @@ class WizardSession(QObject):
         secrets = await self.secret_store()  # first: it loads the modules named below
         return core.ProfileService(self.profiles, secrets)
 
+    async def profile_names(self) -> tuple[list[str], str | None]:
+        """The saved profiles' names and the last used, without the keyring: the first page
+        lists them before the keyring is found (its store only is loaded first)."""
+        await first_on_loader(_profile_store_loaded)
+        profiles = self.profiles
+        return await asyncio.to_thread(
+            lambda: ([p.name for p in profiles.list()], profiles.last_used)
+        )
+
     async def secret_store(self) -> SecretStore:
         """The keyring, found on a worker thread: backend discovery may block on D-Bus."""
         if self._secrets is None:
@@ -354,7 +363,12 @@ def _new_flow(
 
 
 def _new_secret_store() -> core.SecretStore:
-    # One job ahead of the preload's (loader.first_on_loader) for the profile store and the
-    # keyring both: the first page lists its profiles without waiting for the whole core.
+    # One job ahead of the preload's (loader.first_on_loader): the keyring's modules, then its
+    # backend discovery (which imports the backends and may block on D-Bus).
     core.preload_profiles()
+    core.preload_keyring()
     return core.SecretStore()
+
+
+def _profile_store_loaded() -> None:
+    core.preload_profiles()
