@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import importlib
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # "X as X": named here for the UI (the contract ignores these)
@@ -169,16 +170,49 @@ def modules() -> tuple[str, ...]:
     return tuple(dict.fromkeys((*_HOMES.values(), *_ALSO)))
 
 
+# What the first page's profile bar needs, loaded ahead of the rest of the core: the profile
+# store to list the names (the page is usable then), then the keyring for their secrets.
+PROFILE_MODULES = ("wizard.store.profiles",)
+KEYRING_MODULES = ("wizard.store.profile_service", "wizard.store.secrets")
+
+
+@functools.cache
+def preload_profiles() -> None:
+    """Import what listing the profiles needs (on the loader thread, ahead of the preload)."""
+    for name in PROFILE_MODULES:
+        importlib.import_module(name)
+
+
+@functools.cache
+def preload_keyring() -> None:
+    """Import what the profiles' secrets need (on the loader thread, ahead of the preload)."""
+    for name in KEYRING_MODULES:
+        importlib.import_module(name)
+
+
+def _resolve_optional(name: str) -> None:
+    with contextlib.suppress(ImportError):
+        module = importlib.import_module(name)
+        # anyio imports its parts at first attribute access (anyio.Event in httpcore's first
+        # request): resolve them here, off the Qt thread.
+        for attribute in dir(module):
+            with contextlib.suppress(Exception):
+                getattr(module, attribute)
+
+
+def preload_steps() -> list[Callable[[], object]]:
+    """`preload` in steps of one module each, for the loader's queue: a job asked for first
+    (the profiles) waits for one module, not for the whole core."""
+    return [
+        *(functools.partial(importlib.import_module, name) for name in modules()),
+        *(functools.partial(_resolve_optional, name) for name in OPTIONAL_MODULES),
+    ]
+
+
 @functools.cache  # once per process: later calls (every queue read, every check) are free
 def preload() -> None:
     """Import the core (on the loader thread): afterwards no UI call imports anything."""
-    for name in modules():
-        importlib.import_module(name)
-    for name in OPTIONAL_MODULES:
-        with contextlib.suppress(ImportError):
-            module = importlib.import_module(name)
-            # anyio imports its parts at first attribute access (anyio.Event in httpcore's
-            # first request): resolve them here, off the Qt thread.
-            for attribute in dir(module):
-                with contextlib.suppress(Exception):
-                    getattr(module, attribute)
+    preload_profiles()
+    preload_keyring()
+    for step in preload_steps():
+        step()

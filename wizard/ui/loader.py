@@ -12,23 +12,52 @@ here, on a single thread, one job after another.
 from __future__ import annotations
 
 import asyncio
+import collections
 import functools
+import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import ParamSpec, TypeVar
+from typing import Any, ParamSpec, TypeVar
 
 P = ParamSpec("P")
 T = TypeVar("T")
 
 _LOADER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="zoom-onboard-loader")
+# Jobs waiting, the operator's first: each executor job runs whichever is next here, so a job
+# asked for `first` overtakes the preload's queued modules (never the one being imported).
+_PENDING: collections.deque[tuple[Callable[[], Any], Future[Any]]] = collections.deque()
+_LOCK = threading.Lock()
+
+
+def _run_next() -> None:
+    with _LOCK:
+        fn, future = _PENDING.popleft()
+    if future.set_running_or_notify_cancel():
+        try:
+            future.set_result(fn())
+        except BaseException as exc:  # handed to whoever awaits it
+            future.set_exception(exc)
+
+
+def submit(fn: Callable[[], T], *, first: bool = False) -> Future[T]:
+    """Queue `fn` on the loader (no running loop needed: the preload after the first show);
+    `first` puts it ahead of every job still waiting."""
+    future: Future[T] = Future()
+    with _LOCK:
+        if first:
+            _PENDING.appendleft((fn, future))
+        else:
+            _PENDING.append((fn, future))
+    _LOADER.submit(_run_next)
+    return future
 
 
 async def on_loader(fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
     """Run `fn` on the loader thread and await it from the qasync loop."""
-    loop = asyncio.get_running_loop()
-    return await loop.run_in_executor(_LOADER, functools.partial(fn, *args, **kwargs))
+    return await asyncio.wrap_future(submit(functools.partial(fn, *args, **kwargs)))
 
 
-def submit(fn: Callable[[], T]) -> Future[T]:
-    """Queue `fn` on the loader without a running loop (the preload after the first show)."""
-    return _LOADER.submit(fn)
+async def first_on_loader(fn: Callable[[], T]) -> T:
+    """`on_loader` ahead of the jobs waiting: for what the operator is waiting on now (the
+    profiles of the first page), not behind the whole preload."""
+    return await asyncio.wrap_future(submit(fn, first=True))

@@ -43,6 +43,8 @@ class ProfileBar(QWidget):
         super().__init__(parent)
         self._owner = owner
         self.task = PageTask(self)
+        # Its own task: finding the keyring after the names must not cancel what is clicked.
+        self._keyring_task = PageTask(self)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         row = QHBoxLayout()
@@ -94,19 +96,25 @@ class ProfileBar(QWidget):
             self._load(), lambda chosen: self._loaded(chosen, select_last), self._failed
         )
 
-    async def _load(self) -> tuple[list[str], str | None, str]:
-        await self.session.loaded()  # the stores are imported on the loader thread
-        service = await self.session.profile_service()
-        names, last = await asyncio.to_thread(service.names)
-        return names, last, service.secrets.unavailable_reason
+    async def _load(self) -> tuple[list[str], str | None]:
+        # The names first (the profile store alone is loaded ahead of the rest of the core);
+        # the keyring is found after, for the secrets and its note.
+        return await self.session.profile_names()
 
-    def _loaded(self, loaded: tuple[list[str], str | None, str], select_last: bool) -> None:
-        names, last, keyring_problem = loaded
+    def _loaded(self, loaded: tuple[list[str], str | None], select_last: bool) -> None:
+        names, last = loaded
         self._fill(names, self.session.profile_name or (last if select_last else None))
-        if keyring_problem:
-            self.keyring_note.info(keyring_problem)
         if select_last and last in names and self.session.profile_name is None:
-            self._apply(last)
+            self._apply(last)  # its secrets: the keyring, and its note with them
+        else:
+            self._keyring_task.start(self._keyring(), self._keyring_found, self._failed)
+
+    async def _keyring(self) -> str:
+        return (await self.session.secret_store()).unavailable_reason
+
+    def _keyring_found(self, problem: str) -> None:
+        if problem:
+            self.keyring_note.info(problem)
 
     def _fill(self, names: list[str], selected: str | None) -> None:
         self.combo.clear()
@@ -129,6 +137,7 @@ class ProfileBar(QWidget):
 
     async def _read(self, name: str) -> OpenedProfile:
         service = await self.session.profile_service()
+        self._keyring_found(service.secrets.unavailable_reason)
         return await asyncio.to_thread(service.open, name)
 
     def _show(self, opened: OpenedProfile) -> None:

@@ -20,7 +20,7 @@ from PySide6.QtCore import QObject, Signal
 from wizard.logs import remember_secret
 from wizard.store.paths import AppPaths
 from wizard.ui import core
-from wizard.ui.loader import on_loader
+from wizard.ui.loader import first_on_loader, on_loader
 from wizard.ui.queue_work import QueueWork
 from wizard.ui.remote_work import RemoteWork
 
@@ -100,12 +100,22 @@ class WizardSession(QObject):
 
     async def profile_service(self) -> core.ProfileService:
         """Profiles with their keyring secrets (Qt-free: store/profile_service.py)."""
-        return core.ProfileService(self.profiles, await self.secret_store())
+        secrets = await self.secret_store()  # first: it loads the modules named below
+        return core.ProfileService(self.profiles, secrets)
+
+    async def profile_names(self) -> tuple[list[str], str | None]:
+        """The saved profiles' names and the last used, without the keyring: the first page
+        lists them before the keyring is found (its store only is loaded first)."""
+        await first_on_loader(_profile_store_loaded)
+        profiles = self.profiles
+        return await asyncio.to_thread(
+            lambda: ([p.name for p in profiles.list()], profiles.last_used)
+        )
 
     async def secret_store(self) -> SecretStore:
         """The keyring, found on a worker thread: backend discovery may block on D-Bus."""
         if self._secrets is None:
-            self._secrets = await on_loader(_new_secret_store)
+            self._secrets = await first_on_loader(_new_secret_store)
         return self._secrets
 
     # -- what the pages chose ---------------------------------------------------------------
@@ -352,4 +362,12 @@ def _new_flow(
 
 
 def _new_secret_store() -> core.SecretStore:
+    # One job ahead of the preload's (loader.first_on_loader): the keyring's modules, then its
+    # backend discovery (which imports the backends and may block on D-Bus).
+    core.preload_profiles()
+    core.preload_keyring()
     return core.SecretStore()
+
+
+def _profile_store_loaded() -> None:
+    core.preload_profiles()
