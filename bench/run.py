@@ -313,7 +313,7 @@ async def _callback_to_result(plan: Plan) -> tuple[list[int], list[int]]:
 
     from wizard.flow import CustomerAccount, IntegrationSpec, ZoomApp
     from wizard.flow.factory import NylasCredentials, prepare
-    from wizard.listener import LoopbackRedirectUri
+    from wizard.listener.redirect_uri import LoopbackRedirectUri
     from wizard.sandbox import SandboxServer
 
     # The sandbox's own scripted browser reads forms the same way; its parser is reused here
@@ -440,7 +440,8 @@ class OurPeer(Peer):
         self._serve_on_a_thread(lambda: asyncio.run(self._serve()), "our listener")
 
     async def _serve(self) -> None:
-        from wizard.listener import CallbackListener, LoopbackRedirectUri
+        from wizard.listener.listener import CallbackListener
+        from wizard.listener.redirect_uri import LoopbackRedirectUri
 
         listener = CallbackListener(LoopbackRedirectUri("127.0.0.1", self.port), STATE)
         try:

@@ -50,18 +50,14 @@ from tests.helpers.listener import (
     stateless_forgery,
 )
 from wizard.http.server import ServerLimits
-from wizard.listener import (
+from wizard.listener.callback import ErrorCallback, GrantCallback, MalformedCallback, parse_callback
+from wizard.listener.listener import (
+    DEFAULT_LIMITS,
     CallbackListener,
     CallbackRefused,
     CapturedGrant,
-    ErrorCallback,
-    GrantCallback,
-    InvalidRedirectUri,
-    LoopbackRedirectUri,
-    MalformedCallback,
-    parse_callback,
 )
-from wizard.listener.listener import DEFAULT_LIMITS
+from wizard.listener.redirect_uri import InvalidRedirectUri, LoopbackRedirectUri
 from wizard.nylas import models
 from wizard.nylas.client import NylasConnectClient, RetryPolicy
 from wizard.nylas.errors import NylasApiError, NylasError, NylasNetworkError

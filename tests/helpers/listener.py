@@ -14,8 +14,9 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
-from wizard.listener import CallbackListener, LoopbackRedirectUri
 from wizard.listener.callback import CodeCallback, GrantCallback
+from wizard.listener.listener import CallbackListener
+from wizard.listener.redirect_uri import LoopbackRedirectUri
 from wizard.listener.verdict import Accepted, Rejected, Resolution, Resolver
 
 STATE = "s3cr3t-state-Xq9fTz2Lw0"

@@ -22,7 +22,8 @@ import pytest
 from tests.http.test_server import echo, exchange
 from wizard.http import sockets
 from wizard.http.server import HttpServer
-from wizard.listener import CallbackListener, LoopbackRedirectUri, PortInUse
+from wizard.listener.listener import CallbackListener, PortInUse
+from wizard.listener.redirect_uri import LoopbackRedirectUri
 
 pytestmark = pytest.mark.anyio
 

@@ -6,7 +6,8 @@ import re
 
 import pytest
 
-from wizard.listener import ErrorCallback, GrantCallback, MalformedCallback, pages, parse_callback
+from wizard.listener import pages
+from wizard.listener.callback import ErrorCallback, GrantCallback, MalformedCallback, parse_callback
 
 GRANT = "0b6f3c1e-5a7d-4e0b-9c2f-1d3e5f7a9b11"
 

@@ -28,17 +28,16 @@ from tests.helpers.listener import (
     send_until_closed,
 )
 from wizard.http.server import HttpServer, ServerLimits
-from wizard.listener import (
+from wizard.listener import listener as listener_module
+from wizard.listener.callback import GrantCallback
+from wizard.listener.listener import (
     CallbackListener,
     CallbackRefused,
     CapturedGrant,
-    GrantCallback,
     ListenerTimeout,
-    LoopbackRedirectUri,
     PortInUse,
-    listener as listener_module,
 )
-from wizard.listener.redirect_uri import _ipv6_loopback_available
+from wizard.listener.redirect_uri import LoopbackRedirectUri, _ipv6_loopback_available
 
 pytestmark = pytest.mark.anyio
 

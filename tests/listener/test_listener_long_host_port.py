@@ -19,7 +19,7 @@ from tests.helpers.listener import (
     make_listener,
     request_bytes,
 )
-from wizard.listener import InvalidRedirectUri, LoopbackRedirectUri
+from wizard.listener.redirect_uri import InvalidRedirectUri, LoopbackRedirectUri
 
 pytestmark = pytest.mark.anyio
 

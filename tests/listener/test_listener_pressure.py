@@ -18,7 +18,8 @@ from tests.helpers.listener import (
     make_listener,
 )
 from wizard.http.server import ServerLimits
-from wizard.listener import CapturedGrant, GrantCallback
+from wizard.listener.callback import GrantCallback
+from wizard.listener.listener import CapturedGrant
 
 pytestmark = pytest.mark.anyio
 

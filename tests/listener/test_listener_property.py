@@ -28,7 +28,7 @@ from tests.helpers.listener import (
     stateless_forgery,
 )
 from wizard.http.server import ServerLimits
-from wizard.listener import CallbackRefused, CapturedGrant
+from wizard.listener.listener import CallbackRefused, CapturedGrant
 
 LIMITS = ServerLimits(read_timeout=0.3, max_header_bytes=8 * 1024, max_body_bytes=1024)
 SETTINGS = settings(

@@ -9,8 +9,8 @@ import asyncio
 import pytest
 
 from tests.helpers.listener import GRANT, PATH, genuine_query, get
-from wizard.listener import CallbackListener, LoopbackRedirectUri
-from wizard.listener.listener import ListenerTimeout
+from wizard.listener.listener import CallbackListener, ListenerTimeout
+from wizard.listener.redirect_uri import LoopbackRedirectUri
 from wizard.listener.verdict import Accepted, Resolution
 
 pytestmark = pytest.mark.anyio

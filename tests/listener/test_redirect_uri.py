@@ -6,7 +6,8 @@ import socket
 
 import pytest
 
-from wizard.listener import InvalidRedirectUri, LoopbackRedirectUri, redirect_uri as module
+from wizard.listener import redirect_uri as module
+from wizard.listener.redirect_uri import InvalidRedirectUri, LoopbackRedirectUri
 
 
 @pytest.mark.parametrize(
