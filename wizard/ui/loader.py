@@ -52,6 +52,21 @@ def submit(fn: Callable[[], T], *, first: bool = False) -> Future[T]:
     return future
 
 
+_ONCE: dict[Callable[[], Any], Future[Any]] = {}
+_ONCE_LOCK = threading.Lock()  # not _LOCK: submit() takes that one
+
+
+def once(fn: Callable[[], T], *, first: bool = False) -> Future[T]:
+    """`submit(fn)` the first time it is asked for, and that job's future every time after: the
+    start-up queues what the first page needs before the rest of the core, and the page's own
+    request, made later, is answered by the same job (done already, or overtaking the rest)."""
+    with _ONCE_LOCK:
+        future = _ONCE.get(fn)
+        if future is None:
+            future = _ONCE[fn] = submit(fn, first=first)
+    return future
+
+
 async def on_loader(fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
     """Run `fn` on the loader thread and await it from the qasync loop."""
     return await asyncio.wrap_future(submit(functools.partial(fn, *args, **kwargs)))

@@ -19,7 +19,7 @@ from PySide6.QtCore import QObject, Signal
 
 from wizard.logs import remember_secret
 from wizard.store.paths import AppPaths
-from wizard.ui import core
+from wizard.ui import core, loader
 from wizard.ui.loader import first_on_loader, on_loader
 from wizard.ui.queue_work import QueueWork
 from wizard.ui.remote_work import RemoteWork
@@ -106,7 +106,7 @@ class WizardSession(QObject):
     async def profile_names(self) -> tuple[list[str], str | None]:
         """The saved profiles' names and the last used, without the keyring: the first page
         lists them before the keyring is found (its store only is loaded first)."""
-        await first_on_loader(_profile_store_loaded)
+        await asyncio.wrap_future(loader.once(core.preload_profiles, first=True))
         profiles = self.profiles
         return await asyncio.to_thread(
             lambda: ([p.name for p in profiles.list()], profiles.last_used)
@@ -367,7 +367,3 @@ def _new_secret_store() -> core.SecretStore:
     core.preload_profiles()
     core.preload_keyring()
     return core.SecretStore()
-
-
-def _profile_store_loaded() -> None:
-    core.preload_profiles()
