@@ -6,12 +6,28 @@ network); 2 bad input or environment; 3 timed out or cancelled.
 
 from __future__ import annotations
 
+import importlib
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 from wizard.cli.output import utf8_when_redirected
 from wizard.console import ensure_console
 from wizard.outcome import Outcome
+
+if TYPE_CHECKING:
+    import argparse
+
+
+# Each command's module and function, imported only when that command runs.
+_COMMANDS = {
+    "onboard": ("wizard.cli.onboard", "run_onboard"),
+    "sandbox": ("wizard.cli.sandbox_cmd", "run_sandbox"),
+    "queue": ("wizard.cli.queue_cmd", "run_queue"),
+    "finish": ("wizard.cli.remote_cmd", "run_finish"),
+    "history": ("wizard.cli.history_cmd", "run_history"),
+    "grants": ("wizard.cli.grants_cmd", "run_grants"),
+}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -25,15 +41,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return Outcome.BAD_INPUT
     utf8_when_redirected()
     if argv[:1] == ["history"]:
-        # The plain table, written by SQLite before argparse and the store are even imported;
-        # None: any other form, or anything to say about the history (the command below).
-        from wizard.cli.history_table import print_fast_table
-
-        try:
-            code = print_fast_table(argv[1:])
-        except KeyboardInterrupt:
-            print("Cancelled.", file=sys.stderr)
-            return Outcome.TIMEOUT
+        code = _fast_history(argv[1:])
         if code is not None:
             return code
     from wizard.cli.parser import build_parser
@@ -53,33 +61,26 @@ def main(argv: Sequence[str] | None = None) -> int:
             if program:  # the whole process: its end need not be torn down
                 end_process(code)
             return code
-        if args.command == "onboard":
-            from wizard.cli.onboard import run_onboard
-
-            return run_onboard(args)
-        if args.command == "sandbox":
-            from wizard.cli.sandbox_cmd import run_sandbox
-
-            return run_sandbox(args)
-        if args.command == "queue":
-            from wizard.cli.queue_cmd import run_queue
-
-            return run_queue(args)
-        if args.command == "finish":
-            from wizard.cli.remote_cmd import run_finish
-
-            return run_finish(args)
-        if args.command == "history":
-            from wizard.cli.history_cmd import run_history
-
-            return run_history(args)
-        if args.command == "grants":
-            from wizard.cli.grants_cmd import run_grants
-
-            return run_grants(args)
+        if args.command in _COMMANDS:
+            module, function = _COMMANDS[args.command]
+            run: Callable[[argparse.Namespace], int]
+            run = getattr(importlib.import_module(module), function)
+            return run(args)
         from wizard.cli.gui import run_gui
 
         return run_gui(args)
+    except KeyboardInterrupt:
+        print("Cancelled.", file=sys.stderr)
+        return Outcome.TIMEOUT
+
+
+def _fast_history(argv: list[str]) -> int | None:
+    """The plain table, written by SQLite before argparse and the store are even imported;
+    None: any other form, or anything to say about the history (the general command)."""
+    from wizard.cli.history_table import print_fast_table
+
+    try:
+        return print_fast_table(argv)
     except KeyboardInterrupt:
         print("Cancelled.", file=sys.stderr)
         return Outcome.TIMEOUT
