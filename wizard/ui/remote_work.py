@@ -177,7 +177,7 @@ class RemoteWork(QObject):
 
     async def _look(self) -> None:
         try:
-            report = await self.session.check_late_grants()
+            report = await self.session.late.check()
             if report.found:
                 self.session.work.changed.emit()  # their queue entries connected
             if not await self._connect_links_out():

@@ -20,6 +20,7 @@ from PySide6.QtCore import QObject, Signal
 from wizard.logs import remember_secret
 from wizard.store.paths import AppPaths
 from wizard.ui import core, loader
+from wizard.ui.late_grants import LateGrants
 from wizard.ui.loader import first_on_loader, on_loader
 from wizard.ui.queue_work import QueueWork
 from wizard.ui.remote_work import RemoteWork
@@ -35,7 +36,6 @@ if TYPE_CHECKING:
         OnboardingResult,
     )
     from wizard.flow.onboarding import BrowserOpener, OpenLink
-    from wizard.flow.reconcile import ReconcileReport
     from wizard.sandbox import SandboxServer
     from wizard.store.recorder import HistoryRecorder
     from wizard.store.secrets import SecretStore
@@ -52,7 +52,6 @@ class WizardSession(QObject):
     flowEvent = Signal(object)  # every FlowEvent of the current flow
     changed = Signal()
     sandboxChanged = Signal(bool)
-    lateGrantsFound = Signal(object)  # a ReconcileReport that recorded or closed something
     lateAnswer = Signal(object)  # a LateAnswer: an earlier link came back to this window
 
     def __init__(
@@ -81,10 +80,10 @@ class WizardSession(QObject):
         self.recorder: HistoryRecorder | None = None
         self.paths = AppPaths.default()
         self._secrets: SecretStore | None = None
-        self._reconciling = asyncio.Lock()
         self._late_tasks: set[asyncio.Task[None]] = set()
         self.work = QueueWork(lambda: self.queue, lambda: self.practice, self.loaded, self.spawn)
         self.remote = RemoteWork(self)  # links sent to customers on another computer
+        self.late = LateGrants(self)  # sign-ins of earlier runs whose grants came back late
 
     @functools.cached_property
     def profiles(self) -> core.ProfileStore:
@@ -243,7 +242,7 @@ class WizardSession(QObject):
         self.sandboxChanged.emit(self.in_sandbox)
         # Sign-ins left waiting by an earlier run (a closed window, a crash): look for their
         # grants now that there are credentials to ask with; close the sent links that expired.
-        self.spawn(self._check_quietly())
+        self.spawn(self.late.check_quietly())
         self.remote.connection_checked()
 
     async def application_id(self) -> str | None:
@@ -285,36 +284,6 @@ class WizardSession(QObject):
         """The core is imported (on the loader thread): after this, touching the stores or the
         flow's modules imports nothing on the Qt thread."""
         await on_loader(core.preload)
-
-    # -- grants that came back late ------------------------------------------------------
-
-    async def check_late_grants(self) -> ReconcileReport:
-        """Ask Nylas for the grants of this target's sign-ins left waiting and record them."""
-        await self.loaded()
-        flow, target = self.flow, self.target
-        if flow is None or target is None:
-            raise ValueError(
-                "Check the connection on the first page first: late grants are looked for on "
-                "Nylas with those credentials."
-            )
-        async with self._reconciling:  # one check at a time in this window
-            report = await core.reconcile_history(
-                flow.backend,
-                self.history,
-                target,  # a custom URL: only the sign-ins made there
-                queue=self.queue,  # a Connect link sent elsewhere connects its entry
-            )
-        if report.found or report.expired:
-            log.info("late grants: %s", report.summary())
-            self.lateGrantsFound.emit(report)
-        return report
-
-    async def _check_quietly(self) -> ReconcileReport | None:
-        try:
-            return await self.check_late_grants()
-        except Exception as exc:  # offline, a changed key: the next check tries again
-            log.warning("looking for late grants failed: %s", exc)
-            return None
 
     def spawn(self, coro: Coroutine[Any, Any, Any]) -> None:
         task = asyncio.ensure_future(coro)

@@ -62,7 +62,7 @@ class OnboardingWizard(QWizard):
         self.setMinimumSize(720, 540)
         self._add_pages()
         session.sandboxChanged.connect(self._sandbox_changed)
-        session.lateGrantsFound.connect(self._late_grants_found)
+        session.late.found.connect(self._late_grants_found)
         session.lateAnswer.connect(self._late_answer)
         session.remote.answered.connect(lambda _finished: self._refresh_history())
         session.work.changed.connect(self._queue_changed)
@@ -241,7 +241,7 @@ class OnboardingWizard(QWizard):
             self.history_window = HistoryWindow(
                 self.session.history,
                 self,
-                check_late=self.session.check_late_grants,
+                check_late=self.session.late.check,
                 delete_grant=self.session.delete_grant,
             )
         # Practice grants are hidden unless asked for, and asked for while practising.
