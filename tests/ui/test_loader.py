@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import gc
 import sys
@@ -80,3 +81,24 @@ def test_loading_the_rest_yields_the_gil_more_often_until_done_then_freezes(
         assert gc.get_freeze_count() > 0  # what start-up made (wizard/memory.py)
     finally:
         gc.unfreeze()
+
+
+def test_a_cancelled_awaiter_does_not_cancel_the_job_others_share(
+    loop: asyncio.AbstractEventLoop, qtbot: QtBot
+) -> None:
+    """The first page's profile bar cancels its task when Save is clicked or the window closes:
+    the shared job goes on, and the next window's request gets its result."""
+
+    def load() -> str:
+        return "profiles loaded"
+
+    release = _blocked_loader()
+    first = loop.create_task(loader.once_on_loader(load))
+    qtbot.wait(10)  # the task is awaiting the shared job, still waiting on the loader
+    first.cancel()
+    qtbot.waitUntil(first.done, timeout=int(WAIT * 1000))
+    release.set()
+    assert loader.once(load).result(WAIT) == "profiles loaded"
+    again = loop.create_task(loader.once_on_loader(load))
+    qtbot.waitUntil(again.done, timeout=int(WAIT * 1000))
+    assert again.result() == "profiles loaded"

@@ -67,6 +67,13 @@ def once(fn: Callable[[], T], *, first: bool = False) -> Future[T]:
     return future
 
 
+async def once_on_loader(fn: Callable[[], T]) -> T:
+    """Await `once(fn, first=True)` from the qasync loop. Shielded: awaiting a concurrent future
+    ties it to the awaiter (wrap_future cancels it with its waiter), and a page whose task is
+    cancelled (a Save clicked, the window closed) must not cancel the job everyone shares."""
+    return await asyncio.shield(asyncio.wrap_future(once(fn, first=True)))
+
+
 async def on_loader(fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
     """Run `fn` on the loader thread and await it from the qasync loop."""
     return await asyncio.wrap_future(submit(functools.partial(fn, *args, **kwargs)))

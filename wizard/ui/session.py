@@ -105,7 +105,7 @@ class WizardSession(QObject):
     async def profile_names(self) -> tuple[list[str], str | None]:
         """The saved profiles' names and the last used, without the keyring: the first page
         lists them before the keyring is found (its store only is loaded first)."""
-        await asyncio.wrap_future(loader.once(core.preload_profiles, first=True))
+        await loader.once_on_loader(core.preload_profiles)
         profiles = self.profiles
         return await asyncio.to_thread(
             lambda: ([p.name for p in profiles.list()], profiles.last_used)
