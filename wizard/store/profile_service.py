@@ -39,7 +39,7 @@ class ProfileService:
 
     def names(self) -> tuple[list[str], str | None]:
         """The saved profiles' names, and the one used last."""
-        return [p.name for p in self.profiles.list()], self.profiles.last_used
+        return self.profiles.names()
 
     def open(self, name: str, kinds: tuple[str, ...] = SECRET_KINDS) -> OpenedProfile:
         """The profile and its secrets (only `kinds`: each keyring read may ask the desktop

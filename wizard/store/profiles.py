@@ -175,6 +175,10 @@ class ProfileStore:
         profiles, _ = self._load()
         return sorted(profiles.values(), key=lambda p: (p.name.casefold(), p.name))
 
+    def names(self) -> tuple[builtins.list[str], str | None]:
+        """The saved profiles' names, in list order, and the one used last."""
+        return [p.name for p in self.list()], self.last_used
+
     def get(self, name: str) -> Profile:
         profiles, _ = self._load()
         return self._require(profiles, name)

@@ -106,10 +106,7 @@ class WizardSession(QObject):
         """The saved profiles' names and the last used, without the keyring: the first page
         lists them before the keyring is found (its store only is loaded first)."""
         await loader.once_on_loader(core.preload_profiles)
-        profiles = self.profiles
-        return await asyncio.to_thread(
-            lambda: ([p.name for p in profiles.list()], profiles.last_used)
-        )
+        return await asyncio.to_thread(self.profiles.names)
 
     async def secret_store(self) -> SecretStore:
         """The keyring, found on a worker thread: backend discovery may block on D-Bus."""
