@@ -141,10 +141,14 @@ async def one_account(wizard: OnboardingWizard, api: str, n: int) -> None:
         raise RuntimeError(f"account {n} ended without a verified grant")
 
 
-async def flow(api: str, accounts: int) -> dict[str, object]:
-    # (wall, main-thread CPU) per tick: a long gap with little CPU is the OS not scheduling
-    # this process (a busy machine), one with CPU to match is work blocking the loop.
-    ticks: list[tuple[int, int, int]] = []
+Tick = tuple[int, int, int]  # wall, main-thread CPU, process CPU (ns)
+
+
+def ticking() -> tuple[QTimer, list[Tick]]:
+    """A 5 ms timer (not started) and the list its ticks go to. A long gap with little CPU is
+    the OS not scheduling this process (a busy machine); with the main thread's CPU to match,
+    work blocking the loop; with the process's only, another thread holding the GIL."""
+    ticks: list[Tick] = []
     timer = QTimer()
     timer.setInterval(5)
     timer.timeout.connect(
@@ -152,6 +156,11 @@ async def flow(api: str, accounts: int) -> dict[str, object]:
             (time.perf_counter_ns(), time.thread_time_ns(), time.process_time_ns())
         )
     )
+    return timer, ticks
+
+
+async def flow(api: str, accounts: int) -> dict[str, object]:
+    timer, ticks = ticking()
     step("create the window")
     bot = ConsentBot("allow")
     wizard = create_wizard(bot, sandbox=True, api=api)
@@ -389,14 +398,7 @@ async def grants(count: int, rounds: int) -> dict[str, object]:
     page = wizard.connection_page
     await until(lambda: page.api_url.text().startswith("http://127.0.0.1"), "sandbox used")
     await until(page.isComplete, "connection checked")
-    ticks: list[tuple[int, int, int]] = []
-    timer = QTimer()
-    timer.setInterval(5)
-    timer.timeout.connect(
-        lambda: ticks.append(
-            (time.perf_counter_ns(), time.thread_time_ns(), time.process_time_ns())
-        )
-    )
+    timer, ticks = ticking()
     ours: list[tuple[int, int, int]] = []
     plain: list[tuple[int, int]] = []
     spans: list[tuple[int, int]] = []
