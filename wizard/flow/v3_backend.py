@@ -101,7 +101,6 @@ def _connector_info(connector: Connector, callback_uris: Sequence[str]) -> Integ
 class V3Authorization:
     url: str
     expires_at: int
-    id: str
     state: str
     account: CustomerAccount
     redirect_uri: str
@@ -110,6 +109,11 @@ class V3Authorization:
     # Grants this Zoom user already had: the same id coming back means "renewed".
     existing: frozenset[str] = frozenset()
     started_at: int = 0  # epoch seconds, before the link was made
+
+    @property
+    def id(self) -> str:
+        """Derived from the state, so a link resumed later has the id it was made with."""
+        return "v3-" + hashlib.sha256(self.state.encode()).hexdigest()[:16]
 
     @property
     def secret(self) -> str:
@@ -317,7 +321,6 @@ class V3Backend:
         return V3Authorization(
             url=url,
             expires_at=int(time.time()) + LINK_LIFETIME,
-            id=_authorization_id(state),
             state=state,
             account=account,
             redirect_uri=str(redirect_uri),
@@ -334,7 +337,6 @@ class V3Backend:
         return V3Authorization(
             url="",  # sent already
             expires_at=link.expires_at,
-            id=_authorization_id(link.state),
             state=link.state,
             account=link.account,
             redirect_uri=link.redirect_uri,
@@ -407,10 +409,6 @@ class V3Backend:
             if (grant.updated_at or 0) >= since - LOOKUP_SLACK:
                 return grant_info(grant)
         return None
-
-
-def _authorization_id(state: str) -> str:
-    return "v3-" + hashlib.sha256(state.encode()).hexdigest()[:16]
 
 
 def _zoom_app_conflict(connector: Connector, zoom_client_id: str | None) -> ZoomAppConflict | None:
