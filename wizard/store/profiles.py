@@ -173,11 +173,12 @@ class ProfileStore:
     def list(self) -> builtins.list[Profile]:
         """All profiles, sorted by name (case-insensitive)."""
         profiles, _ = self._load()
-        return sorted(profiles.values(), key=lambda p: (p.name.casefold(), p.name))
+        return _sorted(profiles)
 
     def names(self) -> tuple[builtins.list[str], str | None]:
-        """The saved profiles' names, in list order, and the one used last."""
-        return [p.name for p in self.list()], self.last_used
+        """The saved profiles' names, in list order, and the one used last (one read)."""
+        profiles, last = self._load()
+        return [p.name for p in _sorted(profiles)], last if last in profiles else None
 
     def get(self, name: str) -> Profile:
         profiles, _ = self._load()
@@ -358,3 +359,7 @@ def _fsync_dir(directory: Path) -> None:
         pass
     finally:
         os.close(dir_fd)
+
+
+def _sorted(profiles: dict[str, Profile]) -> list[Profile]:
+    return sorted(profiles.values(), key=lambda p: (p.name.casefold(), p.name))
